@@ -1,0 +1,1 @@
+"""Mekomot LMS: the learning management system of the national school for local authority officials."""

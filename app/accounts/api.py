@@ -1,0 +1,43 @@
+"""JSON routes of authentication and accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.accounts import service
+from app.accounts.schemas import Token, UserCreate, UserRead
+from app.auth import AdminOnly, Anyone, SessionDep, client_address
+from app.errors import responses
+from app.pagination import Limit, Offset, Page
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+@router.post("/auth/token", response_model=Token, responses=responses(400, 401, 422, 429))
+def issue_token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep) -> Token:
+    """Log in with form fields `username` (the email) and `password`; failures are limited. No login needed."""
+    token, ttl = service.log_in(session, email=form.username, password=form.password, address=client_address(request))
+    return Token(access_token=token, expires_in=ttl)
+
+
+@router.get("/auth/me", response_model=UserRead, responses=responses(401))
+def who_am_i(session: SessionDep, principal: Anyone) -> UserRead:
+    """The account of the token. Any role."""
+    assert principal.user_id is not None
+    return UserRead.model_validate(service.get_user(session, user_id=principal.user_id))
+
+
+@router.post("/users", status_code=201, response_model=UserRead, responses=responses(401, 403, 409, 422))
+def create_user(data: UserCreate, session: SessionDep, actor: AdminOnly) -> UserRead:
+    """Create a login for an admin, auditor, liaison (one authority) or official (one person). Admins only."""
+    return UserRead.model_validate(service.create_user(session, data=data, actor=actor))
+
+
+@router.get("/users", response_model=Page[UserRead], responses=responses(401, 403, 422))
+def list_users(session: SessionDep, _: AdminOnly, limit: Limit = 50, offset: Offset = 0) -> Page[UserRead]:
+    """Every login. Admins only."""
+    rows, total = service.list_users(session, limit=limit, offset=offset)
+    return Page(items=[UserRead.model_validate(r) for r in rows], total=total)

@@ -1,0 +1,56 @@
+"""Accounts in and out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+UserRole = Literal["admin", "auditor", "liaison", "official"]
+
+
+class UserCreate(BaseModel):
+    """A login: a liaison names an authority, an official names the person (by national ID)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    password: str = Field(min_length=10, max_length=200, description="At least 10 characters.")
+    role: UserRole
+    authority_code: str | None = Field(default=None, max_length=8)
+    official_national_id: str | None = Field(default=None, max_length=12)
+
+    @model_validator(mode="after")
+    def _links(self) -> UserCreate:
+        if self.role == "liaison" and not self.authority_code:
+            raise ValueError("authority_code: a liaison account names its authority")
+        if self.role != "liaison" and self.authority_code:
+            raise ValueError("authority_code: only a liaison account names an authority")
+        if self.role == "official" and not self.official_national_id:
+            raise ValueError("official_national_id: an official's account names the person")
+        if self.role != "official" and self.official_national_id:
+            raise ValueError("official_national_id: only an official's account names a person")
+        return self
+
+
+class UserRead(BaseModel):
+    """A login, without its password."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    role: UserRole
+    authority_code: str | None
+    official_id: int | None
+    active: bool
+    created_at: datetime
+
+
+class Token(BaseModel):
+    """A bearer token."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires.")

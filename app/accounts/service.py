@@ -1,0 +1,126 @@
+"""Accounts: creating logins, checking passwords, limiting guesses."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pwdlib import PasswordHash
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import LoginAttempt, User
+from app.accounts.schemas import UserCreate
+from app.audit.service import record_event, snapshot
+from app.auth import Principal, create_token
+from app.authorities.service import require_authority
+from app.clock import now_utc
+from app.config import get_settings
+from app.errors import Conflict, Invalid, LoginFailed, TooManyRequests
+
+_hasher = PasswordHash.recommended()
+# Checking a password against this keeps the time of "no such user" equal to "wrong password".
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def create_user(session: Session, *, data: UserCreate, actor: Principal) -> User:
+    """Create a login; the email is unique, case-insensitively."""
+    from app.officials.service import find_official_by_national_id
+
+    email = str(data.email).strip().lower()
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"a user with email {email} already exists", code="duplicate_user", field="email")
+    official_id = None
+    if data.official_national_id:
+        try:
+            official = find_official_by_national_id(session, national_id=data.official_national_id)
+        except ValueError as exc:
+            raise Invalid(f"official_national_id: {exc}", field="official_national_id") from exc
+        if official is None:
+            raise Invalid(
+                f"official_national_id: no official has the ID {data.official_national_id}",
+                field="official_national_id",
+                code="unknown_official",
+            )
+        official_id = official.id
+    if data.authority_code:
+        require_authority(session, code=data.authority_code)
+    user = User(
+        email=email,
+        password_hash=_hasher.hash(data.password),
+        role=data.role,
+        authority_code=data.authority_code,
+        official_id=official_id,
+        active=True,
+        created_at=now_utc(),
+    )
+    session.add(user)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="user",
+        entity_id=user.id,
+        after=snapshot(user, exclude=("password_hash",)),
+    )
+    return user
+
+
+def _recent_failures(session: Session, *, column: object, value: str) -> int:
+    settings = get_settings()
+    since = now_utc() - timedelta(minutes=settings.login_window_minutes)
+    last_success = (
+        select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True)).scalar_subquery()
+    )
+    stmt = select(func.count()).where(
+        column == value,
+        LoginAttempt.succeeded.is_(False),
+        LoginAttempt.at >= since,
+        LoginAttempt.at > func.coalesce(last_success, since),
+    )
+    return session.scalar(stmt) or 0
+
+
+def log_in(session: Session, *, email: str, password: str, address: str) -> tuple[str, int]:
+    """Check the password and issue a token; failures are counted per account and per address."""
+    settings = get_settings()
+    email = email.strip().lower()
+    window = settings.login_window_minutes * 60
+    if (
+        _recent_failures(session, column=LoginAttempt.email, value=email) >= settings.login_max_failures_per_account
+        or _recent_failures(session, column=LoginAttempt.address, value=address)
+        >= settings.login_max_failures_per_address
+    ):
+        raise TooManyRequests("too many failed logins; try again later", retry_after=window)
+    user = session.scalar(select(User).where(User.email == email))
+    ok = _hasher.verify(password, user.password_hash if user else _DUMMY_HASH) and user is not None and user.active
+    session.add(LoginAttempt(email=email, address=address, succeeded=ok, at=now_utc()))
+    actor = Principal(
+        user_id=user.id if user else None,
+        label=email,
+        role=user.role if user else "anonymous",
+        address=address,
+    )
+    record_event(
+        session,
+        actor=actor,
+        action="login" if ok else "login_failed",
+        entity_type="user",
+        entity_id=user.id if user else email,
+    )
+    if not ok or user is None:
+        raise LoginFailed("wrong email or password")
+    return create_token(user_id=user.id, role=user.role), settings.token_ttl_minutes * 60
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    """The account behind a principal."""
+    user = session.get(User, user_id)
+    assert user is not None
+    return user
+
+
+def list_users(session: Session, *, limit: int, offset: int) -> tuple[list[User], int]:
+    """Every login, by email."""
+    total = session.scalar(select(func.count()).select_from(User)) or 0
+    return list(session.scalars(select(User).order_by(User.email).limit(limit).offset(offset))), total

@@ -1,0 +1,81 @@
+"""Writing and reading the audit trail; a record is written in the same transaction as its change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditEvent
+from app.auth import Principal
+from app.clock import now_utc
+
+
+def snapshot(obj: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The column values of a mapped object, as JSON-safe data."""
+    out: dict[str, Any] = {}
+    for attr in inspect(obj).mapper.column_attrs:
+        if attr.key in exclude:
+            continue
+        value = getattr(obj, attr.key)
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = float(value)
+        out[attr.key] = value
+    return out
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: Principal,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one audit event for a change the caller made in this transaction."""
+    event = AuditEvent(
+        at=now_utc(),
+        actor_user_id=actor.user_id,
+        actor_label=actor.label,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        before=before,
+        after=after,
+        address=actor.address,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_events(
+    session: Session,
+    *,
+    entity_type: str | None,
+    entity_id: str | None,
+    user_id: int | None,
+    action: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AuditEvent], int]:
+    """Audit events, newest first, filtered by record, by user and by action."""
+    stmt = select(AuditEvent)
+    if entity_type:
+        stmt = stmt.where(AuditEvent.entity_type == entity_type)
+    if entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    if user_id is not None:
+        stmt = stmt.where(AuditEvent.actor_user_id == user_id)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset)).all()
+    return list(rows), total

@@ -1,0 +1,36 @@
+"""JSON routes of the authorities."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+
+from app.auth import Anyone, SessionDep
+from app.authorities import service
+from app.authorities.schemas import AuthorityRead
+from app.errors import responses
+from app.pagination import Limit, Offset, Page
+
+router = APIRouter(prefix="/api/v1/authorities", tags=["reference"])
+
+
+@router.get("", response_model=Page[AuthorityRead], responses=responses(401, 422))
+def list_authorities(
+    session: SessionDep,
+    _: Anyone,
+    q: str | None = None,
+    type: Literal["city", "local_council", "regional_council"] | None = None,
+    district: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[AuthorityRead]:
+    """Local authorities; `q` matches Hebrew or English names, with either quotes and any hyphen spacing. Any role."""
+    rows, total = service.list_authorities(session, q=q, type=type, district=district, limit=limit, offset=offset)
+    return Page(items=[AuthorityRead.model_validate(r) for r in rows], total=total)
+
+
+@router.get("/{code}", response_model=AuthorityRead, responses=responses(401, 404))
+def get_authority(code: str, session: SessionDep, _: Anyone) -> AuthorityRead:
+    """One authority by its CBS code. Any role."""
+    return AuthorityRead.model_validate(service.get_authority(session, code=code))

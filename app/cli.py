@@ -1,0 +1,136 @@
+"""The operators' command line: lms db upgrade, load-reference, demo, users create, import, serve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import PROJECT_ROOT
+
+cli = typer.Typer(
+    help="Mekomot LMS operators' commands.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
+)
+db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
+users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(users_cli, name="users")
+
+
+def alembic_config():  # type: ignore[no-untyped-def]
+    """The Alembic configuration of the project, pointed at LMS_DATABASE_URL."""
+    from alembic.config import Config
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    return cfg
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default head)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (e.g. base)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(), revision)
+    typer.echo(f"database at {revision}")
+
+
+def _in_transaction():  # type: ignore[no-untyped-def]
+    from app.db import get_sessionmaker
+
+    return get_sessionmaker().begin()
+
+
+@cli.command("load-reference")
+def load_reference(
+    authorities: Annotated[Path | None, typer.Option(help="A newer CBS authorities file (CSV).")] = None,
+) -> None:
+    """Load or refresh the authorities and roles; running it again changes nothing."""
+    from app.auth import operator
+    from app.authorities import service as authorities_service
+    from app.clock import today
+    from app.roles import service as roles_service
+
+    path = authorities or authorities_service.BUNDLED_FILE
+    with _in_transaction() as session:
+        rows = authorities_service.read_cbs_file(path)
+        a = authorities_service.load_authorities(session, rows=rows, source=path.name, actor=operator(), as_of=today())
+        r = roles_service.load_roles(session, path=roles_service.BUNDLED_FILE, actor=operator())
+    typer.echo(f"authorities: {a}")
+    typer.echo(f"roles: {r}")
+
+
+@cli.command("demo")
+def demo() -> None:
+    """Fill a believable school (idempotent) and print the demo logins."""
+    from app.demo import DEMO_LOGINS, load_demo
+
+    with _in_transaction() as session:
+        created = load_demo(session)
+    typer.echo("demo data " + ("loaded" if created else "already present"))
+    typer.echo("Demo logins (password for all: see below):")
+    for role, email, password in DEMO_LOGINS:
+        typer.echo(f"  {role:<9} {email:<32} {password}")
+
+
+@users_cli.command("create")
+def users_create(
+    email: Annotated[str, typer.Option()],
+    password: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="admin | auditor | liaison | official")],
+    authority: Annotated[str | None, typer.Option(help="CBS code, for a liaison")] = None,
+    official: Annotated[str | None, typer.Option(help="National ID, for an official")] = None,
+) -> None:
+    """Create a login."""
+    from pydantic import ValidationError
+
+    from app.accounts.schemas import UserCreate
+    from app.accounts.service import create_user
+    from app.auth import operator
+    from app.errors import DomainError
+
+    try:
+        data = UserCreate(
+            email=email,
+            password=password,
+            role=role,
+            authority_code=authority,  # type: ignore[arg-type]
+            official_national_id=official,
+        )
+        with _in_transaction() as session:
+            user = create_user(session, data=data, actor=operator())
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.echo(f"error: {'.'.join(map(str, err['loc'])) or 'input'}: {err['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"created user {user.id} <{user.email}> as {user.role}")
+
+
+@cli.command("serve")
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the web application with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+
+
+def main() -> None:
+    """Entry point of the `lms` command."""
+    cli()

@@ -1,0 +1,47 @@
+"""Requirements and completions in and out."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["not_started", "in_progress", "completed", "overdue", "exempt", "closed"]
+
+
+class RequirementRead(BaseModel):
+    """A requirement and its standing as of the report's date."""
+
+    id: int
+    appointment_id: int
+    role_code: str
+    authority_code: str
+    programme_code: str
+    due_date: date = Field(description="The effective due date as of the report's date (extensions applied).")
+    status: Status
+    due_soon: bool
+    late: bool
+    completed_on: date | None = None
+
+
+class CompletionCreate(BaseModel):
+    """A completion recorded by an admin's decision: the programme, the date it counts from, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    programme_code: str = Field(min_length=1, max_length=40)
+    completed_on: date
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class CompletionRead(BaseModel):
+    """A completion of a programme by an official."""
+
+    id: int
+    official_id: int
+    programme_code: str
+    completed_on: date
+    source: Literal["cohort", "decision", "import"]
+    reason: str | None
+    created_at: datetime

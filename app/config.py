@@ -1,0 +1,54 @@
+"""Settings from the environment, every one prefixed LMS_."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration of one process; see the README for every variable."""
+
+    model_config = SettingsConfigDict(env_prefix="LMS_", extra="ignore")
+
+    var_dir: Path = Field(default=PROJECT_ROOT / "var", description="Where the embedded database and keys live.")
+    database_url: str = ""
+    secret_key: str = ""
+    token_ttl_minutes: int = 60 * 8
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 30
+    login_window_minutes: int = 15
+    upload_max_bytes: int = 5 * 1024 * 1024
+    xlsx_max_uncompressed_bytes: int = 50 * 1024 * 1024
+    timezone: str = "Asia/Jerusalem"
+    sql_echo: bool = False
+
+    def resolved_database_url(self) -> str:
+        """The configured database, or the embedded SQLite file under var_dir."""
+        if self.database_url:
+            return self.database_url
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.var_dir / 'lms.db'}"
+
+    def resolved_secret_key(self) -> str:
+        """The token signing secret: LMS_SECRET_KEY, or one kept in var_dir so all local processes share it."""
+        if self.secret_key:
+            return self.secret_key
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        path = self.var_dir / "secret.key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,183 @@
+"""Domain errors, mapped once to JSON answers of the form {"error": code, "detail": sentence}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class DomainError(Exception):
+    """A failure a client can cause; its status and machine code say what kind."""
+
+    status_code = 400
+    code = "bad_request"
+    keep_changes = False
+
+    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.field = field
+        self.extra = extra
+        self.headers: dict[str, str] | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of the answer."""
+        out: dict[str, Any] = {"error": self.code, "detail": self.detail}
+        if self.field:
+            out["field"] = self.field
+        out.update(self.extra)
+        return out
+
+
+class Invalid(DomainError):
+    """Input that breaks a rule of the domain (422), naming the field."""
+
+    status_code = 422
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    """No such record, or one the caller may not see (404)."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """A duplicate, or a record in the wrong state (409)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class Unauthorized(DomainError):
+    """No or bad credentials (401)."""
+
+    status_code = 401
+    code = "unauthorized"
+
+    def __init__(self, detail: str, **kw: Any):
+        super().__init__(detail, **kw)
+        self.headers = {"WWW-Authenticate": "Bearer"}
+
+
+class LoginFailed(Unauthorized):
+    """Wrong email or password; the failure is recorded, so the transaction is kept."""
+
+    code = "invalid_credentials"
+    keep_changes = True
+
+
+class Forbidden(DomainError):
+    """Authenticated, but the role may not do this (403)."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class TooLarge(DomainError):
+    """An upload over the limit (413)."""
+
+    status_code = 413
+    code = "too_large"
+
+
+class TooManyRequests(DomainError):
+    """Too many attempts in the window (429)."""
+
+    status_code = 429
+    code = "too_many_attempts"
+    keep_changes = True
+
+    def __init__(self, detail: str, *, retry_after: int, **kw: Any):
+        super().__init__(detail, **kw)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class ErrorBody(BaseModel):
+    """Every error answer."""
+
+    error: str
+    detail: str
+    field: str | None = None
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_attempts",
+}
+
+_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "No or bad credentials",
+    403: "The caller's role may not do this",
+    404: "Not found, or outside the caller's scope",
+    409: "Conflict: a duplicate or a record in the wrong state",
+    413: "Upload too large",
+    422: "Invalid input; `field` names the field and `detail` says why",
+    429: "Too many attempts; retry after the Retry-After header",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI description of the error answers a route can give."""
+    return {c: {"model": ErrorBody, "description": _DESCRIPTIONS[c]} for c in codes}
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header")]
+    return ".".join(parts) or "request"
+
+
+def _validation_detail(errors: list[dict[str, Any]]) -> tuple[str, str]:
+    sentences = []
+    for err in errors:
+        msg = str(err.get("msg", "is invalid"))
+        msg = msg.removeprefix("Value error, ")
+        sentences.append(f"{_field_name(err.get('loc', ()))}: {msg}")
+    first = _field_name(errors[0].get("loc", ())) if errors else "request"
+    return first, "; ".join(sentences)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map domain errors, validation errors and HTTP errors to the one JSON shape."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        field, detail = _validation_detail(errors)
+        status = 422
+        # A body that is not JSON at all is a malformed request, not a bad field.
+        if any(e.get("type") == "json_invalid" for e in errors):
+            status, detail = 400, "the request body is not valid JSON"
+        body = {"error": "invalid" if status == 422 else "bad_request", "detail": detail, "field": field}
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        return JSONResponse(
+            {"error": code, "detail": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )

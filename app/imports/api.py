@@ -1,0 +1,7 @@
+"""JSON routes of bulk imports."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"])

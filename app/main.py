@@ -1,0 +1,47 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app import models  # noqa: F401  (every table registered before the first query)
+from app.accounts.api import router as accounts_router
+from app.audit.api import router as audit_router
+from app.authorities.api import router as authorities_router
+from app.errors import install_error_handlers
+from app.imports.api import router as imports_router
+from app.officials.api import router as officials_router
+from app.programmes.api import router as programmes_router
+from app.roles.api import router as roles_router
+
+DESCRIPTION = """
+The JSON API of Mekomot LMS, the learning management system of the national school for the senior
+officials of Israel's local authorities.
+
+Log in at `POST /api/v1/auth/token` (form fields `username`, the email, and `password`) and send
+`Authorization: Bearer <token>`. Errors answer `{"error": "<code>", "detail": "<sentence>"}`; a 422 also
+names the `field`. Records outside the caller's scope answer 404.
+"""
+
+
+def create_app() -> FastAPI:
+    """Build the application with every router and the error mapping."""
+    app = FastAPI(title="Mekomot LMS", version="1.0", description=DESCRIPTION)
+    install_error_handlers(app)
+    for router in (
+        accounts_router,
+        authorities_router,
+        roles_router,
+        officials_router,
+        programmes_router,
+        imports_router,
+        audit_router,
+    ):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        """Liveness probe. No login needed."""
+        return {"status": "ok"}
+
+    return app

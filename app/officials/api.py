@@ -1,0 +1,164 @@
+"""JSON routes of officials, their appointments, requirements and completions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Query
+
+from app.auth import AdminOnly, Anyone, SessionDep
+from app.clock import today
+from app.compliance import service as compliance
+from app.compliance.schemas import CompletionCreate, CompletionRead, RequirementRead
+from app.errors import responses
+from app.officials import service
+from app.officials.schemas import (
+    AppointmentCreate,
+    AppointmentRead,
+    AppointmentUpdate,
+    OfficialCreate,
+    OfficialRead,
+    OfficialUpdate,
+)
+from app.pagination import Limit, Offset, Page
+
+router = APIRouter(prefix="/api/v1", tags=["officials"])
+
+AsOf = Query(default=None, description="The date the status is judged on (YYYY-MM-DD); default today in Israel.")
+
+
+@router.post("/officials", status_code=201, response_model=OfficialRead, responses=responses(401, 403, 409, 422))
+def create_official(data: OfficialCreate, session: SessionDep, actor: AdminOnly) -> OfficialRead:
+    """Register an official; the same person (however the ID was typed) twice is 409. Admins only."""
+    return OfficialRead.model_validate(service.create_official(session, data=data, actor=actor))
+
+
+@router.get("/officials", response_model=Page[OfficialRead], responses=responses(401, 422))
+def list_officials(
+    session: SessionDep,
+    actor: Anyone,
+    q: str | None = Query(default=None, max_length=200, description="Part of a name (Hebrew or English) or an ID."),
+    authority: str | None = Query(default=None, description="CBS code of an authority the official served in."),
+    role: str | None = Query(default=None, description="Code of a role the official held."),
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[OfficialRead]:
+    """Officials the caller may see: all for admins and auditors, a liaison's authority, an official's own."""
+    rows, total = service.list_officials(
+        session, q=q, authority=authority, role=role, actor=actor, limit=limit, offset=offset
+    )
+    return Page(items=[OfficialRead.model_validate(r) for r in rows], total=total)
+
+
+@router.get("/officials/{official_id}", response_model=OfficialRead, responses=responses(401, 404))
+def get_official(official_id: int, session: SessionDep, actor: Anyone) -> OfficialRead:
+    """One official within the caller's scope."""
+    return OfficialRead.model_validate(service.get_official(session, official_id=official_id, actor=actor))
+
+
+@router.patch("/officials/{official_id}", response_model=OfficialRead, responses=responses(401, 403, 404, 409, 422))
+def update_official(official_id: int, data: OfficialUpdate, session: SessionDep, actor: AdminOnly) -> OfficialRead:
+    """Change any of an official's fields. Admins only."""
+    return OfficialRead.model_validate(
+        service.update_official(session, official_id=official_id, data=data, actor=actor)
+    )
+
+
+@router.post(
+    "/officials/{official_id}/appointments",
+    status_code=201,
+    response_model=AppointmentRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def create_appointment(
+    official_id: int, data: AppointmentCreate, session: SessionDep, actor: AdminOnly
+) -> AppointmentRead:
+    """Appoint the official to a role in an authority; a role with a mandatory programme owes it. Admins only."""
+    return AppointmentRead.model_validate(
+        service.create_appointment(session, official_id=official_id, data=data, actor=actor)
+    )
+
+
+@router.get(
+    "/officials/{official_id}/appointments",
+    response_model=Page[AppointmentRead],
+    responses=responses(401, 404),
+)
+def list_appointments(official_id: int, session: SessionDep, actor: Anyone) -> Page[AppointmentRead]:
+    """An official's appointments within the caller's scope."""
+    rows = service.list_appointments(session, official_id=official_id, actor=actor)
+    return Page(items=[AppointmentRead.model_validate(r) for r in rows], total=len(rows))
+
+
+@router.get("/appointments/{appointment_id}", response_model=AppointmentRead, responses=responses(401, 404))
+def get_appointment(appointment_id: int, session: SessionDep, actor: Anyone) -> AppointmentRead:
+    """One appointment within the caller's scope."""
+    return AppointmentRead.model_validate(service.get_appointment(session, appointment_id=appointment_id, actor=actor))
+
+
+@router.patch(
+    "/appointments/{appointment_id}",
+    response_model=AppointmentRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def update_appointment(
+    appointment_id: int, data: AppointmentUpdate, session: SessionDep, actor: AdminOnly
+) -> AppointmentRead:
+    """Correct an appointment's start date or set its end (the last day in the role). Admins only."""
+    return AppointmentRead.model_validate(
+        service.update_appointment(session, appointment_id=appointment_id, data=data, actor=actor)
+    )
+
+
+@router.get(
+    "/officials/{official_id}/requirements",
+    response_model=Page[RequirementRead],
+    responses=responses(401, 404, 422),
+)
+def list_requirements(
+    official_id: int, session: SessionDep, actor: Anyone, as_of: date | None = AsOf
+) -> Page[RequirementRead]:
+    """The official's requirements and their status as of the date (appointments started by then)."""
+    rows = compliance.official_requirements(session, official_id=official_id, as_of=as_of or today(), actor=actor)
+    return Page(items=[RequirementRead(**r.as_dict()) for r in rows], total=len(rows))
+
+
+@router.post(
+    "/officials/{official_id}/completions",
+    status_code=201,
+    response_model=CompletionRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def record_completion(
+    official_id: int, data: CompletionCreate, session: SessionDep, actor: AdminOnly
+) -> CompletionRead:
+    """Record a completion by decision (prior or external training), with its date and reason. Admins only."""
+    completion, code = compliance.record_completion(session, official_id=official_id, data=data, actor=actor)
+    return CompletionRead(
+        id=completion.id,
+        official_id=completion.official_id,
+        programme_code=code,
+        completed_on=completion.completed_on,
+        source=completion.source,  # type: ignore[arg-type]
+        reason=completion.reason,
+        created_at=completion.created_at,
+    )
+
+
+@router.get("/officials/{official_id}/completions", response_model=Page[CompletionRead], responses=responses(401, 404))
+def list_completions(official_id: int, session: SessionDep, actor: Anyone) -> Page[CompletionRead]:
+    """The official's completions of programmes, within the caller's scope."""
+    rows = compliance.list_completions(session, official_id=official_id, actor=actor)
+    items = [
+        CompletionRead(
+            id=c.id,
+            official_id=c.official_id,
+            programme_code=code,
+            completed_on=c.completed_on,
+            source=c.source,
+            reason=c.reason,
+            created_at=c.created_at,
+        )  # type: ignore[arg-type]
+        for c, code in rows
+    ]
+    return Page(items=items, total=len(items))

@@ -1,0 +1,46 @@
+"""Rules of a person's record: the Israeli ID number and names."""
+
+from __future__ import annotations
+
+import re
+
+from app.text import clean_text
+
+_DIGITS = re.compile(r"\d{1,9}")
+_HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
+_NAME_CHARS = re.compile("^[\u0590-\u05ff\u0600-\u06ffA-Za-z\u00c0-\u024f'\u2019 \"\\-.()]+$")
+
+
+def normalise_national_id(raw: str) -> str:
+    """The 9-digit Israeli ID with leading zeros restored; ValueError says why a value is refused."""
+    value = clean_text(str(raw)).replace("-", "").replace(" ", "")
+    if not value:
+        raise ValueError("is empty")
+    if not value.isascii() or not value.isdigit():
+        raise ValueError("must contain digits only")
+    if not _DIGITS.fullmatch(value):
+        raise ValueError("has more than 9 digits")
+    value = value.zfill(9)
+    if value == "000000000":
+        raise ValueError("cannot be all zeros")
+    total = 0
+    for i, ch in enumerate(value):
+        d = int(ch) * (1 if i % 2 == 0 else 2)
+        total += d - 9 if d > 9 else d
+    if total % 10:
+        raise ValueError("has a wrong check digit")
+    return value
+
+
+def normalise_name(raw: str, *, hebrew: bool) -> str:
+    """A name cleaned of controls and in NFC; a Hebrew name must contain Hebrew letters."""
+    value = clean_text(raw)
+    if not value:
+        raise ValueError("is empty")
+    if len(value) > 100:
+        raise ValueError("is longer than 100 characters")
+    if not _NAME_CHARS.match(value):
+        raise ValueError("contains characters that are not letters of a name")
+    if hebrew and not _HEBREW_LETTER.search(value):
+        raise ValueError("must be written in Hebrew letters")
+    return value

@@ -1,0 +1,247 @@
+"""Use cases of officials and their appointments."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.audit.service import record_event, snapshot
+from app.auth import Principal, scope_appointments, scope_officials
+from app.authorities.service import require_authority
+from app.clock import now_utc
+from app.compliance import service as compliance
+from app.errors import Conflict, Invalid, NotFound
+from app.officials.models import Appointment, Official
+from app.officials.rules import normalise_national_id
+from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate, OfficialUpdate
+from app.roles.service import require_role
+from app.text import search_key
+
+
+def _search_text(o: Official) -> str:
+    names = [o.first_name_he, o.last_name_he, o.first_name_en or "", o.last_name_en or ""]
+    return " ".join(search_key(n) for n in names if n) + " " + o.national_id
+
+
+def find_official_by_national_id(session: Session, *, national_id: str) -> Official | None:
+    """The official with this ID, however it was typed (leading zeros, dashes, controls)."""
+    return session.scalar(select(Official).where(Official.national_id == normalise_national_id(national_id)))
+
+
+def create_official(session: Session, *, data: OfficialCreate, actor: Principal) -> Official:
+    """Register a person; the same ID twice is a conflict."""
+    existing = session.scalar(select(Official.id).where(Official.national_id == data.national_id))
+    if existing is not None:
+        raise Conflict(
+            f"an official with national_id {data.national_id} is already registered (id {existing})",
+            code="duplicate_official",
+            field="national_id",
+            existing_id=existing,
+        )
+    now = now_utc()
+    official = Official(**data.model_dump(), created_at=now, updated_at=now, search_text="")
+    official.search_text = _search_text(official)
+    session.add(official)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="official",
+        entity_id=official.id,
+        after=snapshot(official, exclude=("search_text",)),
+    )
+    return official
+
+
+def get_official(session: Session, *, official_id: int, actor: Principal) -> Official:
+    """One official the caller may see; 404 otherwise."""
+    stmt = scope_officials(select(Official).where(Official.id == official_id), actor)
+    official = session.scalar(stmt)
+    if official is None:
+        raise NotFound(f"no official with id {official_id}")
+    return official
+
+
+def update_official(session: Session, *, official_id: int, data: OfficialUpdate, actor: Principal) -> Official:
+    """Change the fields sent; a changed ID must stay unique."""
+    official = get_official(session, official_id=official_id, actor=actor)
+    changes: dict[str, Any] = {k: getattr(data, k) for k in data.model_fields_set}
+    changes = {k: v for k, v in changes.items() if getattr(official, k) != v}
+    if not changes:
+        return official
+    if "national_id" in changes:
+        other = session.scalar(select(Official.id).where(Official.national_id == changes["national_id"]))
+        if other is not None:
+            raise Conflict(
+                f"national_id {changes['national_id']} belongs to another official (id {other})",
+                code="duplicate_official",
+                field="national_id",
+                existing_id=other,
+            )
+    before = snapshot(official, exclude=("search_text",))
+    for key, value in changes.items():
+        setattr(official, key, value)
+    official.search_text = _search_text(official)
+    official.updated_at = now_utc()
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity_type="official",
+        entity_id=official.id,
+        before=before,
+        after=snapshot(official, exclude=("search_text",)),
+    )
+    return official
+
+
+def list_officials(
+    session: Session,
+    *,
+    q: str | None,
+    authority: str | None,
+    role: str | None,
+    actor: Principal,
+    limit: int,
+    offset: int,
+) -> tuple[list[Official], int]:
+    """Officials the caller may see, by name or ID, and by the authority or role of any appointment."""
+    stmt = scope_officials(select(Official), actor)
+    if q and search_key(q):
+        key = search_key(q)
+        conditions = [Official.search_text.contains(word, autoescape=True) for word in key.split(" ")]
+        if key.isdigit():
+            conditions = [or_(Official.national_id == key.zfill(9), *conditions)]
+        stmt = stmt.where(*conditions)
+    if authority or role:
+        held = select(Appointment.official_id)
+        if authority:
+            held = held.where(Appointment.authority_code == authority)
+        if role:
+            held = held.where(Appointment.role_code == role)
+        stmt = stmt.where(Official.id.in_(held))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(Official.last_name_he, Official.first_name_he, Official.id).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def _check_overlap(
+    session: Session,
+    *,
+    official_id: int,
+    authority_code: str,
+    role_code: str,
+    start: date,
+    end: date | None,
+    ignore_id: int | None = None,
+) -> None:
+    stmt = select(Appointment).where(
+        Appointment.official_id == official_id,
+        Appointment.authority_code == authority_code,
+        Appointment.role_code == role_code,
+        or_(Appointment.end_date.is_(None), Appointment.end_date >= start),
+    )
+    if end is not None:
+        stmt = stmt.where(Appointment.start_date <= end)
+    if ignore_id is not None:
+        stmt = stmt.where(Appointment.id != ignore_id)
+    other = session.scalar(stmt.limit(1))
+    if other is not None:
+        raise Conflict(
+            f"the official already holds {role_code} in authority {authority_code} from {other.start_date}"
+            f"{' to ' + str(other.end_date) if other.end_date else ''} (appointment {other.id})",
+            code="overlapping_appointment",
+            existing_id=other.id,
+        )
+
+
+def create_appointment(session: Session, *, official_id: int, data: AppointmentCreate, actor: Principal) -> Appointment:
+    """Appoint an official to a role in an authority; a role with a mandatory programme creates a requirement."""
+    official = get_official(session, official_id=official_id, actor=actor)
+    authority = require_authority(session, code=data.authority_code)
+    require_role(session, code=data.role_code)
+    if not authority.active and authority.inactive_since and data.start_date >= authority.inactive_since:
+        raise Invalid(
+            f"authority_code: authority {authority.code} is inactive since {authority.inactive_since}",
+            field="authority_code",
+            code="inactive_authority",
+        )
+    _check_overlap(
+        session,
+        official_id=official.id,
+        authority_code=authority.code,
+        role_code=data.role_code,
+        start=data.start_date,
+        end=data.end_date,
+    )
+    appointment = Appointment(official_id=official.id, **data.model_dump(), created_at=now_utc())
+    session.add(appointment)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="appointment",
+        entity_id=appointment.id,
+        after=snapshot(appointment),
+    )
+    compliance.create_requirements_for_appointment(session, appointment=appointment, actor=actor)
+    return appointment
+
+
+def get_appointment(session: Session, *, appointment_id: int, actor: Principal) -> Appointment:
+    """One appointment the caller may see; 404 otherwise."""
+    appointment = session.scalar(scope_appointments(select(Appointment).where(Appointment.id == appointment_id), actor))
+    if appointment is None:
+        raise NotFound(f"no appointment with id {appointment_id}")
+    return appointment
+
+
+def update_appointment(
+    session: Session, *, appointment_id: int, data: AppointmentUpdate, actor: Principal
+) -> Appointment:
+    """Correct an appointment's start, or end it; the requirement's due date follows the start."""
+    appointment = get_appointment(session, appointment_id=appointment_id, actor=actor)
+    start = data.start_date if "start_date" in data.model_fields_set and data.start_date else appointment.start_date
+    end = data.end_date if "end_date" in data.model_fields_set else appointment.end_date
+    if end is not None and end < start:
+        raise Invalid(f"end_date: {end} is before the start date {start}", field="end_date")
+    if start == appointment.start_date and end == appointment.end_date:
+        return appointment
+    _check_overlap(
+        session,
+        official_id=appointment.official_id,
+        authority_code=appointment.authority_code,
+        role_code=appointment.role_code,
+        start=start,
+        end=end,
+        ignore_id=appointment.id,
+    )
+    before = snapshot(appointment)
+    appointment.start_date, appointment.end_date = start, end
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity_type="appointment",
+        entity_id=appointment.id,
+        before=before,
+        after=snapshot(appointment),
+    )
+    compliance.refresh_due_dates(session, appointment=appointment, actor=actor)
+    return appointment
+
+
+def list_appointments(session: Session, *, official_id: int, actor: Principal) -> list[Appointment]:
+    """An official's appointments the caller may see, oldest first."""
+    get_official(session, official_id=official_id, actor=actor)
+    stmt = scope_appointments(select(Appointment).where(Appointment.official_id == official_id), actor)
+    return list(session.scalars(stmt.order_by(Appointment.start_date, Appointment.id)))

@@ -1,0 +1,47 @@
+"""JSON routes of the programme catalogue."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from sqlalchemy.orm import Session
+
+from app.auth import AdminOnly, Anyone, SessionDep
+from app.errors import responses
+from app.pagination import Limit, Offset, Page
+from app.programmes import service
+from app.programmes.models import Programme
+from app.programmes.schemas import ProgrammeCreate, ProgrammeRead
+
+router = APIRouter(prefix="/api/v1/programmes", tags=["programmes"])
+
+
+def _read(session: Session, programmes: list[Programme]) -> list[ProgrammeRead]:
+    roles = service.role_codes_of(session, [p.id for p in programmes])
+    return [ProgrammeRead.model_validate({**p.__dict__, "role_codes": roles[p.id]}) for p in programmes]
+
+
+@router.post("", status_code=201, response_model=ProgrammeRead, responses=responses(401, 403, 409, 422))
+def create_programme(data: ProgrammeCreate, session: SessionDep, actor: AdminOnly) -> ProgrammeRead:
+    """Add a programme to the catalogue; the roles of a mandatory programme owe it. Admins only."""
+    return _read(session, [service.create_programme(session, data=data, actor=actor)])[0]
+
+
+@router.get("", response_model=Page[ProgrammeRead], responses=responses(401, 422))
+def list_programmes(
+    session: SessionDep,
+    _: Anyone,
+    kind: Literal["mandatory", "advanced"] | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ProgrammeRead]:
+    """The catalogue. Any role."""
+    rows, total = service.list_programmes(session, kind=kind, limit=limit, offset=offset)
+    return Page(items=_read(session, rows), total=total)
+
+
+@router.get("/{code}", response_model=ProgrammeRead, responses=responses(401, 404))
+def get_programme(code: str, session: SessionDep, _: Anyone) -> ProgrammeRead:
+    """One programme by code. Any role."""
+    return _read(session, [service.get_programme(session, code=code)])[0]

@@ -1,0 +1,96 @@
+"""Use cases of the programme catalogue."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.audit.service import record_event, snapshot
+from app.auth import Principal
+from app.clock import now_utc
+from app.compliance.service import create_requirements_for_programme
+from app.errors import Conflict, Invalid, NotFound
+from app.programmes.models import Programme, ProgrammeRole
+from app.programmes.schemas import ProgrammeCreate
+from app.roles.models import Role
+
+
+def role_codes_of(session: Session, programme_ids: list[int]) -> dict[int, list[str]]:
+    """The role codes of each programme, in one query."""
+    out: dict[int, list[str]] = {pid: [] for pid in programme_ids}
+    if programme_ids:
+        stmt = (
+            select(ProgrammeRole.programme_id, ProgrammeRole.role_code)
+            .where(ProgrammeRole.programme_id.in_(programme_ids))
+            .order_by(ProgrammeRole.role_code)
+        )
+        for pid, code in session.execute(stmt):
+            out[pid].append(code)
+    return out
+
+
+def create_programme(session: Session, *, data: ProgrammeCreate, actor: Principal) -> Programme:
+    """Add a programme; each role of a mandatory one owes it, and only one mandatory programme per role."""
+    if session.scalar(select(Programme.id).where(Programme.code == data.code)) is not None:
+        raise Conflict(f"a programme with code {data.code!r} already exists", code="duplicate_programme", field="code")
+    known = set(session.scalars(select(Role.code).where(Role.code.in_(data.role_codes))))
+    unknown = [c for c in data.role_codes if c not in known]
+    if unknown:
+        raise Invalid(f"role_codes: unknown role codes {unknown}", field="role_codes", code="unknown_role")
+    if data.kind == "mandatory":
+        if not data.role_codes:
+            raise Invalid("role_codes: a mandatory programme names the roles that owe it", field="role_codes")
+        taken = session.execute(
+            select(ProgrammeRole.role_code, Programme.code)
+            .join(Programme, Programme.id == ProgrammeRole.programme_id)
+            .where(Programme.kind == "mandatory", ProgrammeRole.role_code.in_(data.role_codes))
+        ).all()
+        if taken:
+            pairs = ", ".join(f"{r} owes {p}" for r, p in taken)
+            raise Conflict(
+                f"a role owes one mandatory programme; already: {pairs}",
+                code="role_has_mandatory",
+                field="role_codes",
+            )
+    now = now_utc()
+    programme = Programme(**data.model_dump(exclude={"role_codes"}), created_at=now, updated_at=now)
+    session.add(programme)
+    session.flush()
+    session.add_all(ProgrammeRole(programme_id=programme.id, role_code=c) for c in data.role_codes)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="programme",
+        entity_id=programme.id,
+        after={**snapshot(programme), "role_codes": data.role_codes},
+    )
+    if data.kind == "mandatory":
+        create_requirements_for_programme(session, programme=programme, role_codes=data.role_codes, actor=actor)
+    return programme
+
+
+def get_programme(session: Session, *, code: str) -> Programme:
+    """One programme by code; 404 when there is none."""
+    programme = session.scalar(select(Programme).where(Programme.code == code))
+    if programme is None:
+        raise NotFound(f"no programme has the code {code!r}")
+    return programme
+
+
+def require_programme(session: Session, *, code: str, field: str = "programme_code") -> Programme:
+    """The programme a request names, or a 422 that names the field and the code."""
+    programme = session.scalar(select(Programme).where(Programme.code == code))
+    if programme is None:
+        raise Invalid(f"{field}: there is no programme with code {code!r}", field=field, code="unknown_programme")
+    return programme
+
+
+def list_programmes(session: Session, *, kind: str | None, limit: int, offset: int) -> tuple[list[Programme], int]:
+    """The catalogue, by code."""
+    stmt = select(Programme)
+    if kind:
+        stmt = stmt.where(Programme.kind == kind)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return list(session.scalars(stmt.order_by(Programme.code).limit(limit).offset(offset))), total

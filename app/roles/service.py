@@ -1,0 +1,93 @@
+"""Listing roles and loading them from the reference file."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sqlalchemy import Subquery, and_, func, select
+from sqlalchemy.orm import Session
+
+from app.audit.service import record_event, snapshot
+from app.auth import Principal
+from app.errors import Invalid
+from app.programmes.models import Programme, ProgrammeRole
+from app.roles.models import Role
+from app.text import clean_text
+
+BUNDLED_FILE = Path(__file__).parent / "data" / "roles.csv"
+
+
+def mandatory_programme_of_role() -> Subquery:
+    """A subquery: role_code -> the mandatory programme the role owes."""
+    return (
+        select(
+            ProgrammeRole.role_code.label("role_code"),
+            Programme.id.label("programme_id"),
+            Programme.code.label("programme_code"),
+        )
+        .join(Programme, and_(Programme.id == ProgrammeRole.programme_id, Programme.kind == "mandatory"))
+        .subquery()
+    )
+
+
+def list_roles(session: Session, *, limit: int, offset: int) -> tuple[list[tuple[Role, str | None]], int]:
+    """Every role with the code of its mandatory programme."""
+    owed = mandatory_programme_of_role()
+    stmt = select(Role, owed.c.programme_code).outerjoin(owed, owed.c.role_code == Role.code)
+    total = session.scalar(select(func.count()).select_from(Role)) or 0
+    rows = session.execute(stmt.order_by(Role.code).limit(limit).offset(offset)).all()
+    return [(r[0], r[1]) for r in rows], total
+
+
+def require_role(session: Session, *, code: str, field: str = "role_code") -> Role:
+    """The role a request names, or a 422 that names the field and the code."""
+    role = session.get(Role, code)
+    if role is None:
+        raise Invalid(f"{field}: there is no role with code {code!r}", field=field, code="unknown_role")
+    return role
+
+
+def load_roles(session: Session, *, path: Path, actor: Principal) -> dict[str, int]:
+    """Create or refresh roles from the roles file; idempotent, changes audited."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            values = {
+                "name_he": clean_text(row["name_he"]),
+                "name_en": clean_text(row["name_en"]),
+                "mandatory_entry_training": row.get("mandatory_entry_training", "").strip().lower() == "yes",
+            }
+            code = clean_text(row["code"])
+            current = session.get(Role, code)
+            if current is None:
+                role = Role(code=code, **values)
+                session.add(role)
+                session.flush()
+                record_event(
+                    session,
+                    actor=actor,
+                    action="create",
+                    entity_type="role",
+                    entity_id=code,
+                    after=snapshot(role),
+                )
+                counts["created"] += 1
+            elif any(getattr(current, k) != v for k, v in values.items()):
+                before = snapshot(current)
+                for k, v in values.items():
+                    setattr(current, k, v)
+                session.flush()
+                record_event(
+                    session,
+                    actor=actor,
+                    action="update",
+                    entity_type="role",
+                    entity_id=code,
+                    before=before,
+                    after=snapshot(current),
+                )
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+    return counts

@@ -1,0 +1,133 @@
+"""Small typed factories of test data, and bearer headers for a user."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import date
+
+from pwdlib import PasswordHash
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.auth import Principal, create_token, operator
+from app.clock import now_utc
+from app.compliance.models import Completion
+from app.officials.models import Appointment, Official
+from app.officials.schemas import AppointmentCreate, OfficialCreate
+from app.officials.service import create_appointment, create_official
+from app.programmes.models import Programme
+from app.programmes.schemas import ProgrammeCreate
+from app.programmes.service import create_programme
+
+PASSWORD = "correct-horse-battery"
+_HASH = PasswordHash.recommended().hash(PASSWORD)
+_counter = itertools.count(1)
+ACTOR: Principal = operator("test")
+
+
+def check_digit(eight: str) -> str:
+    """The Israeli ID check digit of the first eight digits."""
+    total = 0
+    for i, ch in enumerate(eight):
+        d = int(ch) * (1 if i % 2 == 0 else 2)
+        total += d - 9 if d > 9 else d
+    return str((10 - total % 10) % 10)
+
+
+def national_id(seed: int | None = None) -> str:
+    """A valid, unique-enough Israeli ID."""
+    n = seed if seed is not None else random.randrange(10_000_000, 99_999_999)
+    eight = f"{n:08d}"
+    return eight + check_digit(eight)
+
+
+def make_official(db: Session, **kw: object) -> Official:
+    """An official with Hebrew names and a fresh valid ID."""
+    n = next(_counter)
+    data = {
+        "national_id": national_id(),
+        "first_name_he": "דנה",
+        "last_name_he": f"כהן{'א' * (n % 5)}",
+        "first_name_en": "Dana",
+        "last_name_en": "Cohen",
+        **kw,
+    }
+    return create_official(db, data=OfficialCreate(**data), actor=ACTOR)  # type: ignore[arg-type]
+
+
+def make_appointment(
+    db: Session,
+    official: Official,
+    *,
+    authority: str = "0031",
+    role: str = "treasurer",
+    start: date = date(2024, 1, 1),
+    end: date | None = None,
+) -> Appointment:
+    """An appointment of the official (Ofakim's treasurer from 1 Jan 2024 unless told otherwise)."""
+    data = AppointmentCreate(authority_code=authority, role_code=role, start_date=start, end_date=end)
+    return create_appointment(db, official_id=official.id, data=data, actor=ACTOR)
+
+
+def make_programme(
+    db: Session,
+    *,
+    code: str | None = None,
+    kind: str = "mandatory",
+    roles: list[str] | None = None,
+    validity_years: int | None = None,
+) -> Programme:
+    """A programme; mandatory for the treasurer unless told otherwise."""
+    data = ProgrammeCreate(
+        code=code or f"P{next(_counter)}",
+        kind=kind,
+        title_he="הכשרת גזברים",  # type: ignore[arg-type]
+        title_en="Treasurers' entry training",
+        hours=120,
+        role_codes=roles if roles is not None else (["treasurer"] if kind == "mandatory" else []),
+        validity_years=validity_years,
+    )
+    return create_programme(db, data=data, actor=ACTOR)
+
+
+def make_completion(db: Session, official: Official, programme: Programme, on: date) -> Completion:
+    """A completion recorded by decision."""
+    c = Completion(
+        official_id=official.id,
+        programme_id=programme.id,
+        completed_on=on,
+        source="decision",
+        reason="test",
+        created_at=now_utc(),
+    )
+    db.add(c)
+    db.flush()
+    return c
+
+
+def make_user(
+    db: Session, role: str, *, authority: str | None = None, official: Official | None = None, email: str | None = None
+) -> User:
+    """A login of the role (a liaison of Ofakim, an official of a fresh person, unless told otherwise)."""
+    if role == "liaison" and authority is None:
+        authority = "0031"
+    if role == "official" and official is None:
+        official = make_official(db)
+    user = User(
+        email=email or f"{role}{next(_counter)}@test.example",
+        password_hash=_HASH,
+        role=role,
+        authority_code=authority if role == "liaison" else None,
+        official_id=official.id if role == "official" and official else None,
+        active=True,
+        created_at=now_utc(),
+    )
+    db.add(user)
+    db.flush()
+    return user
+
+
+def headers(user: User) -> dict[str, str]:
+    """Bearer headers for the user."""
+    return {"Authorization": f"Bearer {create_token(user_id=user.id, role=user.role)}"}
