@@ -35,11 +35,11 @@ test: install lint test-sqlite ## Install and run every test, on SQLite and, whe
 
 test-sqlite: install
 	@echo "== tests on SQLite"
-	env -u LMS_TEST_DATABASE_URL $(BIN)/pytest
+	env -u LMS_TEST_DATABASE_URL $(BIN)/pytest -q
 
 test-postgres: install
 	@echo "== tests on PostgreSQL"
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 lint: install ## Lint and check formatting.
 	$(BIN)/ruff check .

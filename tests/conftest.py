@@ -80,6 +80,9 @@ def client(db: Session) -> Iterator[TestClient]:
     app = create_app()
 
     def _session() -> Iterator[Session]:
+        # What the test set up so far is kept in the outer transaction; the request's unit of work
+        # then commits or rolls back only its own savepoint, as a real request would.
+        db.commit()
         yield from unit_of_work(db)
 
     app.dependency_overrides[get_session] = _session

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from pwdlib import PasswordHash
 from sqlalchemy import func, select
@@ -66,18 +67,15 @@ def create_user(session: Session, *, data: UserCreate, actor: Principal) -> User
     return user
 
 
-def _recent_failures(session: Session, *, column: object, value: str) -> int:
-    settings = get_settings()
-    since = now_utc() - timedelta(minutes=settings.login_window_minutes)
-    last_success = (
-        select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True)).scalar_subquery()
-    )
-    stmt = select(func.count()).where(
-        column == value,
-        LoginAttempt.succeeded.is_(False),
-        LoginAttempt.at >= since,
-        LoginAttempt.at > func.coalesce(last_success, since),
-    )
+def _recent_failures(session: Session, *, column: Any, value: str, reset_on_success: bool) -> int:
+    """Failed logins in the window; for an account, only those since its last success count."""
+    since = now_utc() - timedelta(minutes=get_settings().login_window_minutes)
+    stmt = select(func.count()).where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
+    if reset_on_success:
+        last_success = (
+            select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True)).scalar_subquery()
+        )
+        stmt = stmt.where(LoginAttempt.at > func.coalesce(last_success, since))
     return session.scalar(stmt) or 0
 
 
@@ -87,8 +85,9 @@ def log_in(session: Session, *, email: str, password: str, address: str) -> tupl
     email = email.strip().lower()
     window = settings.login_window_minutes * 60
     if (
-        _recent_failures(session, column=LoginAttempt.email, value=email) >= settings.login_max_failures_per_account
-        or _recent_failures(session, column=LoginAttempt.address, value=address)
+        _recent_failures(session, column=LoginAttempt.email, value=email, reset_on_success=True)
+        >= settings.login_max_failures_per_account
+        or _recent_failures(session, column=LoginAttempt.address, value=address, reset_on_success=False)
         >= settings.login_max_failures_per_address
     ):
         raise TooManyRequests("too many failed logins; try again later", retry_after=window)
