@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from app.clock import now_utc
@@ -114,10 +114,8 @@ Anyone = Annotated[Principal, allow(*ALL_ROLES)]
 AdminOnly = Annotated[Principal, allow(ADMIN)]
 Staff = Annotated[Principal, allow(*STAFF)]
 
-T = TypeVar("T", bound=tuple[Any, ...])
 
-
-def scope_officials(stmt: Select[T], principal: Principal) -> Select[T]:
+def scope_officials(stmt: Select[Any], principal: Principal) -> Select[Any]:
     """Limit a query over officials to those the caller may see."""
     from app.officials.models import Appointment, Official
 
@@ -128,10 +126,10 @@ def scope_officials(stmt: Select[T], principal: Principal) -> Select[T]:
     if principal.role == LIAISON:
         mine = select(Appointment.official_id).where(Appointment.authority_code == principal.authority_code)
         return stmt.where(Official.id.in_(mine))
-    return stmt.where(False)
+    return stmt.where(false())
 
 
-def scope_appointments(stmt: Select[T], principal: Principal) -> Select[T]:
+def scope_appointments(stmt: Select[Any], principal: Principal) -> Select[Any]:
     """Limit a query over appointments (and what hangs on them) to those the caller may see."""
     from app.officials.models import Appointment
 
@@ -141,4 +139,4 @@ def scope_appointments(stmt: Select[T], principal: Principal) -> Select[T]:
         return stmt.where(Appointment.official_id == principal.official_id)
     if principal.role == LIAISON:
         return stmt.where(Appointment.authority_code == principal.authority_code)
-    return stmt.where(False)
+    return stmt.where(false())

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -81,7 +82,7 @@ def load_authorities(
             raise Invalid(f"authority {code}: unknown type {row['type']!r}", field="type")
         seen.add(code)
         population = (row.get("population_end_2021") or "").strip()
-        values = {
+        values: dict[str, Any] = {
             "name_he": clean_text(row["name_he"]),
             "name_en": _english_name(row["name_en_cbs"]),
             "type": row["type"],
@@ -92,7 +93,7 @@ def load_authorities(
             "active": True,
             "inactive_since": None,
         }
-        values["search_text"] = search_key(values["name_he"]) + " | " + search_key(values["name_en"])
+        values["search_text"] = search_key(str(values["name_he"])) + " | " + search_key(str(values["name_en"]))
         current = existing.get(code)
         if current is None:
             authority = Authority(code=code, source=source, **values)

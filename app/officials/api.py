@@ -139,7 +139,7 @@ def record_completion(
         official_id=completion.official_id,
         programme_code=code,
         completed_on=completion.completed_on,
-        source=completion.source,  # type: ignore[arg-type]
+        source=completion.source,
         reason=completion.reason,
         created_at=completion.created_at,
     )
@@ -158,7 +158,7 @@ def list_completions(official_id: int, session: SessionDep, actor: Anyone) -> Pa
             source=c.source,
             reason=c.reason,
             created_at=c.created_at,
-        )  # type: ignore[arg-type]
+        )
         for c, code in rows
     ]
     return Page(items=items, total=len(items))

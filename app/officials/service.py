@@ -60,7 +60,7 @@ def create_official(session: Session, *, data: OfficialCreate, actor: Principal)
 def get_official(session: Session, *, official_id: int, actor: Principal) -> Official:
     """One official the caller may see; 404 otherwise."""
     stmt = scope_officials(select(Official).where(Official.id == official_id), actor)
-    official = session.scalar(stmt)
+    official: Official | None = session.scalar(stmt)
     if official is None:
         raise NotFound(f"no official with id {official_id}")
     return official
@@ -198,7 +198,8 @@ def create_appointment(session: Session, *, official_id: int, data: AppointmentC
 
 def get_appointment(session: Session, *, appointment_id: int, actor: Principal) -> Appointment:
     """One appointment the caller may see; 404 otherwise."""
-    appointment = session.scalar(scope_appointments(select(Appointment).where(Appointment.id == appointment_id), actor))
+    stmt = scope_appointments(select(Appointment).where(Appointment.id == appointment_id), actor)
+    appointment: Appointment | None = session.scalar(stmt)
     if appointment is None:
         raise NotFound(f"no appointment with id {appointment_id}")
     return appointment
