@@ -1,21 +1,31 @@
 """Every mapped class, imported so that the metadata (and Alembic) sees all tables."""
 
 from app.accounts.models import LoginAttempt, User
+from app.attendance.models import AssessmentResult, AttendanceRecord
 from app.audit.models import AuditEvent
 from app.authorities.models import Authority
+from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
 from app.compliance.models import Completion, Requirement
 from app.officials.models import Appointment, Official
-from app.programmes.models import Programme, ProgrammeRole
+from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.roles.models import Role
 
 __all__ = [
     "Appointment",
+    "AssessmentResult",
+    "AttendanceRecord",
     "AuditEvent",
     "Authority",
+    "Cohort",
+    "CohortAssessment",
+    "CohortSession",
     "Completion",
+    "Enrolment",
     "LoginAttempt",
     "Official",
     "Programme",
+    "ProgrammeAssessment",
+    "ProgrammeModule",
     "ProgrammeRole",
     "Requirement",
     "Role",
