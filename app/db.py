@@ -63,7 +63,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, echo=get_settings().sql_echo, pool_pre_ping=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # IMMEDIATE takes the write lock at the start, so concurrent writers wait (busy_timeout) instead of failing.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     return engine
 
 

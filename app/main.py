@@ -8,6 +8,7 @@ from app import models  # noqa: F401  (every table registered before the first q
 from app.accounts.api import router as accounts_router
 from app.audit.api import router as audit_router
 from app.authorities.api import router as authorities_router
+from app.cohorts.api import router as cohorts_router
 from app.errors import install_error_handlers
 from app.imports.api import router as imports_router
 from app.officials.api import router as officials_router
@@ -34,6 +35,7 @@ def create_app() -> FastAPI:
         roles_router,
         officials_router,
         programmes_router,
+        cohorts_router,
         imports_router,
         audit_router,
     ):

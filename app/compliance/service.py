@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, select, tuple_
+from sqlalchemy import Select, and_, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.audit.service import record_event, snapshot
@@ -162,6 +162,7 @@ def requirement_rows(
         )
         for official_id, programme_id, completed_on in found:
             completions[(official_id, programme_id)].append(completed_on)
+    cohort_ends = enrolled_cohort_ends(session, pairs=pairs, as_of=as_of)
     out = []
     for r in rows:
         facts = RequirementFacts(
@@ -170,6 +171,7 @@ def requirement_rows(
             due_date=r.due_date,
             validity_years=r.validity_years,
             completions=tuple(completions[(r.official_id, r.programme_id)]),
+            enrolled_cohort_ends=tuple(cohort_ends[(r.official_id, r.programme_id)]),
         )
         out.append(
             RequirementRow(
@@ -184,6 +186,30 @@ def requirement_rows(
                 standing=status_as_of(facts, as_of),
             )
         )
+    return out
+
+
+def enrolled_cohort_ends(
+    session: Session, *, pairs: set[tuple[int, int]], as_of: date
+) -> dict[tuple[int, int], list[date]]:
+    """End dates of the cohorts each (official, programme) was enrolled in (holding a seat) on the date."""
+    from app.cohorts.models import Cohort, Enrolment
+
+    out: dict[tuple[int, int], list[date]] = defaultdict(list)
+    if not pairs:
+        return out
+    stmt = (
+        select(Enrolment.official_id, Cohort.programme_id, Cohort.end_date)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(
+            tuple_(Enrolment.official_id, Cohort.programme_id).in_(list(pairs)),
+            Enrolment.status.in_(("enrolled", "completed", "not_completed", "withdrawn")),
+            Enrolment.enrolled_on <= as_of,
+            or_(Enrolment.ended_on.is_(None), Enrolment.ended_on > as_of),
+        )
+    )
+    for official_id, programme_id, end in session.execute(stmt):
+        out[(official_id, programme_id)].append(end)
     return out
 
 

@@ -12,14 +12,13 @@ from app.errors import responses
 from app.pagination import Limit, Offset, Page
 from app.programmes import service
 from app.programmes.models import Programme
-from app.programmes.schemas import ProgrammeCreate, ProgrammeRead
+from app.programmes.schemas import ProgrammeCreate, ProgrammeRead, ProgrammeUpdate
 
 router = APIRouter(prefix="/api/v1/programmes", tags=["programmes"])
 
 
 def _read(session: Session, programmes: list[Programme]) -> list[ProgrammeRead]:
-    roles = service.role_codes_of(session, [p.id for p in programmes])
-    return [ProgrammeRead.model_validate({**p.__dict__, "role_codes": roles[p.id]}) for p in programmes]
+    return service.read_programmes(session, programmes)
 
 
 @router.post("", status_code=201, response_model=ProgrammeRead, responses=responses(401, 403, 409, 422))
@@ -45,3 +44,9 @@ def list_programmes(
 def get_programme(code: str, session: SessionDep, _: Anyone) -> ProgrammeRead:
     """One programme by code. Any role."""
     return _read(session, [service.get_programme(session, code=code)])[0]
+
+
+@router.patch("/{code}", response_model=ProgrammeRead, responses=responses(401, 403, 404, 422))
+def update_programme(code: str, data: ProgrammeUpdate, session: SessionDep, actor: AdminOnly) -> ProgrammeRead:
+    """Change a programme; cohorts already created keep the rules they were opened under. Admins only."""
+    return _read(session, [service.update_programme(session, code=code, data=data, actor=actor)])[0]

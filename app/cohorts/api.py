@@ -1,0 +1,128 @@
+"""JSON routes of cohorts, sessions and enrolments."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+
+from app.auth import AdminOnly, Anyone, SessionDep
+from app.cohorts import service
+from app.cohorts.schemas import (
+    BulkEnrolmentCreate,
+    BulkReport,
+    CohortCreate,
+    CohortRead,
+    CohortUpdate,
+    EnrolmentCreate,
+    EnrolmentMove,
+    EnrolmentRead,
+    SessionCreate,
+    SessionRead,
+)
+from app.errors import responses
+from app.pagination import Limit, Offset, Page
+
+router = APIRouter(prefix="/api/v1", tags=["cohorts"])
+
+
+@router.post("/cohorts", status_code=201, response_model=CohortRead, responses=responses(401, 403, 409, 422))
+def create_cohort(data: CohortCreate, session: SessionDep, actor: AdminOnly) -> CohortRead:
+    """Open a cohort of a programme (open for enrolment unless `planned`); past cohorts may be recorded. Admins."""
+    return service.read_cohorts(session, [service.create_cohort(session, data=data, actor=actor)])[0]
+
+
+@router.get("/cohorts", response_model=Page[CohortRead], responses=responses(401, 422))
+def list_cohorts(
+    session: SessionDep,
+    _: Anyone,
+    programme: str | None = None,
+    state: Literal["planned", "open", "running", "closed", "cancelled"] | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[CohortRead]:
+    """Cohorts, newest first, by programme code and state. Any role."""
+    rows, total = service.list_cohorts(session, programme=programme, state=state, limit=limit, offset=offset)
+    return Page(items=service.read_cohorts(session, rows), total=total)
+
+
+@router.get("/cohorts/{cohort_id}", response_model=CohortRead, responses=responses(401, 404))
+def get_cohort(cohort_id: int, session: SessionDep, _: Anyone) -> CohortRead:
+    """One cohort with its scheduled hours and counts. Any role."""
+    return service.read_cohorts(session, [service.get_cohort(session, cohort_id=cohort_id)])[0]
+
+
+@router.patch("/cohorts/{cohort_id}", response_model=CohortRead, responses=responses(401, 403, 404, 409, 422))
+def update_cohort(cohort_id: int, data: CohortUpdate, session: SessionDep, actor: AdminOnly) -> CohortRead:
+    """Change dates, capacity (never below those enrolled), place, coordinator or state. Admins only."""
+    return service.read_cohorts(session, [service.update_cohort(session, cohort_id=cohort_id, data=data, actor=actor)])[
+        0
+    ]
+
+
+@router.post(
+    "/cohorts/{cohort_id}/sessions",
+    status_code=201,
+    response_model=SessionRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def add_session(cohort_id: int, data: SessionCreate, session: SessionDep, actor: AdminOnly) -> SessionRead:
+    """Schedule a session within the cohort's dates. Admins only."""
+    return SessionRead.model_validate(service.add_session(session, cohort_id=cohort_id, data=data, actor=actor))
+
+
+@router.get("/cohorts/{cohort_id}/sessions", response_model=Page[SessionRead], responses=responses(401, 404))
+def list_sessions(cohort_id: int, session: SessionDep, _: Anyone) -> Page[SessionRead]:
+    """A cohort's sessions in date order. Any role."""
+    rows = service.list_sessions(session, cohort_id=cohort_id)
+    return Page(items=[SessionRead.model_validate(r) for r in rows], total=len(rows))
+
+
+@router.post(
+    "/cohorts/{cohort_id}/enrolments",
+    status_code=201,
+    response_model=EnrolmentRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def enrol(cohort_id: int, data: EnrolmentCreate, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
+    """Enrol an official; past capacity, the waitlist in order. Already enrolled or completed: 409. Admins only."""
+    e = service.enrol_official(session, cohort_id=cohort_id, official_id=data.official_id, actor=actor)
+    return service.read_enrolments(session, service.enrolment_query().where(service.Enrolment.id == e.id))[0]
+
+
+@router.post("/cohorts/{cohort_id}/enrolments/bulk", response_model=BulkReport, responses=responses(401, 403, 404, 422))
+def enrol_many(cohort_id: int, data: BulkEnrolmentCreate, session: SessionDep, actor: AdminOnly) -> BulkReport:
+    """Enrol a list of officials by ID, in order, with a report per row. Admins only."""
+    return service.enrol_many(session, cohort_id=cohort_id, national_ids=data.national_ids, actor=actor)
+
+
+@router.get("/cohorts/{cohort_id}/enrolments", response_model=Page[EnrolmentRead], responses=responses(401, 404))
+def cohort_enrolments(cohort_id: int, session: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
+    """A cohort's enrolments within the caller's scope: seats, then the waitlist in order, then withdrawn."""
+    rows = service.cohort_enrolments(session, cohort_id=cohort_id, actor=actor)
+    return Page(items=rows, total=len(rows))
+
+
+@router.get("/officials/{official_id}/enrolments", response_model=Page[EnrolmentRead], responses=responses(401, 404))
+def official_enrolments(official_id: int, session: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
+    """An official's enrolments, newest first, within the caller's scope."""
+    rows = service.official_enrolments(session, official_id=official_id, actor=actor)
+    return Page(items=rows, total=len(rows))
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/withdraw", response_model=EnrolmentRead, responses=responses(401, 403, 404, 409)
+)
+def withdraw(enrolment_id: int, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
+    """Withdraw an official; the first waitlisted takes the seat. Admins only."""
+    e = service.withdraw_enrolment(session, enrolment_id=enrolment_id, actor=actor)
+    return service.read_enrolments(session, service.enrolment_query().where(service.Enrolment.id == e.id))[0]
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/move", response_model=EnrolmentRead, responses=responses(401, 403, 404, 409, 422)
+)
+def move(enrolment_id: int, data: EnrolmentMove, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
+    """Move an official to another cohort of the same programme; attendance taken stays on record. Admins only."""
+    e = service.move_enrolment(session, enrolment_id=enrolment_id, cohort_id=data.cohort_id, actor=actor)
+    return service.read_enrolments(session, service.enrolment_query().where(service.Enrolment.id == e.id))[0]

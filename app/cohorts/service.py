@@ -1,0 +1,590 @@
+"""Use cases of cohorts: opening them, scheduling sessions, enrolling, the waitlist, moving and withdrawing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from app.audit.service import record_event, snapshot
+from app.auth import Principal, scope_officials
+from app.clock import now_utc, today
+from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
+from app.cohorts.rules import (
+    ACTIVE_ENROLMENT,
+    ENROLLING_STATES,
+    can_move,
+    completion_still_valid,
+    enrolment_counts_from,
+)
+from app.cohorts.schemas import (
+    BulkReport,
+    BulkRow,
+    CohortCreate,
+    CohortRead,
+    CohortUpdate,
+    EnrolmentRead,
+    SessionCreate,
+)
+from app.compliance.models import Completion, Requirement
+from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.officials.models import Appointment, Official
+from app.officials.rules import normalise_national_id
+from app.officials.service import get_official
+from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule
+from app.programmes.service import require_programme
+
+# --- cohorts -------------------------------------------------------------------------------------------
+
+
+def create_cohort(session: Session, *, data: CohortCreate, actor: Principal) -> Cohort:
+    """Open a cohort of a programme; it keeps the programme's completion rules as they are today."""
+    programme = require_programme(session, code=data.programme_code)
+    if session.scalar(select(Cohort.id).where(Cohort.code == data.code)) is not None:
+        raise Conflict(f"a cohort with code {data.code!r} already exists", code="duplicate_cohort", field="code")
+    now = now_utc()
+    cohort = Cohort(
+        **data.model_dump(exclude={"programme_code"}),
+        programme_id=programme.id,
+        min_attendance_pct=programme.min_attendance_pct,
+        late_credit_pct=programme.late_credit_pct,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(cohort)
+    session.flush()
+    required = session.scalars(
+        select(ProgrammeAssessment).where(
+            ProgrammeAssessment.programme_id == programme.id, ProgrammeAssessment.required.is_(True)
+        )
+    )
+    session.add_all(
+        CohortAssessment(cohort_id=cohort.id, code=a.code, title_he=a.title_he, title_en=a.title_en) for a in required
+    )
+    session.flush()
+    record_event(
+        session, actor=actor, action="create", entity_type="cohort", entity_id=cohort.id, after=snapshot(cohort)
+    )
+    return cohort
+
+
+def get_cohort(session: Session, *, cohort_id: int) -> Cohort:
+    """One cohort; 404 when there is none."""
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise NotFound(f"no cohort with id {cohort_id}")
+    return cohort
+
+
+def lock_cohort(session: Session, *, cohort_id: int) -> Cohort:
+    """The cohort, locked for this transaction: enrolments of one cohort are decided one at a time."""
+    cohort = session.scalar(
+        select(Cohort).where(Cohort.id == cohort_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if cohort is None:
+        raise NotFound(f"no cohort with id {cohort_id}")
+    return cohort
+
+
+def read_cohorts(session: Session, cohorts: list[Cohort]) -> list[CohortRead]:
+    """Cohorts with their programme, scheduled hours, counts and required assessments, set-based."""
+    ids = [c.id for c in cohorts]
+    if not ids:
+        return []
+    codes = dict(
+        session.execute(
+            select(Programme.id, Programme.code).where(Programme.id.in_({c.programme_id for c in cohorts}))
+        ).all()
+    )
+    hours = dict(
+        session.execute(
+            select(CohortSession.cohort_id, func.sum(CohortSession.hours))
+            .where(CohortSession.cohort_id.in_(ids))
+            .group_by(CohortSession.cohort_id)
+        ).all()
+    )
+    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for cid, status, n in session.execute(
+        select(Enrolment.cohort_id, Enrolment.status, func.count())
+        .where(Enrolment.cohort_id.in_(ids))
+        .group_by(Enrolment.cohort_id, Enrolment.status)
+    ):
+        counts[cid][status] = n
+    assessments: dict[int, list[str]] = {i: [] for i in ids}
+    for cid, code in session.execute(
+        select(CohortAssessment.cohort_id, CohortAssessment.code)
+        .where(CohortAssessment.cohort_id.in_(ids))
+        .order_by(CohortAssessment.id)
+    ):
+        assessments[cid].append(code)
+    return [
+        CohortRead(
+            id=c.id,
+            code=c.code,
+            programme_code=codes[c.programme_id],
+            start_date=c.start_date,
+            end_date=c.end_date,
+            capacity=c.capacity,
+            state=c.state,  # type: ignore[arg-type]
+            location=c.location,
+            online=c.online,
+            coordinator_name=c.coordinator_name,
+            coordinator_email=c.coordinator_email,
+            min_attendance_pct=c.min_attendance_pct,
+            late_credit_pct=c.late_credit_pct,
+            required_assessments=assessments[c.id],
+            scheduled_hours=float(hours.get(c.id) or 0),
+            enrolled=counts[c.id].get("enrolled", 0),
+            waitlisted=counts[c.id].get("waitlisted", 0),
+        )
+        for c in cohorts
+    ]
+
+
+def list_cohorts(
+    session: Session, *, programme: str | None, state: str | None, limit: int, offset: int
+) -> tuple[list[Cohort], int]:
+    """Cohorts, newest first, by programme code and state."""
+    stmt = select(Cohort)
+    if programme:
+        stmt = stmt.join(Programme, Programme.id == Cohort.programme_id).where(Programme.code == programme)
+    if state:
+        stmt = stmt.where(Cohort.state == state)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Cohort.start_date.desc(), Cohort.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def _enrolled_count(session: Session, cohort_id: int) -> int:
+    return (
+        session.scalar(select(func.count()).where(Enrolment.cohort_id == cohort_id, Enrolment.status == "enrolled"))
+        or 0
+    )
+
+
+def update_cohort(session: Session, *, cohort_id: int, data: CohortUpdate, actor: Principal) -> Cohort:
+    """Change a cohort's dates, capacity, place, coordinator or state; more seats promote the waitlist."""
+    cohort = lock_cohort(session, cohort_id=cohort_id)
+    if cohort.state in ("closed", "cancelled"):
+        raise Conflict(f"cohort {cohort.code} is {cohort.state} and can no longer change", code="cohort_finished")
+    changes: dict[str, Any] = {k: getattr(data, k) for k in data.model_fields_set}
+    changes = {k: v for k, v in changes.items() if getattr(cohort, k) != v}
+    if not changes:
+        return cohort
+    if "state" in changes and not can_move(cohort.state, changes["state"]):
+        raise Conflict(
+            f"a cohort cannot go from {cohort.state} to {changes['state']}", code="bad_transition", field="state"
+        )
+    start, end = changes.get("start_date", cohort.start_date), changes.get("end_date", cohort.end_date)
+    if end < start:
+        raise Invalid(f"end_date: {end} is before the start date {start}", field="end_date")
+    outside = session.scalar(
+        select(func.count()).where(
+            CohortSession.cohort_id == cohort.id, (CohortSession.date < start) | (CohortSession.date > end)
+        )
+    )
+    if outside:
+        raise Conflict(
+            f"{outside} session(s) would fall outside {start}..{end}; move them first", code="sessions_outside_dates"
+        )
+    enrolled = _enrolled_count(session, cohort.id)
+    if "capacity" in changes and changes["capacity"] < enrolled:
+        raise Conflict(
+            f"capacity {changes['capacity']} is below the {enrolled} officials already enrolled",
+            code="capacity_below_enrolled",
+            field="capacity",
+        )
+    before = snapshot(cohort)
+    for key, value in changes.items():
+        setattr(cohort, key, value)
+    cohort.updated_at = now_utc()
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity_type="cohort",
+        entity_id=cohort.id,
+        before=before,
+        after=snapshot(cohort),
+    )
+    if cohort.state == "cancelled":
+        for e in session.scalars(
+            select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ACTIVE_ENROLMENT))
+        ):
+            _end_enrolment(session, enrolment=e, actor=actor)
+    else:
+        fill_seats(session, cohort=cohort, actor=actor)
+    return cohort
+
+
+# --- sessions ------------------------------------------------------------------------------------------
+
+
+def add_session(session: Session, *, cohort_id: int, data: SessionCreate, actor: Principal) -> CohortSession:
+    """Schedule a session within the cohort's dates; the cohort's hours are the sum of its sessions."""
+    cohort = get_cohort(session, cohort_id=cohort_id)
+    if cohort.state in ("closed", "cancelled"):
+        raise Conflict(f"cohort {cohort.code} is {cohort.state}: no more sessions", code="cohort_finished")
+    if not cohort.start_date <= data.date <= cohort.end_date:
+        raise Invalid(
+            f"date: {data.date} is outside the cohort's dates {cohort.start_date}..{cohort.end_date}",
+            field="date",
+            code="session_outside_cohort",
+        )
+    if data.module_id is not None:
+        module = session.get(ProgrammeModule, data.module_id)
+        if module is None or module.programme_id != cohort.programme_id:
+            raise Invalid(
+                f"module_id: module {data.module_id} is not a module of this cohort's programme", field="module_id"
+            )
+    item = CohortSession(cohort_id=cohort.id, **data.model_dump(), created_at=now_utc())
+    session.add(item)
+    session.flush()
+    record_event(session, actor=actor, action="create", entity_type="session", entity_id=item.id, after=snapshot(item))
+    return item
+
+
+def list_sessions(session: Session, *, cohort_id: int) -> list[CohortSession]:
+    """A cohort's sessions in date order."""
+    get_cohort(session, cohort_id=cohort_id)
+    stmt = select(CohortSession).where(CohortSession.cohort_id == cohort_id)
+    return list(session.scalars(stmt.order_by(CohortSession.date, CohortSession.id)))
+
+
+# --- enrolment -----------------------------------------------------------------------------------------
+
+
+def _open_requirement_id(session: Session, *, official_id: int, programme_id: int) -> int | None:
+    stmt = (
+        select(Requirement.id)
+        .join(Appointment, Appointment.id == Requirement.appointment_id)
+        .where(Appointment.official_id == official_id, Requirement.programme_id == programme_id)
+        .order_by(Appointment.start_date.desc(), Requirement.id.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def _refuse_if_cannot_enrol(session: Session, *, cohort: Cohort, official: Official, programme: Programme) -> None:
+    if cohort.state not in ENROLLING_STATES:
+        raise Conflict(f"cohort {cohort.code} is {cohort.state}, not open for enrolment", code="cohort_not_open")
+    other = session.execute(
+        select(Enrolment.status, Cohort.code)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(
+            Enrolment.official_id == official.id,
+            Cohort.programme_id == programme.id,
+            Enrolment.status.in_(ACTIVE_ENROLMENT),
+        )
+        .limit(1)
+    ).first()
+    if other is not None:
+        raise Conflict(
+            f"official {official.id} is already {other[0]} in cohort {other[1]} of {programme.code}",
+            code="already_enrolled",
+        )
+    done = session.scalars(
+        select(Completion.completed_on).where(
+            Completion.official_id == official.id, Completion.programme_id == programme.id
+        )
+    ).all()
+    valid = [
+        d for d in done if completion_still_valid(completed_on=d, validity_years=programme.validity_years, on=today())
+    ]
+    if valid:
+        raise Conflict(
+            f"official {official.id} already completed {programme.code} on {max(valid)}, still valid",
+            code="already_completed",
+        )
+
+
+def _next_waitlist_position(session: Session, cohort_id: int) -> int:
+    last = session.scalar(
+        select(func.max(Enrolment.waitlist_position)).where(
+            Enrolment.cohort_id == cohort_id, Enrolment.status == "waitlisted"
+        )
+    )
+    return (last or 0) + 1
+
+
+def _enrol(session: Session, *, cohort: Cohort, official: Official, actor: Principal) -> Enrolment:
+    """Enrol in a locked cohort: a seat while there is one, else the end of the waitlist."""
+    programme = session.get(Programme, cohort.programme_id)
+    assert programme is not None
+    existing = session.scalar(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.official_id == official.id)
+    )
+    if existing is not None and existing.status not in ("withdrawn",):
+        raise Conflict(
+            f"official {official.id} is already {existing.status} in cohort {cohort.code}",
+            code="already_enrolled",
+            existing_id=existing.id,
+        )
+    _refuse_if_cannot_enrol(session, cohort=cohort, official=official, programme=programme)
+    seat = _enrolled_count(session, cohort.id) < cohort.capacity
+    values = {
+        "status": "enrolled" if seat else "waitlisted",
+        "waitlist_position": None if seat else _next_waitlist_position(session, cohort.id),
+        "requirement_id": _open_requirement_id(session, official_id=official.id, programme_id=programme.id),
+        "enrolled_on": enrolment_counts_from(today=today(), cohort_start=cohort.start_date),
+        "ended_on": None,
+        "updated_at": now_utc(),
+    }
+    if existing is None:
+        enrolment = Enrolment(cohort_id=cohort.id, official_id=official.id, created_at=now_utc(), **values)
+        session.add(enrolment)
+        session.flush()
+        record_event(
+            session,
+            actor=actor,
+            action="create",
+            entity_type="enrolment",
+            entity_id=enrolment.id,
+            after=snapshot(enrolment),
+        )
+        return enrolment
+    before = snapshot(existing)
+    for key, value in values.items():
+        setattr(existing, key, value)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity_type="enrolment",
+        entity_id=existing.id,
+        before=before,
+        after=snapshot(existing),
+    )
+    return existing
+
+
+def enrol_official(session: Session, *, cohort_id: int, official_id: int, actor: Principal) -> Enrolment:
+    """Enrol an official; past capacity the official joins the waitlist in order."""
+    cohort = lock_cohort(session, cohort_id=cohort_id)
+    try:
+        official = get_official(session, official_id=official_id, actor=actor)
+    except NotFound as exc:
+        raise Invalid(
+            f"official_id: no official with id {official_id}", field="official_id", code="unknown_official"
+        ) from exc
+    return _enrol(session, cohort=cohort, official=official, actor=actor)
+
+
+def enrol_many(session: Session, *, cohort_id: int, national_ids: list[str], actor: Principal) -> BulkReport:
+    """Enrol officials by ID in order, each on its own; the report says what happened to every row."""
+    cohort = lock_cohort(session, cohort_id=cohort_id)
+    rows: list[BulkRow] = []
+    for i, raw in enumerate(national_ids, start=1):
+        try:
+            nid = normalise_national_id(raw)
+        except ValueError as exc:
+            rows.append(
+                BulkRow(row=i, national_id=str(raw), result="refused", error="invalid", detail=f"national_id {exc}")
+            )
+            continue
+        official = session.scalar(select(Official).where(Official.national_id == nid))
+        if official is None:
+            rows.append(
+                BulkRow(
+                    row=i,
+                    national_id=nid,
+                    result="refused",
+                    error="unknown_official",
+                    detail=f"no official has the ID {nid}",
+                )
+            )
+            continue
+        try:
+            with session.begin_nested():
+                e = _enrol(session, cohort=cohort, official=official, actor=actor)
+        except DomainError as exc:
+            rows.append(BulkRow(row=i, national_id=nid, result="refused", error=exc.code, detail=exc.detail))
+            continue
+        rows.append(
+            BulkRow(
+                row=i,
+                national_id=nid,
+                result=e.status,
+                enrolment_id=e.id,  # type: ignore[arg-type]
+                waitlist_position=e.waitlist_position,
+            )
+        )
+    return BulkReport(
+        enrolled=sum(r.result == "enrolled" for r in rows),
+        waitlisted=sum(r.result == "waitlisted" for r in rows),
+        refused=sum(r.result == "refused" for r in rows),
+        rows=rows,
+    )
+
+
+def _end_enrolment(session: Session, *, enrolment: Enrolment, actor: Principal) -> None:
+    before = snapshot(enrolment)
+    enrolment.status = "withdrawn"
+    enrolment.waitlist_position = None
+    enrolment.ended_on = today()
+    enrolment.updated_at = now_utc()
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity_type="enrolment",
+        entity_id=enrolment.id,
+        before=before,
+        after=snapshot(enrolment),
+    )
+
+
+def fill_seats(session: Session, *, cohort: Cohort, actor: Principal) -> None:
+    """Promote the first waitlisted while seats are free, and number the rest of the waitlist 1, 2, ..."""
+    free = cohort.capacity - _enrolled_count(session, cohort.id)
+    waiting = session.scalars(
+        select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status == "waitlisted")
+        .order_by(Enrolment.waitlist_position, Enrolment.id)
+    ).all()
+    position = 0
+    for e in waiting:
+        before = snapshot(e)
+        if free > 0 and cohort.state in ENROLLING_STATES:
+            e.status, e.waitlist_position = "enrolled", None
+            free -= 1
+        else:
+            position += 1
+            e.waitlist_position = position
+        if snapshot(e) != before:
+            e.updated_at = now_utc()
+            session.flush()
+            record_event(
+                session,
+                actor=actor,
+                action="update",
+                entity_type="enrolment",
+                entity_id=e.id,
+                before=before,
+                after=snapshot(e),
+            )
+
+
+def get_enrolment(session: Session, *, enrolment_id: int, actor: Principal) -> Enrolment:
+    """One enrolment the caller may see; 404 otherwise."""
+    stmt = scope_officials(
+        select(Enrolment).join(Official, Official.id == Enrolment.official_id).where(Enrolment.id == enrolment_id),
+        actor,
+    )
+    enrolment: Enrolment | None = session.scalar(stmt)
+    if enrolment is None:
+        raise NotFound(f"no enrolment with id {enrolment_id}")
+    return enrolment
+
+
+def withdraw_enrolment(session: Session, *, enrolment_id: int, actor: Principal) -> Enrolment:
+    """Withdraw an enrolled or waitlisted official; a freed seat goes to the first waitlisted."""
+    enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
+    cohort = lock_cohort(session, cohort_id=enrolment.cohort_id)
+    session.refresh(enrolment)
+    if enrolment.status not in ACTIVE_ENROLMENT:
+        raise Conflict(
+            f"enrolment {enrolment.id} is {enrolment.status}; only enrolled or waitlisted can withdraw",
+            code="wrong_state",
+        )
+    _end_enrolment(session, enrolment=enrolment, actor=actor)
+    fill_seats(session, cohort=cohort, actor=actor)
+    return enrolment
+
+
+def move_enrolment(session: Session, *, enrolment_id: int, cohort_id: int, actor: Principal) -> Enrolment:
+    """Move an official to another cohort of the same programme; attendance already taken stays on record."""
+    enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
+    # Lock both cohorts in id order, so two moves in opposite directions cannot deadlock.
+    locked = {c: lock_cohort(session, cohort_id=c) for c in sorted({enrolment.cohort_id, cohort_id})}
+    source, target = locked[enrolment.cohort_id], locked[cohort_id]
+    session.refresh(enrolment)
+    if source.id == target.id:
+        raise Conflict("the enrolment is already in that cohort", code="same_cohort", field="cohort_id")
+    if target.programme_id != source.programme_id:
+        raise Conflict(
+            f"cohort {target.code} is of another programme; move only within a programme",
+            code="other_programme",
+            field="cohort_id",
+        )
+    if enrolment.status not in ACTIVE_ENROLMENT:
+        raise Conflict(
+            f"enrolment {enrolment.id} is {enrolment.status}; only enrolled or waitlisted can move", code="wrong_state"
+        )
+    official = session.get(Official, enrolment.official_id)
+    assert official is not None
+    _end_enrolment(session, enrolment=enrolment, actor=actor)
+    moved = _enrol(session, cohort=target, official=official, actor=actor)
+    before = snapshot(enrolment)
+    enrolment.moved_to_enrolment_id = moved.id
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity_type="enrolment",
+        entity_id=enrolment.id,
+        before=before,
+        after=snapshot(enrolment),
+    )
+    fill_seats(session, cohort=source, actor=actor)
+    return moved
+
+
+def enrolment_query() -> Select[Any]:
+    """Enrolments with their cohort, programme and official name, for reading."""
+    return (
+        select(Enrolment, Cohort.code, Programme.code, Official.first_name_he, Official.last_name_he)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Programme, Programme.id == Cohort.programme_id)
+        .join(Official, Official.id == Enrolment.official_id)
+    )
+
+
+def read_enrolments(session: Session, stmt: Select[Any]) -> list[EnrolmentRead]:
+    """Run an enrolment_query() and shape the rows."""
+    out = []
+    for e, cohort_code, programme_code, first, last in session.execute(stmt):
+        out.append(
+            EnrolmentRead(
+                id=e.id,
+                cohort_id=e.cohort_id,
+                cohort_code=cohort_code,
+                programme_code=programme_code,
+                official_id=e.official_id,
+                official_name_he=f"{first} {last}",
+                status=e.status,
+                waitlist_position=e.waitlist_position,
+                requirement_id=e.requirement_id,
+                enrolled_on=e.enrolled_on,
+                ended_on=e.ended_on,
+                attended_hours=e.attended_hours,
+                completed_on=e.completed_on,
+                decision_reason=e.decision_reason,
+            )
+        )
+    return out
+
+
+_STATUS_ORDER = case(
+    {"enrolled": 0, "completed": 0, "not_completed": 0, "waitlisted": 1, "withdrawn": 2}, value=Enrolment.status
+)
+
+
+def cohort_enrolments(session: Session, *, cohort_id: int, actor: Principal) -> list[EnrolmentRead]:
+    """A cohort's enrolments the caller may see: seats first, then the waitlist in order, then withdrawn."""
+    get_cohort(session, cohort_id=cohort_id)
+    stmt = scope_officials(enrolment_query().where(Enrolment.cohort_id == cohort_id), actor)
+    stmt = stmt.order_by(_STATUS_ORDER, Enrolment.waitlist_position, Official.last_name_he, Enrolment.id)
+    return read_enrolments(session, stmt)
+
+
+def official_enrolments(session: Session, *, official_id: int, actor: Principal) -> list[EnrolmentRead]:
+    """An official's enrolments, newest cohort first."""
+    get_official(session, official_id=official_id, actor=actor)
+    stmt = enrolment_query().where(Enrolment.official_id == official_id)
+    return read_enrolments(session, stmt.order_by(Cohort.start_date.desc(), Enrolment.id.desc()))
