@@ -14,8 +14,10 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
 users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
+import_cli = typer.Typer(help="Bulk imports from CSV or XLSX.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
+cli.add_typer(import_cli, name="import")
 
 
 def alembic_config():  # type: ignore[no-untyped-def]
@@ -117,6 +119,52 @@ def users_create(
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"created user {user.id} <{user.email}> as {user.role}")
+
+
+@import_cli.command("officials")
+def import_officials(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A CSV or XLSX file.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")] = False,
+) -> None:
+    """Import officials and appointments; all or nothing, exit 1 if any row is refused."""
+    from app.auth import operator
+    from app.config import get_settings
+    from app.errors import DomainError
+    from app.imports.schemas import ImportReport
+    from app.imports.service import ImportRefused, import_officials, read_limited
+
+    report: ImportReport
+    try:
+        with file.open("rb") as fh:
+            content = read_limited(fh, limit=get_settings().upload_max_bytes)
+        with _in_transaction() as session:
+            report = import_officials(
+                session, content=content, filename=file.name, dry_run=dry_run, actor=operator("cli")
+            )
+    except ImportRefused as exc:
+        report = exc.report
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    refused = [r for r in report.rows if r.errors]
+    if refused:
+        typer.echo(f"{'row':>5}  {'national_id':<11}  {'official':<9}  {'appointment':<11}  problem")
+        for r in refused:
+            lead = f"{r.row:>5}  {r.national_id or '':<11}  {r.official:<9}  {r.appointment:<11}"
+            for e in r.errors:
+                typer.echo(f"{lead}  {e.field}: {e.detail}")
+    s = report.summary
+    typer.echo(
+        f"rows: {s.rows}, officials created: {s.officials_created}, updated: {s.officials_updated}; "
+        f"appointments created: {s.appointments_created}, updated: {s.appointments_updated}; "
+        f"unchanged: {s.unchanged}; refused: {s.refused}"
+    )
+    if report.applied:
+        typer.echo("imported")
+    else:
+        typer.echo("dry run: nothing was written" if dry_run else "refused rows: nothing was written")
+    if refused:
+        raise typer.Exit(1)
 
 
 @cli.command("serve")
