@@ -51,8 +51,8 @@ def record_event(
         after=after,
         address=actor.address,
     )
+    # Flushed with the next query or at commit: an event never needs its own round trip.
     session.add(event)
-    session.flush()
     return event
 
 
