@@ -80,7 +80,7 @@ def demo() -> None:
     with _in_transaction() as session:
         created = load_demo(session)
     typer.echo("demo data " + ("loaded" if created else "already present"))
-    typer.echo("Demo logins (password for all: see below):")
+    typer.echo("Demo logins:")
     for role, email, password in DEMO_LOGINS:
         typer.echo(f"  {role:<9} {email:<32} {password}")
 

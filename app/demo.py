@@ -1,0 +1,739 @@
+"""A believable demo school: the catalogue, about 150 officials in every district, four years of
+appointments and completions, and one login of each kind.
+
+Everything goes through the services, so the demo has the audit trail and the requirements real use
+would have. It is deterministic (a fixed seed; dates relative to today) and idempotent: when the demo
+admin already exists, nothing is done.
+
+Statuses as of today: completed (on time and late), overdue, closed and not_started (some due within
+90 days). in_progress needs cohorts and exempt needs decisions on requests; both come with those features,
+and the demo will grow to show them then.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.accounts.models import User
+from app.accounts.schemas import UserCreate
+from app.accounts.service import create_user
+from app.auth import operator
+from app.authorities.models import Authority
+from app.compliance.rules import completion_counts, due_date_for
+from app.compliance.schemas import CompletionCreate
+from app.compliance.service import record_completion
+from app.officials.models import Official
+from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate
+from app.officials.service import create_appointment, create_official, update_appointment
+from app.programmes.models import Programme
+from app.programmes.schemas import ProgrammeCreate
+from app.programmes.service import create_programme
+
+DOMAIN = "demo.mekomot.org.il"
+ADMIN_EMAIL = f"admin@{DOMAIN}"
+OFFICIAL_EMAIL = f"official@{DOMAIN}"
+
+DEMO_LOGINS: list[tuple[str, str, str]] = [
+    ("admin", ADMIN_EMAIL, "demo-admin-2021"),
+    ("auditor", f"auditor@{DOMAIN}", "demo-auditor-2021"),
+    ("liaison", f"liaison@{DOMAIN}", "demo-liaison-2021"),
+    ("official", OFFICIAL_EMAIL, "demo-official-2021"),
+]
+
+SEED = 5568
+ACTOR = operator("demo")
+
+# Be'er Sheva: its liaison sees a full staff; its treasurer (the demo official) moved there from Ofakim.
+LIAISON_AUTHORITY = "9000"
+FEATURED_PREVIOUS_AUTHORITY = "0031"
+
+MANDATORY_ROLES = ("director_general", "treasurer", "city_engineer", "hr_manager", "town_appearance_manager")
+OTHER_ROLES = ("legal_adviser", "internal_auditor", "education_head", "economic_development_manager", "digital_lead")
+
+
+@dataclass(frozen=True)
+class _ProgrammeSpec:
+    code: str
+    kind: str
+    title_he: str
+    title_en: str
+    hours: float
+    role_codes: tuple[str, ...]
+    validity_years: int | None = None
+
+
+PROGRAMMES: tuple[_ProgrammeSpec, ...] = (
+    _ProgrammeSpec(
+        "DG-ENTRY",
+        "mandatory",
+        'הכשרת מנכ"לים ברשויות המקומיות',
+        "Entry training for directors general of local authorities",
+        180,
+        ("director_general",),
+    ),
+    _ProgrammeSpec(
+        "TREAS-ENTRY",
+        "mandatory",
+        "הכשרת גזברים ברשויות המקומיות",
+        "Entry training for local authority treasurers",
+        240,
+        ("treasurer",),
+        validity_years=6,
+    ),
+    _ProgrammeSpec(
+        "ENG-ENTRY",
+        "mandatory",
+        "הכשרת מהנדסי רשויות מקומיות",
+        "Entry training for municipal engineers",
+        140,
+        ("city_engineer",),
+        validity_years=5,
+    ),
+    _ProgrammeSpec(
+        "HR-ENTRY",
+        "mandatory",
+        "הכשרת מנהלי משאבי אנוש ברשויות המקומיות",
+        "Entry training for human resources managers",
+        120,
+        ("hr_manager",),
+    ),
+    _ProgrammeSpec(
+        "SPA-ENTRY",
+        "mandatory",
+        'הכשרת מנהלי שיפור פני העיר (שפ"ע)',
+        "Entry training for town appearance and sanitation managers",
+        100,
+        ("town_appearance_manager",),
+        validity_years=4,
+    ),
+    _ProgrammeSpec(
+        "ADV-BUDGET",
+        "advanced",
+        "תקצוב ובקרה פיננסית מתקדמים",
+        "Advanced budgeting and financial control",
+        40,
+        ("treasurer", "director_general"),
+    ),
+    _ProgrammeSpec(
+        "ADV-EMERGENCY",
+        "advanced",
+        "ניהול הרשות המקומית בשעת חירום",
+        "Running a local authority in an emergency",
+        30,
+        ("director_general", "city_engineer", "town_appearance_manager"),
+    ),
+    _ProgrammeSpec(
+        "ADV-DIGITAL",
+        "advanced",
+        "חדשנות ושירות דיגיטלי לתושב",
+        "Digital innovation and service to residents",
+        24,
+        ("digital_lead", "hr_manager", "economic_development_manager"),
+    ),
+)
+ENTRY_PROGRAMME = {s.role_codes[0]: s for s in PROGRAMMES if s.kind == "mandatory"}
+ADVANCED = tuple(s for s in PROGRAMMES if s.kind == "advanced")
+
+# Authorities of the demo, with the communities their officials come from (weights).
+J, A, D, B = "jewish", "arab", "druze", "bedouin"
+AUTHORITIES: tuple[tuple[str, dict[str, float]], ...] = (
+    # Jerusalem
+    ("3000", {J: 0.85, A: 0.15}),
+    ("2610", {J: 1}),
+    ("0472", {A: 1}),
+    ("1015", {J: 1}),
+    ("26", {J: 1}),
+    # Northern
+    ("7300", {A: 1}),
+    ("7500", {A: 1}),
+    ("0481", {D: 0.6, A: 0.4}),
+    ("0480", {D: 1}),
+    ("0502", {D: 1}),
+    ("6700", {J: 1}),
+    ("1139", {J: 1}),
+    ("2800", {J: 1}),
+    ("56", {J: 1}),
+    ("7600", {J: 0.65, A: 0.35}),
+    ("8800", {A: 0.7, D: 0.3}),
+    # Haifa
+    ("4000", {J: 0.8, A: 0.2}),
+    ("2710", {A: 1}),
+    ("6500", {J: 1}),
+    ("0494", {D: 1}),
+    ("0534", {D: 1}),
+    # Central
+    ("8300", {J: 1}),
+    ("7900", {J: 1}),
+    ("7000", {J: 0.7, A: 0.3}),
+    ("2730", {A: 1}),
+    ("0634", {A: 1}),
+    ("16", {J: 1}),
+    # Tel Aviv
+    ("5000", {J: 0.9, A: 0.1}),
+    ("6600", {J: 1}),
+    ("6100", {J: 1}),
+    ("8600", {J: 1}),
+    # Southern
+    (LIAISON_AUTHORITY, {J: 0.9, B: 0.1}),
+    (FEATURED_PREVIOUS_AUTHORITY, {J: 1}),
+    ("1161", {B: 1}),
+    ("2600", {J: 1}),
+    ("1031", {J: 1}),
+    ("37", {J: 1}),
+    # Judea and Samaria Area
+    ("3570", {J: 1}),
+    ("3616", {J: 1}),
+    ("3797", {J: 1}),
+    ("3650", {J: 1}),
+)
+
+# (Hebrew, English) names, niqqud-free as written in Israeli records; a geresh is the ASCII apostrophe.
+FIRST_NAMES: dict[str, dict[bool, tuple[tuple[str, str], ...]]] = {
+    J: {
+        False: (
+            ("יוסי", "Yossi"),
+            ("אבי", "Avi"),
+            ("דוד", "David"),
+            ("אליהו", "Eliyahu"),
+            ("משה", "Moshe"),
+            ("חיים", "Haim"),
+            ("עמית", "Amit"),
+            ("איתן", "Eitan"),
+            ("שמעון", "Shimon"),
+            ("גלעד", "Gilad"),
+            ("אהרון", "Aharon"),
+            ("יבגני", "Yevgeni"),
+            ("ולדימיר", "Vladimir"),
+            ("שלמה", "Shlomo"),
+            ("ניר", "Nir"),
+            ("אורי", "Uri"),
+            ("יעקב", "Yaakov"),
+            ("מרדכי", "Mordechai"),
+            ("ז'ק", "Jacques"),
+            ("ערן", "Eran"),
+        ),
+        True: (
+            ("מיכל", "Michal"),
+            ("רונית", "Ronit"),
+            ("שירה", "Shira"),
+            ("אורית", "Orit"),
+            ("יעל", "Yael"),
+            ("אסתר", "Esther"),
+            ("נועה", "Noa"),
+            ("תמר", "Tamar"),
+            ("הדס", "Hadas"),
+            ("ליאת", "Liat"),
+            ("סיגל", "Sigal"),
+            ("עדי", "Adi"),
+            ("ז'אנה", "Zhanna"),
+            ("אירנה", "Irena"),
+            ("מירב", "Merav"),
+            ("ענת", "Anat"),
+        ),
+    },
+    A: {
+        False: (
+            ("ג'מאל", "Jamal"),
+            ("מוחמד", "Mohammad"),
+            ("אחמד", "Ahmad"),
+            ("ח'אלד", "Khaled"),
+            ("מחמוד", "Mahmoud"),
+            ("עלי", "Ali"),
+            ("סאמי", "Sami"),
+            ("ע'סאן", "Ghassan"),
+            ("יוסף", "Yousef"),
+            ("באסל", "Basel"),
+            ("עומר", "Omar"),
+            ("ואיל", "Wael"),
+            ("נביל", "Nabil"),
+            ("ג'ורג'", "George"),
+            ("אליאס", "Elias"),
+            ("חוסאם", "Hussam"),
+            ("מאג'ד", "Majed"),
+            ("פאדי", "Fadi"),
+        ),
+        True: (
+            ("ג'ומאנה", "Jumana"),
+            ("רנא", "Rana"),
+            ("סמאח", "Samah"),
+            ("נסרין", "Nisreen"),
+            ("הבה", "Hiba"),
+            ("לינא", "Lina"),
+            ("מונא", "Muna"),
+            ("עביר", "Abeer"),
+            ("רים", "Reem"),
+            ("סוהא", "Suha"),
+            ("אמאני", "Amani"),
+        ),
+    },
+    D: {
+        False: (
+            ("סלמאן", "Salman"),
+            ("כמאל", "Kamal"),
+            ("ריאד", "Riad"),
+            ("ואג'די", "Wajdi"),
+            ("נביה", "Nabih"),
+            ("אכרם", "Akram"),
+            ("סאמר", "Samer"),
+            ("ג'בר", "Jaber"),
+            ("עאטף", "Atef"),
+            ("מופיד", "Mufid"),
+            ("רפיק", "Rafik"),
+        ),
+        True: (
+            ("סועאד", "Suad"),
+            ("נוהא", "Noha"),
+            ("ריהאם", "Riham"),
+            ("אמל", "Amal"),
+            ("נג'לא", "Najla"),
+            ("סמר", "Samar"),
+            ("ג'יהאן", "Jihan"),
+        ),
+    },
+}
+FIRST_NAMES[B] = FIRST_NAMES[A]
+
+LAST_NAMES: dict[str, tuple[tuple[str, str], ...]] = {
+    J: (
+        ("כהן", "Cohen"),
+        ("לוי", "Levi"),
+        ("מזרחי", "Mizrahi"),
+        ("פרץ", "Peretz"),
+        ("ביטון", "Biton"),
+        ("דהן", "Dahan"),
+        ("אברהם", "Avraham"),
+        ("פרידמן", "Friedman"),
+        ("אזולאי", "Azoulay"),
+        ("מלכה", "Malka"),
+        ("גבאי", "Gabay"),
+        ("שפירא", "Shapira"),
+        ("בן דוד", "Ben David"),
+        ("אוחיון", "Ohayon"),
+        ("קליין", "Klein"),
+        ("רוזנברג", "Rosenberg"),
+        ("חדד", "Hadad"),
+        ("אלמוג", "Almog"),
+        ("בר-און", "Bar-On"),
+        ("גולדשטיין", "Goldstein"),
+        ("שטרן", "Stern"),
+        ("נחום", "Nahum"),
+        ("ג'רבי", "Jerbi"),
+        ("צ'רניאק", "Cherniak"),
+        ("אדמסו", "Admasu"),
+        ("סויסה", "Swissa"),
+        ("אלקיים", "Elkayam"),
+        ("וקנין", "Vaknin"),
+        ("ויסמן", "Weissman"),
+        ("טל", "Tal"),
+    ),
+    A: (
+        ("מחאמיד", "Mahamid"),
+        ("ג'בארין", "Jabareen"),
+        ("אגבאריה", "Ighbariya"),
+        ("אבו ראס", "Abu Ras"),
+        ("ח'ורי", "Khoury"),
+        ("עודה", "Odeh"),
+        ("חביב", "Habib"),
+        ("נסאר", "Nassar"),
+        ("טאהא", "Taha"),
+        ("מסארווה", "Masarwa"),
+        ("ח'טיב", "Khatib"),
+        ("עאזם", "Azem"),
+        ("בדראן", "Badran"),
+        ("זועבי", "Zoabi"),
+        ("סלאמה", "Salameh"),
+        ("דראושה", "Darawshe"),
+        ("בשארה", "Bishara"),
+        ("ג'ראיסי", "Jaraisy"),
+    ),
+    D: (
+        ("חלבי", "Halabi"),
+        ("טריף", "Tarif"),
+        ("עאמר", "Amer"),
+        ("חסון", "Hasson"),
+        ("מנסור", "Mansour"),
+        ("קבלאן", "Kablan"),
+        ("נסר א-דין", "Nasr a-Din"),
+        ("ח'יר", "Khair"),
+        ("אסעד", "Asad"),
+        ("פלאח", "Falah"),
+        ("זידאן", "Zidan"),
+    ),
+    B: (
+        ("אלקרינאוי", "Alkrenawi"),
+        ("אבו רביעה", "Abu Rabia"),
+        ("אלהוזייל", "Alhuzail"),
+        ("אלעטאונה", "Alatawneh"),
+        ("אבו עסא", "Abu Asa"),
+    ),
+}
+
+# Scenarios of a seat's current holder, and how many of every hundred seats get each. Predecessors who left
+# untrained make `closed`. `in_progress` (an enrolment in a running cohort) and `exempt` (an approved request)
+# come when cohorts and decisions exist: add them here then.
+SCENARIO_WEIGHTS = {"on_time": 34, "late": 10, "overdue": 16, "not_started": 30, "due_soon": 10}
+
+
+@dataclass
+class _Holding:
+    authority_code: str
+    role_code: str
+    start: date
+    end: date | None = None
+
+
+@dataclass(eq=False)
+class _Person:
+    community: str
+    female: bool
+    holdings: list[_Holding] = field(default_factory=list)
+    completions: list[tuple[str, date, str]] = field(default_factory=list)
+    login: bool = False
+
+
+@dataclass
+class _Seat:
+    authority_code: str
+    role_code: str
+    scenario: str
+    start: date
+    holder: _Person | None = None
+    predecessor: _Person | None = None
+
+
+@dataclass(frozen=True)
+class _DemoAuthority:
+    code: str
+    district: str
+    type: str
+    weights: dict[str, float]
+
+
+class _Planner:
+    """Plans the school's last four years from a seeded generator; nothing touches the database here."""
+
+    def __init__(self, rng: random.Random, today: date, authorities: list[_DemoAuthority]) -> None:
+        self.rng = rng
+        self.today = today
+        self.authorities = authorities
+        self.by_code = {a.code: a for a in authorities}
+        self.earliest = today - relativedelta(months=47)
+        self.cohort_ends = {s.code: self._cohort_ends(i) for i, s in enumerate(PROGRAMMES)}
+
+    def _cohort_ends(self, index: int) -> list[date]:
+        # Each programme ends about three cohorts a year, on dates of its own.
+        months = [1 + (index + k * 4) % 12 for k in range(3)]
+        days = 8 + 3 * index
+        return sorted(date(y, m, days) for y in range(self.today.year - 6, self.today.year + 1) for m in months)
+
+    def date_between(self, lo: date, hi: date) -> date:
+        if hi <= lo:
+            return lo
+        return lo + timedelta(days=self.rng.randint(0, (hi - lo).days))
+
+    def months_ago(self, months: int) -> date:
+        return self.today - relativedelta(months=months)
+
+    def completion(self, person: _Person, code: str, lo: date, hi: date) -> None:
+        """Plan a completion on the last day of a cohort between lo and hi (a plain date when none fits)."""
+        hi = min(hi, self.today)
+        if hi < lo:
+            return
+        ends = [d for d in self.cohort_ends[code] if lo <= d <= hi]
+        if ends:
+            on = self.rng.choice(ends)
+            number = self.cohort_ends[code].index(on) % 3 + 1
+            reason = f"מרישומי בית הספר (מאז 2021): סיום מחזור {on.year}/{number} של התוכנית בהצלחה"
+        else:
+            on = self.date_between(lo, hi)
+            reason = "הוכרה הכשרה מקבילה (לימודי מינהל ציבורי) בהחלטת ועדת ההכשרה של בית הספר"
+        person.completions.append((code, on, reason))
+
+    def new_person(self, authority_code: str) -> _Person:
+        weights = self.by_code[authority_code].weights
+        community = self.rng.choices(list(weights), weights=list(weights.values()))[0]
+        return _Person(community=community, female=self.rng.random() < 0.36)
+
+    def start_for(self, scenario: str) -> date:
+        t = self.today
+        if scenario == "on_time":
+            return self.date_between(self.earliest, self.months_ago(5))
+        if scenario == "late":
+            return self.date_between(self.earliest, self.months_ago(27))
+        if scenario == "overdue":
+            return self.date_between(self.earliest, self.months_ago(24) - timedelta(days=10))
+        if scenario == "due_soon":
+            due = t + timedelta(days=self.rng.randint(10, 80))
+            return due - relativedelta(months=24)
+        return self.date_between(self.months_ago(20), t - timedelta(days=7))
+
+    def plan(self) -> list[_Person]:
+        rng = self.rng
+        liaison = self.by_code[LIAISON_AUTHORITY] if LIAISON_AUTHORITY in self.by_code else self.authorities[0]
+        previous = next(
+            a for a in (self.by_code.get(FEATURED_PREVIOUS_AUTHORITY), *self.authorities) if a and a != liaison
+        )
+        seats: list[_Seat] = []
+        for authority in self.authorities:
+            if authority is liaison:
+                roles = [r for r in MANDATORY_ROLES if r != "treasurer"]
+            else:
+                roles = rng.sample(MANDATORY_ROLES, rng.choice((2, 2, 3, 3, 4)))
+                if authority is previous and "treasurer" in roles:
+                    roles.remove("treasurer")
+            seats.extend(_Seat(authority.code, role, "", self.today) for role in roles)
+
+        scenarios: list[str] = []
+        for name, weight in SCENARIO_WEIGHTS.items():
+            scenarios += [name] * max(2, round(len(seats) * weight / 100))
+        scenarios = (scenarios * 2)[: len(seats)]
+        rng.shuffle(scenarios)
+        people: list[_Person] = []
+        for seat, scenario in zip(seats, scenarios, strict=True):
+            seat.scenario, seat.start = scenario, self.start_for(scenario)
+            seat.holder = self.new_person(seat.authority_code)
+            # A seat filled in the last three years or so had someone in it before.
+            if seat.start >= self.earliest + relativedelta(months=10) and rng.random() < 0.4:
+                pred = self.new_person(seat.authority_code)
+                p_start = self.date_between(self.earliest, seat.start - relativedelta(months=10))
+                p_end = seat.start - timedelta(days=rng.randint(1, 45))
+                pred.holdings.append(_Holding(seat.authority_code, seat.role_code, p_start, p_end))
+                if rng.random() < 0.4:
+                    lo = p_start + relativedelta(months=3)
+                    self.completion(pred, ENTRY_PROGRAMME[seat.role_code].code, lo, p_end)
+                seat.predecessor = pred
+                people.append(pred)
+
+        self._move_some(seats)
+        for seat in seats:
+            assert seat.holder is not None
+            holder = seat.holder
+            holder.holdings.append(_Holding(seat.authority_code, seat.role_code, seat.start))
+            if holder not in people:
+                people.append(holder)
+            self._complete_current(holder, seat)
+
+        people += self._featured(liaison, previous)
+        people += self._other_roles()
+        self._advanced(people)
+        return people
+
+    def _move_some(self, seats: list[_Seat]) -> None:
+        """Some who left a seat took the same role (or a director general's) in another authority."""
+        rng = self.rng
+        taken: set[int] = set()
+        movers = [s for s in seats if s.predecessor is not None]
+        rng.shuffle(movers)
+        for source in movers[: max(3, len(movers) // 3)]:
+            mover = source.predecessor
+            assert mover is not None
+            left = mover.holdings[-1].end
+            assert left is not None
+            role = "director_general" if rng.random() < 0.2 else source.role_code
+            targets = [
+                (t.start - left, i)
+                for i, t in enumerate(seats)
+                if i not in taken
+                and t.role_code == role
+                and t.authority_code != source.authority_code
+                and t.scenario in ("on_time", "not_started", "overdue")
+                and t.start > left
+                and self.by_code[t.authority_code].weights.get(mover.community, 0) >= 0.3
+            ]
+            if targets:
+                _, i = min(targets)
+                taken.add(i)
+                seats[i].holder = mover
+
+    def _complete_current(self, holder: _Person, seat: _Seat) -> None:
+        programme = ENTRY_PROGRAMME[seat.role_code]
+        carried = any(
+            code == programme.code
+            and completion_counts(
+                on, appointment_start=seat.start, appointment_end=None, validity_years=programme.validity_years
+            )
+            for code, on, _ in holder.completions
+        )
+        if carried:
+            return
+        due = due_date_for(seat.start)
+        if seat.scenario == "on_time":
+            self.completion(holder, programme.code, seat.start + relativedelta(months=4), due)
+        elif seat.scenario == "late":
+            self.completion(holder, programme.code, due + timedelta(days=1), due + relativedelta(months=10))
+
+    def _featured(self, liaison: _DemoAuthority, previous: _DemoAuthority) -> list[_Person]:
+        """The demo official: treasurer of the liaison's authority, due soon; earlier treasurer elsewhere."""
+        start = self.today + timedelta(days=45) - relativedelta(months=24)
+        earlier = start - relativedelta(months=20)
+        person = _Person(community=J, female=True, login=True)
+        person.holdings = [
+            _Holding(previous.code, "treasurer", earlier, start - timedelta(days=16)),
+            _Holding(liaison.code, "treasurer", start),
+        ]
+        successor = self.new_person(previous.code)
+        s_start = start + timedelta(days=self.rng.randint(20, 60))
+        successor.holdings.append(_Holding(previous.code, "treasurer", s_start))
+        self.completion(successor, "TREAS-ENTRY", s_start + relativedelta(months=4), due_date_for(s_start))
+        return [person, successor]
+
+    def _other_roles(self) -> list[_Person]:
+        """Legal advisers, auditors and others: no entry training, some advanced."""
+        people = []
+        for authority in self.rng.sample(self.authorities, 10):
+            roles = list(OTHER_ROLES)
+            if authority.type != "city":
+                roles.append("council_secretary")
+            person = self.new_person(authority.code)
+            start = self.date_between(self.earliest, self.months_ago(1))
+            person.holdings.append(_Holding(authority.code, self.rng.choice(roles), start))
+            people.append(person)
+        return people
+
+    def _advanced(self, people: list[_Person]) -> None:
+        for person in people:
+            held = person.holdings[-1]
+            for spec in ADVANCED:
+                if held.role_code in spec.role_codes and self.rng.random() < 0.25:
+                    self.completion(person, spec.code, held.start + relativedelta(months=6), held.end or self.today)
+
+
+def _check_digit(eight: str) -> str:
+    total = 0
+    for i, ch in enumerate(eight):
+        d = int(ch) * (1 if i % 2 == 0 else 2)
+        total += d - 9 if d > 9 else d
+    return str((10 - total % 10) % 10)
+
+
+def _ascii(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isascii() and ch.isalpha())
+
+
+def _demo_authorities(session: Session) -> list[_DemoAuthority]:
+    """The chosen authorities that exist and are active, and more for any district they leave empty."""
+    active = list(session.scalars(select(Authority).where(Authority.active.is_(True)).order_by(Authority.code)))
+    if not active:
+        raise RuntimeError("no authorities: run `lms load-reference` before `lms demo`")
+    by_code = {a.code: a for a in active}
+    chosen = [
+        _DemoAuthority(code, by_code[code].district, by_code[code].type, weights)
+        for code, weights in AUTHORITIES
+        if code in by_code
+    ]
+    covered = {a.district for a in chosen}
+    for district in sorted({a.district for a in active} - covered):
+        biggest = sorted((a for a in active if a.district == district), key=lambda a: (-(a.population or 0), a.code))
+        chosen += [_DemoAuthority(a.code, a.district, a.type, {J: 0.8, A: 0.2}) for a in biggest[:2]]
+    return chosen
+
+
+def _ensure_programmes(session: Session) -> None:
+    for spec in PROGRAMMES:
+        if session.scalar(select(Programme.id).where(Programme.code == spec.code)) is not None:
+            continue
+        data = ProgrammeCreate(
+            code=spec.code,
+            kind=spec.kind,
+            title_he=spec.title_he,
+            title_en=spec.title_en,
+            hours=spec.hours,
+            role_codes=list(spec.role_codes),
+            validity_years=spec.validity_years,
+        )
+        create_programme(session, data=data, actor=ACTOR)
+
+
+def load_demo(session: Session) -> bool:
+    """Fill the demo school through the services; False (and nothing done) when the demo is already there."""
+    if session.scalar(select(User.id).where(User.email == ADMIN_EMAIL)) is not None:
+        return False
+    rng = random.Random(SEED)
+    authorities = _demo_authorities(session)
+    _ensure_programmes(session)
+    people = _Planner(rng, clock.today(), authorities).plan()
+
+    used_ids = set(session.scalars(select(Official.national_id)))
+    used_names: set[tuple[str, str]] = set()
+    used_emails: set[str] = set()
+    login_official: Official | None = None
+    for n, person in enumerate(people):
+        while True:
+            eight = f"{rng.randrange(1_000_000, 34_000_000):08d}"
+            national_id = eight + _check_digit(eight)
+            if national_id not in used_ids:
+                used_ids.add(national_id)
+                break
+        for _ in range(20):
+            first = rng.choice(FIRST_NAMES[person.community][person.female])
+            last = rng.choice(LAST_NAMES[person.community])
+            if (first[0], last[0]) not in used_names:
+                break
+        used_names.add((first[0], last[0]))
+        if person.login:
+            email: str | None = OFFICIAL_EMAIL
+        elif rng.random() < 0.6:
+            local = f"{_ascii(first[1])}.{_ascii(last[1])}"
+            local += str(n) if local in used_emails else ""
+            used_emails.add(local)
+            email = f"{local}@{DOMAIN}"
+        else:
+            email = None
+        official = create_official(
+            session,
+            data=OfficialCreate(
+                national_id=national_id,
+                first_name_he=first[0],
+                last_name_he=last[0],
+                first_name_en=first[1],
+                last_name_en=last[1],
+                email=email,
+            ),
+            actor=ACTOR,
+        )
+        if person.login:
+            login_official = official
+        for holding in sorted(person.holdings, key=lambda h: h.start):
+            appointment = create_appointment(
+                session,
+                official_id=official.id,
+                data=AppointmentCreate(
+                    authority_code=holding.authority_code, role_code=holding.role_code, start_date=holding.start
+                ),
+                actor=ACTOR,
+            )
+            if holding.end is not None:
+                # Ended the way an admin ends one: a change of the appointment, in the audit trail.
+                update_appointment(
+                    session, appointment_id=appointment.id, data=AppointmentUpdate(end_date=holding.end), actor=ACTOR
+                )
+        for code, on, reason in sorted(person.completions, key=lambda c: c[1]):
+            record_completion(
+                session,
+                official_id=official.id,
+                data=CompletionCreate(programme_code=code, completed_on=on, reason=reason),
+                actor=ACTOR,
+            )
+
+    assert login_official is not None
+    liaison_code = LIAISON_AUTHORITY if any(a.code == LIAISON_AUTHORITY for a in authorities) else authorities[0].code
+    for role, email, password in DEMO_LOGINS:
+        create_user(
+            session,
+            data=UserCreate(
+                email=email,
+                password=password,
+                role=role,
+                authority_code=liaison_code if role == "liaison" else None,
+                official_national_id=login_official.national_id if role == "official" else None,
+            ),
+            actor=ACTOR,
+        )
+    return True

@@ -1,0 +1,93 @@
+"""The demo school: every district, every status reachable today, idempotent, and its logins work."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.audit.models import AuditEvent
+from app.authorities.models import Authority
+from app.compliance.models import Completion, Requirement
+from app.compliance.service import requirement_rows
+from app.demo import DEMO_LOGINS, load_demo
+from app.officials.models import Appointment, Official
+from app.programmes.models import Programme
+
+COUNTED = (Official, Appointment, Requirement, Completion, Programme, User, AuditEvent)
+
+
+def _counts(db: Session) -> dict[str, int]:
+    return {m.__name__: db.scalar(select(func.count()).select_from(m)) or 0 for m in COUNTED}
+
+
+def test_demo_fills_every_district_and_every_status_once(db: Session) -> None:
+    assert load_demo(db) is True
+
+    officials = db.scalar(select(func.count()).select_from(Official)) or 0
+    assert 120 <= officials <= 200
+    districts = set(db.scalars(select(Authority.district).where(Authority.active.is_(True))))
+    served = set(db.scalars(select(Authority.district).join(Appointment, Appointment.authority_code == Authority.code)))
+    assert districts and served == districts
+
+    rows = requirement_rows(db)
+    seen = {(r.standing.status, r.standing.late, r.standing.due_soon) for r in rows}
+    assert ("completed", False, False) in seen
+    assert ("completed", True, False) in seen
+    assert ("not_started", False, True) in seen
+    statuses = {status for status, _, _ in seen}
+    assert {"completed", "overdue", "closed", "not_started"} <= statuses
+    assert {r.programme_code for r in rows} == {"DG-ENTRY", "TREAS-ENTRY", "ENG-ENTRY", "HR-ENTRY", "SPA-ENTRY"}
+
+    # Completions are the school's records, entered by decision with a reason; the changes are audited.
+    assert db.scalar(select(func.count()).where(Completion.source != "decision")) == 0
+    assert db.scalar(select(func.count()).where(Completion.reason.is_(None))) == 0
+    audited = set(db.scalars(select(AuditEvent.entity_type).where(AuditEvent.actor_label == "demo")))
+    assert {"official", "appointment", "requirement", "completion", "programme", "user"} <= audited
+    # Some officials moved between authorities.
+    movers = select(Appointment.official_id).group_by(Appointment.official_id)
+    movers = movers.having(func.count(func.distinct(Appointment.authority_code)) > 1)
+    assert len(db.scalars(movers).all()) >= 3
+
+    # A second run finds the demo there and adds nothing.
+    before = _counts(db)
+    assert load_demo(db) is False
+    assert _counts(db) == before
+
+
+def test_demo_is_deterministic(db: Session) -> None:
+    # The plan is a pure function of the seed, the date and the authorities: the same twice.
+    from datetime import date
+    from random import Random
+
+    from app.demo import SEED, _demo_authorities, _Planner
+
+    authorities = _demo_authorities(db)
+
+    def plan() -> list[tuple[object, ...]]:
+        people = _Planner(Random(SEED), date(2026, 3, 1), authorities).plan()
+        return [(p.community, p.female, repr(p.holdings), tuple(p.completions)) for p in people]
+
+    assert plan() == plan()
+
+
+def test_every_demo_login_gets_a_token_and_sees_its_scope(client, db: Session) -> None:
+    load_demo(db)
+    tokens = {}
+    for role, email, password in DEMO_LOGINS:
+        assert len(password) >= 10
+        r = client.post("/api/v1/auth/token", data={"username": email, "password": password})
+        assert r.status_code == 200, (role, r.text)
+        tokens[role] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        me = client.get("/api/v1/auth/me", headers=tokens[role]).json()
+        assert me["role"] == role
+
+    everyone = client.get("/api/v1/officials", headers=tokens["auditor"]).json()["total"]
+    mine = client.get("/api/v1/officials", headers=tokens["liaison"]).json()
+    assert 0 < mine["total"] < everyone
+
+    own = client.get("/api/v1/officials", headers=tokens["official"]).json()
+    assert own["total"] == 1
+    official_id = own["items"][0]["id"]
+    reqs = client.get(f"/api/v1/officials/{official_id}/requirements", headers=tokens["official"]).json()
+    assert reqs["total"] >= 1
