@@ -5,7 +5,7 @@ from app.attendance.models import AssessmentResult, AttendanceRecord
 from app.audit.models import AuditEvent
 from app.authorities.models import Authority
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
-from app.compliance.models import Completion, Requirement
+from app.compliance.models import Completion, Requirement, RequirementRequest
 from app.officials.models import Appointment, Official
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.roles.models import Role
@@ -28,6 +28,7 @@ __all__ = [
     "ProgrammeModule",
     "ProgrammeRole",
     "Requirement",
+    "RequirementRequest",
     "Role",
     "User",
 ]

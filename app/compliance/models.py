@@ -41,3 +41,42 @@ class Completion(Base):
     enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id", ondelete="RESTRICT"), unique=True)
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RequirementRequest(Base):
+    """A request to extend a requirement's due date or exempt it, and the auditor's decision on it.
+
+    A decision takes effect on its decision date (`decided_on`), which may be in the past, so a report
+    as of a date gives the same answer whenever it is run.
+    """
+
+    __tablename__ = "requirement_requests"
+    __table_args__ = (
+        CheckConstraint("kind IN ('extension', 'exemption')", name="kind"),
+        CheckConstraint("state IN ('pending', 'approved', 'refused')", name="state"),
+        CheckConstraint(
+            "reason_code IS NULL OR reason_code IN "
+            "('equivalent_prior_training', 'acting_appointment', 'short_tenure', 'other')",
+            name="reason_code",
+        ),
+        CheckConstraint("kind <> 'extension' OR requested_due_date IS NOT NULL", name="extension_has_date"),
+        CheckConstraint("kind <> 'exemption' OR reason_code IS NOT NULL", name="exemption_has_code"),
+        CheckConstraint("(state = 'pending') = (decided_on IS NULL)", name="decided_when_not_pending"),
+        Index("ix_requirement_requests_requirement_state", "requirement_id", "state"),
+        Index("ix_requirement_requests_state_decided_on", "state", "decided_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("requirements.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(20))
+    requested_due_date: Mapped[date | None]
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    requested_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    requested_by_label: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_on: Mapped[date | None]
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    decision_note: Mapped[str | None] = mapped_column(Text)

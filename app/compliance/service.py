@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, tuple_
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record_event, snapshot
 from app.auth import Principal
 from app.clock import now_utc, today
 from app.compliance.models import Completion, Requirement
-from app.compliance.rules import RequirementFacts, RequirementStatus, due_date_for, status_as_of
+from app.compliance.queries import status_query
+from app.compliance.rules import RequirementStatus, due_date_for
 from app.compliance.schemas import CompletionCreate
 from app.errors import Conflict, Invalid
 from app.officials.models import Appointment
@@ -125,92 +125,25 @@ class RequirementRow:
 def requirement_rows(
     session: Session, *, where: Select[Any] | None = None, as_of: date | None = None, scope: Any = None
 ) -> list[RequirementRow]:
-    """Requirements (filtered by `where` on requirement ids) with their status as of the date, set-based."""
+    """Requirements (filtered by `where` on requirement ids) with their status as of the date, in one query."""
     as_of = as_of or today()
-    stmt = (
-        select(
-            Requirement.id,
-            Requirement.appointment_id,
-            Requirement.due_date,
-            Requirement.programme_id,
-            Appointment.official_id,
-            Appointment.role_code,
-            Appointment.authority_code,
-            Appointment.start_date,
-            Appointment.end_date,
-            Programme.code,
-            Programme.validity_years,
-        )
-        .join(Appointment, Appointment.id == Requirement.appointment_id)
-        .join(Programme, Programme.id == Requirement.programme_id)
-        .where(Appointment.start_date <= as_of)
-        .order_by(Appointment.start_date, Requirement.id)
-    )
+    q = status_query(as_of).subquery("status")
+    stmt = select(q).join(Appointment, Appointment.id == q.c.appointment_id)
     if where is not None:
-        stmt = stmt.where(Requirement.id.in_(where))
+        stmt = stmt.where(q.c.id.in_(where))
     if scope is not None:
         stmt = scope(stmt)
-    rows = session.execute(stmt).all()
-    pairs = {(r.official_id, r.programme_id) for r in rows}
-    completions: dict[tuple[int, int], list[date]] = defaultdict(list)
-    if pairs:
-        found = session.execute(
-            select(Completion.official_id, Completion.programme_id, Completion.completed_on).where(
-                tuple_(Completion.official_id, Completion.programme_id).in_(list(pairs)),
-                Completion.completed_on <= as_of,
-            )
+    stmt = stmt.order_by(q.c.appointment_start, q.c.id)
+    return [
+        RequirementRow(
+            id=r.id, appointment_id=r.appointment_id, official_id=r.official_id, role_code=r.role_code,
+            authority_code=r.authority_code, programme_code=r.programme_code, appointment_start=r.appointment_start,
+            appointment_end=r.appointment_end,
+            standing=RequirementStatus(status=r.status, due_date=r.due_date, due_soon=bool(r.due_soon),
+                                       late=bool(r.late), completed_on=r.completed_on),
         )
-        for official_id, programme_id, completed_on in found:
-            completions[(official_id, programme_id)].append(completed_on)
-    cohort_ends = enrolled_cohort_ends(session, pairs=pairs, as_of=as_of)
-    out = []
-    for r in rows:
-        facts = RequirementFacts(
-            appointment_start=r.start_date,
-            appointment_end=r.end_date,
-            due_date=r.due_date,
-            validity_years=r.validity_years,
-            completions=tuple(completions[(r.official_id, r.programme_id)]),
-            enrolled_cohort_ends=tuple(cohort_ends[(r.official_id, r.programme_id)]),
-        )
-        out.append(
-            RequirementRow(
-                id=r.id,
-                appointment_id=r.appointment_id,
-                official_id=r.official_id,
-                role_code=r.role_code,
-                authority_code=r.authority_code,
-                programme_code=r.code,
-                appointment_start=r.start_date,
-                appointment_end=r.end_date,
-                standing=status_as_of(facts, as_of),
-            )
-        )
-    return out
-
-
-def enrolled_cohort_ends(
-    session: Session, *, pairs: set[tuple[int, int]], as_of: date
-) -> dict[tuple[int, int], list[date]]:
-    """End dates of the cohorts each (official, programme) was enrolled in (holding a seat) on the date."""
-    from app.cohorts.models import Cohort, Enrolment
-
-    out: dict[tuple[int, int], list[date]] = defaultdict(list)
-    if not pairs:
-        return out
-    stmt = (
-        select(Enrolment.official_id, Cohort.programme_id, Cohort.end_date)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(
-            tuple_(Enrolment.official_id, Cohort.programme_id).in_(list(pairs)),
-            Enrolment.status.in_(("enrolled", "completed", "not_completed", "withdrawn")),
-            Enrolment.enrolled_on <= as_of,
-            or_(Enrolment.ended_on.is_(None), Enrolment.ended_on > as_of),
-        )
-    )
-    for official_id, programme_id, end in session.execute(stmt):
-        out[(official_id, programme_id)].append(end)
-    return out
+        for r in session.execute(stmt)
+    ]
 
 
 def official_requirements(session: Session, *, official_id: int, as_of: date, actor: Principal) -> list[RequirementRow]:
