@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 
 class DomainError(Exception):
@@ -124,7 +125,7 @@ _HTTP_CODES = {
 }
 
 _DESCRIPTIONS = {
-    400: "Malformed request",
+    400: "Malformed request: a body that is not valid JSON, or a form that cannot be read",
     401: "No or bad credentials",
     403: "The caller's role may not do this",
     404: "Not found, or outside the caller's scope",
@@ -142,7 +143,8 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header")]
-    return ".".join(parts) or "request"
+    # A loc of only ("body",) is the body itself (missing, or not an object): name it, not "request".
+    return ".".join(parts) or ("body" if list(loc) == ["body"] else "request")
 
 
 def _validation_detail(errors: list[dict[str, Any]]) -> tuple[str, str]:
@@ -155,8 +157,57 @@ def _validation_detail(errors: list[dict[str, Any]]) -> tuple[str, str]:
     return first, "; ".join(sentences)
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the requested path supports, over all its routes (Starlette names only the first route's)."""
+    try:  # FastAPI keeps included routers lazily; walk them as its OpenAPI generator does
+        from fastapi.routing import iter_route_contexts
+
+        routes: Any = iter_route_contexts(request.app.routes)
+    except ImportError:  # pragma: no cover  (older FastAPI: app.routes is flat)
+        routes = request.app.routes
+    methods: set[str] = set()
+    for route in routes:
+        if getattr(route, "methods", None) and route.matches(request.scope)[0] != Match.NONE:
+            methods.update(route.methods)
+    return sorted(methods)
+
+
+def _document_error_shape(app: FastAPI) -> None:
+    """Describe in the OpenAPI document the errors the handlers below give on every route, as they give them.
+
+    FastAPI documents its own `HTTPValidationError` for any route with parameters that does not list 422, a
+    shape these handlers never send; and any route that takes a body answers 400 to one it cannot parse.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        doc = build()
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        ref = "#/components/schemas/HTTPValidationError"
+        error_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for operations in doc.get("paths", {}).values():
+            for operation in operations.values():
+                answers = operation.setdefault("responses", {})
+                answer = answers.get("422")
+                content = (answer or {}).get("content", {}).get("application/json", {})
+                if content.get("schema", {}).get("$ref") == ref:
+                    content["schema"] = {"$ref": "#/components/schemas/ErrorBody"}
+                    answer["description"] = _DESCRIPTIONS[422]
+                if "requestBody" in operation and "400" not in answers:
+                    answers["400"] = {"description": _DESCRIPTIONS[400], "content": error_body}
+        if "ErrorBody" not in schemas:
+            schemas["ErrorBody"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        if ref not in str(doc.get("paths")):
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map domain errors, validation errors and HTTP errors to the one JSON shape."""
+    _document_error_shape(app)
 
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
@@ -169,15 +220,18 @@ def install_error_handlers(app: FastAPI) -> None:
         status = 422
         # A body that is not JSON at all is a malformed request, not a bad field.
         if any(e.get("type") == "json_invalid" for e in errors):
-            status, detail = 400, "the request body is not valid JSON"
+            status, detail, field = 400, "the request body is not valid JSON", "body"
         body = {"error": "invalid" if status == 422 else "bad_request", "detail": detail, "field": field}
         return JSONResponse(body, status_code=status)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
         return JSONResponse(
             {"error": code, "detail": str(exc.detail)},
             status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            headers=headers or None,
         )

@@ -6,13 +6,16 @@ from fastapi import FastAPI
 
 from app import models  # noqa: F401  (every table registered before the first query)
 from app.accounts.api import router as accounts_router
+from app.attendance.api import router as attendance_router
 from app.audit.api import router as audit_router
 from app.authorities.api import router as authorities_router
 from app.cohorts.api import router as cohorts_router
+from app.compliance.api import router as compliance_router
 from app.errors import install_error_handlers
 from app.imports.api import router as imports_router
 from app.officials.api import router as officials_router
 from app.programmes.api import router as programmes_router
+from app.reports.api import router as reports_router
 from app.roles.api import router as roles_router
 
 DESCRIPTION = """
@@ -36,6 +39,9 @@ def create_app() -> FastAPI:
         officials_router,
         programmes_router,
         cohorts_router,
+        attendance_router,
+        compliance_router,
+        reports_router,
         imports_router,
         audit_router,
     ):

@@ -1,10 +1,10 @@
-"""The list envelope every collection answers with: {"items": [...], "total": N}."""
+"""The list envelope every collection answers with: {"items": [...], "total": N}, and the shared parameters."""
 
 from __future__ import annotations
 
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel
 
 T = TypeVar("T")
@@ -17,5 +17,9 @@ class Page(BaseModel, Generic[T]):
     total: int
 
 
+# Ids are 32-bit integers in PostgreSQL; an unbounded int from a client would overflow the driver (a 500).
+MAX_ID = 2_147_483_647
+
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many items (1-500).")]
-Offset = Annotated[int, Query(ge=0, description="Skip this many items.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Skip this many items.")]
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from app.text import clean_text
 
 UserRole = Literal["admin", "auditor", "liaison", "official"]
 
@@ -20,6 +22,12 @@ class UserCreate(BaseModel):
     role: UserRole
     authority_code: str | None = Field(default=None, max_length=8)
     official_national_id: str | None = Field(default=None, max_length=12)
+
+    @field_validator("authority_code", "official_national_id")
+    @classmethod
+    def _blank_is_none(cls, v: str | None) -> str | None:
+        # An empty code is no code: otherwise "" would pass the checks below and reach the database.
+        return (clean_text(v) or None) if v is not None else None
 
     @model_validator(mode="after")
     def _links(self) -> UserCreate:

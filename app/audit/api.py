@@ -8,7 +8,7 @@ from app.audit import service
 from app.audit.schemas import AuditEventRead
 from app.auth import SessionDep, Staff
 from app.errors import responses
-from app.pagination import Limit, Offset, Page
+from app.pagination import MAX_ID, Limit, Offset, Page
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -19,7 +19,7 @@ def list_audit_events(
     _: Staff,
     entity_type: str | None = Query(default=None, max_length=40, description="e.g. official, appointment, user"),
     entity_id: str | None = Query(default=None, max_length=64),
-    user_id: int | None = Query(default=None, description="Changes made by this user."),
+    user_id: int | None = Query(default=None, ge=1, le=MAX_ID, description="Changes made by this user."),
     action: str | None = Query(default=None, max_length=40, description="create, update, login, login_failed"),
     limit: Limit = 50,
     offset: Offset = 0,

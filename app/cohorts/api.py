@@ -21,7 +21,7 @@ from app.cohorts.schemas import (
     SessionRead,
 )
 from app.errors import responses
-from app.pagination import Limit, Offset, Page
+from app.pagination import Limit, Offset, Page, RecordId
 
 router = APIRouter(prefix="/api/v1", tags=["cohorts"])
 
@@ -47,13 +47,13 @@ def list_cohorts(
 
 
 @router.get("/cohorts/{cohort_id}", response_model=CohortRead, responses=responses(401, 404))
-def get_cohort(cohort_id: int, session: SessionDep, _: Anyone) -> CohortRead:
+def get_cohort(cohort_id: RecordId, session: SessionDep, _: Anyone) -> CohortRead:
     """One cohort with its scheduled hours and counts. Any role."""
     return service.read_cohorts(session, [service.get_cohort(session, cohort_id=cohort_id)])[0]
 
 
 @router.patch("/cohorts/{cohort_id}", response_model=CohortRead, responses=responses(401, 403, 404, 409, 422))
-def update_cohort(cohort_id: int, data: CohortUpdate, session: SessionDep, actor: AdminOnly) -> CohortRead:
+def update_cohort(cohort_id: RecordId, data: CohortUpdate, session: SessionDep, actor: AdminOnly) -> CohortRead:
     """Change dates, capacity (never below those enrolled), place, coordinator or state. Admins only."""
     return service.read_cohorts(session, [service.update_cohort(session, cohort_id=cohort_id, data=data, actor=actor)])[
         0
@@ -66,13 +66,13 @@ def update_cohort(cohort_id: int, data: CohortUpdate, session: SessionDep, actor
     response_model=SessionRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def add_session(cohort_id: int, data: SessionCreate, session: SessionDep, actor: AdminOnly) -> SessionRead:
+def add_session(cohort_id: RecordId, data: SessionCreate, session: SessionDep, actor: AdminOnly) -> SessionRead:
     """Schedule a session within the cohort's dates. Admins only."""
     return SessionRead.model_validate(service.add_session(session, cohort_id=cohort_id, data=data, actor=actor))
 
 
 @router.get("/cohorts/{cohort_id}/sessions", response_model=Page[SessionRead], responses=responses(401, 404))
-def list_sessions(cohort_id: int, session: SessionDep, _: Anyone) -> Page[SessionRead]:
+def list_sessions(cohort_id: RecordId, session: SessionDep, _: Anyone) -> Page[SessionRead]:
     """A cohort's sessions in date order. Any role."""
     rows = service.list_sessions(session, cohort_id=cohort_id)
     return Page(items=[SessionRead.model_validate(r) for r in rows], total=len(rows))
@@ -84,27 +84,27 @@ def list_sessions(cohort_id: int, session: SessionDep, _: Anyone) -> Page[Sessio
     response_model=EnrolmentRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def enrol(cohort_id: int, data: EnrolmentCreate, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
+def enrol(cohort_id: RecordId, data: EnrolmentCreate, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
     """Enrol an official; past capacity, the waitlist in order. Already enrolled or completed: 409. Admins only."""
     e = service.enrol_official(session, cohort_id=cohort_id, official_id=data.official_id, actor=actor)
     return service.read_enrolments(session, service.enrolment_query().where(service.Enrolment.id == e.id))[0]
 
 
 @router.post("/cohorts/{cohort_id}/enrolments/bulk", response_model=BulkReport, responses=responses(401, 403, 404, 422))
-def enrol_many(cohort_id: int, data: BulkEnrolmentCreate, session: SessionDep, actor: AdminOnly) -> BulkReport:
+def enrol_many(cohort_id: RecordId, data: BulkEnrolmentCreate, session: SessionDep, actor: AdminOnly) -> BulkReport:
     """Enrol a list of officials by ID, in order, with a report per row. Admins only."""
     return service.enrol_many(session, cohort_id=cohort_id, national_ids=data.national_ids, actor=actor)
 
 
 @router.get("/cohorts/{cohort_id}/enrolments", response_model=Page[EnrolmentRead], responses=responses(401, 404))
-def cohort_enrolments(cohort_id: int, session: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
+def cohort_enrolments(cohort_id: RecordId, session: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
     """A cohort's enrolments within the caller's scope: seats, then the waitlist in order, then withdrawn."""
     rows = service.cohort_enrolments(session, cohort_id=cohort_id, actor=actor)
     return Page(items=rows, total=len(rows))
 
 
 @router.get("/officials/{official_id}/enrolments", response_model=Page[EnrolmentRead], responses=responses(401, 404))
-def official_enrolments(official_id: int, session: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
+def official_enrolments(official_id: RecordId, session: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
     """An official's enrolments, newest first, within the caller's scope."""
     rows = service.official_enrolments(session, official_id=official_id, actor=actor)
     return Page(items=rows, total=len(rows))
@@ -113,7 +113,7 @@ def official_enrolments(official_id: int, session: SessionDep, actor: Anyone) ->
 @router.post(
     "/enrolments/{enrolment_id}/withdraw", response_model=EnrolmentRead, responses=responses(401, 403, 404, 409)
 )
-def withdraw(enrolment_id: int, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
+def withdraw(enrolment_id: RecordId, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
     """Withdraw an official; the first waitlisted takes the seat. Admins only."""
     e = service.withdraw_enrolment(session, enrolment_id=enrolment_id, actor=actor)
     return service.read_enrolments(session, service.enrolment_query().where(service.Enrolment.id == e.id))[0]
@@ -122,7 +122,7 @@ def withdraw(enrolment_id: int, session: SessionDep, actor: AdminOnly) -> Enrolm
 @router.post(
     "/enrolments/{enrolment_id}/move", response_model=EnrolmentRead, responses=responses(401, 403, 404, 409, 422)
 )
-def move(enrolment_id: int, data: EnrolmentMove, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
+def move(enrolment_id: RecordId, data: EnrolmentMove, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
     """Move an official to another cohort of the same programme; attendance taken stays on record. Admins only."""
     e = service.move_enrolment(session, enrolment_id=enrolment_id, cohort_id=data.cohort_id, actor=actor)
     return service.read_enrolments(session, service.enrolment_query().where(service.Enrolment.id == e.id))[0]

@@ -98,6 +98,8 @@ class Enrolment(Base):
     status: Mapped[str] = mapped_column(String(20))
     waitlist_position: Mapped[int | None] = mapped_column(Integer)
     enrolled_on: Mapped[date]
+    # The day the official got a seat (at once, or when promoted from the waitlist); never, for the waitlisted.
+    seated_on: Mapped[date | None]
     ended_on: Mapped[date | None]
     attended_hours: Mapped[float | None] = mapped_column(Float)
     completed_on: Mapped[date | None]

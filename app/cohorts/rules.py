@@ -16,6 +16,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 ENROLLING_STATES = frozenset({"open", "running"})
 ACTIVE_ENROLMENT = frozenset({"enrolled", "waitlisted"})
+HOLDING_SEAT = ("enrolled", "completed", "not_completed")
 
 
 def can_move(current: str, target: str) -> bool:

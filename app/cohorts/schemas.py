@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from app.pagination import MAX_ID
 from app.programmes.schemas import CODE_PATTERN
+from app.schemas import IsoDate
 
 CohortState = Literal["planned", "open", "running", "closed", "cancelled"]
 EnrolmentStatus = Literal["enrolled", "waitlisted", "withdrawn", "completed", "not_completed"]
@@ -20,12 +22,12 @@ class CohortCreate(BaseModel):
 
     programme_code: str = Field(min_length=1, max_length=40)
     code: str = Field(pattern=CODE_PATTERN)
-    start_date: dt.date
-    end_date: dt.date
+    start_date: IsoDate
+    end_date: IsoDate
     capacity: int = Field(ge=1, le=10_000)
     state: Literal["planned", "open"] = "open"
     location: str | None = Field(default=None, max_length=300)
-    online: bool = False
+    online: bool = Field(default=False, strict=True)
     coordinator_name: str | None = Field(default=None, max_length=200)
     coordinator_email: EmailStr | None = None
 
@@ -41,12 +43,12 @@ class CohortUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     capacity: int | None = Field(default=None, ge=1, le=10_000)
     state: Literal["planned", "open", "running", "cancelled"] | None = None
     location: str | None = Field(default=None, max_length=300)
-    online: bool | None = None
+    online: bool | None = Field(default=None, strict=True)
     coordinator_name: str | None = Field(default=None, max_length=200)
     coordinator_email: EmailStr | None = None
 
@@ -85,10 +87,10 @@ class SessionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
+    date: IsoDate
     hours: float = Field(gt=0, le=24)
     title: str | None = Field(default=None, max_length=300)
-    module_id: int | None = None
+    module_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     mode: Literal["in_person", "online"] = "in_person"
     location: str | None = Field(default=None, max_length=300)
 
@@ -113,7 +115,7 @@ class EnrolmentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    official_id: int
+    official_id: int = Field(ge=1, le=MAX_ID)
 
 
 class BulkEnrolmentCreate(BaseModel):
@@ -129,7 +131,7 @@ class EnrolmentMove(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    cohort_id: int
+    cohort_id: int = Field(ge=1, le=MAX_ID)
 
 
 class EnrolmentRead(BaseModel):

@@ -14,6 +14,7 @@ from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolmen
 from app.cohorts.rules import (
     ACTIVE_ENROLMENT,
     ENROLLING_STATES,
+    HOLDING_SEAT,
     can_move,
     completion_still_valid,
     enrolment_counts_from,
@@ -157,8 +158,9 @@ def list_cohorts(
 
 
 def _enrolled_count(session: Session, cohort_id: int) -> int:
+    """Seats taken: enrolled, and those already decided (completed or not) who still hold theirs."""
     return (
-        session.scalar(select(func.count()).where(Enrolment.cohort_id == cohort_id, Enrolment.status == "enrolled"))
+        session.scalar(select(func.count()).where(Enrolment.cohort_id == cohort_id, Enrolment.status.in_(HOLDING_SEAT)))
         or 0
     )
 
@@ -324,11 +326,13 @@ def _enrol(session: Session, *, cohort: Cohort, official: Official, actor: Princ
         )
     _refuse_if_cannot_enrol(session, cohort=cohort, official=official, programme=programme)
     seat = _enrolled_count(session, cohort.id) < cohort.capacity
+    counts_from = enrolment_counts_from(today=today(), cohort_start=cohort.start_date)
     values = {
         "status": "enrolled" if seat else "waitlisted",
+        "seated_on": counts_from if seat else None,
         "waitlist_position": None if seat else _next_waitlist_position(session, cohort.id),
         "requirement_id": _open_requirement_id(session, official_id=official.id, programme_id=programme.id),
-        "enrolled_on": enrolment_counts_from(today=today(), cohort_start=cohort.start_date),
+        "enrolled_on": counts_from,
         "ended_on": None,
         "updated_at": now_utc(),
     }
@@ -451,6 +455,7 @@ def fill_seats(session: Session, *, cohort: Cohort, actor: Principal) -> None:
         before = snapshot(e)
         if free > 0 and cohort.state in ENROLLING_STATES:
             e.status, e.waitlist_position = "enrolled", None
+            e.seated_on = enrolment_counts_from(today=today(), cohort_start=cohort.start_date)
             free -= 1
         else:
             position += 1

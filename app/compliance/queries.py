@@ -17,8 +17,10 @@ from app.compliance.rules import DUE_SOON_DAYS
 from app.officials.models import Appointment
 from app.programmes.models import Programme
 
-# Enrolment statuses of someone who held a seat (a withdrawal ends it on its date).
-SEATED = ("enrolled", "completed", "not_completed", "withdrawn")
+
+def seated_on(as_of: date) -> ColumnElement[bool]:
+    """An enrolment held a seat on the date: seated by then, and not yet withdrawn (a withdrawal ends it)."""
+    return and_(Enrolment.seated_on <= as_of, or_(Enrolment.ended_on.is_(None), Enrolment.ended_on > as_of))
 
 
 def _date_key(col: Any) -> ColumnElement[Any]:
@@ -71,9 +73,7 @@ def status_query(as_of: date) -> Select[Any]:
         .join(Cohort, and_(Cohort.id == Enrolment.cohort_id, Cohort.programme_id == R.programme_id))
         .where(
             A.start_date <= as_of,
-            Enrolment.status.in_(SEATED),
-            Enrolment.enrolled_on <= as_of,
-            or_(Enrolment.ended_on.is_(None), Enrolment.ended_on > as_of),
+            seated_on(as_of),
             Cohort.end_date >= as_of,
         )
         .group_by(R.id)

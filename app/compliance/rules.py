@@ -106,3 +106,20 @@ def status_as_of(facts: RequirementFacts, as_of: date) -> RequirementStatus:
     if any(end >= as_of for end in facts.enrolled_cohort_ends):
         return RequirementStatus("in_progress", due, due_soon=soon, exists=exists)
     return RequirementStatus("not_started", due, due_soon=soon, exists=exists)
+
+
+REASON_CODES = ("equivalent_prior_training", "acting_appointment", "short_tenure", "other")
+
+
+def decision_date_problem(decided_on: date, *, today: date) -> str | None:
+    """Rule 4: a decision takes effect on its date, which may be past (a paper decision) but never future."""
+    if decided_on > today:
+        return f"{decided_on} is in the future; a decision takes effect on the day it was made"
+    return None
+
+
+def extension_problem(requested_due_date: date, *, current_due_date: date) -> str | None:
+    """Rule 4: an extension must move the due date later than the one in force."""
+    if requested_due_date <= current_due_date:
+        return f"{requested_due_date} is not later than the due date in force, {current_due_date}"
+    return None

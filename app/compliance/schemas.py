@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas import IsoDate
+
 Status = Literal["not_started", "in_progress", "completed", "overdue", "exempt", "closed"]
 
 
@@ -31,7 +33,7 @@ class CompletionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     programme_code: str = Field(min_length=1, max_length=40)
-    completed_on: date
+    completed_on: IsoDate
     reason: str = Field(min_length=3, max_length=2000)
 
 
@@ -45,3 +47,135 @@ class CompletionRead(BaseModel):
     source: Literal["cohort", "decision", "import"]
     reason: str | None
     created_at: datetime
+
+
+ReasonCode = Literal["equivalent_prior_training", "acting_appointment", "short_tenure", "other"]
+
+
+class ExtensionRequestCreate(BaseModel):
+    """A request to move the due date later, with the reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requested_due_date: IsoDate
+    reason: str = Field(min_length=3, max_length=4000)
+
+
+class ExemptionRequestCreate(BaseModel):
+    """A request to lift the requirement: a reason code from the fixed list, and text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason_code: ReasonCode
+    reason: str = Field(min_length=3, max_length=4000)
+
+
+class DecisionCreate(BaseModel):
+    """An auditor's decision; `decided_on` (default today, never future) is when it takes effect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    note: str = Field(min_length=1, max_length=4000)
+    decided_on: IsoDate | None = None
+
+
+class RequestRead(BaseModel):
+    """An extension or exemption request and, once decided, its decision."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    requirement_id: int
+    kind: Literal["extension", "exemption"]
+    state: Literal["pending", "approved", "refused"]
+    requested_due_date: date | None
+    reason_code: ReasonCode | None
+    reason: str
+    requested_by_user_id: int | None
+    requested_by_label: str
+    requested_at: datetime
+    decided_on: date | None
+    decided_at: datetime | None
+    decided_by_user_id: int | None
+    decision_note: str | None
+
+
+class SummaryRow(BaseModel):
+    """Counts of one group (an authority, district, role, programme, or a combination) as of a date."""
+
+    key: str = Field(description="CBS code, district name in English, role code or programme code; '|'-joined.")
+    name: str
+    keys: dict[str, str]
+    required: int = Field(description="Requirements in force (closed ones left out).")
+    completed: int
+    completed_on_time: int
+    completed_late: int
+    in_progress: int
+    not_started: int
+    overdue: int
+    exempt: int
+    closed: int
+    due_soon: int
+    compliance_rate: float | None = Field(description="Share of requirements in force that are not overdue.")
+
+
+class DrillDownRow(BaseModel):
+    """A requirement behind a number, with its official, cohort and decisions."""
+
+    id: int
+    official_id: int
+    official_name_he: str
+    national_id: str
+    authority_code: str
+    authority_name_he: str
+    district: str
+    role_code: str
+    programme_code: str
+    appointment_start: date
+    appointment_end: date | None
+    due_date: date
+    status: Status
+    due_soon: bool
+    late: bool
+    completed_on: date | None
+    cohort_code: str | None
+    cohort_end: date | None
+    extensions: int = Field(description="Approved extensions in force on the date.")
+    exemptions: int
+    pending_requests: int
+
+
+class AtRiskRow(DrillDownRow):
+    """A requirement at risk, and why."""
+
+    risk: Literal["not_enrolled", "cohort_ends_after_due"]
+
+
+class ChangeRow(BaseModel):
+    """A requirement whose status differs between two dates."""
+
+    id: int
+    official_id: int
+    authority_code: str
+    role_code: str
+    programme_code: str
+    status_before: Literal["none", "not_started", "in_progress", "completed", "overdue", "exempt", "closed"]
+    status_after: Status
+    due_before: date | None
+    due_after: date
+
+
+class SeatDemandRow(BaseModel):
+    """Demand for seats of one mandatory programme against the seats of scheduled cohorts."""
+
+    programme_code: str
+    programme_title_he: str
+    scheduled_cohorts: int
+    overdue_without_completion: int
+    due_within_6_months: int
+    free_seats_within_6_months: int
+    shortfall_within_6_months: int
+    due_within_12_months: int
+    free_seats_within_12_months: int
+    shortfall_within_12_months: int

@@ -6,17 +6,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import record_event, snapshot
 from app.auth import Principal
 from app.clock import now_utc, today
-from app.compliance.models import Completion, Requirement
+from app.compliance.models import Completion, Requirement, RequirementRequest
 from app.compliance.queries import status_query
-from app.compliance.rules import RequirementStatus, due_date_for
+from app.compliance.rules import RequirementStatus, decision_date_problem, due_date_for, extension_problem
 from app.compliance.schemas import CompletionCreate
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, NotFound
 from app.officials.models import Appointment
 from app.programmes.models import Programme, ProgrammeRole
 
@@ -136,11 +136,21 @@ def requirement_rows(
     stmt = stmt.order_by(q.c.appointment_start, q.c.id)
     return [
         RequirementRow(
-            id=r.id, appointment_id=r.appointment_id, official_id=r.official_id, role_code=r.role_code,
-            authority_code=r.authority_code, programme_code=r.programme_code, appointment_start=r.appointment_start,
+            id=r.id,
+            appointment_id=r.appointment_id,
+            official_id=r.official_id,
+            role_code=r.role_code,
+            authority_code=r.authority_code,
+            programme_code=r.programme_code,
+            appointment_start=r.appointment_start,
             appointment_end=r.appointment_end,
-            standing=RequirementStatus(status=r.status, due_date=r.due_date, due_soon=bool(r.due_soon),
-                                       late=bool(r.late), completed_on=r.completed_on),
+            standing=RequirementStatus(
+                status=r.status,
+                due_date=r.due_date,
+                due_soon=bool(r.due_soon),
+                late=bool(r.late),
+                completed_on=r.completed_on,
+            ),
         )
         for r in session.execute(stmt)
     ]
@@ -220,3 +230,180 @@ def list_completions(session: Session, *, official_id: int, actor: Principal) ->
         .order_by(Completion.completed_on, Completion.id)
     )
     return [(c, code) for c, code in session.execute(stmt)]
+
+
+# --- extension and exemption requests, and the auditor's decisions (rule 4) ------------------------------
+
+
+def get_requirement(session: Session, *, requirement_id: int, actor: Principal) -> Requirement:
+    """One requirement whose appointment the caller may see; 404 otherwise."""
+    from app.auth import scope_appointments
+
+    stmt = scope_appointments(
+        select(Requirement)
+        .join(Appointment, Appointment.id == Requirement.appointment_id)
+        .where(Requirement.id == requirement_id),
+        actor,
+    )
+    requirement: Requirement | None = session.scalar(stmt)
+    if requirement is None:
+        raise NotFound(f"no requirement with id {requirement_id}")
+    return requirement
+
+
+def standing_of(session: Session, *, requirement_id: int, as_of: date) -> RequirementStatus | None:
+    """The status of one requirement as of a date (None before its appointment starts)."""
+    rows = requirement_rows(session, where=select(literal(requirement_id)), as_of=as_of)
+    return rows[0].standing if rows else None
+
+
+def _open_for_requests(session: Session, *, requirement: Requirement, kind: str) -> RequirementStatus:
+    standing = standing_of(session, requirement_id=requirement.id, as_of=today())
+    if standing is None:
+        raise Conflict("the appointment of this requirement has not started yet", code="not_started_yet")
+    if standing.status in ("completed", "exempt", "closed"):
+        raise Conflict(f"the requirement is {standing.status}; there is nothing to {kind}", code="requirement_done")
+    pending = session.scalar(
+        select(RequirementRequest.id).where(
+            RequirementRequest.requirement_id == requirement.id,
+            RequirementRequest.kind == kind,
+            RequirementRequest.state == "pending",
+        )
+    )
+    if pending is not None:
+        raise Conflict(
+            f"a {kind} request for this requirement is already pending (request {pending})",
+            code="duplicate_request",
+            existing_id=pending,
+        )
+    return standing
+
+
+def _add_request(session: Session, *, requirement: Requirement, actor: Principal, **values: Any) -> RequirementRequest:
+    request = RequirementRequest(
+        requirement_id=requirement.id,
+        state="pending",
+        requested_by_user_id=actor.user_id,
+        requested_by_label=actor.label,
+        requested_at=now_utc(),
+        **values,
+    )
+    session.add(request)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="requirement_request",
+        entity_id=request.id,
+        after=snapshot(request),
+    )
+    return request
+
+
+def request_extension(
+    session: Session, *, requirement_id: int, requested_due_date: date, reason: str, actor: Principal
+) -> RequirementRequest:
+    """Ask to move a requirement's due date later; an auditor decides."""
+    requirement = get_requirement(session, requirement_id=requirement_id, actor=actor)
+    standing = _open_for_requests(session, requirement=requirement, kind="extension")
+    problem = extension_problem(requested_due_date, current_due_date=standing.due_date)
+    if problem:
+        raise Invalid(f"requested_due_date: {problem}", field="requested_due_date")
+    return _add_request(
+        session,
+        requirement=requirement,
+        actor=actor,
+        kind="extension",
+        requested_due_date=requested_due_date,
+        reason=reason,
+    )
+
+
+def request_exemption(
+    session: Session, *, requirement_id: int, reason_code: str, reason: str, actor: Principal
+) -> RequirementRequest:
+    """Ask to lift a requirement, with a reason code from the fixed list and text; an auditor decides."""
+    requirement = get_requirement(session, requirement_id=requirement_id, actor=actor)
+    _open_for_requests(session, requirement=requirement, kind="exemption")
+    return _add_request(
+        session, requirement=requirement, actor=actor, kind="exemption", reason_code=reason_code, reason=reason
+    )
+
+
+def decide_request(
+    session: Session, *, request_id: int, approve: bool, note: str, decided_on: date | None, actor: Principal
+) -> RequirementRequest:
+    """An auditor's decision, effective on its date; one decision per request, however many arrive at once."""
+    request = session.get(RequirementRequest, request_id)
+    if request is None:
+        raise NotFound(f"no request with id {request_id}")
+    decided_on = decided_on or today()
+    problem = decision_date_problem(decided_on, today=today())
+    if problem:
+        raise Invalid(f"decided_on: {problem}", field="decided_on")
+    if approve and request.kind == "extension" and request.requested_due_date is not None:
+        standing = standing_of(session, requirement_id=request.requirement_id, as_of=decided_on)
+        current = standing.due_date if standing else session.get(Requirement, request.requirement_id).due_date  # type: ignore[union-attr]
+        problem = extension_problem(request.requested_due_date, current_due_date=current)
+        if problem:
+            raise Conflict(f"cannot approve: {problem} on {decided_on}", code="extension_not_later")
+    before = snapshot(request)
+    # The state check and the change are one statement: of two decisions racing, only one finds it pending.
+    changed = session.execute(
+        update(RequirementRequest)
+        .where(RequirementRequest.id == request.id, RequirementRequest.state == "pending")
+        .values(
+            state="approved" if approve else "refused",
+            decided_on=decided_on,
+            decided_at=now_utc(),
+            decided_by_user_id=actor.user_id,
+            decision_note=note,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise Conflict(f"request {request.id} was already decided", code="already_decided")
+    session.refresh(request)
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity_type="requirement_request",
+        entity_id=request.id,
+        before=before,
+        after=snapshot(request),
+    )
+    return request
+
+
+def list_requests(
+    session: Session,
+    *,
+    actor: Principal,
+    requirement_id: int | None = None,
+    state: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[RequirementRequest], int]:
+    """Requests the caller may see (by the scope of their requirement's appointment), oldest pending first."""
+    from app.auth import scope_appointments
+
+    stmt = scope_appointments(
+        select(RequirementRequest)
+        .join(Requirement, Requirement.id == RequirementRequest.requirement_id)
+        .join(Appointment, Appointment.id == Requirement.appointment_id),
+        actor,
+    )
+    if requirement_id is not None:
+        stmt = stmt.where(RequirementRequest.requirement_id == requirement_id)
+    if state:
+        stmt = stmt.where(RequirementRequest.state == state)
+    if kind:
+        stmt = stmt.where(RequirementRequest.kind == kind)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(RequirementRequest.requested_at, RequirementRequest.id).limit(limit).offset(offset)
+    )
+    return list(rows), total

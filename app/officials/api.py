@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Query
 
 from app.auth import AdminOnly, Anyone, SessionDep
@@ -20,7 +18,8 @@ from app.officials.schemas import (
     OfficialRead,
     OfficialUpdate,
 )
-from app.pagination import Limit, Offset, Page
+from app.pagination import Limit, Offset, Page, RecordId
+from app.schemas import IsoDate
 
 router = APIRouter(prefix="/api/v1", tags=["officials"])
 
@@ -51,13 +50,13 @@ def list_officials(
 
 
 @router.get("/officials/{official_id}", response_model=OfficialRead, responses=responses(401, 404))
-def get_official(official_id: int, session: SessionDep, actor: Anyone) -> OfficialRead:
+def get_official(official_id: RecordId, session: SessionDep, actor: Anyone) -> OfficialRead:
     """One official within the caller's scope."""
     return OfficialRead.model_validate(service.get_official(session, official_id=official_id, actor=actor))
 
 
 @router.patch("/officials/{official_id}", response_model=OfficialRead, responses=responses(401, 403, 404, 409, 422))
-def update_official(official_id: int, data: OfficialUpdate, session: SessionDep, actor: AdminOnly) -> OfficialRead:
+def update_official(official_id: RecordId, data: OfficialUpdate, session: SessionDep, actor: AdminOnly) -> OfficialRead:
     """Change any of an official's fields. Admins only."""
     return OfficialRead.model_validate(
         service.update_official(session, official_id=official_id, data=data, actor=actor)
@@ -71,7 +70,7 @@ def update_official(official_id: int, data: OfficialUpdate, session: SessionDep,
     responses=responses(401, 403, 404, 409, 422),
 )
 def create_appointment(
-    official_id: int, data: AppointmentCreate, session: SessionDep, actor: AdminOnly
+    official_id: RecordId, data: AppointmentCreate, session: SessionDep, actor: AdminOnly
 ) -> AppointmentRead:
     """Appoint the official to a role in an authority; a role with a mandatory programme owes it. Admins only."""
     return AppointmentRead.model_validate(
@@ -84,14 +83,14 @@ def create_appointment(
     response_model=Page[AppointmentRead],
     responses=responses(401, 404),
 )
-def list_appointments(official_id: int, session: SessionDep, actor: Anyone) -> Page[AppointmentRead]:
+def list_appointments(official_id: RecordId, session: SessionDep, actor: Anyone) -> Page[AppointmentRead]:
     """An official's appointments within the caller's scope."""
     rows = service.list_appointments(session, official_id=official_id, actor=actor)
     return Page(items=[AppointmentRead.model_validate(r) for r in rows], total=len(rows))
 
 
 @router.get("/appointments/{appointment_id}", response_model=AppointmentRead, responses=responses(401, 404))
-def get_appointment(appointment_id: int, session: SessionDep, actor: Anyone) -> AppointmentRead:
+def get_appointment(appointment_id: RecordId, session: SessionDep, actor: Anyone) -> AppointmentRead:
     """One appointment within the caller's scope."""
     return AppointmentRead.model_validate(service.get_appointment(session, appointment_id=appointment_id, actor=actor))
 
@@ -102,7 +101,7 @@ def get_appointment(appointment_id: int, session: SessionDep, actor: Anyone) -> 
     responses=responses(401, 403, 404, 409, 422),
 )
 def update_appointment(
-    appointment_id: int, data: AppointmentUpdate, session: SessionDep, actor: AdminOnly
+    appointment_id: RecordId, data: AppointmentUpdate, session: SessionDep, actor: AdminOnly
 ) -> AppointmentRead:
     """Correct an appointment's start date or set its end (the last day in the role). Admins only."""
     return AppointmentRead.model_validate(
@@ -116,7 +115,7 @@ def update_appointment(
     responses=responses(401, 404, 422),
 )
 def list_requirements(
-    official_id: int, session: SessionDep, actor: Anyone, as_of: date | None = AsOf
+    official_id: RecordId, session: SessionDep, actor: Anyone, as_of: IsoDate | None = AsOf
 ) -> Page[RequirementRead]:
     """The official's requirements and their status as of the date (appointments started by then)."""
     rows = compliance.official_requirements(session, official_id=official_id, as_of=as_of or today(), actor=actor)
@@ -130,7 +129,7 @@ def list_requirements(
     responses=responses(401, 403, 404, 409, 422),
 )
 def record_completion(
-    official_id: int, data: CompletionCreate, session: SessionDep, actor: AdminOnly
+    official_id: RecordId, data: CompletionCreate, session: SessionDep, actor: AdminOnly
 ) -> CompletionRead:
     """Record a completion by decision (prior or external training), with its date and reason. Admins only."""
     completion, code = compliance.record_completion(session, official_id=official_id, data=data, actor=actor)
@@ -146,7 +145,7 @@ def record_completion(
 
 
 @router.get("/officials/{official_id}/completions", response_model=Page[CompletionRead], responses=responses(401, 404))
-def list_completions(official_id: int, session: SessionDep, actor: Anyone) -> Page[CompletionRead]:
+def list_completions(official_id: RecordId, session: SessionDep, actor: Anyone) -> Page[CompletionRead]:
     """The official's completions of programmes, within the caller's scope."""
     rows = compliance.list_completions(session, official_id=official_id, actor=actor)
     items = [

@@ -39,7 +39,7 @@ class AssessmentIn(BaseModel):
     code: str = Field(pattern=CODE_PATTERN)
     title_he: str = Field(min_length=1, max_length=300)
     title_en: str = Field(min_length=1, max_length=300)
-    required: bool = True
+    required: bool = Field(default=True, strict=True)  # JSON true or false; not 0, 1 or "yes"
 
     _titles = field_validator("title_he", "title_en")(_clean_title)
 

@@ -256,3 +256,22 @@ def test_unknown_official_or_cohort(client, db, admin):
     r = _enrol(client, admin, c["id"], 987654)
     assert r.status_code == 422 and r.json()["field"] == "official_id"
     assert _enrol(client, admin, 987654, make_official(db).id).status_code == 404
+
+
+def test_a_waitlist_place_is_not_in_progress_even_after_withdrawal(client, db, admin):
+    make_programme(db, code="TREAS")
+    seated, waiting = make_official(db), make_official(db)
+    for o in (seated, waiting):
+        make_appointment(db, o, start=date(2025, 1, 1))
+    c = _cohort(client, admin, "TREAS", capacity=1, start_date="2025-03-01", end_date="2026-12-31")
+    _enrol(client, admin, c["id"], seated.id)
+    w = _enrol(client, admin, c["id"], waiting.id).json()
+    assert w["status"] == "waitlisted"
+
+    def status(o):
+        r = client.get(f"/api/v1/officials/{o.id}/requirements", params={"as_of": "2025-06-01"}, headers=admin)
+        return r.json()["items"][0]["status"]
+
+    assert (status(seated), status(waiting)) == ("in_progress", "not_started")
+    client.post(f"/api/v1/enrolments/{w['id']}/withdraw", headers=admin)
+    assert status(waiting) == "not_started"

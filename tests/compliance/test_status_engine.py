@@ -136,6 +136,7 @@ def test_sql_engine_equals_the_pure_rule(db, h):
                     official_id=official.id,
                     status="withdrawn" if ended_on else "enrolled",
                     enrolled_on=c_start,
+                    seated_on=c_start,
                     ended_on=ended_on,
                     created_at=now,
                     updated_at=now,

@@ -1,0 +1,228 @@
+"""Rules of attendance and completion (DESIGN.md rule 5): credit of a status, attended hours, the decision,
+and reading an attendance sheet as Excel saves it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from app.errors import Invalid
+from app.imports.rules import CellError, decode_text, detect_delimiter, header_key, parse_date
+from app.text import clean_text, search_key
+
+STATUSES = ("present", "late", "excused", "absent")
+# Enrolments that hold a seat in a cohort: only their officials' attendance is taken.
+SEAT_STATUSES = frozenset({"enrolled", "completed", "not_completed"})
+# Hours and shares are compared at this many decimals, so that 0.1 + 0.2 hours is 0.3 hours.
+PRECISION = 2
+_QUANTUM = Decimal(1).scaleb(-PRECISION)
+
+
+def round_hours(value: float) -> float:
+    """Hours to two decimals, halves up (2.625 is 2.63), as people round them on paper."""
+    return float(Decimal(repr(float(value))).quantize(_QUANTUM, rounding=ROUND_HALF_UP))
+
+
+def credit(status: str, *, late_credit_pct: int) -> float:
+    """The share of a session's hours a status counts for: present 1, late the cohort's share, else 0."""
+    if status == "present":
+        return 1.0
+    if status == "late":
+        return late_credit_pct / 100
+    if status in ("excused", "absent"):
+        return 0.0
+    raise ValueError(f"unknown attendance status {status!r}")
+
+
+def attended_hours(records: Iterable[tuple[float, str]], *, late_credit_pct: int) -> float:
+    """The hours attended over (session hours, status) records; a late arrival counts for the cohort's share."""
+    total = sum(hours * credit(status, late_credit_pct=late_credit_pct) for hours, status in records)
+    return round_hours(total)
+
+
+def required_hours(scheduled_hours: float, *, min_attendance_pct: int) -> float:
+    """The hours an official must attend: the cohort's minimum share of its scheduled hours."""
+    return round_hours(scheduled_hours * min_attendance_pct / 100)
+
+
+def _hours(value: float) -> str:
+    return f"{round_hours(value):.2f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class CompletionDecision:
+    """Whether an enrolment is completed under rule 5, and why not when it is not."""
+
+    completed: bool
+    attended_hours: float
+    scheduled_hours: float
+    required_hours: float
+    reasons: tuple[str, ...] = ()
+
+
+def decide_completion(
+    *,
+    scheduled_hours: float,
+    attended: float,
+    min_attendance_pct: int,
+    required_assessments: Sequence[str],
+    passed: Collection[str],
+    failed: Collection[str] = (),
+) -> CompletionDecision:
+    """Rule 5: completed iff the attended hours reach the minimum share and every required assessment passed."""
+    attended = round_hours(attended)
+    needed = required_hours(scheduled_hours, min_attendance_pct=min_attendance_pct)
+    reasons: list[str] = []
+    if attended < needed:
+        reasons.append(
+            f"attended {_hours(attended)} of {_hours(scheduled_hours)} hours, "
+            f"{min_attendance_pct}% ({_hours(needed)} hours) needed"
+        )
+    for code in required_assessments:
+        if code in passed:
+            continue
+        reasons.append(f"assessment {code} not passed" if code in failed else f"assessment {code} has no result")
+    return CompletionDecision(
+        completed=not reasons,
+        attended_hours=attended,
+        scheduled_hours=round_hours(scheduled_hours),
+        required_hours=needed,
+        reasons=tuple(reasons),
+    )
+
+
+# --- attendance sheets ---------------------------------------------------------------------------------
+
+_STATUS_WORDS: dict[str, str] = {
+    **{s: s for s in STATUSES},
+    # Hebrew, as a school secretary types it: masculine, feminine and the slash form.
+    "נוכח": "present",
+    "נוכחת": "present",
+    "נוכח/ת": "present",
+    "נוכחות": "present",
+    "איחור": "late",
+    "מאחר": "late",
+    "מאחרת": "late",
+    "איחר": "late",
+    "איחרה": "late",
+    "מוצדק": "excused",
+    "מוצדקת": "excused",
+    "חיסור מוצדק": "excused",
+    "היעדרות מוצדקת": "excused",
+    "נעדר": "absent",
+    "נעדרת": "absent",
+    "נעדר/ת": "absent",
+    "חיסור": "absent",
+    "חסר": "absent",
+    "חסרה": "absent",
+    "לא נכח": "absent",
+    "לא נכחה": "absent",
+}
+
+
+def parse_status(raw: str) -> str:
+    """The attendance status a cell means: present, late, excused or absent, in English or Hebrew."""
+    text = search_key(raw)
+    status = _STATUS_WORDS.get(text) or _STATUS_WORDS.get(re.sub(r"\s*/\s*", "/", text))
+    if status is None:
+        raise ValueError(
+            f"{clean_text(raw)!r} is not an attendance status; write present, late, excused or absent "
+            "(or נוכח, איחור, מוצדק, נעדר)"
+        )
+    return status
+
+
+SHEET_FIELDS = ("national_id", "session_id", "session_date", "status", "note")
+_SHEET_ALIASES: dict[str, tuple[str, ...]] = {
+    "national_id": ("id", "national id number", "תז", "מספר זהות", "תעודת זהות", "מס זהות"),
+    "session_id": ("session", "מספר מפגש", "מזהה מפגש"),
+    "session_date": ("date", "תאריך", "תאריך מפגש", "תאריך המפגש"),
+    "status": ("attendance", "נוכחות", "סטטוס", "מצב"),
+    "note": ("notes", "remark", "הערה", "הערות"),
+}
+_SHEET_HEADERS: dict[str, str] = {header_key(f): f for f in SHEET_FIELDS} | {
+    header_key(alias): f for f, aliases in _SHEET_ALIASES.items() for alias in aliases
+}
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One row of an attendance sheet, as written; the service resolves the person and the session."""
+
+    row: int
+    national_id: str
+    session_id: str
+    session_date: str
+    status: str
+    note: str
+
+
+def _sheet_columns(headers: list[str]) -> list[str]:
+    columns: list[str] = []
+    for raw in headers:
+        text = clean_text(raw)
+        if not text:
+            columns.append("")
+            continue
+        name = _SHEET_HEADERS.get(header_key(text))
+        if name is None:
+            raise Invalid(
+                f"file: unknown column {text!r}; the columns are national_id, session_date or session_id, "
+                'status and note (or ת"ז, תאריך, נוכחות, הערה)',
+                field="file",
+                code="unknown_column",
+            )
+        if name in columns:
+            raise Invalid(f"file: two columns mean {name} ({text!r})", field="file", code="duplicate_column")
+        columns.append(name)
+    missing = [c for c in ("national_id", "status") if c not in columns]
+    if "session_id" not in columns and "session_date" not in columns:
+        missing.append("session_date or session_id")
+    if missing:
+        raise Invalid(
+            f"file: the header row has no {', no '.join(missing)} column", field="file", code="missing_column"
+        )
+    return columns
+
+
+def read_sheet(data: bytes) -> list[SheetRow]:
+    """The rows of an attendance CSV as Excel saves it: UTF-8 (BOM or not) or Windows-1255, `,` or `;`."""
+    if not data.strip():
+        raise Invalid("file: is empty", field="file", code="empty_file")
+    text = decode_text(data)
+    lines = text.splitlines(keepends=True)
+    hint = re.fullmatch(r"sep=(.)\s*", lines[0]) if lines else None
+    if hint and hint.group(1) in ",;\t":
+        delimiter, text = hint.group(1), "".join(lines[1:])
+    else:
+        delimiter = detect_delimiter(text)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise Invalid(f"file: is not a readable CSV file ({exc})", field="file", code="bad_file") from exc
+    columns: list[str] | None = None
+    rows: list[SheetRow] = []
+    for number, cells in enumerate(records, start=1):
+        if not any(clean_text(c) for c in cells):
+            continue
+        if columns is None:
+            columns = _sheet_columns(cells)
+            continue
+        values = {name: clean_text(c) for name, c in zip(columns, cells, strict=False) if name}
+        rows.append(SheetRow(row=number, **{f: values.get(f, "") for f in SHEET_FIELDS}))
+    if not rows:
+        raise Invalid("file: there are no rows under the header row", field="file", code="empty_file")
+    return rows
+
+
+def parse_session_date(raw: str) -> date:
+    """A session's date as written in a sheet: YYYY-MM-DD, DD/MM/YYYY or DD.MM.YYYY; ValueError says why not."""
+    try:
+        return parse_date(raw, field="session_date")
+    except CellError as exc:
+        raise ValueError(exc.detail) from exc

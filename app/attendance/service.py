@@ -1,0 +1,731 @@
+"""Use cases of attendance, assessments and completion: taking and correcting attendance, importing it,
+recording assessment results, closing a cohort (rule 5) and recording completion by decision."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from app.attendance import rules
+from app.attendance.models import AssessmentResult, AttendanceRecord
+from app.attendance.schemas import (
+    AssessmentResultIn,
+    AssessmentResultRead,
+    AttendanceIn,
+    AttendanceRead,
+    AttendanceReport,
+    AttendanceRowReport,
+    CloseItem,
+    CloseReport,
+    CompletionDecisionIn,
+    ProgressRead,
+    SessionProgress,
+)
+from app.audit.service import record_event, snapshot
+from app.auth import Principal, scope_officials
+from app.clock import now_utc, today
+from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
+from app.cohorts.schemas import EnrolmentRead
+from app.cohorts.service import enrolment_query, get_enrolment, lock_cohort, read_enrolments
+from app.compliance.models import Completion
+from app.errors import Conflict, Invalid, NotFound
+from app.officials.models import Official
+from app.officials.rules import normalise_national_id
+from app.pagination import MAX_ID
+
+# --- shared checks -------------------------------------------------------------------------------------
+
+
+def _refuse_if_finished(cohort: Cohort) -> None:
+    """Attendance and results are written only while a cohort runs: a closed one has been decided."""
+    if cohort.state == "closed":
+        raise Conflict(
+            f"cohort {cohort.code} is closed: corrections after closing are not possible; "
+            "an admin may record completion by decision instead",
+            code="cohort_closed",
+        )
+    if cohort.state == "cancelled":
+        raise Conflict(f"cohort {cohort.code} is cancelled: it takes no attendance or results", code="cohort_cancelled")
+
+
+def _get_session(session: Session, *, session_id: int) -> CohortSession:
+    item = session.get(CohortSession, session_id)
+    if item is None:
+        raise NotFound(f"no session with id {session_id}")
+    return item
+
+
+def _sessions_of(session: Session, cohort_id: int) -> list[CohortSession]:
+    stmt = select(CohortSession).where(CohortSession.cohort_id == cohort_id)
+    return list(session.scalars(stmt.order_by(CohortSession.date, CohortSession.id)))
+
+
+def _enrolments_by_official(session: Session, cohort_id: int) -> dict[int, Enrolment]:
+    # Read after the cohort's lock, past anything this session held: seats decided by others count.
+    stmt = select(Enrolment).where(Enrolment.cohort_id == cohort_id).execution_options(populate_existing=True)
+    rows = session.scalars(stmt)
+    return {e.official_id: e for e in rows}
+
+
+def _no_seat(official: str, enrolment: Enrolment | None, cohort: Cohort) -> tuple[str, str] | None:
+    """Why an official's attendance cannot be taken in the cohort (error code, sentence), or None when it can."""
+    if enrolment is None:
+        return "not_enrolled", f"{official} is not enrolled in cohort {cohort.code}"
+    if enrolment.status not in rules.SEAT_STATUSES:
+        return "no_seat", f"{official} is {enrolment.status} in cohort {cohort.code}, not holding a seat"
+    return None
+
+
+# --- writing attendance --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Sheet:
+    """A bulk write in progress: the cohort's records of the sessions touched, and what each row did."""
+
+    cohort: Cohort
+    enrolments: dict[int, Enrolment]
+    existing: dict[tuple[int, int], AttendanceRecord]
+    rows: list[AttendanceRowReport]
+    seen: dict[tuple[int, int], int]
+
+
+def _open_sheet(session: Session, *, cohort: Cohort, session_ids: list[int]) -> _Sheet:
+    existing: dict[tuple[int, int], AttendanceRecord] = {}
+    if session_ids:
+        for r in session.scalars(select(AttendanceRecord).where(AttendanceRecord.session_id.in_(session_ids))):
+            existing[(r.session_id, r.official_id)] = r
+    return _Sheet(
+        cohort=cohort,
+        enrolments=_enrolments_by_official(session, cohort.id),
+        existing=existing,
+        rows=[],
+        seen={},
+    )
+
+
+def _refuse(sheet: _Sheet, row: AttendanceRowReport, error: str, detail: str) -> None:
+    sheet.rows.append(row.model_copy(update={"result": "refused", "error": error, "detail": detail}))
+
+
+def _write_row(
+    session: Session,
+    sheet: _Sheet,
+    *,
+    row: AttendanceRowReport,
+    item: CohortSession,
+    official_id: int,
+    status: str,
+    note: str | None,
+    keep_note: bool,
+    actor: Principal,
+) -> None:
+    """Write one official's attendance at one session, or refuse the row, and report it."""
+    who = f"official {official_id}" if row.national_id is None else f"the official with ID {row.national_id}"
+    enrolment = sheet.enrolments.get(official_id)
+    why = _no_seat(who, enrolment, sheet.cohort)
+    if why is not None:
+        _refuse(sheet, row, *why)
+        return
+    assert enrolment is not None
+    key = (item.id, official_id)
+    if key in sheet.seen:
+        _refuse(sheet, row, "duplicate_row", f"{who} at the session of {item.date} is already in row {sheet.seen[key]}")
+        return
+    sheet.seen[key] = row.row
+    record = sheet.existing.get(key)
+    if record is None:
+        record = AttendanceRecord(
+            session_id=item.id,
+            enrolment_id=enrolment.id,
+            official_id=official_id,
+            status=status,
+            note=note,
+            recorded_at=now_utc(),
+            recorded_by_user_id=actor.user_id,
+        )
+        session.add(record)
+        session.flush()
+        sheet.existing[key] = record
+        record_event(
+            session, actor=actor, action="create", entity_type="attendance", entity_id=record.id, after=snapshot(record)
+        )
+        sheet.rows.append(row.model_copy(update={"result": "created", "record_id": record.id}))
+        return
+    new_note = record.note if keep_note else note
+    if (record.status, record.note) == (status, new_note):
+        sheet.rows.append(row.model_copy(update={"result": "unchanged", "record_id": record.id}))
+        return
+    before = snapshot(record)
+    record.status, record.note = status, new_note
+    record.recorded_at, record.recorded_by_user_id = now_utc(), actor.user_id
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity_type="attendance",
+        entity_id=record.id,
+        before=before,
+        after=snapshot(record),
+    )
+    sheet.rows.append(row.model_copy(update={"result": "updated", "record_id": record.id}))
+
+
+def _report(sheet: _Sheet) -> AttendanceReport:
+    def count(result: str) -> int:
+        return sum(r.result == result for r in sheet.rows)
+
+    return AttendanceReport(
+        created=count("created"),
+        updated=count("updated"),
+        unchanged=count("unchanged"),
+        refused=count("refused"),
+        rows=sheet.rows,
+    )
+
+
+def record_attendance(
+    session: Session, *, session_id: int, records: list[AttendanceIn], actor: Principal
+) -> AttendanceReport:
+    """Take or correct a session's attendance in bulk; each change is audited, unfit rows are refused one by one."""
+    item = _get_session(session, session_id=session_id)
+    # The cohort's lock orders attendance against a close: nothing is written into a cohort being decided.
+    cohort = lock_cohort(session, cohort_id=item.cohort_id)
+    _refuse_if_finished(cohort)
+    sheet = _open_sheet(session, cohort=cohort, session_ids=[item.id])
+    for i, rec in enumerate(records, start=1):
+        row = AttendanceRowReport(
+            row=i, official_id=rec.official_id, session_id=item.id, status=rec.status, result="refused"
+        )
+        _write_row(
+            session,
+            sheet,
+            row=row,
+            item=item,
+            official_id=rec.official_id,
+            status=rec.status,
+            note=rec.note,
+            keep_note="note" not in rec.model_fields_set,
+            actor=actor,
+        )
+    return _report(sheet)
+
+
+def _sheet_session(
+    line: rules.SheetRow, sessions: dict[int, CohortSession], by_date: dict[Any, list[CohortSession]], cohort: Cohort
+) -> CohortSession | tuple[str, str]:
+    """The session a sheet row means, or why it cannot be told (error code, sentence)."""
+    chosen: CohortSession | None = None
+    if line.session_id:
+        if not re.fullmatch(r"[0-9]{1,10}", line.session_id) or not 1 <= int(line.session_id) <= MAX_ID:
+            return "invalid", f"session_id: {line.session_id!r} is not a session id"
+        chosen = sessions.get(int(line.session_id))
+        if chosen is None:
+            return "other_cohort", f"session_id: session {line.session_id} is not a session of cohort {cohort.code}"
+    if line.session_date:
+        try:
+            day = rules.parse_session_date(line.session_date)
+        except ValueError as exc:
+            return "invalid", f"session_date: {exc}"
+        if chosen is not None:
+            if chosen.date != day:
+                return "invalid", f"session_date: session {chosen.id} is on {chosen.date}, not {day}"
+            return chosen
+        on_day = by_date.get(day, [])
+        if not on_day:
+            return "no_session", f"session_date: cohort {cohort.code} has no session on {day}"
+        if len(on_day) > 1:
+            ids = ", ".join(str(s.id) for s in on_day)
+            detail = f"session_date: cohort {cohort.code} has {len(on_day)} sessions on {day} (ids {ids})"
+            return "ambiguous_session", detail + "; give session_id instead"
+        return on_day[0]
+    if chosen is None:
+        return "invalid", "session_date: is empty; give the session's date or its session_id"
+    return chosen
+
+
+def import_attendance(session: Session, *, cohort_id: int, content: bytes, actor: Principal) -> AttendanceReport:
+    """Import a cohort's attendance from a CSV sheet; rows that are fine are written, the others refused."""
+    cohort = lock_cohort(session, cohort_id=cohort_id)
+    _refuse_if_finished(cohort)
+    lines = rules.read_sheet(content)
+    cohort_sessions = _sessions_of(session, cohort.id)
+    sessions = {s.id: s for s in cohort_sessions}
+    by_date: dict[Any, list[CohortSession]] = defaultdict(list)
+    for s in cohort_sessions:
+        by_date[s.date].append(s)
+    # Excel drops an ID's leading zeros; normalising restores them (or says why the value is no ID).
+    ids: dict[str, str | ValueError] = {}
+    for line in lines:
+        try:
+            ids[line.national_id] = normalise_national_id(line.national_id)
+        except ValueError as exc:
+            ids[line.national_id] = exc
+    valid = {v for v in ids.values() if isinstance(v, str)}
+    officials: dict[str, int] = dict(
+        session.execute(select(Official.national_id, Official.id).where(Official.national_id.in_(valid))).tuples().all()
+    )
+    sheet = _open_sheet(session, cohort=cohort, session_ids=list(sessions))
+    for line in lines:
+        row = AttendanceRowReport(row=line.row, national_id=line.national_id, result="refused")
+        nid = ids[line.national_id]
+        if isinstance(nid, ValueError):
+            _refuse(sheet, row, "invalid", f"national_id: {line.national_id!r} {nid}")
+            continue
+        official_id = officials.get(nid)
+        row = row.model_copy(update={"national_id": nid, "official_id": official_id})
+        if official_id is None:
+            _refuse(sheet, row, "unknown_official", f"national_id: no official has the ID {nid}")
+            continue
+        try:
+            status = rules.parse_status(line.status)
+        except ValueError as exc:
+            _refuse(sheet, row, "invalid", f"status: {exc}")
+            continue
+        row = row.model_copy(update={"status": status})
+        chosen = _sheet_session(line, sessions, by_date, cohort)
+        if isinstance(chosen, tuple):
+            _refuse(sheet, row, *chosen)
+            continue
+        row = row.model_copy(update={"session_id": chosen.id})
+        _write_row(
+            session,
+            sheet,
+            row=row,
+            item=chosen,
+            official_id=official_id,
+            status=status,
+            note=line.note or None,
+            keep_note=False,
+            actor=actor,
+        )
+    return _report(sheet)
+
+
+# --- reading attendance --------------------------------------------------------------------------------
+
+
+def list_session_attendance(session: Session, *, session_id: int, actor: Principal) -> list[AttendanceRead]:
+    """A session's attendance records of the officials the caller may see, by name."""
+    item = _get_session(session, session_id=session_id)
+    rows: Select[Any] = (
+        select(AttendanceRecord, Official.first_name_he, Official.last_name_he)  # type: ignore[assignment]
+        .join(Official, Official.id == AttendanceRecord.official_id)
+        .where(AttendanceRecord.session_id == item.id)
+    )
+    stmt = scope_officials(rows, actor).order_by(Official.last_name_he, Official.first_name_he, AttendanceRecord.id)
+    return [
+        AttendanceRead(
+            id=r.id,
+            session_id=r.session_id,
+            session_date=item.date,
+            enrolment_id=r.enrolment_id,
+            official_id=r.official_id,
+            official_name_he=f"{first} {last}",
+            status=r.status,
+            note=r.note,
+            recorded_at=r.recorded_at,
+            recorded_by_user_id=r.recorded_by_user_id,
+        )
+        for r, first, last in session.execute(stmt)
+    ]
+
+
+def _attendance_of(session: Session, cohort_id: int) -> dict[int, list[tuple[float, str]]]:
+    """(session hours, status) of every record in the cohort's sessions, by official: one query."""
+    out: dict[int, list[tuple[float, str]]] = defaultdict(list)
+    stmt = (
+        select(AttendanceRecord.official_id, CohortSession.hours, AttendanceRecord.status)
+        .join(CohortSession, CohortSession.id == AttendanceRecord.session_id)
+        .where(CohortSession.cohort_id == cohort_id)
+    )
+    for official_id, hours, status in session.execute(stmt):
+        out[official_id].append((hours, status))
+    return out
+
+
+# --- assessments ---------------------------------------------------------------------------------------
+
+
+def _assessment_reads(session: Session, enrolment: Enrolment) -> list[AssessmentResultRead]:
+    stmt = (
+        select(CohortAssessment, AssessmentResult)
+        .outerjoin(
+            AssessmentResult,
+            (AssessmentResult.assessment_id == CohortAssessment.id) & (AssessmentResult.enrolment_id == enrolment.id),
+        )
+        .where(CohortAssessment.cohort_id == enrolment.cohort_id)
+        .order_by(CohortAssessment.id)
+    )
+    return [
+        AssessmentResultRead(
+            enrolment_id=enrolment.id,
+            code=a.code,
+            title_he=a.title_he,
+            title_en=a.title_en,
+            passed=r.passed if r else None,
+            grade=r.grade if r else None,
+            note=r.note if r else None,
+            recorded_at=r.recorded_at if r else None,
+        )
+        for a, r in session.execute(stmt)
+    ]
+
+
+def list_assessment_results(session: Session, *, enrolment_id: int, actor: Principal) -> list[AssessmentResultRead]:
+    """The required assessments of an enrolment's cohort with the results recorded so far."""
+    return _assessment_reads(session, get_enrolment(session, enrolment_id=enrolment_id, actor=actor))
+
+
+def record_assessment_result(
+    session: Session, *, enrolment_id: int, code: str, data: AssessmentResultIn, actor: Principal
+) -> AssessmentResultRead:
+    """Record or correct the result of a required assessment of the enrolment's cohort; audited."""
+    enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
+    cohort = lock_cohort(session, cohort_id=enrolment.cohort_id)
+    session.refresh(enrolment)
+    assessment = session.scalar(
+        select(CohortAssessment).where(CohortAssessment.cohort_id == cohort.id, CohortAssessment.code == code)
+    )
+    if assessment is None:
+        known = session.scalars(
+            select(CohortAssessment.code).where(CohortAssessment.cohort_id == cohort.id).order_by(CohortAssessment.id)
+        ).all()
+        which = f"its required assessments are {', '.join(known)}" if known else "it requires no assessment"
+        raise Invalid(
+            f"code: {code!r} is not a required assessment of cohort {cohort.code}; {which}",
+            field="code",
+            code="unknown_assessment",
+        )
+    _refuse_if_finished(cohort)
+    if enrolment.status not in rules.SEAT_STATUSES:
+        raise Conflict(
+            f"enrolment {enrolment.id} is {enrolment.status}: results are recorded for officials holding a seat",
+            code="no_seat",
+        )
+    result = session.scalar(
+        select(AssessmentResult).where(
+            AssessmentResult.enrolment_id == enrolment.id, AssessmentResult.assessment_id == assessment.id
+        )
+    )
+    if result is None:
+        result = AssessmentResult(
+            enrolment_id=enrolment.id,
+            assessment_id=assessment.id,
+            passed=data.passed,
+            grade=data.grade,
+            note=data.note,
+            recorded_at=now_utc(),
+            recorded_by_user_id=actor.user_id,
+        )
+        session.add(result)
+        session.flush()
+        record_event(
+            session,
+            actor=actor,
+            action="create",
+            entity_type="assessment_result",
+            entity_id=result.id,
+            after=snapshot(result),
+        )
+    elif (result.passed, result.grade, result.note) != (data.passed, data.grade, data.note):
+        before = snapshot(result)
+        result.passed, result.grade, result.note = data.passed, data.grade, data.note
+        result.recorded_at, result.recorded_by_user_id = now_utc(), actor.user_id
+        session.flush()
+        record_event(
+            session,
+            actor=actor,
+            action="update",
+            entity_type="assessment_result",
+            entity_id=result.id,
+            before=before,
+            after=snapshot(result),
+        )
+    return next(r for r in _assessment_reads(session, enrolment) if r.code == code)
+
+
+def _results_of(session: Session, cohort_id: int) -> dict[int, dict[str, bool]]:
+    """code -> passed of every assessment result in the cohort, by enrolment: one query."""
+    out: dict[int, dict[str, bool]] = defaultdict(dict)
+    stmt = (
+        select(AssessmentResult.enrolment_id, CohortAssessment.code, AssessmentResult.passed)
+        .join(CohortAssessment, CohortAssessment.id == AssessmentResult.assessment_id)
+        .where(CohortAssessment.cohort_id == cohort_id)
+    )
+    for enrolment_id, code, passed in session.execute(stmt):
+        out[enrolment_id][code] = passed
+    return out
+
+
+def _decide(
+    cohort: Cohort,
+    *,
+    scheduled: float,
+    records: list[tuple[float, str]],
+    required: list[str],
+    results: dict[str, bool],
+) -> rules.CompletionDecision:
+    return rules.decide_completion(
+        scheduled_hours=scheduled,
+        attended=rules.attended_hours(records, late_credit_pct=cohort.late_credit_pct),
+        min_attendance_pct=cohort.min_attendance_pct,
+        required_assessments=required,
+        passed={c for c, ok in results.items() if ok},
+        failed={c for c, ok in results.items() if not ok},
+    )
+
+
+# --- closing a cohort ----------------------------------------------------------------------------------
+
+
+def _update_enrolment(session: Session, *, enrolment: Enrolment, actor: Principal, **changes: Any) -> None:
+    before = snapshot(enrolment)
+    for key, value in changes.items():
+        setattr(enrolment, key, value)
+    if snapshot(enrolment) == before:
+        return
+    enrolment.updated_at = now_utc()
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="update",
+        entity_type="enrolment",
+        entity_id=enrolment.id,
+        before=before,
+        after=snapshot(enrolment),
+    )
+
+
+def _add_completion(
+    session: Session, *, enrolment: Enrolment, cohort: Cohort, source: str, reason: str | None, actor: Principal
+) -> Completion:
+    assert enrolment.completed_on is not None
+    completion = Completion(
+        official_id=enrolment.official_id,
+        programme_id=cohort.programme_id,
+        completed_on=enrolment.completed_on,
+        source=source,
+        reason=reason,
+        enrolment_id=enrolment.id,
+        recorded_by_user_id=actor.user_id,
+        created_at=now_utc(),
+    )
+    session.add(completion)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="completion",
+        entity_id=completion.id,
+        after=snapshot(completion),
+    )
+    return completion
+
+
+def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> CloseReport:
+    """Close a cohort whatever its dates: decide every seat by rule 5 as of its last session; waitlist withdrawn."""
+    cohort = lock_cohort(session, cohort_id=cohort_id)
+    if cohort.state == "closed":
+        closed = cohort.closed_at.date() if cohort.closed_at else "earlier"
+        raise Conflict(f"cohort {cohort.code} was already closed (on {closed})", code="cohort_closed")
+    if cohort.state == "cancelled":
+        raise Conflict(f"cohort {cohort.code} is cancelled and cannot be closed", code="cohort_cancelled")
+    sessions = _sessions_of(session, cohort.id)
+    if not sessions:
+        raise Conflict(
+            f"cohort {cohort.code} has no sessions: there is nothing to decide completion on", code="no_sessions"
+        )
+    last = max(s.date for s in sessions)
+    scheduled = sum(s.hours for s in sessions)
+    required = list(
+        session.scalars(
+            select(CohortAssessment.code).where(CohortAssessment.cohort_id == cohort.id).order_by(CohortAssessment.id)
+        )
+    )
+    attendance = _attendance_of(session, cohort.id)
+    results = _results_of(session, cohort.id)
+    rows = session.execute(
+        select(Enrolment, Official.first_name_he, Official.last_name_he)
+        .join(Official, Official.id == Enrolment.official_id)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(("enrolled", "completed", "waitlisted")))
+        .order_by(Enrolment.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    items: list[CloseItem] = []
+    withdrawn = 0
+    for enrolment, first, last_name in rows:
+        if enrolment.status == "waitlisted":
+            _update_enrolment(
+                session, enrolment=enrolment, actor=actor, status="withdrawn", waitlist_position=None, ended_on=last
+            )
+            withdrawn += 1
+            continue
+        decision = _decide(
+            cohort,
+            scheduled=scheduled,
+            records=attendance.get(enrolment.official_id, []),
+            required=required,
+            results=results.get(enrolment.id, {}),
+        )
+        if enrolment.status == "completed":
+            # Completed earlier by an admin's decision: that stands; the hours are recorded if they were not.
+            if enrolment.attended_hours is None:
+                _update_enrolment(session, enrolment=enrolment, actor=actor, attended_hours=decision.attended_hours)
+            by_decision = True
+        else:
+            _update_enrolment(
+                session,
+                enrolment=enrolment,
+                actor=actor,
+                status="completed" if decision.completed else "not_completed",
+                attended_hours=decision.attended_hours,
+                completed_on=last if decision.completed else None,
+                ended_on=last,
+            )
+            if decision.completed:
+                _add_completion(session, enrolment=enrolment, cohort=cohort, source="cohort", reason=None, actor=actor)
+            by_decision = False
+        items.append(
+            CloseItem(
+                enrolment_id=enrolment.id,
+                official_id=enrolment.official_id,
+                official_name_he=f"{first} {last_name}",
+                result=enrolment.status,
+                attended_hours=enrolment.attended_hours if by_decision else decision.attended_hours,
+                completed_on=enrolment.completed_on,
+                by_decision=by_decision,
+                reasons=[] if by_decision else list(decision.reasons),
+            )
+        )
+    before = snapshot(cohort)
+    cohort.state, cohort.closed_at = "closed", now_utc()
+    cohort.updated_at = cohort.closed_at
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="close",
+        entity_type="cohort",
+        entity_id=cohort.id,
+        before=before,
+        after=snapshot(cohort),
+    )
+    return CloseReport(
+        cohort_id=cohort.id,
+        closed_on=last,
+        scheduled_hours=rules.round_hours(scheduled),
+        required_hours=rules.required_hours(scheduled, min_attendance_pct=cohort.min_attendance_pct),
+        withdrawn_from_waitlist=withdrawn,
+        items=items,
+        total=len(items),
+    )
+
+
+# --- completion by decision ----------------------------------------------------------------------------
+
+
+def complete_by_decision(
+    session: Session, *, enrolment_id: int, data: CompletionDecisionIn, actor: Principal
+) -> EnrolmentRead:
+    """Record an enrolment as completed by an admin's decision, with its reason and date; shown as such."""
+    enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
+    cohort = lock_cohort(session, cohort_id=enrolment.cohort_id)
+    session.refresh(enrolment)
+    if enrolment.status == "completed":
+        how = "by decision" if enrolment.decision_reason else "by the cohort's rules"
+        raise Conflict(
+            f"enrolment {enrolment.id} is already completed ({how}, on {enrolment.completed_on})",
+            code="already_completed",
+        )
+    if enrolment.status not in ("enrolled", "not_completed"):
+        raise Conflict(
+            f"enrolment {enrolment.id} is {enrolment.status}: only an official holding a seat, or one not "
+            "completed when the cohort closed, can be completed by decision",
+            code="wrong_state",
+        )
+    if cohort.state == "cancelled":
+        raise Conflict(f"cohort {cohort.code} is cancelled", code="cohort_cancelled")
+    if data.completed_on > today():
+        raise Invalid(f"completed_on: {data.completed_on} is in the future", field="completed_on")
+    if data.completed_on < cohort.start_date:
+        raise Invalid(
+            f"completed_on: {data.completed_on} is before cohort {cohort.code} started on {cohort.start_date}",
+            field="completed_on",
+        )
+    hours = enrolment.attended_hours
+    if hours is None:
+        records = _attendance_of(session, cohort.id).get(enrolment.official_id)
+        if records:
+            hours = rules.attended_hours(records, late_credit_pct=cohort.late_credit_pct)
+    _update_enrolment(
+        session,
+        enrolment=enrolment,
+        actor=actor,
+        status="completed",
+        completed_on=data.completed_on,
+        decision_reason=data.reason,
+        attended_hours=hours,
+    )
+    _add_completion(session, enrolment=enrolment, cohort=cohort, source="decision", reason=data.reason, actor=actor)
+    return read_enrolments(session, enrolment_query().where(Enrolment.id == enrolment.id))[0]
+
+
+# --- progress ------------------------------------------------------------------------------------------
+
+
+def get_progress(session: Session, *, enrolment_id: int, actor: Principal) -> ProgressRead:
+    """An enrolment's attendance session by session and its assessment results, against the cohort's rules."""
+    enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
+    cohort = session.get(Cohort, enrolment.cohort_id)
+    assert cohort is not None
+    sessions = _sessions_of(session, cohort.id)
+    records = {
+        r.session_id: r
+        for r in session.scalars(
+            select(AttendanceRecord).where(
+                AttendanceRecord.official_id == enrolment.official_id,
+                AttendanceRecord.session_id.in_([s.id for s in sessions]),
+            )
+        )
+    }
+    scheduled = float(sum(s.hours for s in sessions))
+    lines = []
+    for s in sessions:
+        r = records.get(s.id)
+        lines.append(
+            SessionProgress(
+                session_id=s.id,
+                date=s.date,
+                hours=s.hours,
+                status=r.status if r else None,
+                note=r.note if r else None,
+                attended_hours=rules.attended_hours(
+                    [(s.hours, r.status)] if r else [], late_credit_pct=cohort.late_credit_pct
+                ),
+            )
+        )
+    return ProgressRead(
+        enrolment_id=enrolment.id,
+        cohort_id=cohort.id,
+        official_id=enrolment.official_id,
+        status=enrolment.status,
+        min_attendance_pct=cohort.min_attendance_pct,
+        late_credit_pct=cohort.late_credit_pct,
+        scheduled_hours=rules.round_hours(scheduled),
+        required_hours=rules.required_hours(scheduled, min_attendance_pct=cohort.min_attendance_pct),
+        attended_hours=rules.attended_hours(
+            [(s.hours, records[s.id].status) for s in sessions if s.id in records],
+            late_credit_pct=cohort.late_credit_pct,
+        ),
+        sessions=lines,
+        assessments=_assessment_reads(session, enrolment),
+    )

@@ -1,0 +1,273 @@
+"""JSON routes of extension and exemption requests and the auditors' decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from starlette.responses import Response
+
+from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Anyone, Principal, SessionDep, Staff, StreamingSessionDep, allow
+from app.clock import today
+from app.compliance import reports, service
+from app.compliance.exports import EXPORT_COLUMNS, SUMMARY_COLUMNS
+from app.compliance.schemas import (
+    AtRiskRow,
+    ChangeRow,
+    DecisionCreate,
+    DrillDownRow,
+    ExemptionRequestCreate,
+    ExtensionRequestCreate,
+    RequestRead,
+    SeatDemandRow,
+    SummaryRow,
+)
+from app.errors import responses
+from app.exports import export_response
+from app.pagination import Limit, Offset, Page, RecordId
+from app.schemas import IsoDate
+
+router = APIRouter(prefix="/api/v1", tags=["compliance"])
+
+Requester = Annotated[Principal, allow(ADMIN, LIAISON, OFFICIAL)]
+Auditor = Annotated[Principal, allow(AUDITOR)]
+
+
+@router.post(
+    "/requirements/{requirement_id}/extension-requests",
+    status_code=201,
+    response_model=RequestRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def request_extension(
+    requirement_id: RecordId, data: ExtensionRequestCreate, session: SessionDep, actor: Requester
+) -> RequestRead:
+    """Ask for a later due date. The official (own), a liaison (own authority) or an admin; an auditor decides."""
+    return RequestRead.model_validate(
+        service.request_extension(
+            session,
+            requirement_id=requirement_id,
+            requested_due_date=data.requested_due_date,
+            reason=data.reason,
+            actor=actor,
+        )
+    )
+
+
+@router.post(
+    "/requirements/{requirement_id}/exemption-requests",
+    status_code=201,
+    response_model=RequestRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def request_exemption(
+    requirement_id: RecordId, data: ExemptionRequestCreate, session: SessionDep, actor: Requester
+) -> RequestRead:
+    """Ask to lift the requirement, with a reason code and text. The official, a liaison or an admin."""
+    return RequestRead.model_validate(
+        service.request_exemption(
+            session, requirement_id=requirement_id, reason_code=data.reason_code, reason=data.reason, actor=actor
+        )
+    )
+
+
+@router.post("/decisions/{request_id}", response_model=RequestRead, responses=responses(401, 403, 404, 409, 422))
+def decide(request_id: RecordId, data: DecisionCreate, session: SessionDep, actor: Auditor) -> RequestRead:
+    """Approve or refuse a request, effective on `decided_on` (default today; past allowed, future not); a second
+    decision is 409. Auditors only."""
+    return RequestRead.model_validate(
+        service.decide_request(
+            session,
+            request_id=request_id,
+            approve=data.approve,
+            note=data.note,
+            decided_on=data.decided_on,
+            actor=actor,
+        )
+    )
+
+
+@router.get("/requests", response_model=Page[RequestRead], responses=responses(401, 422))
+def list_requests(
+    session: SessionDep,
+    actor: Anyone,
+    state: Literal["pending", "approved", "refused"] | None = None,
+    kind: Literal["extension", "exemption"] | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[RequestRead]:
+    """Extension and exemption requests within the caller's scope, oldest first (the auditors' queue)."""
+    rows, total = service.list_requests(session, actor=actor, state=state, kind=kind, limit=limit, offset=offset)
+    return Page(items=[RequestRead.model_validate(r) for r in rows], total=total)
+
+
+@router.get(
+    "/requirements/{requirement_id}/requests", response_model=Page[RequestRead], responses=responses(401, 404, 422)
+)
+def requirement_requests(requirement_id: RecordId, session: SessionDep, actor: Anyone) -> Page[RequestRead]:
+    """The history of a requirement's requests and decisions, within the caller's scope."""
+    service.get_requirement(session, requirement_id=requirement_id, actor=actor)
+    rows, total = service.list_requests(session, actor=actor, requirement_id=requirement_id, limit=500)
+    return Page(items=[RequestRead.model_validate(r) for r in rows], total=total)
+
+
+# --- reports -------------------------------------------------------------------------------------------
+
+GroupBy = Annotated[
+    str,
+    Query(
+        pattern=r"^(authority|district|role|programme)(,(authority|district|role|programme))*$",
+        description="authority, district, role or programme, or a comma-separated combination.",
+    ),
+]
+StatusFilter = Literal["not_started", "in_progress", "completed", "overdue", "exempt", "closed"]
+Sort = Literal[tuple(reports.SORTS)]  # type: ignore[valid-type]
+
+
+def _filters(
+    authority: str | None = Query(default=None, max_length=8, description="CBS code."),
+    district: str | None = Query(default=None, max_length=60, description="District name in English."),
+    role: str | None = Query(default=None, max_length=60),
+    programme: str | None = Query(default=None, max_length=40),
+    status: StatusFilter | None = None,
+    due_soon: bool | None = None,
+    late: bool | None = None,
+) -> reports.Filters:
+    return reports.Filters(
+        authority=authority,
+        district=district,
+        role=role,
+        programme=programme,
+        status=status,
+        due_soon=due_soon,
+        late=late,
+    )
+
+
+Filtered = Annotated[reports.Filters, Depends(_filters)]
+
+
+def _as_of(as_of: IsoDate | None = Query(default=None, description="YYYY-MM-DD; default today in Israel.")) -> date:
+    return as_of or today()
+
+
+AsOfDate = Annotated[date, Depends(_as_of)]
+
+
+@router.get("/compliance/summary", response_model=Page[SummaryRow], responses=responses(401, 422))
+def compliance_summary(
+    session: SessionDep, actor: Anyone, as_of: AsOfDate, filters: Filtered, group_by: GroupBy = "authority"
+) -> Page[SummaryRow]:
+    """Counts by status per authority, district, role or programme (or a combination) as of a date, with the
+    compliance rate (share of requirements in force that are not overdue). Liaisons see their authority only."""
+    rows = reports.summary(session, as_of=as_of, group_by=group_by.split(","), filters=filters, actor=actor)
+    return Page(items=[SummaryRow(**r) for r in rows], total=len(rows))
+
+
+@router.get("/compliance/requirements", response_model=Page[DrillDownRow], responses=responses(401, 422))
+def compliance_requirements(
+    session: SessionDep,
+    actor: Anyone,
+    as_of: AsOfDate,
+    filters: Filtered,
+    sort: Sort = "due_date",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[DrillDownRow]:
+    """The requirement rows behind any number, filtered and sorted, with cohort and decisions."""
+    rows, total = reports.drill_down(
+        session, as_of=as_of, filters=filters, actor=actor, sort=sort, limit=limit, offset=offset
+    )
+    return Page(items=[DrillDownRow(**r) for r in rows], total=total)
+
+
+@router.get("/compliance/changes", response_model=Page[ChangeRow], responses=responses(401, 422))
+def compliance_changes(
+    session: SessionDep,
+    actor: Anyone,
+    filters: Filtered,
+    since: IsoDate = Query(description="The earlier date."),
+    until: IsoDate | None = Query(default=None),
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ChangeRow]:
+    """Requirements whose status changed between two dates (e.g. over a quarter); `status` filters the new one."""
+    rows, total = reports.changes(
+        session, since=since, until=until or today(), filters=filters, actor=actor, limit=limit, offset=offset
+    )
+    return Page(items=[ChangeRow(**r) for r in rows], total=total)
+
+
+@router.get("/compliance/at-risk", response_model=Page[AtRiskRow], responses=responses(401, 422))
+def compliance_at_risk(
+    session: SessionDep, actor: Anyone, as_of: AsOfDate, filters: Filtered, limit: Limit = 50, offset: Offset = 0
+) -> Page[AtRiskRow]:
+    """Officials due within 90 days and not enrolled, or enrolled in a cohort that ends after their due date."""
+    rows, total = reports.at_risk(session, as_of=as_of, filters=filters, actor=actor, limit=limit, offset=offset)
+    return Page(items=[AtRiskRow(**r) for r in rows], total=total)
+
+
+@router.get("/compliance/seat-demand", response_model=Page[SeatDemandRow], responses=responses(401, 403, 422))
+def compliance_seat_demand(session: SessionDep, actor: Staff, as_of: AsOfDate) -> Page[SeatDemandRow]:
+    """Per mandatory programme: officials falling due in 6 and 12 months without a seat, against the free seats
+    of scheduled cohorts. Admins and auditors."""
+    rows = reports.seat_demand(session, as_of=as_of, actor=actor)
+    return Page(items=[SeatDemandRow(**r) for r in rows], total=len(rows))
+
+
+_FILES = {
+    200: {
+        "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+        "description": "The file",
+    }
+}
+
+
+@router.get("/compliance/export.{fmt}", response_class=Response, responses={**_FILES, **responses(401, 422)})
+def compliance_export(
+    fmt: Literal["csv", "xlsx"],
+    session: StreamingSessionDep,
+    actor: Anyone,
+    as_of: AsOfDate,
+    filters: Filtered,
+    lang: Literal["he", "en"] = "he",
+    sort: Sort = "authority",
+) -> Response:
+    """Every requirement row as of the date (filtered like the drill-down), streamed as CSV or XLSX with Hebrew
+    headers and a right-to-left sheet (lang=en for English)."""
+    rows = reports.stream_drill_down(session, as_of=as_of, filters=filters, actor=actor, sort=sort)
+    title = f'דו"ח עמידה בחובת הכשרה נכון ל-{as_of.isoformat()}' if lang == "he" else f"Compliance as of {as_of}"
+    return export_response(
+        fmt,
+        EXPORT_COLUMNS,
+        rows,
+        filename=f"compliance-{as_of.isoformat()}",
+        lang=lang,
+        sheet="compliance",
+        title=title,
+    )
+
+
+@router.get("/compliance/summary.{fmt}", response_class=Response, responses={**_FILES, **responses(401, 422)})
+def compliance_summary_export(
+    fmt: Literal["csv", "xlsx"],
+    session: SessionDep,
+    actor: Anyone,
+    as_of: AsOfDate,
+    filters: Filtered,
+    group_by: GroupBy = "authority",
+    lang: Literal["he", "en"] = "he",
+) -> Response:
+    """The summary as CSV or XLSX."""
+    rows = reports.summary(session, as_of=as_of, group_by=group_by.split(","), filters=filters, actor=actor)
+    title = f"סיכום עמידה נכון ל-{as_of.isoformat()}" if lang == "he" else f"Compliance summary as of {as_of}"
+    return export_response(
+        fmt,
+        SUMMARY_COLUMNS,
+        rows,
+        filename=f"compliance-summary-{as_of.isoformat()}",
+        lang=lang,
+        sheet="summary",
+        title=title,
+    )

@@ -1,0 +1,356 @@
+"""Compliance reports built on the status engine: summaries by any grouping, the rows behind them, changes
+between two dates, officials at risk and seat demand. Every one is a few set-based queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from app.auth import Principal, scope_appointments
+from app.authorities.models import Authority
+from app.cohorts.models import Cohort, Enrolment
+from app.cohorts.rules import HOLDING_SEAT
+from app.compliance.models import RequirementRequest
+from app.compliance.queries import seated_on, status_query
+from app.officials.models import Appointment, Official
+from app.programmes.models import Programme
+from app.roles.models import Role
+
+GROUPINGS = ("authority", "district", "role", "programme")
+COUNTED = ("completed", "in_progress", "not_started", "overdue", "exempt")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a report is limited to; empty means everything the caller may see."""
+
+    authority: str | None = None
+    district: str | None = None
+    role: str | None = None
+    programme: str | None = None
+    status: str | None = None
+    due_soon: bool | None = None
+    late: bool | None = None
+
+
+def _status_rows(as_of: date, filters: Filters, actor: Principal) -> Select[Any]:
+    """The status of each requirement as of the date, with its authority's district, filtered and scoped."""
+    q = status_query(as_of).subquery("st")
+    stmt = (
+        select(q, Authority.district.label("district"), Authority.district_he.label("district_he"))
+        .join(Appointment, Appointment.id == q.c.appointment_id)
+        .join(Authority, Authority.code == q.c.authority_code)
+    )
+    stmt = scope_appointments(stmt, actor)
+    if filters.authority:
+        stmt = stmt.where(q.c.authority_code == filters.authority)
+    if filters.district:
+        stmt = stmt.where(func.lower(Authority.district) == filters.district.lower())
+    if filters.role:
+        stmt = stmt.where(q.c.role_code == filters.role)
+    if filters.programme:
+        stmt = stmt.where(q.c.programme_code == filters.programme)
+    if filters.status:
+        stmt = stmt.where(q.c.status == filters.status)
+    if filters.due_soon is not None:
+        stmt = stmt.where(q.c.due_soon == filters.due_soon)
+    if filters.late is not None:
+        stmt = stmt.where(q.c.late == filters.late)
+    return stmt
+
+
+def summary(
+    session: Session, *, as_of: date, group_by: list[str], filters: Filters, actor: Principal
+) -> list[dict[str, Any]]:
+    """Counts by status per group (authority, district, role, programme, or a combination), with the rate.
+
+    `required` counts requirements in force (closed ones, whose appointment ended, are left out);
+    `compliance_rate` is the share of those not overdue.
+    """
+    rows = _status_rows(as_of, filters, actor).subquery("rows")
+    key_cols = {
+        "authority": rows.c.authority_code,
+        "district": rows.c.district,
+        "role": rows.c.role_code,
+        "programme": rows.c.programme_code,
+    }
+    keys = [key_cols[g].label(f"k_{g}") for g in group_by]
+    in_force = rows.c.status != "closed"
+
+    def n(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    stmt = (
+        select(
+            *keys,
+            n(in_force).label("required"),
+            n(rows.c.status == "completed").label("completed"),
+            n(and_(rows.c.status == "completed", rows.c.late == False)).label("completed_on_time"),  # noqa: E712
+            n(and_(rows.c.status == "completed", rows.c.late == True)).label("completed_late"),  # noqa: E712
+            n(rows.c.status == "in_progress").label("in_progress"),
+            n(rows.c.status == "not_started").label("not_started"),
+            n(rows.c.status == "overdue").label("overdue"),
+            n(rows.c.status == "exempt").label("exempt"),
+            n(rows.c.status == "closed").label("closed"),
+            n(rows.c.due_soon == True).label("due_soon"),  # noqa: E712
+        )
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+    out = []
+    names = _names(session)
+    for r in session.execute(stmt):
+        parts = {g: getattr(r, f"k_{g}") for g in group_by}
+        counts = {
+            k: int(getattr(r, k) or 0)
+            for k in (
+                "required",
+                "completed",
+                "completed_on_time",
+                "completed_late",
+                "in_progress",
+                "not_started",
+                "overdue",
+                "exempt",
+                "closed",
+                "due_soon",
+            )
+        }
+        out.append(
+            {
+                "key": "|".join(str(v) for v in parts.values()),
+                "name": " | ".join(names[g].get(v, str(v)) for g, v in parts.items()),
+                "keys": parts,
+                **counts,
+                "compliance_rate": round((counts["required"] - counts["overdue"]) / counts["required"], 4)
+                if counts["required"]
+                else None,
+            }
+        )
+    return out
+
+
+def _names(session: Session) -> dict[str, dict[Any, str]]:
+    return {
+        "authority": dict(session.execute(select(Authority.code, Authority.name_he)).all()),
+        "district": dict(session.execute(select(Authority.district, Authority.district_he).distinct()).all()),
+        "role": dict(session.execute(select(Role.code, Role.name_he)).all()),
+        "programme": dict(session.execute(select(Programme.code, Programme.title_he)).all()),
+    }
+
+
+SORTS = {
+    "due_date": "due_date",
+    "-due_date": "due_date",
+    "appointment_start": "appointment_start",
+    "-appointment_start": "appointment_start",
+    "authority": "authority_code",
+    "-authority": "authority_code",
+    "status": "status",
+    "-status": "status",
+    "name": "official_name_he",
+    "-name": "official_name_he",
+}
+
+
+def drill_down_query(*, as_of: date, filters: Filters, actor: Principal, sort: str = "due_date") -> Select[Any]:
+    """The requirement rows behind any number: official, role, authority, dates, status, cohort, decisions."""
+    rows = _status_rows(as_of, filters, actor).subquery("rows")
+    cohort = (
+        select(
+            Enrolment.official_id.label("official_id"),
+            Cohort.programme_id.label("programme_id"),
+            func.max(Cohort.code).label("cohort_code"),
+            func.max(Cohort.end_date).label("cohort_end"),
+        )
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(seated_on(as_of))
+        .group_by(Enrolment.official_id, Cohort.programme_id)
+        .subquery("cohort")
+    )
+    decided = and_(RequirementRequest.decided_on <= as_of, RequirementRequest.state == "approved")
+    requests = (
+        select(
+            RequirementRequest.requirement_id.label("rid"),
+            func.sum(case((and_(RequirementRequest.kind == "extension", decided), 1), else_=0)).label("extensions"),
+            func.sum(case((and_(RequirementRequest.kind == "exemption", decided), 1), else_=0)).label("exemptions"),
+            func.sum(case((RequirementRequest.state == "pending", 1), else_=0)).label("pending_requests"),
+        )
+        .group_by(RequirementRequest.requirement_id)
+        .subquery("requests")
+    )
+    name = (Official.first_name_he + literal(" ") + Official.last_name_he).label("official_name_he")
+    stmt = (
+        select(
+            rows.c.id,
+            rows.c.official_id,
+            name,
+            Official.national_id,
+            rows.c.authority_code,
+            Authority.name_he.label("authority_name_he"),
+            rows.c.district,
+            rows.c.role_code,
+            rows.c.programme_code,
+            rows.c.appointment_start,
+            rows.c.appointment_end,
+            rows.c.due_date,
+            rows.c.status,
+            rows.c.due_soon,
+            rows.c.late,
+            rows.c.completed_on,
+            cohort.c.cohort_code,
+            cohort.c.cohort_end,
+            func.coalesce(requests.c.extensions, 0).label("extensions"),
+            func.coalesce(requests.c.exemptions, 0).label("exemptions"),
+            func.coalesce(requests.c.pending_requests, 0).label("pending_requests"),
+        )
+        .join(Official, Official.id == rows.c.official_id)
+        .join(Authority, Authority.code == rows.c.authority_code)
+        .join(Programme, Programme.code == rows.c.programme_code)
+        .outerjoin(cohort, and_(cohort.c.official_id == rows.c.official_id, cohort.c.programme_id == Programme.id))
+        .outerjoin(requests, requests.c.rid == rows.c.id)
+    )
+    column = SORTS.get(sort, "due_date")
+    order = stmt.selected_columns[column]
+    return stmt.order_by(order.desc() if sort.startswith("-") else order, rows.c.id)
+
+
+def drill_down(
+    session: Session, *, as_of: date, filters: Filters, actor: Principal, sort: str, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of drill-down rows and how many there are in all."""
+    stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return [_row(r) for r in session.execute(stmt.limit(limit).offset(offset))], total
+
+
+def _row(r: Any) -> dict[str, Any]:
+    out = dict(r._mapping)
+    out["due_soon"], out["late"] = bool(out["due_soon"]), bool(out["late"])
+    return out
+
+
+def stream_drill_down(
+    session: Session, *, as_of: date, filters: Filters, actor: Principal, sort: str = "authority"
+) -> Iterator[dict[str, Any]]:
+    """Every drill-down row, fetched in batches so that a national export stays small in memory."""
+    stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)
+    for r in session.execute(stmt.execution_options(yield_per=2000)):
+        yield _row(r)
+
+
+def changes(
+    session: Session, *, since: date, until: date, filters: Filters, actor: Principal, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Requirements whose status differs between two dates (new ones count as changed from `none`)."""
+    a = _status_rows(since, Filters(**{**filters.__dict__, "status": None}), actor).subquery("a")
+    b = _status_rows(until, Filters(**{**filters.__dict__, "status": None}), actor).subquery("b")
+    stmt = (
+        select(
+            b.c.id,
+            b.c.official_id,
+            b.c.authority_code,
+            b.c.role_code,
+            b.c.programme_code,
+            func.coalesce(a.c.status, "none").label("status_before"),
+            b.c.status.label("status_after"),
+            a.c.due_date.label("due_before"),
+            b.c.due_date.label("due_after"),
+        )
+        .outerjoin(a, a.c.id == b.c.id)
+        .where(or_(a.c.status.is_(None), a.c.status != b.c.status))
+    )
+    if filters.status:
+        stmt = stmt.where(b.c.status == filters.status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(stmt.order_by(b.c.authority_code, b.c.id).limit(limit).offset(offset))
+    return [dict(r._mapping) for r in rows], total
+
+
+def at_risk(
+    session: Session, *, as_of: date, filters: Filters, actor: Principal, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Officials due within 90 days and not enrolled, or enrolled in a cohort that ends after their due date."""
+    stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort="due_date").subquery("d")
+    cond = or_(
+        and_(stmt.c.status == "not_started", stmt.c.due_soon == True),  # noqa: E712
+        and_(stmt.c.status == "in_progress", stmt.c.cohort_end > stmt.c.due_date),
+    )
+    risky = select(
+        stmt,
+        case((stmt.c.status == "not_started", literal("not_enrolled")), else_=literal("cohort_ends_after_due")).label(
+            "risk"
+        ),
+    ).where(cond)
+    total = session.scalar(select(func.count()).select_from(risky.subquery())) or 0
+    rows = session.execute(risky.order_by(stmt.c.due_date, stmt.c.id).limit(limit).offset(offset))
+    return [_row(r) for r in rows], total
+
+
+def seat_demand(session: Session, *, as_of: date, actor: Principal) -> list[dict[str, Any]]:
+    """Per mandatory programme: officials falling due in 6 and 12 months without a seat, against free seats."""
+    horizons = {"6": as_of + relativedelta(months=6), "12": as_of + relativedelta(months=12)}
+    rows = _status_rows(as_of, Filters(), actor).subquery("rows")
+    demand_stmt = select(
+        rows.c.programme_code,
+        *[
+            func.sum(case((and_(rows.c.status == "not_started", rows.c.due_date <= h), 1), else_=0)).label(f"d{k}")
+            for k, h in horizons.items()
+        ],
+        func.sum(case((rows.c.status == "overdue", 1), else_=0)).label("overdue_unseated"),
+    ).group_by(rows.c.programme_code)
+    demand = {r.programme_code: r for r in session.execute(demand_stmt)}
+    seated = (
+        select(Enrolment.cohort_id, func.count().label("n"))
+        .where(Enrolment.status.in_(HOLDING_SEAT))
+        .group_by(Enrolment.cohort_id)
+        .subquery("seated")
+    )
+    seats_stmt = (
+        select(
+            Programme.code,
+            *[
+                func.sum(case((Cohort.start_date <= h, Cohort.capacity - func.coalesce(seated.c.n, 0)), else_=0)).label(
+                    f"s{k}"
+                )
+                for k, h in horizons.items()
+            ],
+            func.count(Cohort.id).label("cohorts"),
+        )
+        .join(
+            Cohort,
+            and_(
+                Cohort.programme_id == Programme.id,
+                Cohort.state.in_(("planned", "open", "running")),
+                Cohort.end_date >= as_of,
+            ),
+        )
+        .outerjoin(seated, seated.c.cohort_id == Cohort.id)
+        .group_by(Programme.code)
+    )
+    seats = {r.code: r for r in session.execute(seats_stmt)}
+    out = []
+    for code, title in session.execute(
+        select(Programme.code, Programme.title_he).where(Programme.kind == "mandatory").order_by(Programme.code)
+    ):
+        d, s = demand.get(code), seats.get(code)
+        item: dict[str, Any] = {
+            "programme_code": code,
+            "programme_title_he": title,
+            "scheduled_cohorts": int(s.cohorts) if s else 0,
+            "overdue_without_completion": int(d.overdue_unseated or 0) if d else 0,
+        }
+        for k in horizons:
+            need = int(getattr(d, f"d{k}") or 0) if d else 0
+            free = int(getattr(s, f"s{k}") or 0) if s else 0
+            item[f"due_within_{k}_months"] = need
+            item[f"free_seats_within_{k}_months"] = free
+            item[f"shortfall_within_{k}_months"] = max(0, need - free)
+        out.append(item)
+    return out

@@ -1,0 +1,84 @@
+"""JSON, CSV and XLSX routes of transcripts, attendance matrices and professional development hours."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from app.auth import Anyone, SessionDep
+from app.errors import responses
+from app.exports import export_response
+from app.pagination import RecordId
+from app.reports import service
+from app.reports.schemas import AttendanceMatrix, CpdSummary, Transcript
+
+router = APIRouter(prefix="/api/v1", tags=["records"])
+Lang = Literal["he", "en"]
+_FILES = {
+    200: {
+        "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+        "description": "The file",
+    }
+}
+
+
+@router.get("/officials/{official_id}/transcript", response_model=Transcript, responses=responses(401, 404))
+def transcript(official_id: RecordId, session: SessionDep, actor: Anyone) -> Transcript:
+    """Every programme, cohort, hours and result of an official, across all appointments; within scope."""
+    return service.official_transcript(session, official_id=official_id, actor=actor)
+
+
+@router.get(
+    "/officials/{official_id}/transcript.{fmt}",
+    response_class=Response,
+    responses={**_FILES, **responses(401, 404, 422)},
+)
+def transcript_file(
+    official_id: RecordId, fmt: Literal["csv", "xlsx"], session: SessionDep, actor: Anyone, lang: Lang = "he"
+) -> Response:
+    """The transcript as CSV or XLSX (right-to-left in Hebrew, or English with lang=en); within scope."""
+    t = service.official_transcript(session, official_id=official_id, actor=actor)
+    title = f"{t.name_he} · {t.national_id}" if lang == "he" else f"{t.name_en or t.name_he} · {t.national_id}"
+    return export_response(
+        fmt,
+        service.TRANSCRIPT_COLUMNS,
+        [r.model_dump() for r in t.items],
+        filename=f"transcript-{t.national_id}",
+        lang=lang,
+        sheet="transcript",
+        title=title,
+    )
+
+
+@router.get("/cohorts/{cohort_id}/attendance", response_model=AttendanceMatrix, responses=responses(401, 404))
+def attendance_matrix(cohort_id: RecordId, session: SessionDep, actor: Anyone) -> AttendanceMatrix:
+    """The cohort's attendance, officials x sessions, with totals; officials within the caller's scope."""
+    return service.attendance_matrix(session, cohort_id=cohort_id, actor=actor)
+
+
+@router.get(
+    "/cohorts/{cohort_id}/attendance.{fmt}", response_class=Response, responses={**_FILES, **responses(401, 404, 422)}
+)
+def attendance_matrix_file(
+    cohort_id: RecordId, fmt: Literal["csv", "xlsx"], session: SessionDep, actor: Anyone, lang: Lang = "he"
+) -> Response:
+    """The attendance matrix as CSV or XLSX, with a row counting those present at each session."""
+    matrix = service.attendance_matrix(session, cohort_id=cohort_id, actor=actor)
+    columns, rows = service.matrix_export(matrix, lang=lang)
+    return export_response(
+        fmt,
+        columns,
+        rows,
+        filename=f"attendance-{matrix.cohort_code}",
+        lang=lang,
+        sheet="attendance",
+        title=matrix.cohort_code,
+    )
+
+
+@router.get("/officials/{official_id}/cpd", response_model=CpdSummary, responses=responses(401, 404))
+def cpd(official_id: RecordId, session: SessionDep, actor: Anyone) -> CpdSummary:
+    """Hours of completed advanced programmes per year (continuing professional development); within scope."""
+    return service.cpd_summary(session, official_id=official_id, actor=actor)

@@ -1,0 +1,225 @@
+"""Building the records people look at from enrolments, attendance and completions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.attendance.models import AttendanceRecord
+from app.attendance.rules import attended_hours
+from app.auth import Principal, scope_officials
+from app.cohorts.models import Cohort, CohortSession, Enrolment
+from app.cohorts.service import get_cohort
+from app.compliance.models import Completion
+from app.exports import Column
+from app.officials.models import Official
+from app.officials.service import get_official
+from app.programmes.models import Programme
+from app.reports.rules import cpd_hours_by_year
+from app.reports.schemas import (
+    AttendanceMatrix,
+    CpdSummary,
+    CpdYear,
+    MatrixRow,
+    MatrixSession,
+    Transcript,
+    TranscriptRow,
+)
+
+
+def _full_name(first: str | None, last: str | None) -> str | None:
+    return f"{first} {last}" if first and last else None
+
+
+def official_transcript(session: Session, *, official_id: int, actor: Principal) -> Transcript:
+    """Every programme an official took, in cohorts or by decision, across all appointments, oldest first."""
+    official = get_official(session, official_id=official_id, actor=actor)
+    scheduled = (
+        select(CohortSession.cohort_id, func.sum(CohortSession.hours).label("hours"))
+        .group_by(CohortSession.cohort_id)
+        .subquery()
+    )
+    rows: list[TranscriptRow] = []
+    stmt = (
+        select(Enrolment, Cohort, Programme, scheduled.c.hours)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Programme, Programme.id == Cohort.programme_id)
+        .outerjoin(scheduled, scheduled.c.cohort_id == Cohort.id)
+        .where(Enrolment.official_id == official.id)
+    )
+    for e, c, p, hours in session.execute(stmt):
+        rows.append(
+            TranscriptRow(
+                programme_code=p.code,
+                programme_title_he=p.title_he,
+                programme_title_en=p.title_en,
+                kind=p.kind,
+                cohort_code=c.code,
+                cohort_start=c.start_date,
+                cohort_end=c.end_date,
+                scheduled_hours=float(hours or 0),
+                attended_hours=e.attended_hours,
+                result=e.status,
+                completed_on=e.completed_on,
+                by_decision=e.decision_reason is not None,
+                decision_reason=e.decision_reason,
+            )
+        )
+    outside = (
+        select(Completion, Programme)
+        .join(Programme, Programme.id == Completion.programme_id)
+        .where(Completion.official_id == official.id, Completion.enrolment_id.is_(None))
+    )
+    for comp, p in session.execute(outside):
+        rows.append(
+            TranscriptRow(
+                programme_code=p.code,
+                programme_title_he=p.title_he,
+                programme_title_en=p.title_en,
+                kind=p.kind,
+                cohort_code=None,
+                cohort_start=None,
+                cohort_end=None,
+                scheduled_hours=None,
+                attended_hours=None,
+                result="completed",
+                completed_on=comp.completed_on,
+                by_decision=True,
+                decision_reason=comp.reason,
+            )
+        )
+    rows.sort(key=lambda r: (r.cohort_start or r.completed_on or r.cohort_end, r.programme_code))  # type: ignore[arg-type,return-value]
+    return Transcript(
+        official_id=official.id,
+        national_id=official.national_id,
+        name_he=f"{official.first_name_he} {official.last_name_he}",
+        name_en=_full_name(official.first_name_en, official.last_name_en),
+        items=rows,
+        total=len(rows),
+    )
+
+
+def attendance_matrix(session: Session, *, cohort_id: int, actor: Principal) -> AttendanceMatrix:
+    """A cohort's officials x sessions with each status and the attended hours, for those the caller may see."""
+    cohort = get_cohort(session, cohort_id=cohort_id)
+    sessions = list(
+        session.scalars(
+            select(CohortSession)
+            .where(CohortSession.cohort_id == cohort.id)
+            .order_by(CohortSession.date, CohortSession.id)
+        )
+    )
+    stmt = scope_officials(
+        select(Enrolment, Official.first_name_he, Official.last_name_he)
+        .join(Official, Official.id == Enrolment.official_id)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status != "waitlisted"),
+        actor,
+    ).order_by(Official.last_name_he, Official.first_name_he, Enrolment.id)
+    enrolments = session.execute(stmt).all()
+    marks: dict[tuple[int, int], str] = {}
+    if sessions and enrolments:
+        records = session.execute(
+            select(AttendanceRecord.official_id, AttendanceRecord.session_id, AttendanceRecord.status).where(
+                AttendanceRecord.session_id.in_([s.id for s in sessions]),
+                AttendanceRecord.official_id.in_([e.official_id for e, _, _ in enrolments]),
+            )
+        )
+        marks = {(official_id, session_id): status for official_id, session_id, status in records}
+    scheduled = sum(s.hours for s in sessions)
+    rows = []
+    for e, first, last in enrolments:
+        statuses = [marks.get((e.official_id, s.id)) for s in sessions]
+        hours = attended_hours(
+            [(s.hours, st) for s, st in zip(sessions, statuses, strict=True) if st],
+            late_credit_pct=cohort.late_credit_pct,
+        )
+        rows.append(
+            MatrixRow(
+                enrolment_id=e.id,
+                official_id=e.official_id,
+                name_he=f"{first} {last}",
+                enrolment_status=e.status,
+                statuses=statuses,
+                attended_hours=hours,
+                attended_pct=round(100 * hours / scheduled, 1) if scheduled else 0.0,
+            )
+        )
+    return AttendanceMatrix(
+        cohort_id=cohort.id,
+        cohort_code=cohort.code,
+        scheduled_hours=scheduled,
+        min_attendance_pct=cohort.min_attendance_pct,
+        late_credit_pct=cohort.late_credit_pct,
+        sessions=[MatrixSession(id=s.id, date=s.date, hours=s.hours, title=s.title) for s in sessions],
+        items=rows,
+        total=len(rows),
+    )
+
+
+def cpd_summary(session: Session, *, official_id: int, actor: Principal) -> CpdSummary:
+    """Hours of completed advanced programmes per year, for the official's continuing development."""
+    official = get_official(session, official_id=official_id, actor=actor)
+    stmt = (
+        select(Completion.completed_on, Programme.hours, Programme.code)
+        .join(Programme, Programme.id == Completion.programme_id)
+        .where(Completion.official_id == official.id, Programme.kind == "advanced")
+    )
+    years = cpd_hours_by_year((d, float(h), code) for d, h, code in session.execute(stmt))
+    items = [CpdYear(year=y, hours=h, programmes=p) for y, h, p in years]
+    return CpdSummary(
+        official_id=official.id, total_hours=round(sum(i.hours for i in items), 2), items=items, total=len(items)
+    )
+
+
+STATUS_LABELS = {
+    "he": {"present": "נוכח/ת", "late": "איחור", "excused": "היעדרות מוצדקת", "absent": "נעדר/ת"},
+    "en": {"present": "present", "late": "late", "excused": "excused", "absent": "absent"},
+}
+
+
+def matrix_export(matrix: AttendanceMatrix, *, lang: str) -> tuple[list[Column], list[dict[str, Any]]]:
+    """The matrix as export columns (one per session) and rows, with a last row counting those present."""
+    labels = STATUS_LABELS["he" if lang == "he" else "en"]
+    columns = [Column("name_he", "שם", "Name", 24)]
+    columns += [
+        Column(f"s{s.id}", f"{s.date.isoformat()} ({s.hours:g} ש')", f"{s.date.isoformat()} ({s.hours:g}h)")
+        for s in matrix.sessions
+    ]
+    columns += [
+        Column("attended_hours", "שעות נוכחות", "Attended hours"),
+        Column("attended_pct", "% נוכחות", "Attendance %"),
+    ]
+    rows: list[dict[str, Any]] = []
+    present: dict[int, int] = defaultdict(int)
+    for r in matrix.items:
+        row: dict[str, Any] = {"name_he": r.name_he, "attended_hours": r.attended_hours, "attended_pct": r.attended_pct}
+        for s, st in zip(matrix.sessions, r.statuses, strict=True):
+            row[f"s{s.id}"] = labels.get(st or "", "")
+            present[s.id] += st in ("present", "late")
+        rows.append(row)
+    rows.append(
+        {
+            "name_he": 'סה"כ נוכחים' if lang == "he" else "Present",
+            **{f"s{s.id}": present[s.id] for s in matrix.sessions},
+        }
+    )
+    return columns, rows
+
+
+TRANSCRIPT_COLUMNS = [
+    Column("programme_code", "קוד תוכנית", "Programme code"),
+    Column("programme_title_he", "תוכנית", "Programme (Hebrew)", 32),
+    Column("programme_title_en", "Programme", "Programme", 32),
+    Column("kind", "סוג", "Kind"),
+    Column("cohort_code", "מחזור", "Cohort"),
+    Column("cohort_start", "תחילת מחזור", "Cohort start"),
+    Column("cohort_end", "סיום מחזור", "Cohort end"),
+    Column("scheduled_hours", "שעות מתוכננות", "Scheduled hours"),
+    Column("attended_hours", "שעות נוכחות", "Attended hours"),
+    Column("result", "תוצאה", "Result"),
+    Column("completed_on", "תאריך סיום", "Completed on"),
+    Column("decision_reason", "סיום בהחלטה: נימוק", "Completion by decision: reason", 30),
+]

@@ -1,0 +1,165 @@
+"""The rules of attendance and completion (rule 5), as tables of cases."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.attendance import rules
+from app.errors import Invalid
+
+
+@pytest.mark.parametrize(
+    ("status", "late_credit_pct", "credit"),
+    [
+        ("present", 50, 1.0),
+        ("late", 50, 0.5),
+        ("late", 0, 0.0),
+        ("late", 100, 1.0),
+        ("late", 75, 0.75),
+        ("excused", 50, 0.0),
+        ("absent", 50, 0.0),
+    ],
+)
+def test_credit_of_a_status(status, late_credit_pct, credit):
+    assert rules.credit(status, late_credit_pct=late_credit_pct) == credit
+
+
+def test_unknown_status_has_no_credit():
+    with pytest.raises(ValueError, match="unknown"):
+        rules.credit("sleeping", late_credit_pct=50)
+
+
+@pytest.mark.parametrize(
+    ("records", "late_credit_pct", "hours"),
+    [
+        ([], 50, 0.0),
+        ([(4, "present")] * 5, 50, 20.0),
+        ([(4, "present")] * 4 + [(4, "late")], 50, 18.0),
+        ([(4, "present")] * 4 + [(4, "late")], 25, 17.0),
+        ([(4, "late")] * 5, 100, 20.0),
+        ([(4, "present"), (4, "excused"), (4, "absent")], 50, 4.0),
+        ([(1.5, "present"), (2.25, "late")], 50, 2.63),  # 1.5 + 1.125, to two decimals
+        ([(0.1, "present")] * 3, 50, 0.3),  # 0.30000000000000004 in floats
+    ],
+)
+def test_attended_hours(records, late_credit_pct, hours):
+    assert rules.attended_hours(records, late_credit_pct=late_credit_pct) == hours
+
+
+@pytest.mark.parametrize(
+    ("scheduled", "attended", "pct", "required", "passed", "failed", "completed", "reasons"),
+    [
+        # Attendance alone.
+        (100, 80, 80, [], [], [], True, []),
+        (100, 79.99, 80, [], [], [], False, ["attended 79.99 of 100 hours, 80% (80 hours) needed"]),
+        (100, 60, 80, [], [], [], False, ["attended 60 of 100 hours, 80% (80 hours) needed"]),
+        (20, 16, 80, [], [], [], True, []),
+        (20, 100, 80, [], [], [], True, []),
+        # 0.1 * 3 hours of 0.375 at 80% (0.3): equal after rounding, so it is met.
+        (0.375, 0.1 + 0.1 + 0.1, 80, [], [], [], True, []),
+        (10, 10, 100, [], [], [], True, []),
+        (10, 9.99, 100, [], [], [], False, ["attended 9.99 of 10 hours, 100% (10 hours) needed"]),
+        # Assessments: every required one passed.
+        (20, 20, 80, ["final_project"], ["final_project"], [], True, []),
+        (20, 20, 80, ["final_project"], [], ["final_project"], False, ["assessment final_project not passed"]),
+        (20, 20, 80, ["final_project"], [], [], False, ["assessment final_project has no result"]),
+        (20, 20, 80, ["a", "b"], ["a", "x"], [], False, ["assessment b has no result"]),
+        # Both reasons at once.
+        (
+            20,
+            12,
+            80,
+            ["final_project"],
+            [],
+            ["final_project"],
+            False,
+            ["attended 12 of 20 hours, 80% (16 hours) needed", "assessment final_project not passed"],
+        ),
+    ],
+)
+def test_decide_completion(scheduled, attended, pct, required, passed, failed, completed, reasons):
+    decision = rules.decide_completion(
+        scheduled_hours=scheduled,
+        attended=attended,
+        min_attendance_pct=pct,
+        required_assessments=required,
+        passed=passed,
+        failed=failed,
+    )
+    assert decision.completed is completed
+    assert list(decision.reasons) == reasons
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        ("present", "present"),
+        (" Late ", "late"),
+        ("EXCUSED", "excused"),
+        ("absent", "absent"),
+        ("נוכח", "present"),
+        ("נוכחת", "present"),
+        ("נוכח / ת", "present"),
+        ("איחור", "late"),
+        ("מאחרת", "late"),
+        ("מוצדק", "excused"),
+        ("חיסור מוצדק", "excused"),
+        ("נעדר", "absent"),
+        ("נעדרת", "absent"),
+        ("\u200fנעדר\u200f", "absent"),
+    ],
+)
+def test_parse_status(raw, status):
+    assert rules.parse_status(raw) == status
+
+
+@pytest.mark.parametrize("raw", ["", "maybe", "נוכחחח", "1"])
+def test_parse_status_refuses(raw):
+    with pytest.raises(ValueError, match="not an attendance status"):
+        rules.parse_status(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "day"),
+    [("2025-03-10", date(2025, 3, 10)), ("10/03/2025", date(2025, 3, 10)), ("1.4.2025", date(2025, 4, 1))],
+)
+def test_parse_session_date(raw, day):
+    assert rules.parse_session_date(raw) == day
+
+
+@pytest.mark.parametrize("raw", ["31/02/2025", "2025/13/01", "yesterday"])
+def test_parse_session_date_refuses(raw):
+    with pytest.raises(ValueError):
+        rules.parse_session_date(raw)
+
+
+def test_read_sheet_in_windows_1255_with_semicolons_and_hebrew_headers():
+    text = 'ת"ז;תאריך;נוכחות;הערה\r\n12345678;10/03/2025;נוכח;\r\n;;;\r\n000000018;2025-03-17;איחור;הגיע ב-10:00\r\n'
+    rows = rules.read_sheet(text.encode("cp1255"))
+    assert [(r.row, r.national_id, r.session_date, r.status, r.note) for r in rows] == [
+        (2, "12345678", "10/03/2025", "נוכח", ""),
+        (4, "000000018", "2025-03-17", "איחור", "הגיע ב-10:00"),
+    ]
+
+
+def test_read_sheet_in_utf8_with_bom_and_session_ids():
+    rows = rules.read_sheet("\ufeffnational_id,session_id,status\n18,7,present\n".encode())
+    assert [(r.national_id, r.session_id, r.session_date, r.status) for r in rows] == [("18", "7", "", "present")]
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"", "empty_file"),
+        (b"national_id,session_date,status\n", "empty_file"),
+        (b"national_id,status\n18,present\n", "missing_column"),
+        (b"national_id,session_date,status,colour\n18,2025-01-01,present,red\n", "unknown_column"),
+        (b"national_id,date,session_date,status\n", "duplicate_column"),
+    ],
+)
+def test_read_sheet_refuses_files_it_cannot_use(content, code):
+    with pytest.raises(Invalid) as caught:
+        rules.read_sheet(content)
+    assert caught.value.code == code and caught.value.field == "file"
