@@ -48,8 +48,16 @@ def test_summary_by_authority(client, db, world):
     auditor = headers(make_user(db, "auditor"))
     items = {i["key"]: i for i in _get(client, auditor, "/api/v1/compliance/summary", group_by="authority")["items"]}
     o = items["0031"]
-    assert (o["required"], o["completed"], o["completed_on_time"], o["completed_late"], o["overdue"],
-            o["not_started"], o["closed"], o["due_soon"]) == (4, 2, 1, 1, 1, 1, 1, 1)
+    assert (
+        o["required"],
+        o["completed"],
+        o["completed_on_time"],
+        o["completed_late"],
+        o["overdue"],
+        o["not_started"],
+        o["closed"],
+        o["due_soon"],
+    ) == (4, 2, 1, 1, 1, 1, 1, 1)
     assert o["compliance_rate"] == 0.75 and o["name"] == "אופקים"
     s = items["31"]
     assert (s["required"], s["overdue"], s["not_started"]) == (2, 1, 1)
@@ -57,8 +65,9 @@ def test_summary_by_authority(client, db, world):
 
 def test_summary_by_district_role_and_combination(client, db, world):
     auditor = headers(make_user(db, "auditor"))
-    by_district = {i["key"]: i for i in _get(client, auditor, "/api/v1/compliance/summary",
-                                             group_by="district")["items"]}
+    by_district = {
+        i["key"]: i for i in _get(client, auditor, "/api/v1/compliance/summary", group_by="district")["items"]
+    }
     assert by_district["Southern"]["required"] == 4 and by_district["Central"]["required"] == 2
     combo = _get(client, auditor, "/api/v1/compliance/summary", group_by="authority,role")["items"]
     assert {c["key"] for c in combo} == {"0031|treasurer", "31|treasurer"}
@@ -97,8 +106,9 @@ def test_liaison_sees_only_their_authority(client, db, world):
 
 def test_changes_between_two_dates(client, db, world):
     auditor = headers(make_user(db, "auditor"))
-    r = client.get("/api/v1/compliance/changes", params={"since": "2025-04-01", "until": "2025-07-01"},
-                   headers=auditor).json()
+    r = client.get(
+        "/api/v1/compliance/changes", params={"since": "2025-04-01", "until": "2025-07-01"}, headers=auditor
+    ).json()
     changed = {i["official_id"]: (i["status_before"], i["status_after"]) for i in r["items"]}
     assert changed[world["late"].id] == ("overdue", "completed")
     assert changed[world["soreq_new"].id] == ("none", "not_started")
