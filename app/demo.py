@@ -6,8 +6,8 @@ would have. It is deterministic (a fixed seed; dates relative to today) and idem
 admin already exists, nothing is done.
 
 Statuses as of today: completed (on time and late), overdue, closed and not_started (some due within
-90 days). in_progress needs cohorts and exempt needs decisions on requests; both come with those features,
-and the demo will grow to show them then.
+90 days). Then a school year: a closed cohort, a running cohort per entry programme (in_progress), and
+requests with the auditor's decisions (exempt, an extension, one pending).
 """
 
 from __future__ import annotations
@@ -723,6 +723,7 @@ def load_demo(session: Session) -> bool:
             )
 
     assert login_official is not None
+    _school_year(session, rng, clock.today())
     liaison_code = LIAISON_AUTHORITY if any(a.code == LIAISON_AUTHORITY for a in authorities) else authorities[0].code
     for role, email, password in DEMO_LOGINS:
         create_user(
@@ -737,3 +738,97 @@ def load_demo(session: Session) -> bool:
             actor=ACTOR,
         )
     return True
+
+
+def _school_year(session: Session, rng: random.Random, today: date) -> None:
+    """The school at work: a closed cohort, a running cohort per entry programme, and auditors' decisions."""
+    from app.attendance.schemas import AttendanceIn
+    from app.attendance.service import close_cohort, record_attendance
+    from app.cohorts.schemas import CohortCreate, SessionCreate
+    from app.cohorts.service import add_session, create_cohort, enrol_official
+    from app.compliance.service import decide_request, request_exemption, request_extension, requirement_rows
+
+    rows = requirement_rows(session, as_of=today)
+
+    def owing(code: str, status: str) -> list[int]:
+        return sorted({r.official_id for r in rows if r.programme_code == code and r.standing.status == status})
+
+    def run_cohort(code: str, programme: str, start: date, officials: list[int], *, absent: int | None) -> int:
+        """Six sessions over twelve weeks; attendance taken at those already held (`absent` misses half)."""
+        cohort = create_cohort(
+            session,
+            data=CohortCreate(
+                programme_code=programme,
+                code=code,
+                start_date=start,
+                end_date=start + timedelta(weeks=12),
+                capacity=12,
+                location="בית הספר, ירושלים",
+            ),
+            actor=ACTOR,
+        )
+        for o in officials:
+            enrol_official(session, cohort_id=cohort.id, official_id=o, actor=ACTOR)
+        for i in range(6):
+            item = add_session(
+                session,
+                cohort_id=cohort.id,
+                data=SessionCreate(date=start + timedelta(weeks=2 * i), hours=6, title=f"מפגש {i + 1}"),
+                actor=ACTOR,
+            )
+            if item.date > today or not officials:
+                continue
+            records = [
+                AttendanceIn(
+                    official_id=o,
+                    status="absent"
+                    if o == absent and i % 2
+                    else rng.choices(("present", "late", "excused"), weights=(90, 7, 3))[0],
+                )
+                for o in officials
+            ]
+            record_attendance(session, session_id=item.id, records=records, actor=ACTOR)
+        return cohort.id
+
+    # Last year's treasurers' cohort, taken and closed: its graduates complete late, one falls short.
+    overdue = owing("TREAS-ENTRY", "overdue")[:6]
+    if overdue:
+        past = run_cohort("TREAS-DEMO-1", "TREAS-ENTRY", today - timedelta(weeks=30), overdue, absent=overdue[0])
+        close_cohort(session, cohort_id=past, actor=ACTOR)
+    # A running cohort of every entry programme: its officials are in progress.
+    for spec in PROGRAMMES:
+        officials = owing(spec.code, "not_started")[:8] if spec.kind == "mandatory" else []
+        if officials:
+            run_cohort(f"{spec.code}-{today.year}", spec.code, today - timedelta(weeks=5), officials, absent=None)
+    # Requests and an auditor's decisions: an exemption, an extension, and one waiting in the queue.
+    auditor = operator("demo auditor")
+    late = [r for r in rows if r.standing.status == "overdue" and r.programme_code in ("DG-ENTRY", "ENG-ENTRY")]
+    for row, kind in zip(late, ("exemption", "extension", "pending"), strict=False):
+        if kind == "exemption":
+            req = request_exemption(
+                session,
+                requirement_id=row.id,
+                reason_code="equivalent_prior_training",
+                reason="תואר שני במינהל ציבורי הכולל את תכני ההכשרה",
+                actor=ACTOR,
+            )
+            decide_request(
+                session,
+                request_id=req.id,
+                approve=True,
+                note="אושר לפי מסמכי התואר",
+                decided_on=today - timedelta(days=20),
+                actor=auditor,
+            )
+            continue
+        ext = request_extension(
+            session,
+            requirement_id=row.id,
+            requested_due_date=today + timedelta(days=150),
+            reason="חופשת לידה ארוכה",
+            actor=ACTOR,
+        )
+        if kind == "extension":
+            decide_request(
+                session, request_id=ext.id, approve=True, note="אושר עד סוף החופשה", decided_on=today, actor=auditor
+            )
