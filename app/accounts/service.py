@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import LoginAttempt, User
 from app.accounts.schemas import UserCreate
-from app.audit.service import record_event, snapshot
+from app.audit.service import add_and_record, record_event
 from app.auth import Principal, create_token
 from app.authorities.service import require_authority
 from app.clock import now_utc
@@ -54,16 +54,7 @@ def create_user(session: Session, *, data: UserCreate, actor: Principal) -> User
         active=True,
         created_at=now_utc(),
     )
-    session.add(user)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="create",
-        entity_type="user",
-        entity_id=user.id,
-        after=snapshot(user, exclude=("password_hash",)),
-    )
+    add_and_record(session, user, actor=actor, entity_type="user", exclude=("password_hash",))
     return user
 
 

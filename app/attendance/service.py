@@ -26,7 +26,7 @@ from app.attendance.schemas import (
     ProgressRead,
     SessionProgress,
 )
-from app.audit.service import record_event, snapshot
+from app.audit.service import add_and_record, record_change, record_event, snapshot
 from app.auth import Principal, scope_officials
 from app.clock import now_utc, today
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
@@ -149,12 +149,8 @@ def _write_row(
             recorded_at=now_utc(),
             recorded_by_user_id=actor.user_id,
         )
-        session.add(record)
-        session.flush()
+        add_and_record(session, record, actor=actor, entity_type="attendance")
         sheet.existing[key] = record
-        record_event(
-            session, actor=actor, action="create", entity_type="attendance", entity_id=record.id, after=snapshot(record)
-        )
         sheet.rows.append(row.model_copy(update={"result": "created", "record_id": record.id}))
         return
     new_note = record.note if keep_note else note
@@ -164,16 +160,7 @@ def _write_row(
     before = snapshot(record)
     record.status, record.note = status, new_note
     record.recorded_at, record.recorded_by_user_id = now_utc(), actor.user_id
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="update",
-        entity_type="attendance",
-        entity_id=record.id,
-        before=before,
-        after=snapshot(record),
-    )
+    record_change(session, record, before=before, actor=actor, entity_type="attendance")
     sheet.rows.append(row.model_copy(update={"result": "updated", "record_id": record.id}))
 
 
@@ -424,30 +411,12 @@ def record_assessment_result(
             recorded_at=now_utc(),
             recorded_by_user_id=actor.user_id,
         )
-        session.add(result)
-        session.flush()
-        record_event(
-            session,
-            actor=actor,
-            action="create",
-            entity_type="assessment_result",
-            entity_id=result.id,
-            after=snapshot(result),
-        )
+        add_and_record(session, result, actor=actor, entity_type="assessment_result")
     elif (result.passed, result.grade, result.note) != (data.passed, data.grade, data.note):
         before = snapshot(result)
         result.passed, result.grade, result.note = data.passed, data.grade, data.note
         result.recorded_at, result.recorded_by_user_id = now_utc(), actor.user_id
-        session.flush()
-        record_event(
-            session,
-            actor=actor,
-            action="update",
-            entity_type="assessment_result",
-            entity_id=result.id,
-            before=before,
-            after=snapshot(result),
-        )
+        record_change(session, result, before=before, actor=actor, entity_type="assessment_result")
     return next(r for r in _assessment_reads(session, enrolment) if r.code == code)
 
 
@@ -492,16 +461,7 @@ def _update_enrolment(session: Session, *, enrolment: Enrolment, actor: Principa
     if snapshot(enrolment) == before:
         return
     enrolment.updated_at = now_utc()
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="update",
-        entity_type="enrolment",
-        entity_id=enrolment.id,
-        before=before,
-        after=snapshot(enrolment),
-    )
+    record_change(session, enrolment, before=before, actor=actor, entity_type="enrolment")
 
 
 def _add_completion(
@@ -518,16 +478,7 @@ def _add_completion(
         recorded_by_user_id=actor.user_id,
         created_at=now_utc(),
     )
-    session.add(completion)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="create",
-        entity_type="completion",
-        entity_id=completion.id,
-        after=snapshot(completion),
-    )
+    add_and_record(session, completion, actor=actor, entity_type="completion")
     return completion
 
 

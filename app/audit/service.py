@@ -56,6 +56,49 @@ def record_event(
     return event
 
 
+def _key(obj: Any) -> str:
+    identity = inspect(obj).identity
+    assert identity is not None, "flush before recording"
+    return "/".join(str(part) for part in identity)
+
+
+def add_and_record(
+    session: Session, obj: Any, *, actor: Principal, entity_type: str, exclude: tuple[str, ...] = ()
+) -> None:
+    """Add a new record, flush it so it has its key, and write its creation to the trail."""
+    session.add(obj)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="create",
+        entity_type=entity_type,
+        entity_id=_key(obj),
+        after=snapshot(obj, exclude=exclude),
+    )
+
+
+def record_change(
+    session: Session,
+    obj: Any,
+    *,
+    before: dict[str, Any],
+    actor: Principal,
+    entity_type: str,
+    action: str = "update",
+    exclude: tuple[str, ...] = (),
+) -> bool:
+    """Flush a changed record and write it before and after to the trail; False (nothing written) if unchanged."""
+    session.flush()
+    after = snapshot(obj, exclude=exclude)
+    if after == before:
+        return False
+    record_event(
+        session, actor=actor, action=action, entity_type=entity_type, entity_id=_key(obj), before=before, after=after
+    )
+    return True
+
+
 def list_events(
     session: Session,
     *,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit.service import record_event, snapshot
+from app.audit.service import add_and_record, record_event, snapshot
 from app.auth import Principal
 from app.authorities.models import AUTHORITY_TYPES, Authority
 from app.errors import Invalid, NotFound
@@ -97,16 +97,7 @@ def load_authorities(
         current = existing.get(code)
         if current is None:
             authority = Authority(code=code, source=source, **values)
-            session.add(authority)
-            session.flush()
-            record_event(
-                session,
-                actor=actor,
-                action="create",
-                entity_type="authority",
-                entity_id=code,
-                after=snapshot(authority),
-            )
+            add_and_record(session, authority, actor=actor, entity_type="authority")
             counts["created"] += 1
             continue
         changed = {k: v for k, v in values.items() if getattr(current, k) != v}

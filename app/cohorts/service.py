@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from app.audit.service import record_event, snapshot
+from app.audit.service import add_and_record, record_change, record_event, snapshot
 from app.auth import Principal, scope_officials
 from app.clock import now_utc, today
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
@@ -201,16 +201,7 @@ def update_cohort(session: Session, *, cohort_id: int, data: CohortUpdate, actor
     for key, value in changes.items():
         setattr(cohort, key, value)
     cohort.updated_at = now_utc()
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="update",
-        entity_type="cohort",
-        entity_id=cohort.id,
-        before=before,
-        after=snapshot(cohort),
-    )
+    record_change(session, cohort, before=before, actor=actor, entity_type="cohort")
     if cohort.state == "cancelled":
         for e in session.scalars(
             select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ACTIVE_ENROLMENT))
@@ -242,9 +233,7 @@ def add_session(session: Session, *, cohort_id: int, data: SessionCreate, actor:
                 f"module_id: module {data.module_id} is not a module of this cohort's programme", field="module_id"
             )
     item = CohortSession(cohort_id=cohort.id, **data.model_dump(), created_at=now_utc())
-    session.add(item)
-    session.flush()
-    record_event(session, actor=actor, action="create", entity_type="session", entity_id=item.id, after=snapshot(item))
+    add_and_record(session, item, actor=actor, entity_type="session")
     return item
 
 
@@ -338,30 +327,12 @@ def _enrol(session: Session, *, cohort: Cohort, official: Official, actor: Princ
     }
     if existing is None:
         enrolment = Enrolment(cohort_id=cohort.id, official_id=official.id, created_at=now_utc(), **values)
-        session.add(enrolment)
-        session.flush()
-        record_event(
-            session,
-            actor=actor,
-            action="create",
-            entity_type="enrolment",
-            entity_id=enrolment.id,
-            after=snapshot(enrolment),
-        )
+        add_and_record(session, enrolment, actor=actor, entity_type="enrolment")
         return enrolment
     before = snapshot(existing)
     for key, value in values.items():
         setattr(existing, key, value)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="update",
-        entity_type="enrolment",
-        entity_id=existing.id,
-        before=before,
-        after=snapshot(existing),
-    )
+    record_change(session, existing, before=before, actor=actor, entity_type="enrolment")
     return existing
 
 
@@ -430,16 +401,7 @@ def _end_enrolment(session: Session, *, enrolment: Enrolment, actor: Principal) 
     enrolment.waitlist_position = None
     enrolment.ended_on = today()
     enrolment.updated_at = now_utc()
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="update",
-        entity_type="enrolment",
-        entity_id=enrolment.id,
-        before=before,
-        after=snapshot(enrolment),
-    )
+    record_change(session, enrolment, before=before, actor=actor, entity_type="enrolment")
 
 
 def fill_seats(session: Session, *, cohort: Cohort, actor: Principal) -> None:
@@ -462,16 +424,7 @@ def fill_seats(session: Session, *, cohort: Cohort, actor: Principal) -> None:
             e.waitlist_position = position
         if snapshot(e) != before:
             e.updated_at = now_utc()
-            session.flush()
-            record_event(
-                session,
-                actor=actor,
-                action="update",
-                entity_type="enrolment",
-                entity_id=e.id,
-                before=before,
-                after=snapshot(e),
-            )
+            record_change(session, e, before=before, actor=actor, entity_type="enrolment")
 
 
 def get_enrolment(session: Session, *, enrolment_id: int, actor: Principal) -> Enrolment:
@@ -526,16 +479,7 @@ def move_enrolment(session: Session, *, enrolment_id: int, cohort_id: int, actor
     moved = _enrol(session, cohort=target, official=official, actor=actor)
     before = snapshot(enrolment)
     enrolment.moved_to_enrolment_id = moved.id
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="update",
-        entity_type="enrolment",
-        entity_id=enrolment.id,
-        before=before,
-        after=snapshot(enrolment),
-    )
+    record_change(session, enrolment, before=before, actor=actor, entity_type="enrolment")
     fill_seats(session, cohort=source, actor=actor)
     return moved
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from app.audit.service import record_event, snapshot
+from app.audit.service import add_and_record, record_change, record_event, snapshot
 from app.auth import Principal
 from app.clock import now_utc, today
 from app.compliance.models import Completion, Requirement, RequirementRequest
@@ -37,16 +37,7 @@ def _add_requirement(session: Session, *, appointment: Appointment, programme: P
         due_date=due_date_for(appointment.start_date),
         created_at=now_utc(),
     )
-    session.add(requirement)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="create",
-        entity_type="requirement",
-        entity_id=requirement.id,
-        after=snapshot(requirement),
-    )
+    add_and_record(session, requirement, actor=actor, entity_type="requirement")
 
 
 def create_requirements_for_appointment(session: Session, *, appointment: Appointment, actor: Principal) -> None:
@@ -79,16 +70,7 @@ def refresh_due_dates(session: Session, *, appointment: Appointment, actor: Prin
         if requirement.due_date != due:
             before = snapshot(requirement)
             requirement.due_date = due
-            session.flush()
-            record_event(
-                session,
-                actor=actor,
-                action="update",
-                entity_type="requirement",
-                entity_id=requirement.id,
-                before=before,
-                after=snapshot(requirement),
-            )
+            record_change(session, requirement, before=before, actor=actor, entity_type="requirement")
 
 
 @dataclass(frozen=True)
@@ -205,16 +187,7 @@ def record_completion(
         recorded_by_user_id=actor.user_id,
         created_at=now_utc(),
     )
-    session.add(completion)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="create",
-        entity_type="completion",
-        entity_id=completion.id,
-        after=snapshot(completion),
-    )
+    add_and_record(session, completion, actor=actor, entity_type="completion")
     return completion, programme.code
 
 
@@ -288,16 +261,7 @@ def _add_request(session: Session, *, requirement: Requirement, actor: Principal
         requested_at=now_utc(),
         **values,
     )
-    session.add(request)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="create",
-        entity_type="requirement_request",
-        entity_id=request.id,
-        after=snapshot(request),
-    )
+    add_and_record(session, request, actor=actor, entity_type="requirement_request")
     return request
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.audit.service import record_event, snapshot
+from app.audit.service import add_and_record, record_change, snapshot
 from app.auth import Principal, scope_appointments, scope_officials
 from app.authorities.service import require_authority
 from app.clock import now_utc
@@ -44,16 +44,7 @@ def create_official(session: Session, *, data: OfficialCreate, actor: Principal)
     now = now_utc()
     official = Official(**data.model_dump(), created_at=now, updated_at=now, search_text="")
     official.search_text = _search_text(official)
-    session.add(official)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="create",
-        entity_type="official",
-        entity_id=official.id,
-        after=snapshot(official, exclude=("search_text",)),
-    )
+    add_and_record(session, official, actor=actor, entity_type="official", exclude=("search_text",))
     return official
 
 
@@ -87,16 +78,7 @@ def update_official(session: Session, *, official_id: int, data: OfficialUpdate,
         setattr(official, key, value)
     official.search_text = _search_text(official)
     official.updated_at = now_utc()
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="update",
-        entity_type="official",
-        entity_id=official.id,
-        before=before,
-        after=snapshot(official, exclude=("search_text",)),
-    )
+    record_change(session, official, before=before, actor=actor, entity_type="official", exclude=("search_text",))
     return official
 
 
@@ -182,16 +164,7 @@ def create_appointment(session: Session, *, official_id: int, data: AppointmentC
         end=data.end_date,
     )
     appointment = Appointment(official_id=official.id, **data.model_dump(), created_at=now_utc())
-    session.add(appointment)
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="create",
-        entity_type="appointment",
-        entity_id=appointment.id,
-        after=snapshot(appointment),
-    )
+    add_and_record(session, appointment, actor=actor, entity_type="appointment")
     compliance.create_requirements_for_appointment(session, appointment=appointment, actor=actor)
     return appointment
 
@@ -227,16 +200,7 @@ def update_appointment(
     )
     before = snapshot(appointment)
     appointment.start_date, appointment.end_date = start, end
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action="update",
-        entity_type="appointment",
-        entity_id=appointment.id,
-        before=before,
-        after=snapshot(appointment),
-    )
+    record_change(session, appointment, before=before, actor=actor, entity_type="appointment")
     compliance.refresh_due_dates(session, appointment=appointment, actor=actor)
     return appointment
 

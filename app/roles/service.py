@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
-from app.audit.service import record_event, snapshot
+from app.audit.service import add_and_record, record_event, snapshot
 from app.auth import Principal
 from app.errors import Invalid
 from app.programmes.models import Programme, ProgrammeRole
@@ -62,16 +62,7 @@ def load_roles(session: Session, *, path: Path, actor: Principal) -> dict[str, i
             current = session.get(Role, code)
             if current is None:
                 role = Role(code=code, **values)
-                session.add(role)
-                session.flush()
-                record_event(
-                    session,
-                    actor=actor,
-                    action="create",
-                    entity_type="role",
-                    entity_id=code,
-                    after=snapshot(role),
-                )
+                add_and_record(session, role, actor=actor, entity_type="role")
                 counts["created"] += 1
             elif any(getattr(current, k) != v for k, v in values.items()):
                 before = snapshot(current)
