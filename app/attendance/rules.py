@@ -12,7 +12,14 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.errors import Invalid
-from app.imports.rules import CellError, decode_text, detect_delimiter, header_key, parse_date
+from app.imports.rules import (
+    CellError,
+    decode_text,
+    detect_delimiter,
+    header_table,
+    map_columns,
+    parse_date,
+)
 from app.text import clean_text, search_key
 
 STATUSES = ("present", "late", "excused", "absent")
@@ -145,9 +152,7 @@ _SHEET_ALIASES: dict[str, tuple[str, ...]] = {
     "status": ("attendance", "נוכחות", "סטטוס", "מצב"),
     "note": ("notes", "remark", "הערה", "הערות"),
 }
-_SHEET_HEADERS: dict[str, str] = {header_key(f): f for f in SHEET_FIELDS} | {
-    header_key(alias): f for f, aliases in _SHEET_ALIASES.items() for alias in aliases
-}
+_SHEET_HEADERS = header_table(SHEET_FIELDS, _SHEET_ALIASES)
 
 
 @dataclass(frozen=True)
@@ -163,23 +168,11 @@ class SheetRow:
 
 
 def _sheet_columns(headers: list[str]) -> list[str]:
-    columns: list[str] = []
-    for raw in headers:
-        text = clean_text(raw)
-        if not text:
-            columns.append("")
-            continue
-        name = _SHEET_HEADERS.get(header_key(text))
-        if name is None:
-            raise Invalid(
-                f"file: unknown column {text!r}; the columns are national_id, session_date or session_id, "
-                'status and note (or ת"ז, תאריך, נוכחות, הערה)',
-                field="file",
-                code="unknown_column",
-            )
-        if name in columns:
-            raise Invalid(f"file: two columns mean {name} ({text!r})", field="file", code="duplicate_column")
-        columns.append(name)
+    columns = map_columns(
+        headers,
+        _SHEET_HEADERS,
+        known='national_id, session_date or session_id, status and note (or ת"ז, תאריך, נוכחות, הערה)',
+    )
     missing = [c for c in ("national_id", "status") if c not in columns]
     if "session_id" not in columns and "session_date" not in columns:
         missing.append("session_date or session_id")

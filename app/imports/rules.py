@@ -83,12 +83,15 @@ def header_key(raw: str) -> str:
     return re.sub(r"[\s_\-./()]+", " ", key).strip()
 
 
-_HEADERS: dict[str, str] = {header_key(f): f for f in FIELDS} | {
-    header_key(alias): f for f, aliases in _ALIASES.items() for alias in aliases
-}
+def header_table(fields: Iterable[str], aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Header key -> field, for the fields' own names and their aliases."""
+    return {header_key(f): f for f in fields} | {header_key(a): f for f, names in aliases.items() for a in names}
 
 
-def canonical_columns(headers: Iterable[Any]) -> list[str]:
+_HEADERS = header_table(FIELDS, _ALIASES)
+
+
+def map_columns(headers: Iterable[Any], table: dict[str, str], *, known: str) -> list[str]:
     """The field of every column ("" for a column with no header); unknown or repeated headers are refused."""
     columns: list[str] = []
     for raw in headers:
@@ -96,17 +99,24 @@ def canonical_columns(headers: Iterable[Any]) -> list[str]:
         if not text:
             columns.append("")
             continue
-        name = _HEADERS.get(header_key(text))
+        name = table.get(header_key(text))
         if name is None:
             raise Invalid(
-                f"file: unknown column {text!r}; the columns are {', '.join(FIELDS)} "
-                '(or their Hebrew names, e.g. ת"ז, שם פרטי, סמל רשות, תפקיד, תאריך התחלה)',
-                field="file",
-                code="unknown_column",
+                f"file: unknown column {text!r}; the columns are {known}", field="file", code="unknown_column"
             )
         if name in columns:
             raise Invalid(f"file: two columns mean {name} ({text!r})", field="file", code="duplicate_column")
         columns.append(name)
+    return columns
+
+
+def canonical_columns(headers: Iterable[Any]) -> list[str]:
+    """The field of every column of an officials file; national_id is required."""
+    columns = map_columns(
+        headers,
+        _HEADERS,
+        known=f'{", ".join(FIELDS)} (or their Hebrew names, e.g. ת"ז, שם פרטי, סמל רשות, תפקיד, תאריך התחלה)',
+    )
     if "national_id" not in columns:
         raise Invalid('file: the header row has no national_id (ת"ז) column', field="file", code="missing_column")
     return columns
