@@ -70,8 +70,6 @@ def _decode(token: str) -> int:
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-# For responses streamed after the handler returns: the session stays open until the response is sent.
-StreamingSessionDep = Annotated[Session, Depends(get_session, scope="request")]
 
 
 def client_address(request: Request) -> str:

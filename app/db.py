@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -58,13 +59,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for the URL; SQLite gets foreign keys, WAL and a busy timeout."""
     engine = create_engine(url, echo=get_settings().sql_echo, pool_pre_ping=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         # IMMEDIATE takes the write lock at the start, so concurrent writers wait (busy_timeout) instead of failing.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # A read-only session (see open_read_session) takes no lock, so a long download never blocks writers.
+        event.listen(
+            engine,
+            "begin",
+            lambda conn: conn.exec_driver_sql(
+                "BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE"
+            ),
+        )
     return engine
 
 
@@ -104,3 +116,15 @@ def get_session() -> Iterator[Session]:
     """One unit of work per request, on a session of its own."""
     with get_sessionmaker()() as session:
         yield from unit_of_work(session)
+
+
+@contextmanager
+def open_read_session() -> Iterator[Session]:
+    """A read-only session of its own, for work that outlives the request's unit of work (streamed downloads)."""
+    with Session(bind=get_engine().execution_options(read_only=True)) as session:
+        yield session
+
+
+def read_session_opener() -> Callable[[], AbstractContextManager[Session]]:
+    """The dependency that hands routes `open_read_session` (tests hand their own session instead)."""
+    return open_read_session

@@ -8,6 +8,7 @@ import io
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -113,6 +114,13 @@ def write_xlsx(
         book.close()
 
 
+def _disposition(filename: str, fmt: Format) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+
+
+_MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
 def export_response(
     fmt: Format,
     columns: Sequence[Column],
@@ -122,16 +130,11 @@ def export_response(
     lang: Lang = "he",
     sheet: str = "export",
     title: str | None = None,
-    on_done: Callable[[], None] | None = None,
 ) -> StreamingResponse | FileResponse:
-    """A download of the rows as CSV (streamed) or XLSX (written to a temporary file, then streamed)."""
-    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'}
+    """A download of rows already in hand: CSV streamed, or XLSX written to a temporary file, then sent."""
     if fmt == "csv":
         return StreamingResponse(
-            csv_chunks(columns, rows, lang),
-            media_type="text/csv; charset=utf-8",
-            headers=disposition,
-            background=BackgroundTask(on_done) if on_done else None,
+            csv_chunks(columns, rows, lang), media_type=_MEDIA["csv"], headers=_disposition(filename, fmt)
         )
     fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="lms-export-")
     os.close(fd)
@@ -140,12 +143,33 @@ def export_response(
     except BaseException:
         os.unlink(path)
         raise
-    finally:
-        if on_done:
-            on_done()
     return FileResponse(
-        path,
-        headers=disposition,
-        background=BackgroundTask(os.unlink, path),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        path, headers=_disposition(filename, fmt), background=BackgroundTask(os.unlink, path), media_type=_MEDIA["xlsx"]
     )
+
+
+def streamed_export(
+    fmt: Format,
+    columns: Sequence[Column],
+    open_rows: Callable[[], AbstractContextManager[Iterable[dict[str, Any]]]],
+    *,
+    filename: str,
+    lang: Lang = "he",
+    sheet: str = "export",
+    title: str | None = None,
+) -> StreamingResponse:
+    """A download whose rows are read while it is sent, after the request's own unit of work has ended, so a
+    national export holds neither the request's transaction nor its rows in memory."""
+
+    def body() -> Iterator[bytes]:
+        with open_rows() as rows:
+            if fmt == "csv":
+                yield from csv_chunks(columns, rows, lang)
+                return
+            with tempfile.NamedTemporaryFile(suffix=".xlsx", prefix="lms-export-") as tmp:
+                write_xlsx(tmp.name, columns, rows, lang=lang, sheet=sheet, title=title)
+                with open(tmp.name, "rb") as fh:
+                    while chunk := fh.read(256 * 1024):
+                        yield chunk
+
+    return StreamingResponse(body(), media_type=_MEDIA[fmt], headers=_disposition(filename, fmt))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="lms-test-"))
@@ -20,7 +21,7 @@ from sqlalchemy import Connection, inspect  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app.auth import operator  # noqa: E402
-from app.db import get_engine, get_session, unit_of_work  # noqa: E402
+from app.db import get_engine, get_session, read_session_opener, unit_of_work  # noqa: E402
 from app.main import create_app  # noqa: E402
 
 
@@ -86,5 +87,7 @@ def client(db: Session) -> Iterator[TestClient]:
         yield from unit_of_work(db)
 
     app.dependency_overrides[get_session] = _session
+    # Streamed downloads read after the request's unit of work, on the test's session too.
+    app.dependency_overrides[read_session_opener] = lambda: lambda: nullcontext(db)
     with TestClient(app) as c:
         yield c

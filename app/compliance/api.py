@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Anyone, Principal, SessionDep, Staff, StreamingSessionDep, allow
+from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Anyone, Principal, SessionDep, Staff, allow
 from app.clock import today
 from app.compliance import reports, service
 from app.compliance.exports import EXPORT_COLUMNS, SUMMARY_COLUMNS
@@ -23,8 +26,9 @@ from app.compliance.schemas import (
     SeatDemandRow,
     SummaryRow,
 )
+from app.db import read_session_opener
 from app.errors import responses
-from app.exports import export_response
+from app.exports import export_response, streamed_export
 from app.pagination import Limit, Offset, Page, RecordId
 from app.schemas import IsoDate
 
@@ -227,21 +231,26 @@ _FILES = {
 @router.get("/compliance/export.{fmt}", response_class=Response, responses={**_FILES, **responses(401, 422)})
 def compliance_export(
     fmt: Literal["csv", "xlsx"],
-    session: StreamingSessionDep,
     actor: Anyone,
     as_of: AsOfDate,
     filters: Filtered,
+    open_session: Annotated[Callable[[], AbstractContextManager[Session]], Depends(read_session_opener)],
     lang: Literal["he", "en"] = "he",
     sort: Sort = "authority",
 ) -> Response:
     """Every requirement row as of the date (filtered like the drill-down), streamed as CSV or XLSX with Hebrew
     headers and a right-to-left sheet (lang=en for English)."""
-    rows = reports.stream_drill_down(session, as_of=as_of, filters=filters, actor=actor, sort=sort)
+
+    @contextmanager
+    def open_rows() -> Iterator[Iterator[dict[str, Any]]]:
+        with open_session() as session:
+            yield reports.stream_drill_down(session, as_of=as_of, filters=filters, actor=actor, sort=sort)
+
     title = f'דו"ח עמידה בחובת הכשרה נכון ל-{as_of.isoformat()}' if lang == "he" else f"Compliance as of {as_of}"
-    return export_response(
+    return streamed_export(
         fmt,
         EXPORT_COLUMNS,
-        rows,
+        open_rows,
         filename=f"compliance-{as_of.isoformat()}",
         lang=lang,
         sheet="compliance",
