@@ -182,3 +182,7 @@ def serve(
 def main() -> None:
     """Entry point of the `lms` command."""
     cli()
+
+
+if __name__ == "__main__":
+    main()
