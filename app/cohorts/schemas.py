@@ -80,6 +80,8 @@ class CohortRead(BaseModel):
     scheduled_hours: float
     enrolled: int
     waitlisted: int
+    completed: int
+    not_completed: int
 
 
 class SessionCreate(BaseModel):

@@ -138,6 +138,8 @@ def read_cohorts(session: Session, cohorts: list[Cohort]) -> list[CohortRead]:
             scheduled_hours=float(hours.get(c.id) or 0),
             enrolled=counts[c.id].get("enrolled", 0),
             waitlisted=counts[c.id].get("waitlisted", 0),
+            completed=counts[c.id].get("completed", 0),
+            not_completed=counts[c.id].get("not_completed", 0),
         )
         for c in cohorts
     ]
