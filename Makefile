@@ -6,7 +6,17 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run serve migrate reference demo test test-sqlite test-postgres lint format typecheck clean
+.PHONY: system-deps install run serve migrate reference demo test test-sqlite test-postgres lint format typecheck clean
+
+# System libraries WeasyPrint renders PDFs with, and pdftoppm for the tests that look at a rendered page.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils
+
+system-deps: ## Install the system packages PDFs need, where apt-get is available and any is missing.
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "install these system packages first: $$missing" >&2; exit 1; fi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +24,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the application with its development tools.
+install: system-deps $(STAMP) ## Create .venv and install the application with its development tools.
 
 migrate: install ## Apply the migrations to LMS_DATABASE_URL (default: the embedded SQLite under ./var/).
 	$(BIN)/lms db upgrade
@@ -54,3 +64,18 @@ typecheck: install ## mypy, strict.
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+
+# --- benchmarks (docs/benchmarks.md); the suite runs them CI-sized in tests/test_bench.py ---------------
+LMS_BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/lms_bench
+LMS_BENCH_SQLITE_URL   ?= sqlite:////tmp/lms_bench.sqlite3
+BENCH_RUNS             ?= 7
+
+.PHONY: bench bench-small
+
+bench: install ## The compliance reports over a national dataset (10x today) on PostgreSQL and SQLite (minutes).
+	@mkdir -p var
+	$(BIN)/python -m bench.compliance --database-url $(LMS_BENCH_DATABASE_URL) --scale 1.0 --runs $(BENCH_RUNS) --json var/bench-postgresql.json
+	$(BIN)/python -m bench.compliance --database-url $(LMS_BENCH_SQLITE_URL) --scale 1.0 --runs $(BENCH_RUNS) --json var/bench-sqlite.json
+
+bench-small: install ## The same benchmark CI-sized (scale 0.01) on SQLite, in seconds.
+	$(BIN)/python -m bench.compliance --database-url $(LMS_BENCH_SQLITE_URL) --scale 0.01 --runs 3

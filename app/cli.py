@@ -179,6 +179,19 @@ def serve(
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
 
 
+@cli.command("worker")
+def worker(
+    workers: Annotated[int, typer.Option(help="Worker threads.")] = 2,
+) -> None:
+    """Run the background task consumer: issuing and rendering certificates (huey; LMS_QUEUE_URL picks the queue)."""
+    import app.models  # noqa: F401  (every table registered before the first task)
+    from app.certificates import tasks
+
+    tasks.register_tasks()
+    typer.echo(f"worker: consuming the queue with {workers} threads")
+    tasks.huey.create_consumer(workers=workers, worker_type="thread").run()
+
+
 def main() -> None:
     """Entry point of the `lms` command."""
     cli()

@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     xlsx_max_uncompressed_bytes: int = 50 * 1024 * 1024
     timezone: str = "Asia/Jerusalem"
     sql_echo: bool = False
+    # Certificates: where the public verification page lives (in the QR code and the signed credential),
+    # where rendered PDFs and signing keys are kept, and the task queue that renders them in bulk.
+    public_base_url: str = "http://localhost:8000"
+    certificates_dir: Path | None = Field(default=None, description="Rendered certificate PDFs; var_dir/certificates.")
+    signing_keys_dir: Path | None = Field(default=None, description="Ed25519 signing keys; var_dir/keys.")
+    queue_url: str = Field(default="", description="redis://... for Redis; empty: a SQLite queue file in var_dir.")
+    queue_immediate: bool = False
+    verify_max_per_minute: int = 30
+    school_name_he: str = "בית הספר הארצי לבכירים ברשויות המקומיות"
+    school_name_en: str = "The National School for Senior Officials of Local Authorities"
 
     def resolved_database_url(self) -> str:
         """The configured database, or the embedded SQLite file under var_dir."""
@@ -35,6 +45,14 @@ class Settings(BaseSettings):
             return self.database_url
         self.var_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{self.var_dir / 'lms.db'}"
+
+    def resolved_certificates_dir(self) -> Path:
+        """Where rendered certificate PDFs are stored."""
+        return self.certificates_dir or self.var_dir / "certificates"
+
+    def resolved_signing_keys_dir(self) -> Path:
+        """Where the Ed25519 keys that sign credentials are kept (generated there on first use)."""
+        return self.signing_keys_dir or self.var_dir / "keys"
 
     def resolved_secret_key(self) -> str:
         """The token signing secret: LMS_SECRET_KEY, or one kept in var_dir so all local processes share it."""

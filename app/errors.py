@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -205,9 +208,89 @@ def _document_error_shape(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+def _nul_in_pairs(text: str) -> str | None:
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        if "\x00" in key or "\x00" in value:
+            return key.replace("\x00", "") or "query"
+    return None
+
+
+def _nul_in_json(value: Any, path: tuple[str, ...] = ()) -> str | None:
+    if isinstance(value, str):
+        return (".".join(path) or "body") if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        where = (*path, str(key).replace("\x00", ""))
+        if "\x00" in str(key):
+            return ".".join(where)
+        found = _nul_in_json(item, where)
+        if found:
+            return found
+    return None
+
+
+class RefuseNul:
+    """A NUL character in the path, the query, or a JSON or form body is a 422 that names where it is.
+
+    No field of this API can hold one, and PostgreSQL cannot even compare text holding one (the driver raises,
+    a 500), while SQLite would store it silently. Uploaded files are not looked at: their readers decide.
+    """
+
+    def __init__(self, app: Callable[[Message, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        field = "path" if "\x00" in scope["path"] else None
+        query: bytes = scope.get("query_string", b"")
+        if field is None and (b"%00" in query or b"\x00" in query):
+            field = _nul_in_pairs(query.decode("latin-1"))
+        kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if field is None and (kind.endswith(b"json") or kind == b"application/x-www-form-urlencoded"):
+            messages, body = [], b""
+            while True:
+                message = await receive()
+                messages.append(message)
+                body += message.get("body", b"")
+                if message["type"] != "http.request" or not message.get("more_body"):
+                    break
+            if kind.endswith(b"json") and b"\\u0000" in body:
+                try:
+                    field = _nul_in_json(json.loads(body))
+                except ValueError:
+                    field = None  # not JSON at all: the route answers 400
+            elif not kind.endswith(b"json") and (b"%00" in body or b"\x00" in body):
+                field = _nul_in_pairs(body.decode("latin-1"))
+            receive = _replay(messages, receive)
+        if field is None:
+            await self.app(scope, receive, send)
+            return
+        detail = f"{field}: contains a NUL character (\\x00), which no text may hold"
+        answer = JSONResponse({"error": "invalid", "detail": detail, "field": field}, status_code=422)
+        await answer(scope, receive, send)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A receive that gives the messages already read, then whatever comes next."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map domain errors, validation errors and HTTP errors to the one JSON shape."""
     _document_error_shape(app)
+    app.add_middleware(RefuseNul)
 
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:

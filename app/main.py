@@ -9,6 +9,9 @@ from app.accounts.api import router as accounts_router
 from app.attendance.api import router as attendance_router
 from app.audit.api import router as audit_router
 from app.authorities.api import router as authorities_router
+from app.certificates.api import public_router as certificates_public_router
+from app.certificates.api import router as certificates_router
+from app.certificates.pages import router as certificates_pages_router
 from app.cohorts.api import router as cohorts_router
 from app.compliance.api import router as compliance_router
 from app.errors import install_error_handlers
@@ -44,6 +47,9 @@ def create_app() -> FastAPI:
         reports_router,
         imports_router,
         audit_router,
+        certificates_router,
+        certificates_public_router,
+        certificates_pages_router,
     ):
         app.include_router(router)
 

@@ -4,6 +4,7 @@ from app.accounts.models import LoginAttempt, User
 from app.attendance.models import AssessmentResult, AttendanceRecord
 from app.audit.models import AuditEvent
 from app.authorities.models import Authority
+from app.certificates.models import Certificate, SerialCounter
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
 from app.compliance.models import Completion, Requirement, RequirementRequest
 from app.officials.models import Appointment, Official
@@ -16,6 +17,7 @@ __all__ = [
     "AttendanceRecord",
     "AuditEvent",
     "Authority",
+    "Certificate",
     "Cohort",
     "CohortAssessment",
     "CohortSession",
@@ -30,5 +32,6 @@ __all__ = [
     "Requirement",
     "RequirementRequest",
     "Role",
+    "SerialCounter",
     "User",
 ]

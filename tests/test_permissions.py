@@ -26,8 +26,10 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.attendance.schemas import AttendanceIn
-from app.attendance.service import record_attendance
+from app.attendance.service import close_cohort, record_attendance
 from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL
+from app.certificates.models import Certificate
+from app.certificates.service import issue_certificate
 from app.cohorts.models import Cohort, CohortSession, Enrolment
 from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
@@ -60,6 +62,7 @@ STAFF = frozenset({ADMIN, AUDITOR})
 ADMIN_ONLY = frozenset({ADMIN})
 REQUESTERS = frozenset({ADMIN, LIAISON, OFFICIAL})  # who may ask for an extension or an exemption
 DECIDERS = frozenset({AUDITOR})  # the auditor writes nothing but decisions
+REPORT_READERS = frozenset({ADMIN, AUDITOR, LIAISON})  # the compliance report of an authority, as a PDF
 
 # Roles that see every record; the others see only their scope (a liaison: the officials and appointments of
 # their authority; an official: their own person).
@@ -68,7 +71,10 @@ SEES_ALL = frozenset({ADMIN, AUDITOR})
 OWN, OTHER, NONE = "own", "other", "-"
 # Path parameters that name a record of one official (or hanging on one): a liaison sees those of their
 # authority's officials, an official their own.
-SCOPED_IDS = {"official_id", "appointment_id", "enrolment_id", "requirement_id", "request_id"}
+SCOPED_IDS = {"official_id", "appointment_id", "enrolment_id", "requirement_id", "request_id", "serial"}
+# Routes scoped by a query parameter rather than the path: the authority of the compliance report.
+QUERY_SCOPED = {"/api/v1/compliance/report.pdf"}
+MISSING = {"serial": "MKM-1999-999999"}  # a record no one has, to compare a 404 outside scope with
 
 LIAISON_AUTHORITY = "0031"  # Ofakim
 OTHER_AUTHORITY = "0070"  # Ashdod: no liaison, no official user of ours serves there
@@ -100,6 +106,14 @@ class World:
     theirs_enrolment: Enrolment
     open_requirements: dict[str, Requirement]
     pending_requests: dict[str, RequirementRequest]
+    # A closed cohort of an advanced programme that both completed, each with a certificate.
+    certificate_cohort: Cohort
+    certificate_enrolments: dict[str, Enrolment]
+    certificates: dict[str, Certificate]
+
+    def certificate(self, scope: str) -> Certificate:
+        """The certificate of the scope's official."""
+        return self.certificates[OTHER if scope == OTHER else OWN]
 
     def official(self, scope: str) -> Official:
         """The official of the scope: the caller's own, or one outside the scope of a liaison or official."""
@@ -213,6 +227,10 @@ def _requirement_id(w: World, scope: str) -> dict[str, Any]:
     return {"requirement_id": w.requirement(scope).id}
 
 
+def _authority(w: World, scope: str) -> dict[str, Any]:
+    return {"authority": OTHER_AUTHORITY if scope == OTHER else LIAISON_AUTHORITY}
+
+
 # fmt: off
 GRID: tuple[Route, ...] = (
     Route("GET", "/healthz", PUBLIC),
@@ -310,6 +328,8 @@ GRID: tuple[Route, ...] = (
     Route("GET", "/api/v1/compliance/export.{fmt}", ANY_ROLE,
           call=lambda w, s: Call(path={"fmt": "csv"}, query={"lang": "en"})),
     Route("GET", "/api/v1/compliance/seat-demand", STAFF),
+    Route("GET", "/api/v1/compliance/report.pdf", REPORT_READERS, scoped=True,  # scoped by ?authority=
+          call=lambda w, s: Call(query=_authority(w, s))),
     # Records of an official (transcript, professional development hours) and a cohort's attendance matrix.
     Route("GET", "/api/v1/officials/{official_id}/transcript", ANY_ROLE, scoped=True,
           call=lambda w, s: Call(path=_official_id(w, s))),
@@ -322,6 +342,27 @@ GRID: tuple[Route, ...] = (
     Route("GET", "/api/v1/cohorts/{cohort_id}/attendance.{fmt}", ANY_ROLE,
           call=lambda w, s: Call(path={**_cohort_id(w, s), "fmt": "csv"}, query={"lang": "en"})),
     Route("GET", "/api/v1/audit", STAFF),
+    # Certificates: admins issue and correct; every role reads its scope's; anyone verifies by code.
+    Route("POST", "/api/v1/enrolments/{enrolment_id}/certificate", ADMIN_ONLY, scoped=True,
+          call=lambda w, s: Call(path={"enrolment_id": w.certificate_enrolments[OTHER if s == OTHER else OWN].id})),
+    Route("GET", "/api/v1/certificates", ANY_ROLE),  # the list holds only the caller's scope
+    Route("GET", "/api/v1/certificates/{serial}", ANY_ROLE, scoped=True,
+          call=lambda w, s: Call(path={"serial": w.certificate(s).serial})),
+    Route("GET", "/api/v1/certificates/{serial}/pdf", ANY_ROLE, scoped=True,
+          call=lambda w, s: Call(path={"serial": w.certificate(s).serial})),
+    Route("GET", "/api/v1/certificates/{serial}/credential", ANY_ROLE, scoped=True,
+          call=lambda w, s: Call(path={"serial": w.certificate(s).serial})),
+    Route("POST", "/api/v1/certificates/{serial}/revoke", ADMIN_ONLY, scoped=True,
+          call=lambda w, s: Call(path={"serial": w.certificate(s).serial}, json={"reason": "issued in error"})),
+    Route("POST", "/api/v1/certificates/{serial}/reissue", ADMIN_ONLY, scoped=True,
+          call=lambda w, s: Call(path={"serial": w.certificate(s).serial})),
+    Route("POST", "/api/v1/cohorts/{cohort_id}/certificates", ADMIN_ONLY,
+          call=lambda w, s: Call(path={"cohort_id": w.certificate_cohort.id})),
+    Route("GET", "/api/v1/cohorts/{cohort_id}/certificates.{fmt}", STAFF,
+          call=lambda w, s: Call(path={"cohort_id": w.certificate_cohort.id, "fmt": "zip"})),
+    Route("GET", "/api/v1/verify/{code}", PUBLIC,
+          call=lambda w, s: Call(path={"code": w.certificate(s).verification_code})),
+    Route("GET", "/.well-known/jwks.json", PUBLIC),
 )
 # fmt: on
 
@@ -434,6 +475,25 @@ def world(shared: Connection) -> World:
     theirs_enrolment = enrol_official(db, cohort_id=first.id, official_id=theirs.id, actor=ACTOR)
     present = [AttendanceIn(official_id=o.id, status="present") for o in (mine, theirs)]
     record_attendance(db, session_id=meeting.id, records=present, actor=ACTOR)
+    advanced = make_programme(db, kind="advanced")
+    graduated = create_cohort(
+        db,
+        data=CohortCreate(
+            programme_code=advanced.code, code=f"PERM-{n}-C", start_date="2025-01-01", end_date="2025-03-31", capacity=5
+        ),
+        actor=ACTOR,
+    )
+    lecture = add_session(db, cohort_id=graduated.id, data=SessionCreate(date="2025-02-01", hours=4), actor=ACTOR)
+    certificate_enrolments = {
+        OWN: enrol_official(db, cohort_id=graduated.id, official_id=mine.id, actor=ACTOR),
+        OTHER: enrol_official(db, cohort_id=graduated.id, official_id=theirs.id, actor=ACTOR),
+    }
+    record_attendance(db, session_id=lecture.id, records=present, actor=ACTOR)
+    close_cohort(db, cohort_id=graduated.id, actor=ACTOR)
+    certificates = {
+        scope: db.get(Certificate, issue_certificate(db, enrolment_id=e.id, actor=ACTOR)[0].id)
+        for scope, e in certificate_enrolments.items()
+    }
     users = {
         ADMIN: make_user(db, ADMIN),
         AUDITOR: make_user(db, AUDITOR),
@@ -457,6 +517,9 @@ def world(shared: Connection) -> World:
         theirs_enrolment=theirs_enrolment,
         open_requirements=open_requirements,
         pending_requests=pending_requests,
+        certificate_cohort=graduated,
+        certificate_enrolments=certificate_enrolments,
+        certificates=certificates,
     )
 
 
@@ -490,7 +553,7 @@ def test_grid(api: TestClient, world: World, route: Route, role: str, scope: str
     assert body["error"] in {"401": ("not_authenticated",), "403": ("forbidden",), "404": ("not_found",)}[want]
     if want == "404":
         # Outside one's scope looks exactly like a record that does not exist: nothing leaks.
-        missing = {k: 987_654_321 if k.endswith("_id") else v for k, v in call.path.items()}
+        missing = {k: MISSING.get(k, 987_654_321) if k in SCOPED_IDS else v for k, v in call.path.items()}
         gone = _send(api, world, route, role, Call(path=missing, json=call.json, query=call.query))
         assert gone.status_code == 404, gone.text
         assert _without_ids(gone.json(), missing) == _without_ids(body, call.path), context
@@ -499,7 +562,7 @@ def test_grid(api: TestClient, world: World, route: Route, role: str, scope: str
 def _without_ids(body: dict[str, Any], path: dict[str, Any]) -> dict[str, Any]:
     detail = str(body.get("detail", ""))
     for key, value in path.items():
-        if not key.endswith("_id"):
+        if key not in SCOPED_IDS:
             continue
         detail = re.sub(rf"\b{re.escape(str(value))}\b", "{id}", detail)
     return {**body, "detail": detail}
@@ -523,7 +586,7 @@ def _served_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 
 def _must_be_in_grid(method: str, path: str) -> bool:
-    return path.startswith("/api/v1/") or path == "/healthz"
+    return path.startswith(("/api/v1/", "/.well-known/")) or path == "/healthz"
 
 
 def test_every_route_is_in_the_grid() -> None:
@@ -543,6 +606,20 @@ def test_the_grid_lists_only_served_routes_once() -> None:
     assert not stale, "the grid lists routes the app does not serve: " + ", ".join(f"{m} {p}" for m, p in stale)
 
 
+def test_the_auditor_reads_all_and_writes_nothing_but_decisions() -> None:
+    """The Ministry's auditor may read every route that needs a login, and write only decisions."""
+    # The one exception: the list of logins is the school's account administration, not a record of the domain
+    # (the audit trail, which the auditor reads, names every user who changed anything).
+    not_for_the_auditor = {("GET", "/api/v1/users")}
+    for route in GRID:
+        if route.who == PUBLIC or (route.method, route.path) in not_for_the_auditor:
+            continue
+        if route.method == "GET":
+            assert AUDITOR in route.who, f"the auditor cannot read {route.label}"
+        else:
+            assert (AUDITOR in route.who) == route.path.startswith("/api/v1/decisions/"), route.label
+
+
 def test_public_routes_are_the_unsecured_ones() -> None:
     """The grid's public rows are exactly the operations the OpenAPI document lists without security."""
     doc = create_app().openapi()
@@ -557,7 +634,7 @@ def test_scoped_routes_name_a_record() -> None:
     """A row marked scoped names an id in its path (and an unscoped one never names an official's record)."""
     for route in GRID:
         names = set(re.findall(r"{(\w+)}", route.path))
-        assert route.scoped == bool(names & SCOPED_IDS), route.label
+        assert route.scoped == (bool(names & SCOPED_IDS) or route.path in QUERY_SCOPED), route.label
 
 
 SEES = {ADMIN: {OWN, OTHER}, AUDITOR: {OWN, OTHER}, LIAISON: {OWN}, OFFICIAL: {OWN}}
@@ -584,6 +661,13 @@ LISTS: dict[str, tuple[Callable[[World], str], str, Callable[[World], dict[int, 
         "official_id",
         _officials,
         False,
+    ),
+    "certificates": (lambda w: "/api/v1/certificates?limit=500", "official_id", _officials, False),
+    "certificates of the other official": (
+        lambda w: f"/api/v1/certificates?official_id={w.theirs.id}",
+        "official_id",
+        _officials,
+        True,
     ),
     "requests": (
         lambda w: "/api/v1/requests?limit=500",

@@ -280,3 +280,31 @@ def compliance_summary_export(
         sheet="summary",
         title=title,
     )
+
+
+# --- the PDF report --------------------------------------------------------------------------------------
+
+from app.compliance import report_pdf  # noqa: E402
+
+_PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "The PDF report"}}
+ReportReader = Annotated[Principal, allow(ADMIN, AUDITOR, LIAISON)]
+
+
+@router.get("/compliance/report.pdf", response_class=Response, responses={**_PDF, **responses(401, 403, 404, 422)})
+def compliance_report_pdf(
+    session: SessionDep,
+    actor: ReportReader,
+    as_of: AsOfDate,
+    authority: str | None = Query(
+        default=None, max_length=8, description="CBS code; none: the country (for a liaison, their authority)."
+    ),
+) -> Response:
+    """The compliance report as an A4 PDF in Hebrew, stamped with the as-of date: the country by district and
+    authority, or one authority by role with its officials overdue or due soon. A liaison gets their own
+    authority (another is 404); admins and auditors any. Officials: 403."""
+    report = report_pdf.compliance_report(session, as_of=as_of, authority=authority, actor=actor)
+    return Response(
+        report.content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
+    )

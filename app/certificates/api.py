@@ -1,0 +1,263 @@
+"""JSON routes of certificates: issue, list, read, PDF, revoke, reissue, the signed credential, public
+verification and the public keys."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy import select
+
+from app.auth import AdminOnly, Anyone, SessionDep, Staff
+from app.certificates import documents, keys, service
+from app.certificates.models import Certificate
+from app.certificates.ratelimit import limit_verification
+from app.certificates.schemas import CertificateItem, CertificateRead, CredentialRead, RevokeIn, VerifyRead
+from app.cohorts.models import Cohort
+from app.errors import Conflict, ErrorBody, NotFound, responses
+from app.pagination import MAX_ID, Limit, Offset, Page, RecordId
+
+router = APIRouter(prefix="/api/v1", tags=["certificates"])
+public_router = APIRouter(tags=["certificates"])
+
+Serial = Annotated[str, Path(max_length=40, description="The certificate's serial number, e.g. MKM-2026-000123.")]
+Code = Annotated[str, Path(max_length=100, description="The verification code printed on the certificate.")]
+
+PDF: dict[str, Any] = {"content": {"application/pdf": {}}, "description": "The certificate as a PDF (A4 landscape)."}
+
+
+def _answers(extra: dict[int | str, dict[str, Any]], *codes: int) -> dict[int | str, dict[str, Any]]:
+    """The route's own answers and the error answers it can give."""
+    return {**extra, **responses(*codes)}
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/certificate",
+    response_model=CertificateRead,
+    status_code=201,
+    responses=_answers(
+        {200: {"model": CertificateRead, "description": "The certificate issued before"}}, 401, 403, 404, 409, 422
+    ),
+)
+def issue_certificate(
+    enrolment_id: RecordId, response: Response, session: SessionDep, actor: AdminOnly
+) -> CertificateRead:
+    """Issue the certificate of a completed enrolment (201); asking again returns the same one (200). Admins only.
+
+    One certificate per completed enrolment, never two, even under concurrent requests. An enrolment that is not
+    completed answers 409. Closing a cohort issues its certificates by itself, through the task queue.
+    """
+    cert, created = service.issue_certificate(session, enrolment_id=enrolment_id, actor=actor)
+    if not created:
+        response.status_code = 200
+    return cert
+
+
+@router.get("/certificates", response_model=Page[CertificateItem], responses=responses(401, 422))
+def list_certificates(
+    session: SessionDep,
+    actor: Anyone,
+    official_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this official's.")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[CertificateItem]:
+    """Certificates, newest first: all for admins and auditors, a liaison's authority's officials, an official's own."""
+    items, total = service.list_certificates(session, actor=actor, official_id=official_id, limit=limit, offset=offset)
+    return Page(items=items, total=total)
+
+
+@router.get("/certificates/{serial}", response_model=CertificateRead, responses=responses(401, 404, 422))
+def get_certificate(serial: Serial, session: SessionDep, actor: Anyone) -> CertificateRead:
+    """One certificate, with its status, and what replaced it or what it replaced."""
+    return service.read_certificates(session, [service.get_certificate(session, serial=serial, actor=actor)])[0]
+
+
+@router.get(
+    "/certificates/{serial}/pdf",
+    response_class=Response,
+    responses=_answers({200: PDF}, 401, 404, 409, 422),
+)
+def certificate_pdf(serial: Serial, session: SessionDep, actor: Anyone) -> Response:
+    """The certificate as a PDF, byte-identical at every download.
+
+    A revoked or superseded certificate is not served as valid: 409 (`certificate_revoked`, or
+    `certificate_superseded` naming the current serial); its record stays readable and verifiable.
+    """
+    cert = service.get_certificate(session, serial=serial, actor=actor)
+    _refuse_if_not_valid(session, cert)
+    data = documents.ensure_pdf(session, cert)
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{cert.serial}.pdf"',
+            "ETag": f'"{documents.sha256(data)}"',
+        },
+    )
+
+
+def _refuse_if_not_valid(session: Any, cert: Certificate) -> None:
+    if cert.status == "revoked":
+        raise Conflict(
+            f"certificate {cert.serial} was revoked on {cert.revoked_on}: {cert.revocation_reason}",
+            code="certificate_revoked",
+        )
+    if cert.status == "superseded":
+        current = session.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None
+        raise Conflict(
+            f"certificate {cert.serial} was superseded by {current.serial if current else 'a newer one'}",
+            code="certificate_superseded",
+            superseded_by=current.serial if current else None,
+        )
+
+
+@router.post(
+    "/certificates/{serial}/revoke", response_model=CertificateRead, responses=responses(401, 403, 404, 409, 422)
+)
+def revoke_certificate(serial: Serial, data: RevokeIn, session: SessionDep, actor: AdminOnly) -> CertificateRead:
+    """Revoke a valid certificate with a reason. Admins only. The record stays; verification shows date and reason.
+
+    A certificate already revoked or superseded answers 409. Audited.
+    """
+    return service.revoke_certificate(session, serial=serial, reason=data.reason, actor=actor)
+
+
+@router.post(
+    "/certificates/{serial}/reissue",
+    response_model=CertificateRead,
+    status_code=201,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def reissue_certificate(serial: Serial, session: SessionDep, actor: AdminOnly) -> CertificateRead:
+    """Reissue a valid certificate under a new serial with the official's details as they are now (e.g. after a
+    name correction) and answer the new certificate. Admins only.
+
+    The old one stays, `superseded`, pointing to the new. A revoked or superseded certificate answers 409. Audited.
+    """
+    return service.reissue_certificate(session, serial=serial, actor=actor)
+
+
+@router.get(
+    "/certificates/{serial}/credential",
+    response_model=CredentialRead,
+    responses=_answers(
+        {
+            200: {
+                "content": {"application/vc+jwt": {"schema": {"type": "string"}}},
+                "description": "The signed credential; with `Accept: application/vc+jwt`, the compact JWS alone.",
+            }
+        },
+        401,
+        404,
+        422,
+    ),
+)
+def certificate_credential(serial: Serial, request: Request, session: SessionDep, actor: Anyone) -> Any:
+    """The certificate as a signed Open Badges 3.0 AchievementCredential (a W3C verifiable credential).
+
+    A compact JWS, alg EdDSA (Ed25519), whose `kid` names a key of `GET /.well-known/jwks.json`. The holder's
+    national ID appears only as a salted SHA-256 hash. Whether the certificate still stands (not revoked) is
+    answered by `GET /api/v1/verify/{code}`.
+    """
+    token, kid, credential = service.get_credential(session, serial=serial, actor=actor)
+    if "application/vc+jwt" in request.headers.get("accept", ""):
+        return Response(token, media_type="application/vc+jwt")
+    return CredentialRead(kid=kid, jws=token, credential=credential)
+
+
+@router.post(
+    "/cohorts/{cohort_id}/certificates",
+    response_model=Page[CertificateItem],
+    responses=responses(401, 403, 404, 422),
+)
+def issue_cohort_certificates(cohort_id: RecordId, session: SessionDep, actor: AdminOnly) -> Page[CertificateItem]:
+    """Issue whatever certificates a cohort's completed enrolments still lack, and answer them all. Admins only.
+
+    Closing a cohort does this by itself through the task queue; this is for reruns. Idempotent.
+    """
+    if session.get(Cohort, cohort_id) is None:
+        raise NotFound(f"no cohort with id {cohort_id}")
+    service.issue_cohort_certificates(session, cohort_id=cohort_id, actor=actor)
+    certs = _cohort_certificates(session, cohort_id, only_valid=False)
+    items = [
+        CertificateItem(
+            serial=c.serial,
+            verification_code=c.verification_code,
+            status=c.status,
+            programme_code=c.programme_code,
+            official_id=c.official_id,
+            issued_on=c.issued_on,
+        )
+        for c in certs
+    ]
+    return Page(items=items, total=len(items))
+
+
+def _cohort_certificates(session: Any, cohort_id: int, *, only_valid: bool) -> list[Certificate]:
+    stmt = select(Certificate).where(Certificate.cohort_id == cohort_id)
+    if only_valid:
+        stmt = stmt.where(Certificate.status == "valid")
+    return list(session.scalars(stmt.order_by(Certificate.holder_name_he, Certificate.id)))
+
+
+@router.get(
+    "/cohorts/{cohort_id}/certificates.{fmt}",
+    response_class=Response,
+    responses=_answers(
+        {
+            200: {
+                "content": {"application/pdf": {}, "application/zip": {}},
+                "description": "Every valid certificate of the cohort: one multi-page PDF, or a ZIP of the PDFs.",
+            }
+        },
+        401,
+        403,
+        404,
+        422,
+    ),
+)
+def cohort_certificates_file(
+    cohort_id: RecordId, fmt: Literal["pdf", "zip"], session: SessionDep, actor: Staff
+) -> Response:
+    """A cohort's valid certificates in one file, to print or to send: one PDF with a page each, or a ZIP."""
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise NotFound(f"no cohort with id {cohort_id}")
+    certs = _cohort_certificates(session, cohort_id, only_valid=True)
+    if not certs:
+        raise NotFound(f"cohort {cohort.code} has no valid certificates", code="no_certificates")
+    if fmt == "zip":
+        data, media = documents.zip_of(session, certs), "application/zip"
+    else:
+        data, media = documents.render(certs), "application/pdf"
+    name = f"certificates-{cohort.code}.{fmt}"
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get(
+    "/verify/{code}",
+    response_model=VerifyRead,
+    dependencies=[Depends(limit_verification)],
+    responses=_answers(
+        {404: {"model": ErrorBody, "description": "No certificate has this code: `{error, detail, valid: false}`"}},
+        422,
+        429,
+    ),
+)
+def verify(code: Code, session: SessionDep) -> VerifyRead:
+    """Whether a certificate is genuine and stands, by the code printed on it. Public: no login.
+
+    `valid` is true only for a certificate neither revoked nor superseded; a revoked one says when and why, a
+    superseded one names the current serial. Never the holder's ID number. An unknown code answers 404 with
+    `valid: false`. Limited per client address (429 with Retry-After).
+    """
+    return service.verify_certificate(session, code=code)
+
+
+@public_router.get("/.well-known/jwks.json", tags=["certificates"])
+def jwks() -> dict[str, Any]:
+    """The public keys (OKP, Ed25519, each with its kid) that verify the signed credentials. Public.
+
+    Every key that ever signed stays here, so credentials signed before a key rotation still verify.
+    """
+    return keys.jwks()

@@ -1,0 +1,165 @@
+"""Certificate PDFs: rendered from the design in certificates/ (HTML and CSS an admin may change without code),
+stored with their SHA-256, and served byte-identical; a missing or damaged file is rendered again.
+
+A file is written to a temporary name in the same directory and renamed over the final one, so a worker killed
+mid-render leaves no broken file, and a rerun finishes the job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import segno
+from sqlalchemy.orm import Session
+
+from app.certificates import rules
+from app.certificates.models import Certificate
+from app.config import PROJECT_ROOT, get_settings
+
+DESIGN = "certificates/certificate.html"  # certificates/certificate.html, through app.pdf's loader
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # fmt: skip
+
+
+def sha256(data: bytes) -> str:
+    """The hex SHA-256 of the bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def stored_path(cert: Certificate) -> Path:
+    """Where the certificate's PDF is kept."""
+    return get_settings().resolved_certificates_dir() / f"{cert.serial}.pdf"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write the file whole or not at all: a temporary file in the same directory, synced, then renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of the URL as inline SVG."""
+    return str(segno.make(url, error="m").svg_inline(scale=3, border=0, dark="#1b2a41"))
+
+
+def _dates(day: date) -> dict[str, str]:
+    from app import pdf
+
+    # The Hebrew forms read right to left as they are; the English one sits in its own left-to-right element.
+    english = f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return {"gregorian": pdf.gregorian_date_he(day), "hebrew": pdf.hebrew_date(day), "english": english}
+
+
+def page_context(cert: Certificate) -> dict[str, Any]:
+    """What the design gets for one certificate."""
+    settings = get_settings()
+    url = rules.verification_url(settings.public_base_url, cert.verification_code)
+    return {
+        "serial": cert.serial,
+        "holder_name_he": cert.holder_name_he,
+        "holder_name_en": cert.holder_name_en,
+        "programme_code": cert.programme_code,
+        "programme_title_he": cert.programme_title_he,
+        "programme_title_en": cert.programme_title_en,
+        "cohort_code": cert.cohort_code,
+        "hours": f"{cert.hours:g}",
+        "completed_on": cert.completed_on.isoformat(),
+        "completed": _dates(cert.completed_on),
+        "issued_on": cert.issued_on.isoformat(),
+        "issued": _dates(cert.issued_on),
+        "verification_url": url,
+        "qr_svg": qr_svg(url),
+    }
+
+
+def _context(certs: list[Certificate]) -> dict[str, Any]:
+    settings = get_settings()
+    return {
+        "certificates": [page_context(c) for c in certs],
+        "school_name_he": settings.school_name_he,
+        "school_name_en": settings.school_name_en,
+    }
+
+
+def render(certs: list[Certificate]) -> bytes:
+    """One PDF with a page per certificate, to print (one HTML with page breaks renders many fastest)."""
+    from app import pdf
+
+    return pdf.render_pdf(DESIGN, _context(certs), base_url=PROJECT_ROOT)
+
+
+def render_certificate(cert: Certificate) -> bytes:
+    """The certificate's own PDF: PDF/A-3b, its signed credential attached, dated by its issue so that rendering
+    it again gives the same bytes."""
+    from weasyprint import HTML, Attachment
+
+    from app import pdf
+
+    html = pdf.render_html(DESIGN, _context([cert]))
+    moment = cert.issued_at
+    credential = Attachment(
+        string=cert.credential_jws,
+        name="credential.jwt",
+        description="Signed credential (Open Badges 3.0, JWS EdDSA); keys at /.well-known/jwks.json",
+        created=moment,
+        modified=moment,
+        relationship="Supplement",
+    )
+    # app.pdf serialises renders on its lock and shares one FontConfiguration; the same here, with PDF/A options
+    # that its render_pdf does not take.
+    with pdf._lock:
+        document = HTML(string=html, base_url=str(PROJECT_ROOT)).render(
+            stylesheets=[pdf.base_stylesheet()], font_config=pdf.font_configuration()
+        )
+        document.metadata.title = f"{cert.serial} · {cert.holder_name_he} · {cert.programme_title_he}"
+        document.metadata.authors = [get_settings().school_name_he]
+        document.metadata.created = document.metadata.modified = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        data = document.write_pdf(pdf_variant="pdf/a-3b", attachments=[credential])
+    assert data is not None
+    return bytes(data)
+
+
+def ensure_pdf(session: Session, cert: Certificate) -> bytes:
+    """The certificate's stored PDF; rendered and stored first when missing or not the bytes recorded."""
+    path = stored_path(cert)
+    if path.exists():
+        data = path.read_bytes()
+        if cert.pdf_sha256 is None or sha256(data) == cert.pdf_sha256:
+            if cert.pdf_sha256 is None:
+                cert.pdf_sha256 = sha256(data)
+                session.flush()
+            return data
+    data = render_certificate(cert)
+    write_atomically(path, data)
+    digest = sha256(data)
+    if cert.pdf_sha256 != digest:
+        cert.pdf_sha256 = digest
+        session.flush()
+    return data
+
+
+def zip_of(session: Session, certs: list[Certificate]) -> bytes:
+    """A ZIP of the stored PDFs, one per certificate, named by serial."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for cert in certs:
+            info = zipfile.ZipInfo(f"{cert.serial}.pdf", date_time=(cert.issued_on.year, cert.issued_on.month,
+                                                                    cert.issued_on.day, 0, 0, 0))  # fmt: skip
+            archive.writestr(info, ensure_pdf(session, cert), compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()

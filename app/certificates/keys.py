@@ -1,0 +1,97 @@
+"""The Ed25519 keys that sign credentials: kept as PEM files, the newest signs, all of them are published.
+
+Files are named key-0001.pem, key-0002.pem, ... in LMS_SIGNING_KEYS_DIR (default LMS_VAR_DIR/keys). The first is
+generated on first use; `rotate_signing_key` adds the next. Old keys stay, so old credentials stay verifiable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from joserfc.jwk import OKPKey
+
+from app.config import get_settings
+
+_NAME = re.compile(r"^key-(\d{4,})\.pem$")
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """One key pair with its key id (the RFC 7638 thumbprint of its public key)."""
+
+    number: int
+    kid: str
+    key: OKPKey
+
+    def public_jwk(self) -> dict[str, Any]:
+        """The public half as a JWK, with kid, use and alg."""
+        jwk = self.key.as_dict(private=False)
+        return {**jwk, "kid": self.kid, "use": "sig", "alg": "EdDSA"}
+
+
+def _dir() -> Path:
+    return get_settings().resolved_signing_keys_dir()
+
+
+def _write_new(directory: Path, number: int) -> bool:
+    """Write key number `number`, unless another process did first (O_EXCL); True if this one wrote it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path = directory / f"key-{number:04d}.pem"
+    tmp = directory / f".key-{number:04d}.{os.getpid()}.tmp"
+    tmp.write_bytes(pem)
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)  # atomic, and fails if the name exists: two processes never write two first keys
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
+def _load(path: Path, number: int) -> SigningKey:
+    key = OKPKey.import_key(path.read_bytes())
+    return SigningKey(number=number, kid=key.thumbprint(), key=key)
+
+
+def all_keys() -> list[SigningKey]:
+    """Every key, oldest first; the first is generated when there is none."""
+    directory = _dir()
+    found = sorted(
+        (int(m.group(1)), p) for p in (directory.iterdir() if directory.exists() else []) if (m := _NAME.match(p.name))
+    )
+    if not found:
+        _write_new(directory, 1)
+        return all_keys()
+    return [_load(p, n) for n, p in found]
+
+
+def current_key() -> SigningKey:
+    """The key that signs new credentials: the newest."""
+    return all_keys()[-1]
+
+
+def rotate_signing_key() -> SigningKey:
+    """Add a new key that signs from now on; the old ones stay published."""
+    number = all_keys()[-1].number + 1
+    _write_new(_dir(), number)
+    return current_key()
+
+
+def jwks() -> dict[str, Any]:
+    """The JSON Web Key Set of every public key, newest first."""
+    return {"keys": [k.public_jwk() for k in reversed(all_keys())]}
+
+
+def find_key(kid: str) -> SigningKey | None:
+    """The key with this kid, if it is one of ours."""
+    return next((k for k in all_keys() if k.kid == kid), None)

@@ -1,0 +1,37 @@
+"""The public verification page: anyone with a certificate in hand (or its QR code) checks it, no login."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app.auth import SessionDep, client_address
+from app.certificates import service
+from app.certificates.ratelimit import SlidingWindow
+from app.config import PROJECT_ROOT, get_settings
+from app.errors import NotFound
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
+
+
+@router.get("/verify/{code}", response_class=HTMLResponse)
+def verify_page(code: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """The certificate's standing in Hebrew and English; a clear page for an unknown code; 429 past the limit."""
+    window: SlidingWindow | None = getattr(request.app.state, "verify_window", None)
+    if window is None:
+        window = request.app.state.verify_window = SlidingWindow(get_settings().verify_max_per_minute)
+    wait = window.hit(client_address(request))
+    context: dict[str, Any] = {"code": code[:100], "result": None, "retry_after": wait}
+    if wait:
+        return templates.TemplateResponse(
+            request, "certificates/verify.html", context, status_code=429, headers={"Retry-After": str(wait)}
+        )
+    try:
+        context["result"] = service.verify_certificate(session, code=code[:100])
+    except NotFound:
+        return templates.TemplateResponse(request, "certificates/verify.html", context, status_code=404)
+    return templates.TemplateResponse(request, "certificates/verify.html", context)

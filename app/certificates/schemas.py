@@ -1,0 +1,86 @@
+"""Certificates in and out."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from app.text import clean_text
+
+CertificateStatus = Literal["valid", "revoked", "superseded"]
+
+
+class CertificateItem(BaseModel):
+    """A certificate in a list."""
+
+    serial: str = Field(examples=["MKM-2026-000123"])
+    verification_code: str
+    status: CertificateStatus
+    programme_code: str
+    official_id: int
+    issued_on: date
+
+
+class CertificateRead(CertificateItem):
+    """A certificate: what it certifies, and where it stands."""
+
+    id: int
+    enrolment_id: int
+    cohort_id: int
+    cohort_code: str
+    holder_name_he: str
+    holder_name_en: str | None
+    programme_title_he: str
+    programme_title_en: str
+    hours: float
+    completed_on: date
+    verification_url: str
+    revoked_on: date | None = None
+    revocation_reason: str | None = None
+    superseded_by: str | None = Field(None, description="The serial of the certificate that replaced this one.")
+    supersedes: str | None = Field(None, description="The serial of the certificate this one replaced.")
+    pdf_sha256: str | None = None
+
+
+class RevokeIn(BaseModel):
+    """Why a certificate is revoked."""
+
+    reason: str = Field(min_length=3, max_length=2000)
+
+    @field_validator("reason")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        value = clean_text(value)
+        if len(value) < 3:
+            raise ValueError("give a reason of at least 3 characters")
+        return value
+
+
+class VerifyRead(BaseModel):
+    """What the public may know of a certificate: whether it is valid, whose, of what, since when. Never the ID."""
+
+    valid: bool
+    status: CertificateStatus
+    serial: str
+    holder_name_he: str
+    holder_name_en: str | None
+    programme_title_he: str
+    programme_title_en: str
+    issued_on: date
+    completed_on: date
+    hours: float
+    revoked_on: date | None = None
+    revocation_reason: str | None = None
+    superseded_by: str | None = Field(None, description="The serial of the current certificate.")
+    current_verification_url: str | None = Field(None, description="Where the current certificate is verified.")
+
+
+class CredentialRead(BaseModel):
+    """The signed credential: a compact JWS (alg EdDSA) whose payload is the Open Badges 3.0 credential."""
+
+    format: Literal["vc+jwt"] = "vc+jwt"
+    kid: str = Field(description="The key that signed it, published at /.well-known/jwks.json.")
+    jws: str = Field(description="The compact JWS: the signed credential.")
+    credential: dict[str, Any] = Field(description="The credential the JWS carries, decoded, for reading.")

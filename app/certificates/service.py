@@ -1,0 +1,399 @@
+"""Use cases of certificates: issue (one per completed enrolment, whatever the concurrency), read, verify,
+revoke, reissue, and the signed credential."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+from joserfc import jws
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.audit.service import record_change, record_event, snapshot
+from app.auth import Principal, scope_officials
+from app.certificates import keys, rules
+from app.certificates.models import SERIAL_SEQUENCE, Certificate, SerialCounter
+from app.certificates.schemas import CertificateItem, CertificateRead, VerifyRead
+from app.clock import now_utc, today
+from app.cohorts.models import Cohort, Enrolment
+from app.cohorts.service import get_enrolment
+from app.config import get_settings
+from app.errors import Conflict, NotFound
+from app.officials.models import Official
+from app.programmes.models import Programme
+
+PENDING_RENDER = "certificates_to_render"
+
+
+# --- serial numbers and signing ------------------------------------------------------------------------
+
+
+def _next_serial_number(session: Session) -> int:
+    """The next number from the database: a sequence on PostgreSQL, the locked counter row elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.scalar(SERIAL_SEQUENCE.next_value()))
+    # SQLite holds the write lock for the whole transaction (BEGIN IMMEDIATE): read-after-update is safe.
+    session.execute(update(SerialCounter).where(SerialCounter.id == 1).values(value=SerialCounter.value + 1))
+    value = session.scalar(select(SerialCounter.value).where(SerialCounter.id == 1))
+    if value is None:  # the counter row is made by the migration; a database made otherwise starts it here
+        session.add(SerialCounter(id=1, value=1))
+        session.flush()
+        return 1
+    return int(value)
+
+
+def sign_credential(credential: dict[str, Any]) -> tuple[str, str]:
+    """The credential signed with the current key as a compact JWS (alg EdDSA); and that key's id."""
+    key = keys.current_key()
+    header = {"alg": "EdDSA", "kid": key.kid, "typ": "vc+jwt", "cty": "vc"}
+    payload = {**credential, "iss": credential["issuer"]["id"], "jti": credential["id"]}
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    with warnings.catch_warnings():
+        # joserfc flags "EdDSA" since RFC 9864 named "Ed25519"; verifiers in the field still expect "EdDSA".
+        warnings.simplefilter("ignore")
+        token = jws.serialize_compact(header, body, key.key, algorithms=["EdDSA"])
+    return token, key.kid
+
+
+def read_credential(token: str) -> dict[str, Any]:
+    """The payload of one of our compact JWS, after checking its signature against our published keys."""
+    header = json.loads(_b64(token.split(".")[0]))
+    key = keys.find_key(header.get("kid", ""))
+    if key is None:
+        raise Conflict("the credential was signed with a key that is not ours", code="unknown_key")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        signed = jws.deserialize_compact(token, key.key, algorithms=["EdDSA"])
+    payload: dict[str, Any] = json.loads(signed.payload)
+    return payload
+
+
+def _b64(part: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+
+def _scoped(actor: Principal) -> Select[Any]:
+    stmt = select(Certificate).join(Official, Official.id == Certificate.official_id)
+    return scope_officials(stmt, actor)
+
+
+def get_certificate(session: Session, *, serial: str, actor: Principal, lock: bool = False) -> Certificate:
+    """One certificate the caller may see, by serial; 404 otherwise."""
+    stmt = _scoped(actor).where(Certificate.serial == serial)
+    if lock:
+        stmt = stmt.with_for_update(of=Certificate).execution_options(populate_existing=True)
+    cert: Certificate | None = session.scalar(stmt)
+    if cert is None:
+        raise NotFound(f"no certificate with serial {serial}")
+    return cert
+
+
+def _serials(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Certificate.id, Certificate.serial).where(Certificate.id.in_(ids)))
+    return {row[0]: row[1] for row in rows}
+
+
+def read_certificates(session: Session, certs: list[Certificate]) -> list[CertificateRead]:
+    """Shape certificates for reading, with the serials they point to (one query)."""
+    serials = _serials(session, {i for c in certs for i in (c.superseded_by_id, c.supersedes_id) if i})
+    base = get_settings().public_base_url
+    return [
+        CertificateRead(
+            id=c.id,
+            serial=c.serial,
+            verification_code=c.verification_code,
+            status=c.status,
+            programme_code=c.programme_code,
+            official_id=c.official_id,
+            issued_on=c.issued_on,
+            enrolment_id=c.enrolment_id,
+            cohort_id=c.cohort_id,
+            cohort_code=c.cohort_code,
+            holder_name_he=c.holder_name_he,
+            holder_name_en=c.holder_name_en,
+            programme_title_he=c.programme_title_he,
+            programme_title_en=c.programme_title_en,
+            hours=c.hours,
+            completed_on=c.completed_on,
+            verification_url=rules.verification_url(base, c.verification_code),
+            revoked_on=c.revoked_on,
+            revocation_reason=c.revocation_reason,
+            superseded_by=serials.get(c.superseded_by_id) if c.superseded_by_id else None,
+            supersedes=serials.get(c.supersedes_id) if c.supersedes_id else None,
+            pdf_sha256=c.pdf_sha256,
+        )
+        for c in certs
+    ]
+
+
+def list_certificates(
+    session: Session, *, actor: Principal, official_id: int | None, limit: int, offset: int
+) -> tuple[list[CertificateItem], int]:
+    """Certificates the caller may see, newest first, maybe of one official."""
+    from sqlalchemy import func
+
+    stmt = _scoped(actor)
+    if official_id is not None:
+        stmt = stmt.where(Certificate.official_id == official_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Certificate.id.desc()).limit(limit).offset(offset))
+    items = [
+        CertificateItem(
+            serial=c.serial,
+            verification_code=c.verification_code,
+            status=c.status,
+            programme_code=c.programme_code,
+            official_id=c.official_id,
+            issued_on=c.issued_on,
+        )
+        for c in rows
+    ]
+    return items, total
+
+
+def current_of_enrolment(session: Session, *, enrolment_id: int) -> Certificate | None:
+    """The enrolment's current certificate (valid or revoked), read past anything this session holds."""
+    stmt = (
+        select(Certificate)
+        .where(Certificate.enrolment_id == enrolment_id, Certificate.status != "superseded")
+        .execution_options(populate_existing=True)
+    )
+    return session.scalar(stmt)
+
+
+# --- issuing -------------------------------------------------------------------------------------------
+
+
+def _new_certificate(
+    session: Session, *, enrolment: Enrolment, actor: Principal, supersedes: Certificate | None = None
+) -> Certificate:
+    """A certificate of the completed enrolment with today's facts (names as they are now), not yet added."""
+    cohort = session.get(Cohort, enrolment.cohort_id)
+    assert cohort is not None
+    programme = session.get(Programme, cohort.programme_id)
+    official = session.get(Official, enrolment.official_id)
+    assert programme is not None and official is not None and enrolment.completed_on is not None
+    settings = get_settings()
+    issued_at = now_utc()
+    issued_on = today()
+    serial = rules.format_serial(issued_on.year, _next_serial_number(session))
+    code = rules.new_verification_code()
+    salt = rules.new_salt()
+    name_en = " ".join(p for p in (official.first_name_en, official.last_name_en) if p) or None
+    facts = rules.CredentialFacts(
+        base_url=settings.public_base_url,
+        school_name_he=settings.school_name_he,
+        school_name_en=settings.school_name_en,
+        serial=serial,
+        verification_code=code,
+        holder_name_he=f"{official.first_name_he} {official.last_name_he}",
+        holder_name_en=name_en,
+        subject_hash=rules.identity_hash(official.national_id, salt),
+        subject_salt=salt,
+        programme_code=programme.code,
+        programme_title_he=programme.title_he,
+        programme_title_en=programme.title_en,
+        cohort_code=cohort.code,
+        hours=programme.hours,
+        completed_on=enrolment.completed_on,
+        issued_at=issued_at,
+    )
+    token, kid = sign_credential(rules.build_credential(facts))
+    return Certificate(
+        serial=serial,
+        verification_code=code,
+        enrolment_id=enrolment.id,
+        official_id=official.id,
+        cohort_id=cohort.id,
+        programme_id=programme.id,
+        status="valid",
+        issued_on=issued_on,
+        issued_at=issued_at,
+        holder_name_he=facts.holder_name_he,
+        holder_name_en=name_en,
+        programme_code=programme.code,
+        programme_title_he=programme.title_he,
+        programme_title_en=programme.title_en,
+        cohort_code=cohort.code,
+        hours=programme.hours,
+        completed_on=enrolment.completed_on,
+        subject_salt=salt,
+        subject_hash=facts.subject_hash,
+        credential_jws=token,
+        signing_kid=kid,
+        supersedes_id=supersedes.id if supersedes else None,
+        issued_by_user_id=actor.user_id,
+        created_at=issued_at,
+        updated_at=issued_at,
+    )
+
+
+def _audit_new(session: Session, cert: Certificate, *, actor: Principal, action: str) -> None:
+    record_event(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="certificate",
+        entity_id=cert.id,
+        after=snapshot(cert, exclude=("credential_jws", "subject_salt", "subject_hash")),
+    )
+
+
+def _render_after_commit(session: Session, cert: Certificate) -> None:
+    session.info.setdefault(PENDING_RENDER, set()).add(cert.id)
+
+
+def issue_for_enrolment(session: Session, enrolment: Enrolment, *, actor: Principal) -> tuple[Certificate, bool]:
+    """The enrolment's certificate: the existing one, or a new one (True) when it is completed and has none.
+
+    Two requests at once both miss the existing one and both insert; the unique index on the current
+    certificate of an enrolment lets one through, and the other finds the winner's and returns it.
+    """
+    existing = current_of_enrolment(session, enrolment_id=enrolment.id)
+    if existing is not None:
+        return existing, False
+    if enrolment.status != "completed" or enrolment.completed_on is None:
+        raise Conflict(
+            f"enrolment {enrolment.id} is {enrolment.status}: a certificate is issued only for a completed one",
+            code="not_completed",
+        )
+    cert = _new_certificate(session, enrolment=enrolment, actor=actor)
+    try:
+        with session.begin_nested():
+            session.add(cert)
+            session.flush()
+    except IntegrityError:
+        winner = current_of_enrolment(session, enrolment_id=enrolment.id)
+        if winner is None:  # the conflict was something else: let it be seen
+            raise
+        return winner, False
+    _audit_new(session, cert, actor=actor, action="issue")
+    _render_after_commit(session, cert)
+    return cert, True
+
+
+def issue_certificate(session: Session, *, enrolment_id: int, actor: Principal) -> tuple[CertificateRead, bool]:
+    """Issue the certificate of a completed enrolment, or return the one it has; True when it is new."""
+    enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
+    session.refresh(enrolment)
+    cert, created = issue_for_enrolment(session, enrolment, actor=actor)
+    return read_certificates(session, [cert])[0], created
+
+
+def issue_cohort_certificates(session: Session, *, cohort_id: int, actor: Principal) -> list[int]:
+    """Issue the missing certificates of every completed enrolment of a cohort; the ids of all its current ones."""
+    enrolments = session.scalars(
+        select(Enrolment)
+        .where(Enrolment.cohort_id == cohort_id, Enrolment.status == "completed")
+        .order_by(Enrolment.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    return [issue_for_enrolment(session, e, actor=actor)[0].id for e in enrolments]
+
+
+# --- corrections ---------------------------------------------------------------------------------------
+
+_AUDIT_EXCLUDE = ("credential_jws", "subject_salt", "subject_hash")
+
+
+def revoke_certificate(session: Session, *, serial: str, reason: str, actor: Principal) -> CertificateRead:
+    """Revoke a valid certificate: the record stays, with the date and the reason, and verification shows them."""
+    cert = get_certificate(session, serial=serial, actor=actor, lock=True)
+    if cert.status != "valid":
+        raise Conflict(f"certificate {serial} is {cert.status}: only a valid one can be revoked", code="not_valid")
+    before = snapshot(cert, exclude=_AUDIT_EXCLUDE)
+    cert.status, cert.revoked_on, cert.revocation_reason = "revoked", today(), reason
+    cert.updated_at = now_utc()
+    record_change(session, cert, before=before, actor=actor, entity_type="certificate", action="revoke",
+                  exclude=_AUDIT_EXCLUDE)  # fmt: skip
+    return read_certificates(session, [cert])[0]
+
+
+def reissue_certificate(session: Session, *, serial: str, actor: Principal) -> CertificateRead:
+    """Reissue a valid certificate under a new serial with the official's details as they are now (after a name
+    correction); the old one is kept as superseded, pointing to the new."""
+    old = get_certificate(session, serial=serial, actor=actor, lock=True)
+    if old.status == "superseded":
+        current = session.get(Certificate, old.superseded_by_id) if old.superseded_by_id else None
+        raise Conflict(
+            f"certificate {serial} was already superseded by {current.serial if current else 'another'}; "
+            "reissue the current one",
+            code="superseded",
+        )
+    if old.status == "revoked":
+        raise Conflict(f"certificate {serial} is revoked: a revoked certificate is not reissued", code="revoked")
+    enrolment = session.get(Enrolment, old.enrolment_id, populate_existing=True)
+    assert enrolment is not None
+    if enrolment.status != "completed":
+        raise Conflict(f"enrolment {enrolment.id} is no longer completed", code="not_completed")
+    before = snapshot(old, exclude=_AUDIT_EXCLUDE)
+    # The old one leaves the "current" index before the new one enters it.
+    old.status = "superseded"
+    session.flush()
+    new = _new_certificate(session, enrolment=enrolment, actor=actor, supersedes=old)
+    session.add(new)
+    session.flush()
+    old.superseded_by_id, old.updated_at = new.id, now_utc()
+    record_change(session, old, before=before, actor=actor, entity_type="certificate", action="supersede",
+                  exclude=_AUDIT_EXCLUDE)  # fmt: skip
+    _audit_new(session, new, actor=actor, action="reissue")
+    _render_after_commit(session, new)
+    return read_certificates(session, [new])[0]
+
+
+# --- public verification -------------------------------------------------------------------------------
+
+
+def verify_certificate(session: Session, *, code: str) -> VerifyRead:
+    """What the public may know of the certificate with this verification code; 404 for an unknown code."""
+    cert = session.scalar(select(Certificate).where(Certificate.verification_code == code))
+    if cert is None:
+        raise NotFound(
+            "no certificate has this verification code: check the code, or the certificate is not genuine",
+            code="unknown_certificate",
+            valid=False,
+        )
+    current: Certificate | None = None
+    if cert.status == "superseded":
+        # Follow the chain of reissues to the certificate that stands now.
+        current = cert
+        while current.superseded_by_id is not None:
+            nxt = session.get(Certificate, current.superseded_by_id)
+            if nxt is None:
+                break
+            current = nxt
+    base = get_settings().public_base_url
+    return VerifyRead(
+        valid=cert.status == "valid",
+        status=cert.status,
+        serial=cert.serial,
+        holder_name_he=cert.holder_name_he,
+        holder_name_en=cert.holder_name_en,
+        programme_title_he=cert.programme_title_he,
+        programme_title_en=cert.programme_title_en,
+        issued_on=cert.issued_on,
+        completed_on=cert.completed_on,
+        hours=cert.hours,
+        revoked_on=cert.revoked_on,
+        revocation_reason=cert.revocation_reason,
+        superseded_by=current.serial if current is not None else None,
+        current_verification_url=(
+            rules.verification_url(base, current.verification_code) if current is not None else None
+        ),
+    )
+
+
+def get_credential(session: Session, *, serial: str, actor: Principal) -> tuple[str, str, dict[str, Any]]:
+    """The certificate's signed credential as issued: (compact JWS, kid, decoded credential)."""
+    cert = get_certificate(session, serial=serial, actor=actor)
+    return cert.credential_jws, cert.signing_kid, read_credential(cert.credential_jws)

@@ -1,0 +1,190 @@
+"""PDF rendering shared by certificates and reports: Jinja2 templates turned into PDF by WeasyPrint, with the
+project's own fonts (certificates/fonts) so that a document comes out the same on every machine.
+
+Two traps of WeasyPrint are handled here once:
+- a FontConfiguration per render leaks about 0.3 MiB each time, so one is made per process, lazily, and reused;
+- in right-to-left text an id such as `2025-A-00123` is reordered unless it sits in `<span dir="ltr">`
+  (`<bdi>` does not help in WeasyPrint): templates use the `ltr` filter for ids, dates and numbers.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from babel.numbers import format_decimal, format_percent
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
+from markupsafe import Markup
+
+from app.config import PROJECT_ROOT
+from app.hebrew_dates import datetime_he, gregorian_date_he, hebrew_date, hebrew_year
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+__all__ = [
+    "FONTS",
+    "FONTS_DIR",
+    "FONT_STACK",
+    "TEMPLATES_DIR",
+    "base_stylesheet",
+    "environment",
+    "font_configuration",
+    "font_face_css",
+    "gregorian_date_he",
+    "hebrew_date",
+    "hebrew_year",
+    "ltr",
+    "render_html",
+    "render_pdf",
+]
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+DESIGNS_DIR = PROJECT_ROOT / "certificates"
+FONTS_DIR = DESIGNS_DIR / "fonts"
+
+
+@dataclass(frozen=True)
+class Font:
+    """One font file of the project and the CSS family and weight it is registered under."""
+
+    family: str
+    file: str
+    weight: int
+
+
+# Family names of our own, so that a copy of Noto installed on the machine is never picked instead of these
+# files (WeasyPrint adds @font-face fonts beside the system's, it does not mask them).
+FONTS = (
+    Font("LMS Hebrew", "NotoSansHebrew-Regular.ttf", 400),
+    Font("LMS Hebrew", "NotoSansHebrew-Bold.ttf", 700),
+    Font("LMS Latin", "NotoSans-Regular.ttf", 400),
+    Font("LMS Latin", "NotoSans-Bold.ttf", 700),
+)
+# Hebrew first; the Hebrew font has no Latin letters or digits, so those fall through to Noto Sans.
+FONT_STACK = '"LMS Hebrew", "LMS Latin", sans-serif'
+
+
+def font_face_css(fonts_dir: Path = FONTS_DIR) -> str:
+    """The @font-face rules of the project's fonts, by absolute file URL, and the font stack on the root."""
+    rules = [
+        f'@font-face {{ font-family: "{f.family}"; src: url("{(fonts_dir / f.file).as_uri()}"); '
+        f"font-weight: {f.weight}; font-style: normal; }}"
+        for f in FONTS
+    ]
+    return "\n".join([*rules, f"html {{ font-family: {FONT_STACK}; }}", ""])
+
+
+# One render at a time per process: WeasyPrint's layout is Python (the GIL serialises it anyway), and the
+# shared FontConfiguration (fontconfig and Pango underneath) is not documented as safe across threads.
+_lock = threading.RLock()
+_font_config: FontConfiguration | None = None
+
+
+def font_configuration() -> FontConfiguration:
+    """The process-wide FontConfiguration, made on first use and reused by every render."""
+    global _font_config
+    with _lock:
+        if _font_config is None:
+            from weasyprint.text.fonts import FontConfiguration
+
+            _font_config = FontConfiguration()
+        return _font_config
+
+
+@atexit.register
+def _release_fonts() -> None:
+    """Let the FontConfiguration go while Python is still whole: it deletes its temporary font folder when
+    collected, which fails (noisily) if left to interpreter shutdown."""
+    global _font_config
+    base_stylesheet.cache_clear()
+    _font_config = None
+
+
+@lru_cache(maxsize=1)
+def base_stylesheet() -> CSS:
+    """The stylesheet every PDF gets: the project's fonts. A user stylesheet, so a design's own CSS overrides it."""
+    from weasyprint import CSS
+
+    with _lock:
+        return CSS(string=font_face_css(), font_config=font_configuration())
+
+
+def ltr(value: Any) -> Markup:
+    """The value (escaped) in `<span dir="ltr">`, so that ids, dates and numbers keep their order in Hebrew."""
+    text = value.isoformat() if isinstance(value, date) else value
+    return Markup('<span dir="ltr">{}</span>').format("" if text is None else text)
+
+
+def number(value: int | float | None) -> str:
+    """A count with thousands separators ("1,234"); empty for none."""
+    return "" if value is None else str(format_decimal(value, locale="he"))
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """A share as a percentage ("75.0%"); "—" for none (nothing to divide by)."""
+    if value is None:
+        return "—"
+    return str(format_percent(value, format="#,##0." + "0" * digits + "%" if digits else "#,##0%", locale="he"))
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja2 environment of PDF templates: the top-level templates/ folder, and certificate designs (HTML
+    and CSS under certificates/) by names starting with "certificates/"; autoescaped, undefined names fail."""
+    loader = ChoiceLoader(
+        [
+            FileSystemLoader(TEMPLATES_DIR),
+            PrefixLoader({"certificates": FileSystemLoader(DESIGNS_DIR)}),
+        ]
+    )
+    env = Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(
+        ltr=ltr,
+        date_he=gregorian_date_he,
+        datetime_he=datetime_he,
+        hebrew_date=hebrew_date,
+        hebrew_year=hebrew_year,
+        number=number,
+        percent=percent,
+    )
+    env.globals["font_stack"] = FONT_STACK
+    return env
+
+
+def render_html(template_name: str, context: Mapping[str, Any]) -> str:
+    """The template rendered to HTML (what render_pdf lays out; handy to look at in a browser)."""
+    return environment().get_template(template_name).render(**context)
+
+
+def render_pdf(
+    template_name: str,
+    context: Mapping[str, Any],
+    *,
+    base_url: Path | str = PROJECT_ROOT,
+    stylesheets: Iterable[CSS] = (),
+) -> bytes:
+    """The template rendered to PDF with the project's fonts; relative URLs (images, CSS) resolve from base_url."""
+    from weasyprint import HTML
+
+    html = render_html(template_name, context)
+    with _lock:
+        document = HTML(string=html, base_url=str(base_url))
+        data = document.write_pdf(stylesheets=[base_stylesheet(), *stylesheets], font_config=font_configuration())
+    if not isinstance(data, bytes):  # write_pdf returns the bytes when given no target
+        raise TypeError("WeasyPrint returned no PDF")
+    return data

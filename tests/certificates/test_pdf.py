@@ -1,0 +1,90 @@
+"""The certificate PDF from the design in certificates/: what it says, one A4 landscape page, PDF/A-3b with the
+signed credential attached, the same bytes at every download; a cohort's certificates in one PDF."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+
+from app.config import get_settings
+
+
+@pytest.fixture
+def pdf_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(get_settings(), "certificates_dir", tmp_path / "pdf")
+    return tmp_path / "pdf"
+
+
+@pytest.fixture
+def issued(client, admin, closed, pdf_dir):
+    r = client.post(f"/api/v1/enrolments/{closed.enrolments[0].id}/certificate", headers=admin)
+    assert r.status_code == 201, r.text
+    cert = r.json()
+    pdf = client.get(f"/api/v1/certificates/{cert['serial']}/pdf", headers=admin)
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["content-type"] == "application/pdf"
+    return cert, pdf.content
+
+
+def test_the_pdf_says_who_what_and_its_serial(issued):
+    cert, data = issued
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert round(float(box.width)) == 842 and round(float(box.height)) == 595  # A4 landscape, in points
+    text = reader.pages[0].extract_text()
+    for expected in ("נועה ברק", "Noa Barak", "ניהול תקציב רשותי", "Municipal budgeting", cert["serial"],
+                     "תשפ״ה", "20 March 2025", "תעודת סיום"):  # fmt: skip
+        assert expected in text, (expected, text)
+
+
+def test_the_pdf_is_pdfa_with_the_signed_credential_attached(client, admin, issued):
+    cert, data = issued
+    reader = PdfReader(io.BytesIO(data))
+    attachments = reader.attachments
+    assert list(attachments) == ["credential.jwt"]
+    credential = client.get(f"/api/v1/certificates/{cert['serial']}/credential", headers=admin).json()
+    assert attachments["credential.jwt"][0].decode() == credential["jws"]
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b"pdfaid" in xmp and (b'pdfaid:part="3"' in xmp or b"<pdfaid:part>3</pdfaid:part>" in xmp), xmp[:2000]
+
+
+def test_the_pdf_downloads_byte_identical_even_after_the_file_is_lost(client, admin, issued, pdf_dir):
+    cert, data = issued
+    assert client.get(f"/api/v1/certificates/{cert['serial']}/pdf", headers=admin).content == data
+    (pdf_dir / f"{cert['serial']}.pdf").unlink()
+    again = client.get(f"/api/v1/certificates/{cert['serial']}/pdf", headers=admin)
+    assert again.status_code == 200 and again.content == data
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
+def test_the_pdf_rasterises_to_one_page(issued, tmp_path):
+    _, data = issued
+    source = tmp_path / "certificate.pdf"
+    source.write_bytes(data)
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(source), str(tmp_path / "page")], check=True, timeout=60)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) == 1 and pages[0].stat().st_size > 1000
+
+
+def test_the_official_downloads_their_own(client, db, issued, closed):
+    from tests.factories import headers, make_user
+
+    cert, data = issued
+    own = headers(make_user(db, "official", official=closed.officials[0]))
+    assert client.get(f"/api/v1/certificates/{cert['serial']}/pdf", headers=own).content == data
+    other = headers(make_user(db, "official", official=closed.officials[1]))
+    assert client.get(f"/api/v1/certificates/{cert['serial']}/pdf", headers=other).status_code == 404
+
+
+def test_a_cohort_in_one_multi_page_pdf(client, admin, closed, pdf_dir):
+    for e in closed.enrolments:
+        assert client.post(f"/api/v1/enrolments/{e.id}/certificate", headers=admin).status_code == 201
+    r = client.get(f"/api/v1/cohorts/{closed.cohort.id}/certificates.pdf", headers=admin)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(r.content))
+    assert len(reader.pages) == len(closed.enrolments)
