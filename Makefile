@@ -79,3 +79,6 @@ bench: install ## The compliance reports over a national dataset (10x today) on 
 
 bench-small: install ## The same benchmark CI-sized (scale 0.01) on SQLite, in seconds.
 	$(BIN)/python -m bench.compliance --database-url $(LMS_BENCH_SQLITE_URL) --scale 0.01 --runs 3
+
+bench-certificates: install ## Certificate rendering: 1,000 files one by one, and a cohort of 40 as one PDF.
+	$(BIN)/python -m bench.certificates --renders 1000 --runs 5
