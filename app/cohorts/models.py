@@ -89,6 +89,7 @@ class Enrolment(Base):
         Index("uq_enrolments_cohort_official", "cohort_id", "official_id", unique=True),
         Index("ix_enrolments_official", "official_id"),
         Index("ix_enrolments_cohort_status", "cohort_id", "status"),
+        Index("ix_enrolments_official_seat", "official_id", "seated_on", "ended_on", "cohort_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
