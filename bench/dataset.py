@@ -455,11 +455,11 @@ def generate(
             continue
         r = rng.random()
         if r < 0.57:
-            c = closed_cohort(pid, start + timedelta(days=rng.randint(-60, 900)), official)
-            if c is not None:
-                enrol(c, official, rid, "completed")
-            elif (c := open_cohort(pid, official)) is not None:
-                enrol(c, official, rid, "enrolled")
+            chosen = closed_cohort(pid, start + timedelta(days=rng.randint(-60, 900)), official)
+            if chosen is not None:
+                enrol(chosen, official, rid, "completed")
+            elif (chosen := open_cohort(pid, official)) is not None:
+                enrol(chosen, official, rid, "enrolled")
         elif r < 0.60:
             done = start + timedelta(days=rng.randint(0, 700))
             if done <= as_of:
@@ -467,10 +467,10 @@ def generate(
                     (len(completions) + 1, official, pid, done, "decision", "הכרה בהכשרה", None, None, _at(done))
                 )
         elif r < 0.65:
-            if (c := closed_cohort(pid, start + timedelta(days=rng.randint(0, 600)), official)) is not None:
-                enrol(c, official, rid, "not_completed")
-        elif r < 0.73 and (c := open_cohort(pid, official)) is not None:
-            enrol(c, official, rid, "enrolled")
+            if (chosen := closed_cohort(pid, start + timedelta(days=rng.randint(0, 600)), official)) is not None:
+                enrol(chosen, official, rid, "not_completed")
+        elif r < 0.73 and (chosen := open_cohort(pid, official)) is not None:
+            enrol(chosen, official, rid, "enrolled")
 
     # Fill each cohort up to a common level (with some spread) chosen so that attendance reaches the target.
     target = size["attendance_records"]
