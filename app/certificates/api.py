@@ -6,14 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from sqlalchemy import select
 
 from app.auth import AdminOnly, Anyone, SessionDep, Staff
 from app.certificates import documents, keys, service
 from app.certificates.models import Certificate
 from app.certificates.ratelimit import limit_verification
 from app.certificates.schemas import CertificateItem, CertificateRead, CredentialRead, RevokeIn, VerifyRead
-from app.cohorts.models import Cohort
 from app.errors import Conflict, ErrorBody, NotFound, responses
 from app.pagination import MAX_ID, Limit, Offset, Page, RecordId
 
@@ -175,29 +173,10 @@ def issue_cohort_certificates(cohort_id: RecordId, session: SessionDep, actor: A
 
     Closing a cohort does this by itself through the task queue; this is for reruns. Idempotent.
     """
-    if session.get(Cohort, cohort_id) is None:
-        raise NotFound(f"no cohort with id {cohort_id}")
     service.issue_cohort_certificates(session, cohort_id=cohort_id, actor=actor)
-    certs = _cohort_certificates(session, cohort_id, only_valid=False)
-    items = [
-        CertificateItem(
-            serial=c.serial,
-            verification_code=c.verification_code,
-            status=c.status,
-            programme_code=c.programme_code,
-            official_id=c.official_id,
-            issued_on=c.issued_on,
-        )
-        for c in certs
-    ]
+    _, certs = service.cohort_certificates(session, cohort_id=cohort_id, only_valid=False)
+    items = [CertificateItem.model_validate(c, from_attributes=True) for c in certs]
     return Page(items=items, total=len(items))
-
-
-def _cohort_certificates(session: Any, cohort_id: int, *, only_valid: bool) -> list[Certificate]:
-    stmt = select(Certificate).where(Certificate.cohort_id == cohort_id)
-    if only_valid:
-        stmt = stmt.where(Certificate.status == "valid")
-    return list(session.scalars(stmt.order_by(Certificate.holder_name_he, Certificate.id)))
 
 
 @router.get(
@@ -220,17 +199,14 @@ def cohort_certificates_file(
     cohort_id: RecordId, fmt: Literal["pdf", "zip"], session: SessionDep, actor: Staff
 ) -> Response:
     """A cohort's valid certificates in one file, to print or to send: one PDF with a page each, or a ZIP."""
-    cohort = session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise NotFound(f"no cohort with id {cohort_id}")
-    certs = _cohort_certificates(session, cohort_id, only_valid=True)
+    code, certs = service.cohort_certificates(session, cohort_id=cohort_id, only_valid=True)
     if not certs:
-        raise NotFound(f"cohort {cohort.code} has no valid certificates", code="no_certificates")
+        raise NotFound(f"cohort {code} has no valid certificates", code="no_certificates")
     if fmt == "zip":
         data, media = documents.zip_of(session, certs), "application/zip"
     else:
         data, media = documents.render(certs), "application/pdf"
-    name = f"certificates-{cohort.code}.{fmt}"
+    name = f"certificates-{code}.{fmt}"
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -147,18 +147,18 @@ def list_certificates(
         stmt = stmt.where(Certificate.official_id == official_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(Certificate.id.desc()).limit(limit).offset(offset))
-    items = [
-        CertificateItem(
-            serial=c.serial,
-            verification_code=c.verification_code,
-            status=c.status,
-            programme_code=c.programme_code,
-            official_id=c.official_id,
-            issued_on=c.issued_on,
-        )
-        for c in rows
-    ]
-    return items, total
+    return [CertificateItem.model_validate(c, from_attributes=True) for c in rows], total
+
+
+def cohort_certificates(session: Session, *, cohort_id: int, only_valid: bool) -> tuple[str, list[Certificate]]:
+    """A cohort's code and its certificates (the valid ones only, or all), by holder's name; 404 without it."""
+    from app.cohorts.service import get_cohort
+
+    cohort = get_cohort(session, cohort_id=cohort_id)
+    stmt = select(Certificate).where(Certificate.cohort_id == cohort.id)
+    if only_valid:
+        stmt = stmt.where(Certificate.status == "valid")
+    return cohort.code, list(session.scalars(stmt.order_by(Certificate.holder_name_he, Certificate.id)))
 
 
 def current_of_enrolment(session: Session, *, enrolment_id: int) -> Certificate | None:
