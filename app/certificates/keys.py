@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,9 +47,11 @@ def _write_new(directory: Path, number: int) -> bool:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     path = directory / f"key-{number:04d}.pem"
-    tmp = directory / f".key-{number:04d}.{os.getpid()}.tmp"
-    tmp.write_bytes(pem)
-    tmp.chmod(0o600)
+    # A file of its own for each writer (threads share a process id), created 0600, then linked into place.
+    fd, name = tempfile.mkstemp(prefix=f".key-{number:04d}.", suffix=".tmp", dir=directory)
+    tmp = Path(name)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
     try:
         os.link(tmp, path)  # atomic, and fails if the name exists: two processes never write two first keys
     except FileExistsError:
