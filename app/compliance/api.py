@@ -24,10 +24,11 @@ from app.compliance.schemas import (
     ExtensionRequestCreate,
     RequestRead,
     SeatDemandRow,
+    SummaryComparisonRow,
     SummaryRow,
 )
 from app.db import read_session_opener
-from app.errors import responses
+from app.errors import Invalid, responses
 from app.exports import export_response, streamed_export
 from app.pagination import Limit, Offset, Page, RecordId
 from app.schemas import IsoDate
@@ -167,6 +168,26 @@ def compliance_summary(
     compliance rate (share of requirements in force that are not overdue). Liaisons see their authority only."""
     rows = reports.summary(session, as_of=as_of, group_by=group_by.split(","), filters=filters, actor=actor)
     return Page(items=[SummaryRow(**r) for r in rows], total=len(rows))
+
+
+@router.get("/compliance/summary/compare", response_model=Page[SummaryComparisonRow], responses=responses(401, 422))
+def compliance_summary_compare(
+    session: SessionDep,
+    actor: Anyone,
+    filters: Filtered,
+    since: IsoDate = Query(description="The earlier date, e.g. the first day of a quarter."),
+    until: IsoDate | None = Query(default=None, description="The later date; default today in Israel."),
+    group_by: GroupBy = "authority",
+) -> Page[SummaryComparisonRow]:
+    """What changed between two dates, per group: the summary on each date and the difference (e.g. a
+    quarter's progress by district). The rows of a change are at /compliance/changes."""
+    until = until or today()
+    if since > until:
+        raise Invalid(f"since: {since} is after until, {until}", field="since")
+    rows = reports.compare(
+        session, since=since, until=until, group_by=group_by.split(","), filters=filters, actor=actor
+    )
+    return Page(items=[SummaryComparisonRow(**r) for r in rows], total=len(rows))
 
 
 @router.get("/compliance/requirements", response_model=Page[DrillDownRow], responses=responses(401, 422))

@@ -6,6 +6,7 @@ two together), on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,8 +30,18 @@ def _date_key(col: Any) -> ColumnElement[Any]:
     return extract("year", col) * 10000 + extract("month", col) * 100 + extract("day", col)
 
 
-def status_query(as_of: date) -> Select[Any]:
-    """Requirements whose appointment started by the date, with due_date, status, due_soon, late, completed_on."""
+Restrict = Callable[[Select[Any]], Select[Any]]
+
+
+def status_query(as_of: date, restrict: Restrict | None = None) -> Select[Any]:
+    """Requirements whose appointment started by the date, with due_date, status, due_soon, late, completed_on;
+    the cohort the official held a seat in on the date (cohort_code, cohort_end); and the requests on it
+    (extensions and exemptions approved by the date, requests pending now).
+
+    `restrict` narrows the requirements first (it may add WHERE clauses on Requirement, Appointment and
+    Programme): completions and seats are looked up for those requirements only, so that one authority or one
+    official costs a few index look-ups, not the country.
+    """
     R, A, P, C = Requirement, Appointment, Programme, Completion
     counts = or_(
         and_(C.completed_on >= A.start_date, or_(A.end_date.is_(None), C.completed_on <= A.end_date)),
@@ -42,82 +53,98 @@ def status_query(as_of: date) -> Select[Any]:
             ),
         ),
     )
-    done = (
-        select(R.id.label("rid"), func.min(C.completed_on).label("first_done"))
+    seats = (  # seats held on the date, in cohorts of a programme
+        select(Enrolment.official_id, Cohort.programme_id, Cohort.code, Cohort.end_date)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(seated_on(as_of))
+        .subquery("seats")
+    )
+    # One pass: each requirement joined once to its appointment, its official's counting completions of the
+    # programme and their seats in its cohorts, folded by min and max (grouping by the primary keys lets the
+    # other columns of those rows be selected as they are).
+    folded = (
+        select(
+            R.id,
+            R.appointment_id,
+            R.due_date.label("base_due"),
+            A.official_id,
+            A.role_code,
+            A.authority_code,
+            A.start_date,
+            A.end_date,
+            P.code.label("programme_code"),
+            func.min(C.completed_on).label("first_done"),
+            func.max(seats.c.code).label("cohort_code"),
+            func.max(seats.c.end_date).label("cohort_end"),
+        )
         .join(A, A.id == R.appointment_id)
         .join(P, P.id == R.programme_id)
-        .join(C, and_(C.official_id == A.official_id, C.programme_id == R.programme_id))
-        .where(C.completed_on <= as_of, A.start_date <= as_of, counts)
-        .group_by(R.id)
-        .subquery("done")
+        .outerjoin(
+            C,
+            and_(C.official_id == A.official_id, C.programme_id == R.programme_id, C.completed_on <= as_of, counts),
+        )
+        .outerjoin(seats, and_(seats.c.official_id == A.official_id, seats.c.programme_id == R.programme_id))
+        .where(A.start_date <= as_of)
     )
-    decided = and_(RequirementRequest.state == "approved", RequirementRequest.decided_on <= as_of)
-    extended = (
+    folded = (restrict(folded) if restrict else folded).group_by(R.id, A.id, P.id).subquery("folded")
+    RR = RequirementRequest
+    approved = and_(RR.state == "approved", RR.decided_on <= as_of)
+
+    def n(cond: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.sum(case((cond, 1), else_=0))
+
+    requests = (
         select(
-            RequirementRequest.requirement_id.label("rid"), func.max(RequirementRequest.requested_due_date).label("to")
+            RR.requirement_id.label("rid"),
+            func.max(case((and_(RR.kind == "extension", approved), RR.requested_due_date))).label("extended_to"),
+            n(and_(RR.kind == "extension", approved)).label("extensions"),
+            n(and_(RR.kind == "exemption", approved)).label("exemptions"),
+            n(RR.state == "pending").label("pending_requests"),
         )
-        .where(RequirementRequest.kind == "extension", decided)
-        .group_by(RequirementRequest.requirement_id)
-        .subquery("extended")
+        .group_by(RR.requirement_id)
+        .subquery("requests")
     )
-    exempted = (
-        select(RequirementRequest.requirement_id.label("rid"))
-        .where(RequirementRequest.kind == "exemption", decided)
-        .group_by(RequirementRequest.requirement_id)
-        .subquery("exempted")
-    )
-    busy = (
-        select(R.id.label("rid"))
-        .join(A, A.id == R.appointment_id)
-        .join(Enrolment, Enrolment.official_id == A.official_id)
-        .join(Cohort, and_(Cohort.id == Enrolment.cohort_id, Cohort.programme_id == R.programme_id))
-        .where(
-            A.start_date <= as_of,
-            seated_on(as_of),
-            Cohort.end_date >= as_of,
-        )
-        .group_by(R.id)
-        .subquery("busy")
-    )
-    due = case((extended.c.to > R.due_date, extended.c.to), else_=R.due_date)
+    f, rq = folded.c, requests.c
+    due = case((rq.extended_to > f.base_due, rq.extended_to), else_=f.base_due)
+    exempt = rq.exemptions > 0
     status = case(
-        (done.c.first_done.is_not(None), literal("completed")),
-        (exempted.c.rid.is_not(None), literal("exempt")),
-        (A.end_date < as_of, literal("closed")),
+        (f.first_done.is_not(None), literal("completed")),
+        (exempt, literal("exempt")),
+        (f.end_date < as_of, literal("closed")),
         (due < as_of, literal("overdue")),
-        (busy.c.rid.is_not(None), literal("in_progress")),
+        (f.cohort_end >= as_of, literal("in_progress")),
         else_=literal("not_started"),
     )
     soon_limit = as_of + timedelta(days=DUE_SOON_DAYS)
     due_soon = and_(
-        done.c.first_done.is_(None),
-        exempted.c.rid.is_(None),
-        or_(A.end_date.is_(None), A.end_date >= as_of),
+        f.first_done.is_(None),
+        or_(rq.exemptions.is_(None), rq.exemptions == 0),
+        or_(f.end_date.is_(None), f.end_date >= as_of),
         due >= as_of,
         due <= soon_limit,
     )
-    late = and_(done.c.first_done.is_not(None), done.c.first_done > due)
+    late = and_(f.first_done.is_not(None), f.first_done > due)
     return (
         select(
-            R.id.label("id"),
-            R.appointment_id.label("appointment_id"),
-            A.official_id.label("official_id"),
-            A.role_code.label("role_code"),
-            A.authority_code.label("authority_code"),
-            P.code.label("programme_code"),
-            A.start_date.label("appointment_start"),
-            A.end_date.label("appointment_end"),
+            f.id.label("id"),
+            f.appointment_id.label("appointment_id"),
+            f.official_id.label("official_id"),
+            f.role_code.label("role_code"),
+            f.authority_code.label("authority_code"),
+            f.programme_code.label("programme_code"),
+            f.start_date.label("appointment_start"),
+            f.end_date.label("appointment_end"),
             due.label("due_date"),
             status.label("status"),
             case((due_soon, True), else_=False).label("due_soon"),
             case((late, True), else_=False).label("late"),
-            done.c.first_done.label("completed_on"),
+            f.first_done.label("completed_on"),
+            f.cohort_code.label("cohort_code"),
+            f.cohort_end.label("cohort_end"),
+            func.coalesce(rq.extensions, 0).label("extensions"),
+            func.coalesce(rq.exemptions, 0).label("exemptions"),
+            func.coalesce(rq.pending_requests, 0).label("pending_requests"),
         )
-        .join(A, A.id == R.appointment_id)
-        .join(P, P.id == R.programme_id)
-        .outerjoin(done, done.c.rid == R.id)
-        .outerjoin(extended, extended.c.rid == R.id)
-        .outerjoin(exempted, exempted.c.rid == R.id)
-        .outerjoin(busy, busy.c.rid == R.id)
-        .where(A.start_date <= as_of)
+        .select_from(folded)
+        .outerjoin(requests, rq.rid == f.id)
     )

@@ -16,14 +16,26 @@ from app.auth import Principal, scope_appointments
 from app.authorities.models import Authority
 from app.cohorts.models import Cohort, Enrolment
 from app.cohorts.rules import HOLDING_SEAT
-from app.compliance.models import RequirementRequest
-from app.compliance.queries import seated_on, status_query
+from app.compliance.queries import Restrict, status_query
 from app.officials.models import Appointment, Official
 from app.programmes.models import Programme
 from app.roles.models import Role
 
 GROUPINGS = ("authority", "district", "role", "programme")
 COUNTED = ("completed", "in_progress", "not_started", "overdue", "exempt")
+# The counts of a summary row, in the order they are shown.
+COUNTS = (
+    "required",
+    "completed",
+    "completed_on_time",
+    "completed_late",
+    "in_progress",
+    "not_started",
+    "overdue",
+    "exempt",
+    "closed",
+    "due_soon",
+)
 
 
 @dataclass(frozen=True)
@@ -39,23 +51,34 @@ class Filters:
     late: bool | None = None
 
 
+def _restriction(filters: Filters, actor: Principal) -> Restrict:
+    """The caller's scope and the filters on who the requirement is of, applied before statuses are computed."""
+
+    def restrict(stmt: Select[Any]) -> Select[Any]:
+        stmt = scope_appointments(stmt, actor)
+        if filters.authority:
+            stmt = stmt.where(Appointment.authority_code == filters.authority)
+        if filters.district:
+            in_district = select(Authority.code).where(func.lower(Authority.district) == filters.district.lower())
+            stmt = stmt.where(Appointment.authority_code.in_(in_district))
+        if filters.role:
+            stmt = stmt.where(Appointment.role_code == filters.role)
+        if filters.programme:
+            stmt = stmt.where(Programme.code == filters.programme)
+        return stmt
+
+    return restrict
+
+
 def _status_rows(as_of: date, filters: Filters, actor: Principal) -> Select[Any]:
     """The status of each requirement as of the date, with its authority's district, filtered and scoped."""
-    q = status_query(as_of).subquery("st")
-    stmt = (
-        select(q, Authority.district.label("district"), Authority.district_he.label("district_he"))
-        .join(Appointment, Appointment.id == q.c.appointment_id)
-        .join(Authority, Authority.code == q.c.authority_code)
-    )
-    stmt = scope_appointments(stmt, actor)
-    if filters.authority:
-        stmt = stmt.where(q.c.authority_code == filters.authority)
-    if filters.district:
-        stmt = stmt.where(func.lower(Authority.district) == filters.district.lower())
-    if filters.role:
-        stmt = stmt.where(q.c.role_code == filters.role)
-    if filters.programme:
-        stmt = stmt.where(q.c.programme_code == filters.programme)
+    q = status_query(as_of, _restriction(filters, actor)).subquery("st")
+    stmt = select(
+        q,
+        Authority.name_he.label("authority_name_he"),
+        Authority.district.label("district"),
+        Authority.district_he.label("district_he"),
+    ).join(Authority, Authority.code == q.c.authority_code)
     if filters.status:
         stmt = stmt.where(q.c.status == filters.status)
     if filters.due_soon is not None:
@@ -107,30 +130,53 @@ def summary(
     names = _names(session)
     for r in session.execute(stmt):
         parts = {g: getattr(r, f"k_{g}") for g in group_by}
-        counts = {
-            k: int(getattr(r, k) or 0)
-            for k in (
-                "required",
-                "completed",
-                "completed_on_time",
-                "completed_late",
-                "in_progress",
-                "not_started",
-                "overdue",
-                "exempt",
-                "closed",
-                "due_soon",
-            )
-        }
+        counts = {k: int(getattr(r, k) or 0) for k in COUNTS}
         out.append(
             {
                 "key": "|".join(str(v) for v in parts.values()),
                 "name": " | ".join(names[g].get(v, str(v)) for g, v in parts.items()),
                 "keys": parts,
                 **counts,
-                "compliance_rate": round((counts["required"] - counts["overdue"]) / counts["required"], 4)
-                if counts["required"]
-                else None,
+                "compliance_rate": _rate(counts),
+            }
+        )
+    return out
+
+
+def _rate(counts: dict[str, int]) -> float | None:
+    """The share of requirements in force that are not overdue; none when nothing is in force."""
+    return round((counts["required"] - counts["overdue"]) / counts["required"], 4) if counts["required"] else None
+
+
+def compare(
+    session: Session, *, since: date, until: date, group_by: list[str], filters: Filters, actor: Principal
+) -> list[dict[str, Any]]:
+    """The summary of each group on two dates and the change between them (a group found on only one date has
+    zeros on the other)."""
+    before = {r["key"]: r for r in summary(session, as_of=since, group_by=group_by, filters=filters, actor=actor)}
+    after = {r["key"]: r for r in summary(session, as_of=until, group_by=group_by, filters=filters, actor=actor)}
+    zero = {k: 0 for k in COUNTS}
+    out = []
+    for key in sorted(before.keys() | after.keys()):
+        b, a = before.get(key), after.get(key)
+        shown = a or b
+        assert shown is not None
+        old = {k: b[k] for k in COUNTS} if b else zero
+        new = {k: a[k] for k in COUNTS} if a else zero
+        old_rate, new_rate = _rate(old), _rate(new)
+        out.append(
+            {
+                "key": key,
+                "name": shown["name"],
+                "keys": shown["keys"],
+                "since": {**old, "compliance_rate": old_rate},
+                "until": {**new, "compliance_rate": new_rate},
+                "change": {
+                    **{k: new[k] - old[k] for k in COUNTS},
+                    "compliance_rate": round(new_rate - old_rate, 4)
+                    if new_rate is not None and old_rate is not None
+                    else None,
+                },
             }
         )
     return out
@@ -162,60 +208,30 @@ SORTS = {
 def drill_down_query(*, as_of: date, filters: Filters, actor: Principal, sort: str = "due_date") -> Select[Any]:
     """The requirement rows behind any number: official, role, authority, dates, status, cohort, decisions."""
     rows = _status_rows(as_of, filters, actor).subquery("rows")
-    cohort = (
-        select(
-            Enrolment.official_id.label("official_id"),
-            Cohort.programme_id.label("programme_id"),
-            func.max(Cohort.code).label("cohort_code"),
-            func.max(Cohort.end_date).label("cohort_end"),
-        )
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(seated_on(as_of))
-        .group_by(Enrolment.official_id, Cohort.programme_id)
-        .subquery("cohort")
-    )
-    decided = and_(RequirementRequest.decided_on <= as_of, RequirementRequest.state == "approved")
-    requests = (
-        select(
-            RequirementRequest.requirement_id.label("rid"),
-            func.sum(case((and_(RequirementRequest.kind == "extension", decided), 1), else_=0)).label("extensions"),
-            func.sum(case((and_(RequirementRequest.kind == "exemption", decided), 1), else_=0)).label("exemptions"),
-            func.sum(case((RequirementRequest.state == "pending", 1), else_=0)).label("pending_requests"),
-        )
-        .group_by(RequirementRequest.requirement_id)
-        .subquery("requests")
-    )
     name = (Official.first_name_he + literal(" ") + Official.last_name_he).label("official_name_he")
-    stmt = (
-        select(
-            rows.c.id,
-            rows.c.official_id,
-            name,
-            Official.national_id,
-            rows.c.authority_code,
-            Authority.name_he.label("authority_name_he"),
-            rows.c.district,
-            rows.c.role_code,
-            rows.c.programme_code,
-            rows.c.appointment_start,
-            rows.c.appointment_end,
-            rows.c.due_date,
-            rows.c.status,
-            rows.c.due_soon,
-            rows.c.late,
-            rows.c.completed_on,
-            cohort.c.cohort_code,
-            cohort.c.cohort_end,
-            func.coalesce(requests.c.extensions, 0).label("extensions"),
-            func.coalesce(requests.c.exemptions, 0).label("exemptions"),
-            func.coalesce(requests.c.pending_requests, 0).label("pending_requests"),
-        )
-        .join(Official, Official.id == rows.c.official_id)
-        .join(Authority, Authority.code == rows.c.authority_code)
-        .join(Programme, Programme.code == rows.c.programme_code)
-        .outerjoin(cohort, and_(cohort.c.official_id == rows.c.official_id, cohort.c.programme_id == Programme.id))
-        .outerjoin(requests, requests.c.rid == rows.c.id)
-    )
+    stmt = select(
+        rows.c.id,
+        rows.c.official_id,
+        name,
+        Official.national_id,
+        rows.c.authority_code,
+        rows.c.authority_name_he,
+        rows.c.district,
+        rows.c.role_code,
+        rows.c.programme_code,
+        rows.c.appointment_start,
+        rows.c.appointment_end,
+        rows.c.due_date,
+        rows.c.status,
+        rows.c.due_soon,
+        rows.c.late,
+        rows.c.completed_on,
+        rows.c.cohort_code,
+        rows.c.cohort_end,
+        rows.c.extensions,
+        rows.c.exemptions,
+        rows.c.pending_requests,
+    ).join(Official, Official.id == rows.c.official_id)
     column = SORTS.get(sort, "due_date")
     order = stmt.selected_columns[column]
     return stmt.order_by(order.desc() if sort.startswith("-") else order, rows.c.id)
@@ -226,12 +242,16 @@ def drill_down(
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of drill-down rows and how many there are in all."""
     stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    return [_row(r) for r in session.execute(stmt.limit(limit).offset(offset))], total
+    page = session.execute(stmt.add_columns(func.count().over().label("total")).limit(limit).offset(offset)).all()
+    if page:
+        total = page[0].total
+    else:  # past the last page (or nothing at all): the count on its own
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return [_row(r, without=("total",)) for r in page], total
 
 
-def _row(r: Any) -> dict[str, Any]:
-    out = dict(r._mapping)
+def _row(r: Any, without: tuple[str, ...] = ()) -> dict[str, Any]:
+    out = {k: v for k, v in r._mapping.items() if k not in without}
     out["due_soon"], out["late"] = bool(out["due_soon"]), bool(out["late"])
     return out
 

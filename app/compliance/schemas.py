@@ -101,12 +101,9 @@ class RequestRead(BaseModel):
     decision_note: str | None
 
 
-class SummaryRow(BaseModel):
-    """Counts of one group (an authority, district, role, programme, or a combination) as of a date."""
+class SummaryCounts(BaseModel):
+    """Counts by status of one group as of a date, or their change between two dates."""
 
-    key: str = Field(description="CBS code, district name in English, role code or programme code; '|'-joined.")
-    name: str
-    keys: dict[str, str]
     required: int = Field(description="Requirements in force (closed ones left out).")
     completed: int
     completed_on_time: int
@@ -118,6 +115,25 @@ class SummaryRow(BaseModel):
     closed: int
     due_soon: int
     compliance_rate: float | None = Field(description="Share of requirements in force that are not overdue.")
+
+
+class SummaryRow(SummaryCounts):
+    """Counts of one group (an authority, district, role, programme, or a combination) as of a date."""
+
+    key: str = Field(description="CBS code, district name in English, role code or programme code; '|'-joined.")
+    name: str
+    keys: dict[str, str]
+
+
+class SummaryComparisonRow(BaseModel):
+    """One group's counts on two dates and the change between them (later minus earlier)."""
+
+    key: str = Field(description="As in the summary.")
+    name: str
+    keys: dict[str, str]
+    since: SummaryCounts
+    until: SummaryCounts
+    change: SummaryCounts = Field(description="`until` minus `since`; the rate's change is none if either is none.")
 
 
 class DrillDownRow(BaseModel):

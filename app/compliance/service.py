@@ -109,13 +109,14 @@ def requirement_rows(
 ) -> list[RequirementRow]:
     """Requirements (filtered by `where` on requirement ids) with their status as of the date, in one query."""
     as_of = as_of or today()
-    q = status_query(as_of).subquery("status")
-    stmt = select(q).join(Appointment, Appointment.id == q.c.appointment_id)
-    if where is not None:
-        stmt = stmt.where(q.c.id.in_(where))
-    if scope is not None:
-        stmt = scope(stmt)
-    stmt = stmt.order_by(q.c.appointment_start, q.c.id)
+
+    def restrict(stmt: Select[Any]) -> Select[Any]:
+        if where is not None:
+            stmt = stmt.where(Requirement.id.in_(where))
+        return scope(stmt) if scope is not None else stmt
+
+    q = status_query(as_of, restrict).subquery("status")
+    stmt = select(q).order_by(q.c.appointment_start, q.c.id)
     return [
         RequirementRow(
             id=r.id,

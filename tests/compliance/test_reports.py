@@ -115,6 +115,35 @@ def test_changes_between_two_dates(client, db, world):
     assert changed[world["overdue"].id] == ("not_started", "overdue")
 
 
+def test_summary_compared_between_two_dates(client, db, world):
+    auditor = headers(make_user(db, "auditor"))
+    r = client.get(
+        "/api/v1/compliance/summary/compare", params={"since": "2025-04-01", "until": "2025-07-01"}, headers=auditor
+    )
+    assert r.status_code == 200, r.text
+    items = {i["key"]: i for i in r.json()["items"]}
+    ofakim, soreq = items["0031"], items["31"]
+    # Ofakim: the late one completed, the one due in June fell overdue; the rate stays at 3 of 4.
+    assert (ofakim["since"]["completed"], ofakim["until"]["completed"], ofakim["change"]["completed_late"]) == (1, 2, 1)
+    assert (ofakim["since"]["overdue"], ofakim["until"]["overdue"], ofakim["change"]["not_started"]) == (1, 1, -1)
+    assert ofakim["since"]["compliance_rate"] == ofakim["until"]["compliance_rate"] == 0.75
+    assert ofakim["change"]["compliance_rate"] == 0.0
+    # Nahal Soreq: a new appointment in June, not started, lifts the rate from 0 to a half.
+    assert (soreq["since"]["required"], soreq["until"]["required"], soreq["change"]["required"]) == (1, 2, 1)
+    assert soreq["change"]["compliance_rate"] == 0.5
+
+
+def test_summary_comparison_is_scoped_and_checks_its_dates(client, db, world):
+    liaison = headers(make_user(db, "liaison", authority="31"))
+    r = client.get("/api/v1/compliance/summary/compare", params={"since": "2025-04-01"}, headers=liaison)
+    assert [i["key"] for i in r.json()["items"]] == ["31"]
+    auditor = headers(make_user(db, "auditor"))
+    bad = client.get(
+        "/api/v1/compliance/summary/compare", params={"since": "2025-07-01", "until": "2025-04-01"}, headers=auditor
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "since"
+
+
 def test_at_risk_and_seat_demand(client, db, world):
     auditor = headers(make_user(db, "auditor"))
     risky = _get(client, auditor, "/api/v1/compliance/at-risk")["items"]
