@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     queue_url: str = Field(default="", description="redis://... for Redis; empty: a SQLite queue file in var_dir.")
     queue_immediate: bool = False
     verify_max_per_minute: int = 30
+    redis_url: str = Field(
+        default="", description="Redis shared by the app processes (verification limits); empty: each process alone."
+    )
     school_name_he: str = "בית הספר הארצי לבכירים ברשויות המקומיות"
     school_name_en: str = "The National School for Senior Officials of Local Authorities"
 

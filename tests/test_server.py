@@ -8,9 +8,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
+
+LMS = [sys.executable, "-m", "app.cli"]
+REDIS = "redis://127.0.0.1:6379/15"
 
 
 def _free_port() -> int:
@@ -19,22 +24,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A served embedded SQLite school with an admin and an auditor."""
-    var = tmp_path_factory.mktemp("server")
-    env = {**os.environ, "LMS_VAR_DIR": str(var), "LMS_DATABASE_URL": f"sqlite:///{var / 'lms.db'}"}
-    lms = [sys.executable, "-m", "app.cli"]
-    for args in (
-        ["db", "upgrade"],
-        ["load-reference"],
-        ["users", "create", "--email", "admin@x.example", "--password", "admin-password", "--role", "admin"],
-        ["users", "create", "--email", "aud@x.example", "--password", "auditor-password", "--role", "auditor"],
-    ):
-        subprocess.run([*lms, *args], env=env, check=True, capture_output=True)
+@contextmanager
+def _serving(env: dict[str, str], *args: str) -> Iterator[str]:
+    """`lms serve` on a free port with the environment, until the block ends; yields its base URL."""
     port = _free_port()
     proc = subprocess.Popen(
-        [*lms, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [*LMS, "serve", "--port", str(port), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -48,6 +43,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _school(var: Path, *commands: list[str]) -> dict[str, str]:
+    """An embedded SQLite school in `var`, migrated and loaded, with the commands run; its environment."""
+    env = {**os.environ, "LMS_VAR_DIR": str(var), "LMS_DATABASE_URL": f"sqlite:///{var / 'lms.db'}"}
+    for args in (["db", "upgrade"], ["load-reference"], *commands):
+        subprocess.run([*LMS, *args], env=env, check=True, capture_output=True)
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A served embedded SQLite school with an admin and an auditor."""
+    env = _school(
+        tmp_path_factory.mktemp("server"),
+        ["users", "create", "--email", "admin@x.example", "--password", "admin-password", "--role", "admin"],
+        ["users", "create", "--email", "aud@x.example", "--password", "auditor-password", "--role", "auditor"],
+    )
+    with _serving(env) as base:
+        yield base
 
 
 def _token(base: str, email: str, password: str) -> dict[str, str]:
@@ -95,3 +110,19 @@ def test_a_day_at_the_school_over_http(server: str) -> None:
             r = c.get(path, headers=auditor, params={"as_of": "2026-03-01"})
             assert r.status_code == 200, (path, r.text[:200])
         assert "000000018" in c.get("/compliance/export.csv", headers=auditor).text
+
+
+def test_worker_processes_share_one_verification_limit_through_redis(tmp_path: Path) -> None:
+    """Two server processes, one limit of 3 look-ups a minute per address: the fourth is refused whichever
+    process answers it (with a limit per process, up to six would pass)."""
+    import redis
+
+    r = redis.Redis.from_url(REDIS)
+    env = {**_school(tmp_path), "LMS_REDIS_URL": REDIS, "LMS_VERIFY_MAX_PER_MINUTE": "3"}
+    with _serving(env, "--workers", "2") as base:
+        if time.time() % 60 > 55:  # the limit counts per clock minute: start the look-ups inside one
+            time.sleep(61 - time.time() % 60)
+        for key in r.scan_iter("lms:verify:127.0.0.1:*"):
+            r.delete(key)
+        codes = [httpx.get(f"{base}/api/v1/verify/unknown-{n}", timeout=10).status_code for n in range(8)]
+    assert codes == [404] * 3 + [429] * 5

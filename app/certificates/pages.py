@@ -10,8 +10,8 @@ from fastapi.templating import Jinja2Templates
 
 from app.auth import SessionDep, client_address
 from app.certificates import service
-from app.certificates.ratelimit import SlidingWindow
-from app.config import PROJECT_ROOT, get_settings
+from app.certificates.ratelimit import verification_window
+from app.config import PROJECT_ROOT
 from app.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
@@ -21,10 +21,7 @@ templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
 @router.get("/verify/{code}", response_class=HTMLResponse)
 def verify_page(code: str, request: Request, session: SessionDep) -> HTMLResponse:
     """The certificate's standing in Hebrew and English; a clear page for an unknown code; 429 past the limit."""
-    window: SlidingWindow | None = getattr(request.app.state, "verify_window", None)
-    if window is None:
-        window = request.app.state.verify_window = SlidingWindow(get_settings().verify_max_per_minute)
-    wait = window.hit(client_address(request))
+    wait = verification_window(request.app).hit(client_address(request))
     context: dict[str, Any] = {"code": code[:100], "result": None, "retry_after": wait}
     if wait:
         return templates.TemplateResponse(

@@ -131,3 +131,12 @@ def test_sliding_window_frees_up():
     assert w.hit("a", now=0) == 0 and w.hit("a", now=1) == 0
     assert w.hit("a", now=2) > 0 and w.hit("b", now=2) == 0
     assert w.hit("a", now=61) == 0
+
+
+def test_shared_limit_falls_back_to_the_process_when_redis_is_unreachable():
+    from app.certificates.ratelimit import SharedWindow
+
+    w = SharedWindow("redis://127.0.0.1:1/0", limit=2)  # nothing listens there
+    waits = [w.hit("a") for _ in range(3)]
+    assert waits[:2] == [0, 0] and waits[2] > 0  # counted in this process instead of failing
+    assert w.hit("b") == 0
