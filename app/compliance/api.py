@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -160,6 +161,25 @@ def _as_of(as_of: IsoDate | None = Query(default=None, description="YYYY-MM-DD; 
 AsOfDate = Annotated[date, Depends(_as_of)]
 
 
+@dataclass(frozen=True)
+class Period:
+    since: date
+    until: date
+
+
+def _period(
+    since: IsoDate = Query(description="The earlier date, e.g. the first day of a quarter."),
+    until: IsoDate | None = Query(default=None, description="The later date; default today in Israel."),
+) -> Period:
+    until = until or today()
+    if since > until:
+        raise Invalid(f"since: {since} is after until, {until}", field="since")
+    return Period(since, until)
+
+
+Between = Annotated[Period, Depends(_period)]
+
+
 @router.get("/compliance/summary", response_model=Page[SummaryRow], responses=responses(401, 422))
 def compliance_summary(
     session: SessionDep, actor: Anyone, as_of: AsOfDate, filters: Filtered, group_by: GroupBy = "authority"
@@ -172,20 +192,12 @@ def compliance_summary(
 
 @router.get("/compliance/summary/compare", response_model=Page[SummaryComparisonRow], responses=responses(401, 422))
 def compliance_summary_compare(
-    session: SessionDep,
-    actor: Anyone,
-    filters: Filtered,
-    since: IsoDate = Query(description="The earlier date, e.g. the first day of a quarter."),
-    until: IsoDate | None = Query(default=None, description="The later date; default today in Israel."),
-    group_by: GroupBy = "authority",
+    session: SessionDep, actor: Anyone, filters: Filtered, period: Between, group_by: GroupBy = "authority"
 ) -> Page[SummaryComparisonRow]:
     """What changed between two dates, per group: the summary on each date and the difference (e.g. a
     quarter's progress by district). The rows of a change are at /compliance/changes."""
-    until = until or today()
-    if since > until:
-        raise Invalid(f"since: {since} is after until, {until}", field="since")
     rows = reports.compare(
-        session, since=since, until=until, group_by=group_by.split(","), filters=filters, actor=actor
+        session, since=period.since, until=period.until, group_by=group_by.split(","), filters=filters, actor=actor
     )
     return Page(items=[SummaryComparisonRow(**r) for r in rows], total=len(rows))
 
@@ -212,14 +224,13 @@ def compliance_changes(
     session: SessionDep,
     actor: Anyone,
     filters: Filtered,
-    since: IsoDate = Query(description="The earlier date."),
-    until: IsoDate | None = Query(default=None),
+    period: Between,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ChangeRow]:
     """Requirements whose status changed between two dates (e.g. over a quarter); `status` filters the new one."""
     rows, total = reports.changes(
-        session, since=since, until=until or today(), filters=filters, actor=actor, limit=limit, offset=offset
+        session, since=period.since, until=period.until, filters=filters, actor=actor, limit=limit, offset=offset
     )
     return Page(items=[ChangeRow(**r) for r in rows], total=total)
 

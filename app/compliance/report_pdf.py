@@ -23,18 +23,6 @@ from app.config import get_settings
 from app.errors import NotFound
 from app.roles.models import Role
 
-COUNTS = (
-    "required",
-    "completed",
-    "completed_on_time",
-    "completed_late",
-    "in_progress",
-    "not_started",
-    "overdue",
-    "exempt",
-    "closed",
-    "due_soon",
-)
 STATUS_HE = {
     "completed": "הושלם",
     "exempt": "פטור",
@@ -60,7 +48,7 @@ def district_label(name_he: str) -> str:
 
 def _total(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
     """The sum of summary rows, with the compliance rate computed as `reports.summary` does."""
-    out: dict[str, Any] = {k: sum(int(r[k]) for r in rows) for k in COUNTS}
+    out: dict[str, Any] = {k: sum(int(r[k]) for r in rows) for k in reports.COUNTS}
     out["name"] = name
     out["compliance_rate"] = round((out["required"] - out["overdue"]) / out["required"], 4) if out["required"] else None
     return out

@@ -138,10 +138,9 @@ def test_summary_comparison_is_scoped_and_checks_its_dates(client, db, world):
     r = client.get("/api/v1/compliance/summary/compare", params={"since": "2025-04-01"}, headers=liaison)
     assert [i["key"] for i in r.json()["items"]] == ["31"]
     auditor = headers(make_user(db, "auditor"))
-    bad = client.get(
-        "/api/v1/compliance/summary/compare", params={"since": "2025-07-01", "until": "2025-04-01"}, headers=auditor
-    )
-    assert bad.status_code == 422 and bad.json()["field"] == "since"
+    for path in ("/api/v1/compliance/summary/compare", "/api/v1/compliance/changes"):
+        bad = client.get(path, params={"since": "2025-07-01", "until": "2025-04-01"}, headers=auditor)
+        assert bad.status_code == 422 and bad.json()["field"] == "since", path
 
 
 def test_at_risk_and_seat_demand(client, db, world):
