@@ -327,6 +327,8 @@ GRID: tuple[Route, ...] = (
     Route(
         "GET", "/api/v1/compliance/summary/compare", ANY_ROLE, call=lambda w, s: Call(query={"since": "2025-10-01"})
     ),
+    Route("GET", "/api/v1/compliance/summary/compare.{fmt}", ANY_ROLE,
+          call=lambda w, s: Call(path={"fmt": "csv"}, query={"since": "2025-10-01"})),
     Route("GET", "/api/v1/compliance/at-risk", ANY_ROLE, call=lambda w, s: Call(query={"as_of": "2025-11-01"})),
     Route("GET", "/api/v1/compliance/export.{fmt}", ANY_ROLE,
           call=lambda w, s: Call(path={"fmt": "csv"}, query={"lang": "en"})),

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Anyone, Principal, SessionDep, Staff, allow
 from app.clock import today
 from app.compliance import reports, service
-from app.compliance.exports import EXPORT_COLUMNS, SUMMARY_COLUMNS
+from app.compliance.exports import COMPARISON_COLUMNS, EXPORT_COLUMNS, SUMMARY_COLUMNS, comparison_rows
 from app.compliance.schemas import (
     AtRiskRow,
     ChangeRow,
@@ -310,6 +310,33 @@ def compliance_summary_export(
         filename=f"compliance-summary-{as_of.isoformat()}",
         lang=lang,
         sheet="summary",
+        title=title,
+    )
+
+
+@router.get("/compliance/summary/compare.{fmt}", response_class=Response, responses={**_FILES, **responses(401, 422)})
+def compliance_summary_compare_export(
+    fmt: Literal["csv", "xlsx"],
+    session: SessionDep,
+    actor: Anyone,
+    filters: Filtered,
+    period: Between,
+    group_by: GroupBy = "authority",
+    lang: Literal["he", "en"] = "he",
+) -> Response:
+    """The comparison of two dates as CSV or XLSX: each count before, after and its change."""
+    since, until = period.since.isoformat(), period.until.isoformat()
+    rows = reports.compare(
+        session, since=period.since, until=period.until, group_by=group_by.split(","), filters=filters, actor=actor
+    )
+    title = f"שינוי בעמידה מ-{since} עד {until}" if lang == "he" else f"Compliance change from {since} to {until}"
+    return export_response(
+        fmt,
+        COMPARISON_COLUMNS,
+        comparison_rows(rows),
+        filename=f"compliance-change-{since}-{until}",
+        lang=lang,
+        sheet="change",
         title=title,
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.exports import Column
 
 EXPORT_COLUMNS = [
@@ -39,3 +41,19 @@ SUMMARY_COLUMNS = [
     Column("due_soon", "מועד קרוב", "Due soon", 9),
     Column("compliance_rate", "שיעור עמידה", "Compliance rate", 10),
 ]
+
+# The comparison of two dates: each count on the earlier date, on the later one, and the change.
+_PHASES = (("since", "לפני", "before"), ("until", "אחרי", "after"), ("change", "שינוי", "change"))
+COMPARISON_COLUMNS = SUMMARY_COLUMNS[:2] + [
+    Column(f"{c.key}_{phase}", f"{c.header_he} ({he})", f"{c.header_en} ({en})", c.width)
+    for c in SUMMARY_COLUMNS[2:]
+    for phase, he, en in _PHASES
+]
+
+
+def comparison_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The comparison's rows flattened to the columns above."""
+    return [
+        {"key": r["key"], "name": r["name"], **{f"{k}_{p}": v for p, _, _ in _PHASES for k, v in r[p].items()}}
+        for r in rows
+    ]

@@ -131,6 +131,15 @@ def test_summary_compared_between_two_dates(client, db, world):
     # Nahal Soreq: a new appointment in June, not started, lifts the rate from 0 to a half.
     assert (soreq["since"]["required"], soreq["until"]["required"], soreq["change"]["required"]) == (1, 2, 1)
     assert soreq["change"]["compliance_rate"] == 0.5
+    # The same as evidence: a sheet with each count before, after and its change.
+    params = {"since": "2025-04-01", "until": "2025-07-01", "lang": "en"}
+    csv_file = client.get("/api/v1/compliance/summary/compare.csv", params=params, headers=auditor)
+    table = list(csv.DictReader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
+    [soreq_line] = [t for t in table if t["Key"] == "31"]
+    assert [soreq_line[f"Required ({p})"] for p in ("before", "after", "change")] == ["1", "2", "1"]
+    x = client.get("/api/v1/compliance/summary/compare.xlsx", params={**params, "lang": "he"}, headers=auditor)
+    ws = load_workbook(io.BytesIO(x.content)).active
+    assert ws.sheet_view.rightToLeft is True and "2025-04-01" in ws.cell(row=1, column=1).value
 
 
 def test_summary_comparison_is_scoped_and_checks_its_dates(client, db, world):
