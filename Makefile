@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: system-deps install run serve migrate reference demo test test-sqlite test-postgres lint format typecheck clean
+.PHONY: system-deps install run serve migrate reference demo test test-sqlite test-postgres test-property lint format typecheck clean
 
 # System libraries WeasyPrint renders PDFs with, and pdftoppm for the tests that look at a rendered page.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils
@@ -61,6 +61,13 @@ format: install
 
 typecheck: install ## mypy, strict.
 	$(BIN)/mypy app
+
+PROPERTY_EXAMPLES ?= 2000
+
+test-property: install ## The status engine against the pure rule on many more random histories (minutes).
+	LMS_PROPERTY_EXAMPLES=$(PROPERTY_EXAMPLES) env -u LMS_TEST_DATABASE_URL $(BIN)/pytest -q tests/compliance/test_status_engine.py
+	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \
+	LMS_PROPERTY_EXAMPLES=$(PROPERTY_EXAMPLES) $(BIN)/pytest -q tests/compliance/test_status_engine.py; fi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
