@@ -30,7 +30,8 @@ def _date_key(col: Any) -> ColumnElement[Any]:
     return extract("year", col) * 10000 + extract("month", col) * 100 + extract("day", col)
 
 
-Restrict = Callable[[Select[Any]], Select[Any]]
+# Narrows a select over requirements, appointments and programmes (adds WHERE clauses; the columns stay).
+Restrict = Callable[[Select[*tuple[Any, ...]]], Select[*tuple[Any, ...]]]
 
 
 def status_query(as_of: date, restrict: Restrict | None = None) -> Select[Any]:
@@ -62,7 +63,7 @@ def status_query(as_of: date, restrict: Restrict | None = None) -> Select[Any]:
     # One pass: each requirement joined once to its appointment, its official's counting completions of the
     # programme and their seats in its cohorts, folded by min and max (grouping by the primary keys lets the
     # other columns of those rows be selected as they are).
-    folded = (
+    joined = (
         select(
             R.id,
             R.appointment_id,
@@ -86,7 +87,7 @@ def status_query(as_of: date, restrict: Restrict | None = None) -> Select[Any]:
         .outerjoin(seats, and_(seats.c.official_id == A.official_id, seats.c.programme_id == R.programme_id))
         .where(A.start_date <= as_of)
     )
-    folded = (restrict(folded) if restrict else folded).group_by(R.id, A.id, P.id).subquery("folded")
+    folded = (restrict(joined) if restrict else joined).group_by(R.id, A.id, P.id).subquery("folded")
     RR = RequirementRequest
     approved = and_(RR.state == "approved", RR.decided_on <= as_of)
 
