@@ -39,7 +39,7 @@ run: demo ## Install, migrate, load reference and demo data, and serve on http:/
 	@echo "Serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
 	$(BIN)/lms serve --host $(HOST) --port $(PORT)
 
-test: install lint test-sqlite ## Install and run every test, on SQLite and, when LMS_TEST_DATABASE_URL is set, on PostgreSQL.
+test: install lint typecheck test-sqlite ## Install and run every test, on SQLite and, when LMS_TEST_DATABASE_URL is set, on PostgreSQL.
 	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "LMS_TEST_DATABASE_URL not set: skipping the PostgreSQL run (.ci/run sets it)"; fi
 

@@ -9,12 +9,12 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import Select, false, select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from app.clock import now_utc
 from app.config import get_settings
-from app.db import get_session
+from app.db import AnySelect, get_session
 from app.errors import Forbidden, Unauthorized
 
 ADMIN, AUDITOR, LIAISON, OFFICIAL = "admin", "auditor", "liaison", "official"
@@ -115,7 +115,7 @@ AdminOnly = Annotated[Principal, allow(ADMIN)]
 Staff = Annotated[Principal, allow(*STAFF)]
 
 
-def scope_officials(stmt: Select[Any], principal: Principal) -> Select[Any]:
+def scope_officials(stmt: AnySelect, principal: Principal) -> AnySelect:
     """Limit a query over officials to those the caller may see."""
     from app.officials.models import Appointment, Official
 
@@ -129,7 +129,7 @@ def scope_officials(stmt: Select[Any], principal: Principal) -> Select[Any]:
     return stmt.where(false())
 
 
-def scope_appointments(stmt: Select[Any], principal: Principal) -> Select[Any]:
+def scope_appointments(stmt: AnySelect, principal: Principal) -> AnySelect:
     """Limit a query over appointments (and what hangs on them) to those the caller may see."""
     from app.officials.models import Appointment
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.config import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.orm import Session
 
 cli = typer.Typer(
     help="Mekomot LMS operators' commands.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
@@ -20,7 +25,7 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(import_cli, name="import")
 
 
-def alembic_config():  # type: ignore[no-untyped-def]
+def alembic_config() -> Config:
     """The Alembic configuration of the project, pointed at LMS_DATABASE_URL."""
     from alembic.config import Config
 
@@ -47,7 +52,7 @@ def db_downgrade(revision: str) -> None:
     typer.echo(f"database at {revision}")
 
 
-def _in_transaction():  # type: ignore[no-untyped-def]
+def _in_transaction() -> AbstractContextManager[Session]:
     from app.db import get_sessionmaker
 
     return get_sessionmaker().begin()
@@ -106,7 +111,7 @@ def users_create(
             email=email,
             password=password,
             role=role,
-            authority_code=authority,  # type: ignore[arg-type]
+            authority_code=authority,
             official_national_id=official,
         )
         with _in_transaction() as session:

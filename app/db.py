@@ -8,12 +8,15 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, Select, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app.config import get_settings
+
+# A SELECT of any columns (SQLAlchemy types a select by the tuple of its columns).
+AnySelect = Select[*tuple[Any, ...]]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -121,6 +121,15 @@ def _disposition(filename: str, fmt: Format) -> dict[str, str]:
 _MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
+# The OpenAPI description of a route that answers with a CSV or XLSX file.
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+        "description": "The file",
+    }
+}
+
+
 def export_response(
     fmt: Format,
     columns: Sequence[Column],

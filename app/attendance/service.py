@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.attendance import rules
@@ -33,6 +33,7 @@ from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolmen
 from app.cohorts.schemas import EnrolmentRead
 from app.cohorts.service import enrolment_query, get_enrolment, lock_cohort, read_enrolments
 from app.compliance.models import Completion
+from app.db import AnySelect
 from app.errors import Conflict, Invalid, NotFound
 from app.officials.models import Official
 from app.officials.rules import normalise_national_id
@@ -301,8 +302,8 @@ def import_attendance(session: Session, *, cohort_id: int, content: bytes, actor
 def list_session_attendance(session: Session, *, session_id: int, actor: Principal) -> list[AttendanceRead]:
     """A session's attendance records of the officials the caller may see, by name."""
     item = _get_session(session, session_id=session_id)
-    rows: Select[Any] = (
-        select(AttendanceRecord, Official.first_name_he, Official.last_name_he)  # type: ignore[assignment]
+    rows: AnySelect = (
+        select(AttendanceRecord, Official.first_name_he, Official.last_name_he)
         .join(Official, Official.id == AttendanceRecord.official_id)
         .where(AttendanceRecord.session_id == item.id)
     )

@@ -8,7 +8,7 @@ import warnings
 from typing import Any
 
 from joserfc import jws
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from app.clock import now_utc, today
 from app.cohorts.models import Cohort, Enrolment
 from app.cohorts.service import get_enrolment
 from app.config import get_settings
+from app.db import AnySelect
 from app.errors import Conflict, NotFound
 from app.officials.models import Official
 from app.programmes.models import Programme
@@ -80,7 +81,7 @@ def _b64(part: str) -> bytes:
 # --- reading -------------------------------------------------------------------------------------------
 
 
-def _scoped(actor: Principal) -> Select[Any]:
+def _scoped(actor: Principal) -> AnySelect:
     stmt = select(Certificate).join(Official, Official.id == Certificate.official_id)
     return scope_officials(stmt, actor)
 

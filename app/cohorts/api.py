@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from app.auth import AdminOnly, Anyone, SessionDep
 from app.cohorts import service
+from app.cohorts.models import Enrolment
 from app.cohorts.schemas import (
     BulkEnrolmentCreate,
     BulkReport,
@@ -87,7 +88,7 @@ def list_sessions(cohort_id: RecordId, session: SessionDep, _: Anyone) -> Page[S
 def enrol(cohort_id: RecordId, data: EnrolmentCreate, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
     """Enrol an official; past capacity, the waitlist in order. Already enrolled or completed: 409. Admins only."""
     e = service.enrol_official(session, cohort_id=cohort_id, official_id=data.official_id, actor=actor)
-    return service.read_enrolments(session, service.enrolment_query().where(service.Enrolment.id == e.id))[0]
+    return service.read_enrolments(session, service.enrolment_query().where(Enrolment.id == e.id))[0]
 
 
 @router.post("/cohorts/{cohort_id}/enrolments/bulk", response_model=BulkReport, responses=responses(401, 403, 404, 422))
@@ -116,7 +117,7 @@ def official_enrolments(official_id: RecordId, session: SessionDep, actor: Anyon
 def withdraw(enrolment_id: RecordId, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
     """Withdraw an official; the first waitlisted takes the seat. Admins only."""
     e = service.withdraw_enrolment(session, enrolment_id=enrolment_id, actor=actor)
-    return service.read_enrolments(session, service.enrolment_query().where(service.Enrolment.id == e.id))[0]
+    return service.read_enrolments(session, service.enrolment_query().where(Enrolment.id == e.id))[0]
 
 
 @router.post(
@@ -125,4 +126,4 @@ def withdraw(enrolment_id: RecordId, session: SessionDep, actor: AdminOnly) -> E
 def move(enrolment_id: RecordId, data: EnrolmentMove, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
     """Move an official to another cohort of the same programme; attendance taken stays on record. Admins only."""
     e = service.move_enrolment(session, enrolment_id=enrolment_id, cohort_id=data.cohort_id, actor=actor)
-    return service.read_enrolments(session, service.enrolment_query().where(service.Enrolment.id == e.id))[0]
+    return service.read_enrolments(session, service.enrolment_query().where(Enrolment.id == e.id))[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import add_and_record, record_change, record_event, snapshot
@@ -29,6 +29,7 @@ from app.cohorts.schemas import (
     SessionCreate,
 )
 from app.compliance.models import Completion, Requirement
+from app.db import AnySelect
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.officials.models import Appointment, Official
 from app.officials.rules import normalise_national_id
@@ -127,7 +128,7 @@ def read_cohorts(session: Session, cohorts: list[Cohort]) -> list[CohortRead]:
             start_date=c.start_date,
             end_date=c.end_date,
             capacity=c.capacity,
-            state=c.state,  # type: ignore[arg-type]
+            state=c.state,
             location=c.location,
             online=c.online,
             coordinator_name=c.coordinator_name,
@@ -385,7 +386,7 @@ def enrol_many(session: Session, *, cohort_id: int, national_ids: list[str], act
                 row=i,
                 national_id=nid,
                 result=e.status,
-                enrolment_id=e.id,  # type: ignore[arg-type]
+                enrolment_id=e.id,
                 waitlist_position=e.waitlist_position,
             )
         )
@@ -486,7 +487,7 @@ def move_enrolment(session: Session, *, enrolment_id: int, cohort_id: int, actor
     return moved
 
 
-def enrolment_query() -> Select[Any]:
+def enrolment_query() -> AnySelect:
     """Enrolments with their cohort, programme and official name, for reading."""
     return (
         select(Enrolment, Cohort.code, Programme.code, Official.first_name_he, Official.last_name_he)
@@ -496,7 +497,7 @@ def enrolment_query() -> Select[Any]:
     )
 
 
-def read_enrolments(session: Session, stmt: Select[Any]) -> list[EnrolmentRead]:
+def read_enrolments(session: Session, stmt: AnySelect) -> list[EnrolmentRead]:
     """Run an enrolment_query() and shape the rows."""
     out = []
     for e, cohort_code, programme_code, first, last in session.execute(stmt):

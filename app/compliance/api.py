@@ -30,7 +30,7 @@ from app.compliance.schemas import (
 )
 from app.db import read_session_opener
 from app.errors import Invalid, responses
-from app.exports import export_response, streamed_export
+from app.exports import FILE_RESPONSES, export_response, streamed_export
 from app.pagination import Limit, Offset, Page, RecordId
 from app.schemas import IsoDate
 
@@ -128,7 +128,6 @@ GroupBy = Annotated[
     ),
 ]
 StatusFilter = Literal["not_started", "in_progress", "completed", "overdue", "exempt", "closed"]
-Sort = Literal[tuple(reports.SORTS)]  # type: ignore[valid-type]
 
 
 def _filters(
@@ -208,7 +207,7 @@ def compliance_requirements(
     actor: Anyone,
     as_of: AsOfDate,
     filters: Filtered,
-    sort: Sort = "due_date",
+    sort: reports.Sort = "due_date",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[DrillDownRow]:
@@ -252,15 +251,7 @@ def compliance_seat_demand(session: SessionDep, actor: Staff, as_of: AsOfDate) -
     return Page(items=[SeatDemandRow(**r) for r in rows], total=len(rows))
 
 
-_FILES = {
-    200: {
-        "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
-        "description": "The file",
-    }
-}
-
-
-@router.get("/compliance/export.{fmt}", response_class=Response, responses={**_FILES, **responses(401, 422)})
+@router.get("/compliance/export.{fmt}", response_class=Response, responses={**FILE_RESPONSES, **responses(401, 422)})
 def compliance_export(
     fmt: Literal["csv", "xlsx"],
     actor: Anyone,
@@ -268,7 +259,7 @@ def compliance_export(
     filters: Filtered,
     open_session: Annotated[Callable[[], AbstractContextManager[Session]], Depends(read_session_opener)],
     lang: Literal["he", "en"] = "he",
-    sort: Sort = "authority",
+    sort: reports.Sort = "authority",
 ) -> Response:
     """Every requirement row as of the date (filtered like the drill-down), streamed as CSV or XLSX with Hebrew
     headers and a right-to-left sheet (lang=en for English)."""
@@ -290,7 +281,7 @@ def compliance_export(
     )
 
 
-@router.get("/compliance/summary.{fmt}", response_class=Response, responses={**_FILES, **responses(401, 422)})
+@router.get("/compliance/summary.{fmt}", response_class=Response, responses={**FILE_RESPONSES, **responses(401, 422)})
 def compliance_summary_export(
     fmt: Literal["csv", "xlsx"],
     session: SessionDep,
@@ -314,7 +305,9 @@ def compliance_summary_export(
     )
 
 
-@router.get("/compliance/summary/compare.{fmt}", response_class=Response, responses={**_FILES, **responses(401, 422)})
+@router.get(
+    "/compliance/summary/compare.{fmt}", response_class=Response, responses={**FILE_RESPONSES, **responses(401, 422)}
+)
 def compliance_summary_compare_export(
     fmt: Literal["csv", "xlsx"],
     session: SessionDep,

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, extract, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, select
 
 from app.cohorts.models import Cohort, Enrolment
 from app.compliance.models import Completion, Requirement, RequirementRequest
 from app.compliance.rules import DUE_SOON_DAYS
+from app.db import AnySelect
 from app.officials.models import Appointment
 from app.programmes.models import Programme
 
@@ -31,10 +32,10 @@ def _date_key(col: Any) -> ColumnElement[Any]:
 
 
 # Narrows a select over requirements, appointments and programmes (adds WHERE clauses; the columns stay).
-Restrict = Callable[[Select[*tuple[Any, ...]]], Select[*tuple[Any, ...]]]
+Restrict = Callable[[AnySelect], AnySelect]
 
 
-def status_query(as_of: date, restrict: Restrict | None = None) -> Select[Any]:
+def status_query(as_of: date, restrict: Restrict | None = None) -> AnySelect:
     """Requirements whose appointment started by the date, with due_date, status, due_soon, late, completed_on;
     the cohort the official held a seat in on the date (cohort_code, cohort_end); and the requests on it
     (extensions and exemptions approved by the date, requests pending now).

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal, get_args
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal, scope_appointments
@@ -17,6 +17,7 @@ from app.authorities.models import Authority
 from app.cohorts.models import Cohort, Enrolment
 from app.cohorts.rules import HOLDING_SEAT
 from app.compliance.queries import Restrict, status_query
+from app.db import AnySelect
 from app.officials.models import Appointment, Official
 from app.programmes.models import Programme
 from app.roles.models import Role
@@ -54,7 +55,7 @@ class Filters:
 def _restriction(filters: Filters, actor: Principal) -> Restrict:
     """The caller's scope and the filters on who the requirement is of, applied before statuses are computed."""
 
-    def restrict(stmt: Select[Any]) -> Select[Any]:
+    def restrict(stmt: AnySelect) -> AnySelect:
         stmt = scope_appointments(stmt, actor)
         if filters.authority:
             stmt = stmt.where(Appointment.authority_code == filters.authority)
@@ -70,7 +71,7 @@ def _restriction(filters: Filters, actor: Principal) -> Restrict:
     return restrict
 
 
-def _status_rows(as_of: date, filters: Filters, actor: Principal) -> Select[Any]:
+def _status_rows(as_of: date, filters: Filters, actor: Principal) -> AnySelect:
     """The status of each requirement as of the date, with its authority's district, filtered and scoped."""
     q = status_query(as_of, _restriction(filters, actor)).subquery("st")
     stmt = select(
@@ -191,21 +192,30 @@ def _names(session: Session) -> dict[str, dict[Any, str]]:
     }
 
 
-SORTS = {
+# The drill-down's orders: a column, ascending, or descending with a leading "-".
+SORT_COLUMNS = {
     "due_date": "due_date",
-    "-due_date": "due_date",
     "appointment_start": "appointment_start",
-    "-appointment_start": "appointment_start",
     "authority": "authority_code",
-    "-authority": "authority_code",
     "status": "status",
-    "-status": "status",
     "name": "official_name_he",
-    "-name": "official_name_he",
 }
+Sort = Literal[
+    "due_date",
+    "-due_date",
+    "appointment_start",
+    "-appointment_start",
+    "authority",
+    "-authority",
+    "status",
+    "-status",
+    "name",
+    "-name",
+]
+assert set(get_args(Sort)) == {d + k for k in SORT_COLUMNS for d in ("", "-")}, "Sort and SORT_COLUMNS disagree"
 
 
-def drill_down_query(*, as_of: date, filters: Filters, actor: Principal, sort: str = "due_date") -> Select[Any]:
+def drill_down_query(*, as_of: date, filters: Filters, actor: Principal, sort: Sort = "due_date") -> AnySelect:
     """The requirement rows behind any number: official, role, authority, dates, status, cohort, decisions."""
     rows = _status_rows(as_of, filters, actor).subquery("rows")
     name = (Official.first_name_he + literal(" ") + Official.last_name_he).label("official_name_he")
@@ -232,13 +242,13 @@ def drill_down_query(*, as_of: date, filters: Filters, actor: Principal, sort: s
         rows.c.exemptions,
         rows.c.pending_requests,
     ).join(Official, Official.id == rows.c.official_id)
-    column = SORTS.get(sort, "due_date")
+    column = SORT_COLUMNS[sort.lstrip("-")]
     order = stmt.selected_columns[column]
     return stmt.order_by(order.desc() if sort.startswith("-") else order, rows.c.id)
 
 
 def drill_down(
-    session: Session, *, as_of: date, filters: Filters, actor: Principal, sort: str, limit: int, offset: int
+    session: Session, *, as_of: date, filters: Filters, actor: Principal, sort: Sort, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of drill-down rows and how many there are in all."""
     stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)
@@ -257,7 +267,7 @@ def _row(r: Any, without: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def stream_drill_down(
-    session: Session, *, as_of: date, filters: Filters, actor: Principal, sort: str = "authority"
+    session: Session, *, as_of: date, filters: Filters, actor: Principal, sort: Sort = "authority"
 ) -> Iterator[dict[str, Any]]:
     """Every drill-down row, fetched in batches so that a national export stays small in memory."""
     stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Select, and_, func, literal, select, update
+from sqlalchemy import and_, func, literal, select, update
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 from app.audit.service import add_and_record, record_change, record_event, snapshot
 from app.auth import Principal
@@ -16,6 +19,7 @@ from app.compliance.models import Completion, Requirement, RequirementRequest
 from app.compliance.queries import status_query
 from app.compliance.rules import RequirementStatus, decision_date_problem, due_date_for, extension_problem
 from app.compliance.schemas import CompletionCreate
+from app.db import AnySelect
 from app.errors import Conflict, Invalid, NotFound
 from app.officials.models import Appointment
 from app.programmes.models import Programme, ProgrammeRole
@@ -105,12 +109,12 @@ class RequirementRow:
 
 
 def requirement_rows(
-    session: Session, *, where: Select[Any] | None = None, as_of: date | None = None, scope: Any = None
+    session: Session, *, where: AnySelect | None = None, as_of: date | None = None, scope: Any = None
 ) -> list[RequirementRow]:
     """Requirements (filtered by `where` on requirement ids) with their status as of the date, in one query."""
     as_of = as_of or today()
 
-    def restrict(stmt: Select[Any]) -> Select[Any]:
+    def restrict(stmt: AnySelect) -> AnySelect:
         if where is not None:
             stmt = stmt.where(Requirement.id.in_(where))
         return scope(stmt) if scope is not None else stmt
@@ -315,17 +319,20 @@ def decide_request(
             raise Conflict(f"cannot approve: {problem} on {decided_on}", code="extension_not_later")
     before = snapshot(request)
     # The state check and the change are one statement: of two decisions racing, only one finds it pending.
-    changed = session.execute(
-        update(RequirementRequest)
-        .where(RequirementRequest.id == request.id, RequirementRequest.state == "pending")
-        .values(
-            state="approved" if approve else "refused",
-            decided_on=decided_on,
-            decided_at=now_utc(),
-            decided_by_user_id=actor.user_id,
-            decision_note=note,
-        )
-        .execution_options(synchronize_session=False)
+    changed = cast(  # an UPDATE's result is a cursor result, with its row count
+        "CursorResult[Any]",
+        session.execute(
+            update(RequirementRequest)
+            .where(RequirementRequest.id == request.id, RequirementRequest.state == "pending")
+            .values(
+                state="approved" if approve else "refused",
+                decided_on=decided_on,
+                decided_at=now_utc(),
+                decided_by_user_id=actor.user_id,
+                decision_note=note,
+            )
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if changed != 1:
         raise Conflict(f"request {request.id} was already decided", code="already_decided")

@@ -9,19 +9,13 @@ from starlette.responses import Response
 
 from app.auth import Anyone, SessionDep
 from app.errors import responses
-from app.exports import export_response
+from app.exports import FILE_RESPONSES, export_response
 from app.pagination import RecordId
 from app.reports import service
 from app.reports.schemas import AttendanceMatrix, CpdSummary, Transcript
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 Lang = Literal["he", "en"]
-_FILES = {
-    200: {
-        "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
-        "description": "The file",
-    }
-}
 
 
 @router.get("/officials/{official_id}/transcript", response_model=Transcript, responses=responses(401, 404))
@@ -33,7 +27,7 @@ def transcript(official_id: RecordId, session: SessionDep, actor: Anyone) -> Tra
 @router.get(
     "/officials/{official_id}/transcript.{fmt}",
     response_class=Response,
-    responses={**_FILES, **responses(401, 404, 422)},
+    responses={**FILE_RESPONSES, **responses(401, 404, 422)},
 )
 def transcript_file(
     official_id: RecordId, fmt: Literal["csv", "xlsx"], session: SessionDep, actor: Anyone, lang: Lang = "he"
@@ -59,7 +53,9 @@ def attendance_matrix(cohort_id: RecordId, session: SessionDep, actor: Anyone) -
 
 
 @router.get(
-    "/cohorts/{cohort_id}/attendance.{fmt}", response_class=Response, responses={**_FILES, **responses(401, 404, 422)}
+    "/cohorts/{cohort_id}/attendance.{fmt}",
+    response_class=Response,
+    responses={**FILE_RESPONSES, **responses(401, 404, 422)},
 )
 def attendance_matrix_file(
     cohort_id: RecordId, fmt: Literal["csv", "xlsx"], session: SessionDep, actor: Anyone, lang: Lang = "he"

@@ -91,7 +91,7 @@ def official_transcript(session: Session, *, official_id: int, actor: Principal)
                 decision_reason=comp.reason,
             )
         )
-    rows.sort(key=lambda r: (r.cohort_start or r.completed_on or r.cohort_end, r.programme_code))  # type: ignore[arg-type,return-value]
+    rows.sort(key=lambda r: (r.cohort_start or r.completed_on or r.cohort_end, r.programme_code))
     return Transcript(
         official_id=official.id,
         national_id=official.national_id,
