@@ -98,3 +98,19 @@ def test_a_cohort_in_one_multi_page_pdf(client, admin, closed, pdf_dir):
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(r.content))
     assert len(reader.pages) == len(closed.enrolments)
+
+
+def test_the_warm_up_renders_and_freezes_what_exists(monkeypatch):
+    import gc
+
+    from app.certificates import documents
+
+    rendered = []
+    real = documents.render_certificate
+    monkeypatch.setattr(documents, "render_certificate", lambda cert: rendered.append(real(cert)))
+    try:
+        documents.warm_up()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert len(rendered) == 1 and rendered[0].startswith(b"%PDF")
