@@ -190,9 +190,10 @@ def worker(
 ) -> None:
     """Run the background task consumer: issuing and rendering certificates (huey; LMS_QUEUE_URL picks the queue)."""
     import app.models  # noqa: F401  (every table registered before the first task)
-    from app.certificates import tasks
+    from app.certificates import documents, tasks
 
     tasks.register_tasks()
+    documents.warm_up()
     typer.echo(f"worker: consuming the queue with {workers} threads")
     tasks.huey.create_consumer(workers=workers, worker_type="thread").run()
 

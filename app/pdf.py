@@ -1,8 +1,10 @@
 """PDF rendering shared by certificates and reports: Jinja2 templates turned into PDF by WeasyPrint, with the
 project's own fonts (certificates/fonts) so that a document comes out the same on every machine.
 
-Two traps of WeasyPrint are handled here once:
+Three traps of WeasyPrint are handled here once:
 - a FontConfiguration per render leaks about 0.3 MiB each time, so one is made per process, lazily, and reused;
+- a stylesheet linked from the HTML is fetched and parsed again at every render (a few milliseconds for a small
+  design), so a design's CSS file is parsed once and passed as a stylesheet, parsed again only when it changes;
 - in right-to-left text an id such as `2025-A-00123` is reordered unless it sits in `<span dir="ltr">`
   (`<bdi>` does not help in WeasyPrint): templates use the `ltr` filter for ids, dates and numbers.
 """
@@ -36,6 +38,7 @@ __all__ = [
     "TEMPLATES_DIR",
     "base_stylesheet",
     "environment",
+    "file_stylesheet",
     "font_configuration",
     "font_face_css",
     "gregorian_date_he",
@@ -105,6 +108,7 @@ def _release_fonts() -> None:
     collected, which fails (noisily) if left to interpreter shutdown."""
     global _font_config
     base_stylesheet.cache_clear()
+    _file_stylesheets.clear()
     _font_config = None
 
 
@@ -115,6 +119,25 @@ def base_stylesheet() -> CSS:
 
     with _lock:
         return CSS(string=font_face_css(), font_config=font_configuration())
+
+
+# A parsed stylesheet by file, with the (modification time, size) it was parsed at.
+_file_stylesheets: dict[Path, tuple[tuple[int, int], CSS]] = {}
+
+
+def file_stylesheet(path: Path) -> CSS:
+    """The CSS file parsed, once: kept for the process and parsed again when the file changes (an admin's edit is
+    in the next render). Relative URLs in it resolve from the file, as when it is linked from the HTML."""
+    from weasyprint import CSS
+
+    stat = path.stat()
+    version = (stat.st_mtime_ns, stat.st_size)
+    with _lock:
+        cached = _file_stylesheets.get(path)
+        if cached is None or cached[0] != version:
+            css = CSS(filename=str(path), font_config=font_configuration())
+            cached = _file_stylesheets[path] = (version, css)
+        return cached[1]
 
 
 def ltr(value: Any) -> Markup:

@@ -17,7 +17,7 @@ import time
 from datetime import UTC, date, datetime
 from typing import Any
 
-from app.certificates.documents import render, render_certificate
+from app.certificates.documents import render, render_certificate, warm_up
 from app.certificates.models import Certificate
 
 NAMES = [
@@ -63,7 +63,7 @@ def certificate(n: int) -> Certificate:
 
 def measure(renders: int, runs: int) -> dict[str, Any]:
     """Render `renders` files one by one (recording time and memory), then a cohort of 40 `runs` times."""
-    render_certificate(certificate(0))  # warm-up: fonts loaded, templates compiled
+    warm_up()  # as `lms worker` does at start: fonts loaded, design compiled, then gc.freeze()
     times: list[float] = []
     rss: list[float] = []
     started = time.perf_counter()

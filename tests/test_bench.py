@@ -96,3 +96,17 @@ def test_the_benchmark_runs_end_to_end_at_ci_size(bench_url, tmp_path, capsys):
         finally:
             admin.dispose()
         assert inspect(get_engine()).get_table_names()  # the test database itself is untouched
+
+
+def test_the_certificate_benchmark_runs_at_ci_size():
+    import gc
+
+    from bench import certificates
+
+    try:
+        result = certificates.measure(renders=10, runs=1)
+    finally:
+        gc.unfreeze()  # the warm-up freezes what exists, as a worker does; not for the rest of the tests
+    assert result["renders"] == 10 and 0 < result["median_ms"] <= result["p90_ms"]
+    assert result["per_second"] > 0 and len(result["rss_mib_every_tenth"]) == 10
+    assert result["rss_growth_mib"] is not None and result["cohort_of_40_median_s"] > 0

@@ -148,3 +148,16 @@ def test_hebrew_dates(day: date, gregorian: str, hebrew: str, year: str) -> None
     assert hebrew_date(day) == hebrew
     assert hebrew_year(day) == year
     assert pdf.gregorian_date_he is gregorian_date_he and pdf.hebrew_date is hebrew_date
+
+
+def test_a_css_file_is_parsed_once_and_again_when_it_changes(tmp_path) -> None:
+    import os
+
+    path = tmp_path / "design.css"
+    path.write_text("@page { size: A4 landscape; }\np { color: #111; }\n")
+    first = pdf.file_stylesheet(path)
+    assert pdf.file_stylesheet(path) is first  # parsed once
+    path.write_text("@page { size: A4 portrait; }\np { color: #222222; }\n")
+    os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)  # a later modification time, whatever the clock
+    second = pdf.file_stylesheet(path)
+    assert second is not first and pdf.file_stylesheet(path) is second

@@ -53,6 +53,16 @@ def test_the_pdf_is_pdfa_with_the_signed_credential_attached(client, admin, issu
     assert b"pdfaid" in xmp and (b'pdfaid:part="3"' in xmp or b"<pdfaid:part>3</pdfaid:part>" in xmp), xmp[:2000]
 
 
+def test_the_qr_code_is_one_sharp_image(issued):
+    _, data = issued
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    images = [x.get_object() for x in page["/Resources"]["/XObject"].values()]
+    assert len(images) == 1
+    qr = images[0]
+    assert qr["/Width"] == qr["/Height"] >= 21  # a module a pixel, scaled up in the PDF
+    assert qr["/Interpolate"].value is False  # drawn sharp (PDF/A also forbids interpolated images)
+
+
 def test_the_pdf_downloads_byte_identical_even_after_the_file_is_lost(client, admin, issued, pdf_dir):
     cert, data = issued
     assert client.get(f"/api/v1/certificates/{cert['serial']}/pdf", headers=admin).content == data
@@ -88,3 +98,19 @@ def test_a_cohort_in_one_multi_page_pdf(client, admin, closed, pdf_dir):
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(r.content))
     assert len(reader.pages) == len(closed.enrolments)
+
+
+def test_the_warm_up_renders_and_freezes_what_exists(monkeypatch):
+    import gc
+
+    from app.certificates import documents
+
+    rendered = []
+    real = documents.render_certificate
+    monkeypatch.setattr(documents, "render_certificate", lambda cert: rendered.append(real(cert)))
+    try:
+        documents.warm_up()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert len(rendered) == 1 and rendered[0].startswith(b"%PDF")
