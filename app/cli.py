@@ -172,6 +172,18 @@ def import_officials(
         raise typer.Exit(1)
 
 
+@cli.command("certificate-preview")
+def certificate_preview(
+    out: Annotated[Path, typer.Option(help="Where to write the PDF.")] = Path("certificate-preview.pdf"),
+) -> None:
+    """Render a sample certificate with the current design (certificates/certificate.html and .css), to check
+    a change to the design before any certificate is issued with it."""
+    from app.certificates import documents
+
+    out.write_bytes(documents.render_certificate(documents.sample_certificate()))
+    typer.echo(f"sample certificate written to {out}")
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",

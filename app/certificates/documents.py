@@ -150,18 +150,22 @@ def render_certificate(cert: Certificate) -> bytes:
     return bytes(data)
 
 
+def sample_certificate() -> Certificate:
+    """A certificate as the design receives one, not stored anywhere: for previews and the warm-up."""
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    return Certificate(
+        serial="MKM-2026-000000", verification_code="sample", status="valid", issued_on=moment.date(),
+        issued_at=moment, holder_name_he="ישראל ישראלי", holder_name_en="Israel Israeli", programme_code="SAMPLE",
+        programme_title_he="הכשרת גזברים ברשויות המקומיות", programme_title_en="Entry training for treasurers",
+        cohort_code="TREAS-2026-1", hours=240.0, completed_on=moment.date(), credential_jws="sample",
+    )  # fmt: skip
+
+
 def warm_up() -> None:
     """Ready a worker process to render: one certificate rendered (fonts loaded, design compiled, its CSS parsed),
     then everything made so far, which lives as long as the process, set aside from the garbage collector
     (`gc.freeze`): otherwise each full collection, every few dozen renders, walks all of it again (about 90 ms)."""
-    moment = datetime(2026, 1, 1, tzinfo=UTC)
-    sample = Certificate(
-        serial="WARM-UP", verification_code="warm-up", status="valid", issued_on=moment.date(), issued_at=moment,
-        holder_name_he="ישראל ישראלי", holder_name_en="Israel Israeli", programme_code="WARM-UP",
-        programme_title_he="תוכנית", programme_title_en="Programme", cohort_code="WARM-UP", hours=1.0,
-        completed_on=moment.date(), credential_jws="warm-up",
-    )  # fmt: skip
-    render_certificate(sample)
+    render_certificate(sample_certificate())
     gc.collect()
     gc.freeze()
 

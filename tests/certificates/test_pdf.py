@@ -114,3 +114,23 @@ def test_the_warm_up_renders_and_freezes_what_exists(monkeypatch):
     finally:
         gc.unfreeze()
     assert len(rendered) == 1 and rendered[0].startswith(b"%PDF")
+
+
+def test_an_admin_changes_the_design_and_previews_it_without_code(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from app.certificates import documents
+    from app.cli import cli
+
+    out = tmp_path / "preview.pdf"
+    result = CliRunner().invoke(cli, ["certificate-preview", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = PdfReader(io.BytesIO(out.read_bytes())).pages[0]
+    assert "Israel Israeli" in page.extract_text() and page.mediabox.width > page.mediabox.height  # landscape
+    # The same design with its page turned in the CSS file: the next render follows it.
+    edited = tmp_path / "certificate.css"
+    edited.write_text(documents.DESIGN_CSS.read_text().replace("size: A4 landscape", "size: A4 portrait"))
+    monkeypatch.setattr(documents, "DESIGN_CSS", edited)
+    assert CliRunner().invoke(cli, ["certificate-preview", "--out", str(out)]).exit_code == 0
+    page = PdfReader(io.BytesIO(out.read_bytes())).pages[0]
+    assert page.mediabox.width < page.mediabox.height
