@@ -55,20 +55,10 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def qr_code(url: str) -> segno.QRCode:
-    """The QR code of the URL (error correction level M)."""
-    return segno.make(url, error="m")
-
-
-def qr_svg(url: str, code: segno.QRCode | None = None) -> str:
-    """The QR code of the URL as inline SVG."""
-    return str((code or qr_code(url)).svg_inline(scale=3, border=0, dark="#1b2a41"))
-
-
-def qr_png(url: str, code: segno.QRCode | None = None) -> str:
-    """The QR code of the URL as a PNG data URI, a pixel a module (for `<img>`, scaled up in CSS with
-    `image-rendering: pixelated`): one small image is far quicker for WeasyPrint to draw than an SVG path."""
-    return str((code or qr_code(url)).png_data_uri(scale=1, border=0, dark="#1b2a41"))
+def qr_png(url: str) -> str:
+    """The QR code of the URL (error correction level M) as a PNG data URI, a pixel a module, for `<img>` scaled
+    up in CSS with `image-rendering: pixelated`: far quicker for WeasyPrint to draw than an SVG path."""
+    return str(segno.make(url, error="m").png_data_uri(scale=1, border=0, dark="#1b2a41"))
 
 
 def _dates(day: date) -> dict[str, str]:
@@ -83,7 +73,6 @@ def page_context(cert: Certificate) -> dict[str, Any]:
     """What the design gets for one certificate."""
     settings = get_settings()
     url = rules.verification_url(settings.public_base_url, cert.verification_code)
-    code = qr_code(url)
     return {
         "serial": cert.serial,
         "holder_name_he": cert.holder_name_he,
@@ -98,8 +87,7 @@ def page_context(cert: Certificate) -> dict[str, Any]:
         "issued_on": cert.issued_on.isoformat(),
         "issued": _dates(cert.issued_on),
         "verification_url": url,
-        "qr_png": qr_png(url, code),
-        "qr_svg": qr_svg(url, code),
+        "qr_png": qr_png(url),
     }
 
 

@@ -13,6 +13,7 @@ import time
 from collections import deque
 from typing import Protocol
 
+import redis
 from fastapi import FastAPI, Request
 
 from app.auth import client_address
@@ -54,16 +55,12 @@ class SharedWindow:
     """At most `limit` hits per address in each window (a fixed one, aligned on the clock), counted in Redis."""
 
     def __init__(self, url: str, limit: int, window: int = WINDOW_SECONDS, prefix: str = "lms:verify:") -> None:
-        import redis
-
         self.limit, self.window, self.prefix = limit, window, prefix
         self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.fallback = SlidingWindow(limit, window)
 
     def hit(self, address: str, now: float | None = None) -> int:
         """Count a hit; 0 when allowed, else the seconds until the window ends."""
-        import redis
-
         now = time.time() if now is None else now
         slot = int(now // self.window)
         key = f"{self.prefix}{address}:{slot}"

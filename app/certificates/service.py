@@ -108,30 +108,13 @@ def read_certificates(session: Session, certs: list[Certificate]) -> list[Certif
     """Shape certificates for reading, with the serials they point to (one query)."""
     serials = _serials(session, {i for c in certs for i in (c.superseded_by_id, c.supersedes_id) if i})
     base = get_settings().public_base_url
+    stored = [name for name in CertificateRead.model_fields if hasattr(Certificate, name)]  # the rest is derived
     return [
         CertificateRead(
-            id=c.id,
-            serial=c.serial,
-            verification_code=c.verification_code,
-            status=c.status,
-            programme_code=c.programme_code,
-            official_id=c.official_id,
-            issued_on=c.issued_on,
-            enrolment_id=c.enrolment_id,
-            cohort_id=c.cohort_id,
-            cohort_code=c.cohort_code,
-            holder_name_he=c.holder_name_he,
-            holder_name_en=c.holder_name_en,
-            programme_title_he=c.programme_title_he,
-            programme_title_en=c.programme_title_en,
-            hours=c.hours,
-            completed_on=c.completed_on,
+            **{name: getattr(c, name) for name in stored},
             verification_url=rules.verification_url(base, c.verification_code),
-            revoked_on=c.revoked_on,
-            revocation_reason=c.revocation_reason,
             superseded_by=serials.get(c.superseded_by_id) if c.superseded_by_id else None,
             supersedes=serials.get(c.supersedes_id) if c.supersedes_id else None,
-            pdf_sha256=c.pdf_sha256,
         )
         for c in certs
     ]
@@ -191,45 +174,39 @@ def _new_certificate(
     code = rules.new_verification_code()
     salt = rules.new_salt()
     name_en = " ".join(p for p in (official.first_name_en, official.last_name_en) if p) or None
-    facts = rules.CredentialFacts(
-        base_url=settings.public_base_url,
-        school_name_he=settings.school_name_he,
-        school_name_en=settings.school_name_en,
-        serial=serial,
-        verification_code=code,
-        holder_name_he=f"{official.first_name_he} {official.last_name_he}",
-        holder_name_en=name_en,
-        subject_hash=rules.identity_hash(official.national_id, salt),
-        subject_salt=salt,
-        programme_code=programme.code,
-        programme_title_he=programme.title_he,
-        programme_title_en=programme.title_en,
-        cohort_code=cohort.code,
-        hours=programme.hours,
-        completed_on=enrolment.completed_on,
-        issued_at=issued_at,
+    # What the certificate states, the same in its signed credential and in its record.
+    stated: dict[str, Any] = {
+        "serial": serial,
+        "verification_code": code,
+        "holder_name_he": f"{official.first_name_he} {official.last_name_he}",
+        "holder_name_en": name_en,
+        "subject_hash": rules.identity_hash(official.national_id, salt),
+        "subject_salt": salt,
+        "programme_code": programme.code,
+        "programme_title_he": programme.title_he,
+        "programme_title_en": programme.title_en,
+        "cohort_code": cohort.code,
+        "hours": programme.hours,
+        "completed_on": enrolment.completed_on,
+        "issued_at": issued_at,
+    }
+    credential = rules.build_credential(
+        rules.CredentialFacts(
+            base_url=settings.public_base_url,
+            school_name_he=settings.school_name_he,
+            school_name_en=settings.school_name_en,
+            **stated,
+        )
     )
-    token, kid = sign_credential(rules.build_credential(facts))
+    token, kid = sign_credential(credential)
     return Certificate(
-        serial=serial,
-        verification_code=code,
+        **stated,
         enrolment_id=enrolment.id,
         official_id=official.id,
         cohort_id=cohort.id,
         programme_id=programme.id,
         status="valid",
         issued_on=issued_on,
-        issued_at=issued_at,
-        holder_name_he=facts.holder_name_he,
-        holder_name_en=name_en,
-        programme_code=programme.code,
-        programme_title_he=programme.title_he,
-        programme_title_en=programme.title_en,
-        cohort_code=cohort.code,
-        hours=programme.hours,
-        completed_on=enrolment.completed_on,
-        subject_salt=salt,
-        subject_hash=facts.subject_hash,
         credential_jws=token,
         signing_kid=kid,
         supersedes_id=supersedes.id if supersedes else None,
