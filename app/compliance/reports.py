@@ -90,7 +90,13 @@ def _status_rows(as_of: date, filters: Filters, actor: Principal) -> AnySelect:
 
 
 def summary(
-    session: Session, *, as_of: date, group_by: list[str], filters: Filters, actor: Principal
+    session: Session,
+    *,
+    as_of: date,
+    group_by: list[str],
+    filters: Filters,
+    actor: Principal,
+    names: dict[str, dict[Any, str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Counts by status per group (authority, district, role, programme, or a combination), with the rate.
 
@@ -128,7 +134,7 @@ def summary(
         .order_by(*keys)
     )
     out = []
-    names = _names(session)
+    names = names or _names(session)
     for r in session.execute(stmt):
         parts = {g: getattr(r, f"k_{g}") for g in group_by}
         counts = {k: int(getattr(r, k) or 0) for k in COUNTS}
@@ -154,8 +160,11 @@ def compare(
 ) -> list[dict[str, Any]]:
     """The summary of each group on two dates and the change between them (a group found on only one date has
     zeros on the other)."""
-    before = {r["key"]: r for r in summary(session, as_of=since, group_by=group_by, filters=filters, actor=actor)}
-    after = {r["key"]: r for r in summary(session, as_of=until, group_by=group_by, filters=filters, actor=actor)}
+    names = _names(session)
+    before, after = (
+        {r["key"]: r for r in summary(session, as_of=d, group_by=group_by, filters=filters, actor=actor, names=names)}
+        for d in (since, until)
+    )
     zero = {k: 0 for k in COUNTS}
     out = []
     for key in sorted(before.keys() | after.keys()):
