@@ -109,8 +109,14 @@ def _check_name(url: URL) -> None:
         raise SystemExit(f"refusing to use {name!r}: the benchmark drops its database, whose name must contain 'bench'")
 
 
-def _admin_engine(url: URL) -> Engine:
-    return create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+def _on_server(url: URL, statement: str) -> None:
+    """Run a statement on the PostgreSQL server of the URL, outside any database's transaction."""
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        admin.dispose()
 
 
 def drop_database(url: URL) -> None:
@@ -119,12 +125,7 @@ def drop_database(url: URL) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{url.database}{suffix}").unlink(missing_ok=True)
         return
-    admin = _admin_engine(url)
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    _on_server(url, f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
 
 
 def create_database(url: URL) -> None:
@@ -133,12 +134,7 @@ def create_database(url: URL) -> None:
     if url.get_backend_name() == "sqlite":
         Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
         return
-    admin = _admin_engine(url)
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    finally:
-        admin.dispose()
+    _on_server(url, f'CREATE DATABASE "{url.database}"')
 
 
 def migrate(engine: Engine) -> None:

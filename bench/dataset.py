@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import operator
 from app.compliance.rules import due_date_for
+from app.officials.service import search_text_of
 
 # Ten times today's size (DESIGN.md, section Scale); the authorities are those of the CBS file at any scale.
 FULL_SIZE = {"officials": 60_000, "appointments": 100_000, "cohorts": 3_000, "attendance_records": 1_000_000}
@@ -249,7 +250,7 @@ def generate(
         for i in range(1, n_off + 1):
             (fh, fe), (lh, le) = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             national_id = f"{100_000_000 + i * 7:09d}"
-            search = f"{fh} {lh} {fe} {le} {national_id}".lower()
+            search = search_text_of(national_id, fh, lh, fe, le)
             yield (i, national_id, fh, lh, fe, le, f"official{i}@example.gov.il", search, stamp, stamp)
 
     counts["officials"] = loader.load(

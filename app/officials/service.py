@@ -21,9 +21,13 @@ from app.roles.service import require_role
 from app.text import search_key
 
 
+def search_text_of(national_id: str, *names: str | None) -> str:
+    """What an official is found by: their names in search form, then their ID."""
+    return " ".join(search_key(n) for n in names if n) + " " + national_id
+
+
 def _search_text(o: Official) -> str:
-    names = [o.first_name_he, o.last_name_he, o.first_name_en or "", o.last_name_en or ""]
-    return " ".join(search_key(n) for n in names if n) + " " + o.national_id
+    return search_text_of(o.national_id, o.first_name_he, o.last_name_he, o.first_name_en, o.last_name_en)
 
 
 def find_official_by_national_id(session: Session, *, national_id: str) -> Official | None:
