@@ -1,21 +1,18 @@
-"""Who is calling, what their role may do, and which records they may see (decided here only)."""
+"""Who is calling (a user with a role, or an operator), their tokens, and which records they may see (decided here
+only). The web layer (`app.web.deps`) finds the caller of a request; this module knows nothing of the web."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, Request
-from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import false, select
-from sqlalchemy.orm import Session
 
 from app.clock import now_utc
 from app.config import get_settings
-from app.db import AnySelect, get_session
-from app.errors import Forbidden, Unauthorized
+from app.db import AnySelect
+from app.errors import Unauthorized
 
 ADMIN, AUDITOR, LIAISON, OFFICIAL = "admin", "auditor", "liaison", "official"
 ALL_ROLES = (ADMIN, AUDITOR, LIAISON, OFFICIAL)
@@ -52,7 +49,8 @@ def create_token(*, user_id: int, role: str) -> str:
     return jwt.encode(claims, settings.resolved_secret_key(), algorithm="HS256")
 
 
-def _decode(token: str) -> int:
+def decode_token(token: str) -> int:
+    """The user id a bearer token names; 401 when it is expired or not ours."""
     try:
         claims = jwt.decode(
             token,
@@ -65,54 +63,6 @@ def _decode(token: str) -> int:
         raise Unauthorized("the token has expired; log in again", code="token_expired") from exc
     except (jwt.PyJWTError, ValueError) as exc:
         raise Unauthorized("the token is not valid", code="invalid_token") from exc
-
-
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
-
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-
-
-def client_address(request: Request) -> str:
-    """The caller's address as the server sees it (behind a proxy, uvicorn's --proxy-headers sets it)."""
-    return request.client.host if request.client else "unknown"
-
-
-def get_principal(
-    request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Principal:
-    """The authenticated caller, from the bearer token; 401 without a valid one."""
-    from app.accounts.models import User
-
-    if not token:
-        raise Unauthorized("log in first: this needs a bearer token", code="not_authenticated")
-    user = session.get(User, _decode(token))
-    if user is None or not user.active:
-        raise Unauthorized("the account behind this token is not active", code="invalid_token")
-    return Principal(
-        user_id=user.id,
-        label=user.email,
-        role=user.role,
-        authority_code=user.authority_code,
-        official_id=user.official_id,
-        address=client_address(request),
-    )
-
-
-def allow(*roles: str) -> Any:
-    """A dependency that lets only the given roles through (403 for the others)."""
-
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden(f"the {principal.role} role may not do this")
-        return principal
-
-    check.__name__ = "allow_" + "_".join(roles)
-    return Depends(check)
-
-
-Anyone = Annotated[Principal, allow(*ALL_ROLES)]
-AdminOnly = Annotated[Principal, allow(ADMIN)]
-Staff = Annotated[Principal, allow(*STAFF)]
 
 
 def scope_officials(stmt: AnySelect, principal: Principal) -> AnySelect:

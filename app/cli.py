@@ -53,6 +53,7 @@ def db_downgrade(revision: str) -> None:
 
 
 def _in_transaction() -> AbstractContextManager[Session]:
+    import app.models  # noqa: F401  (every table registered before the first query)
     from app.db import get_sessionmaker
 
     return get_sessionmaker().begin()

@@ -14,12 +14,12 @@ from app.certificates.api import router as certificates_router
 from app.certificates.pages import router as certificates_pages_router
 from app.cohorts.api import router as cohorts_router
 from app.compliance.api import router as compliance_router
-from app.errors import install_error_handlers
 from app.imports.api import router as imports_router
 from app.officials.api import router as officials_router
 from app.programmes.api import router as programmes_router
 from app.reports.api import router as reports_router
 from app.roles.api import router as roles_router
+from app.web.errors import install_error_handlers
 
 DESCRIPTION = """
 The JSON API of Mekomot LMS, the learning management system of the national school for the senior

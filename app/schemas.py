@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -20,3 +20,15 @@ def _iso_date(value: Any) -> Any:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(examples=["2025-09-01"])]
 """A calendar date, written YYYY-MM-DD in JSON and in query strings; nothing else is read as a date."""
+
+
+# Ids are 32-bit integers in PostgreSQL; an unbounded int from a client would overflow the driver (a 500).
+MAX_ID = 2_147_483_647
+
+
+class ErrorBody(BaseModel):
+    """Every error answer."""
+
+    error: str
+    detail: str
+    field: str | None = None

@@ -45,7 +45,7 @@ def run(url: str, as_of: date, out: str) -> dict[str, Any]:
     from app.compliance import reports
     from app.compliance.exports import EXPORT_COLUMNS
     from app.db import make_engine
-    from app.exports import write_xlsx
+    from app.web.exports import write_xlsx
 
     engine = make_engine(url)
     with engine.connect():

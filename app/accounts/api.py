@@ -9,9 +9,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.accounts import service
 from app.accounts.schemas import Token, UserCreate, UserRead
-from app.auth import AdminOnly, Anyone, SessionDep, client_address
-from app.errors import responses
-from app.pagination import Limit, Offset, Page
+from app.web.deps import AdminOnly, Anyone, SessionDep, client_address
+from app.web.errors import responses
+from app.web.pagination import Limit, Offset, Page
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 

@@ -17,13 +17,13 @@ from app.attendance.schemas import (
     CompletionDecisionIn,
     ProgressRead,
 )
-from app.auth import AdminOnly, Anyone, SessionDep
 from app.cohorts.schemas import EnrolmentRead
 from app.config import get_settings
-from app.errors import responses
 from app.imports.service import read_limited
-from app.pagination import Page, RecordId
 from app.programmes.schemas import CODE_PATTERN
+from app.web.deps import AdminOnly, Anyone, SessionDep
+from app.web.errors import responses
+from app.web.pagination import Page, RecordId
 
 router = APIRouter(prefix="/api/v1", tags=["attendance"])
 

@@ -7,8 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.pagination import MAX_ID
-from app.schemas import IsoDate
+from app.schemas import MAX_ID, IsoDate
 from app.text import clean_text
 
 AttendanceStatus = Literal["present", "late", "excused", "absent"]

@@ -37,7 +37,7 @@ from app.db import AnySelect
 from app.errors import Conflict, Invalid, NotFound
 from app.officials.models import Official
 from app.officials.rules import normalise_national_id
-from app.pagination import MAX_ID
+from app.schemas import MAX_ID
 
 # --- shared checks -------------------------------------------------------------------------------------
 

@@ -6,9 +6,10 @@ from fastapi import APIRouter, Query
 
 from app.audit import service
 from app.audit.schemas import AuditEventRead
-from app.auth import SessionDep, Staff
-from app.errors import responses
-from app.pagination import MAX_ID, Limit, Offset, Page
+from app.schemas import MAX_ID
+from app.web.deps import SessionDep, Staff
+from app.web.errors import responses
+from app.web.pagination import Limit, Offset, Page
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

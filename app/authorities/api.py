@@ -6,11 +6,11 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from app.auth import Anyone, SessionDep
 from app.authorities import service
 from app.authorities.schemas import AuthorityRead
-from app.errors import responses
-from app.pagination import Limit, Offset, Page
+from app.web.deps import Anyone, SessionDep
+from app.web.errors import responses
+from app.web.pagination import Limit, Offset, Page
 
 router = APIRouter(prefix="/api/v1/authorities", tags=["reference"])
 

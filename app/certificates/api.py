@@ -7,13 +7,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from app.auth import AdminOnly, Anyone, SessionDep, Staff
 from app.certificates import documents, keys, service
 from app.certificates.models import Certificate
-from app.certificates.ratelimit import limit_verification
 from app.certificates.schemas import CertificateItem, CertificateRead, CredentialRead, RevokeIn, VerifyRead
-from app.errors import Conflict, ErrorBody, NotFound, responses
-from app.pagination import MAX_ID, Limit, Offset, Page, RecordId
+from app.errors import Conflict, NotFound
+from app.schemas import MAX_ID, ErrorBody
+from app.web.deps import AdminOnly, Anyone, SessionDep, Staff
+from app.web.errors import responses
+from app.web.pagination import Limit, Offset, Page, RecordId
+from app.web.ratelimit import limit_verification
 
 router = APIRouter(prefix="/api/v1", tags=["certificates"])
 public_router = APIRouter(tags=["certificates"])

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.auth import SessionDep, client_address
 from app.certificates import service
-from app.certificates.ratelimit import verification_window
 from app.config import PROJECT_ROOT
 from app.errors import NotFound
+from app.web.deps import SessionDep, client_address
+from app.web.ratelimit import verification_window
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))

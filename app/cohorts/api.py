@@ -6,7 +6,6 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from app.auth import AdminOnly, Anyone, SessionDep
 from app.cohorts import service
 from app.cohorts.models import Enrolment
 from app.cohorts.schemas import (
@@ -21,8 +20,9 @@ from app.cohorts.schemas import (
     SessionCreate,
     SessionRead,
 )
-from app.errors import responses
-from app.pagination import Limit, Offset, Page, RecordId
+from app.web.deps import AdminOnly, Anyone, SessionDep
+from app.web.errors import responses
+from app.web.pagination import Limit, Offset, Page, RecordId
 
 router = APIRouter(prefix="/api/v1", tags=["cohorts"])
 

@@ -7,9 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from app.pagination import MAX_ID
 from app.programmes.schemas import CODE_PATTERN
-from app.schemas import IsoDate
+from app.schemas import MAX_ID, IsoDate
 
 CohortState = Literal["planned", "open", "running", "closed", "cancelled"]
 EnrolmentStatus = Literal["enrolled", "waitlisted", "withdrawn", "completed", "not_completed"]

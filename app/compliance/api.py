@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Anyone, Principal, SessionDep, Staff, allow
+from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Principal
 from app.clock import today
 from app.compliance import reports, service
 from app.compliance.exports import COMPARISON_COLUMNS, EXPORT_COLUMNS, SUMMARY_COLUMNS, comparison_rows
@@ -29,10 +29,12 @@ from app.compliance.schemas import (
     SummaryRow,
 )
 from app.db import read_session_opener
-from app.errors import Invalid, responses
-from app.exports import FILE_RESPONSES, export_response, streamed_export
-from app.pagination import Limit, Offset, Page, RecordId
+from app.errors import Invalid
 from app.schemas import IsoDate
+from app.web.deps import Anyone, SessionDep, Staff, allow
+from app.web.errors import responses
+from app.web.exports import FILE_RESPONSES, export_response, streamed_export
+from app.web.pagination import Limit, Offset, Page, RecordId
 
 router = APIRouter(prefix="/api/v1", tags=["compliance"])
 

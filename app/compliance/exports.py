@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.exports import Column
+from app.web.exports import Column
 
 EXPORT_COLUMNS = [
     Column("authority_code", "סמל רשות", "Authority code", 10),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, File, Query, UploadFile
 
-from app.auth import AdminOnly, SessionDep
 from app.config import get_settings
-from app.errors import responses
 from app.imports import service
 from app.imports.schemas import ImportRefusedBody, ImportReport
+from app.web.deps import AdminOnly, SessionDep
+from app.web.errors import responses
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 

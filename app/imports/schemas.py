@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.errors import ErrorBody
+from app.schemas import ErrorBody
 
 OfficialOutcome = Literal["created", "updated", "unchanged", "refused"]
 AppointmentOutcome = Literal["created", "updated", "unchanged", "none", "refused"]

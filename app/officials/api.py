@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from app.auth import AdminOnly, Anyone, SessionDep
 from app.clock import today
 from app.compliance import service as compliance
 from app.compliance.schemas import CompletionCreate, CompletionRead, RequirementRead
-from app.errors import responses
 from app.officials import service
 from app.officials.schemas import (
     AppointmentCreate,
@@ -18,8 +16,10 @@ from app.officials.schemas import (
     OfficialRead,
     OfficialUpdate,
 )
-from app.pagination import Limit, Offset, Page, RecordId
 from app.schemas import IsoDate
+from app.web.deps import AdminOnly, Anyone, SessionDep
+from app.web.errors import responses
+from app.web.pagination import Limit, Offset, Page, RecordId
 
 router = APIRouter(prefix="/api/v1", tags=["officials"])
 

@@ -7,12 +7,12 @@ from typing import Literal
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from app.auth import AdminOnly, Anyone, SessionDep
-from app.errors import responses
-from app.pagination import Limit, Offset, Page
 from app.programmes import service
 from app.programmes.models import Programme
 from app.programmes.schemas import ProgrammeCreate, ProgrammeRead, ProgrammeUpdate
+from app.web.deps import AdminOnly, Anyone, SessionDep
+from app.web.errors import responses
+from app.web.pagination import Limit, Offset, Page
 
 router = APIRouter(prefix="/api/v1/programmes", tags=["programmes"])
 

@@ -7,12 +7,12 @@ from typing import Literal
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from app.auth import Anyone, SessionDep
-from app.errors import responses
-from app.exports import FILE_RESPONSES, export_response
-from app.pagination import RecordId
-from app.reports import service
+from app.reports import exports, service
 from app.reports.schemas import AttendanceMatrix, CpdSummary, Transcript
+from app.web.deps import Anyone, SessionDep
+from app.web.errors import responses
+from app.web.exports import FILE_RESPONSES, export_response
+from app.web.pagination import RecordId
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 Lang = Literal["he", "en"]
@@ -37,7 +37,7 @@ def transcript_file(
     title = f"{t.name_he} · {t.national_id}" if lang == "he" else f"{t.name_en or t.name_he} · {t.national_id}"
     return export_response(
         fmt,
-        service.TRANSCRIPT_COLUMNS,
+        exports.TRANSCRIPT_COLUMNS,
         [r.model_dump() for r in t.items],
         filename=f"transcript-{t.national_id}",
         lang=lang,
@@ -62,7 +62,7 @@ def attendance_matrix_file(
 ) -> Response:
     """The attendance matrix as CSV or XLSX, with a row counting those present at each session."""
     matrix = service.attendance_matrix(session, cohort_id=cohort_id, actor=actor)
-    columns, rows = service.matrix_export(matrix, lang=lang)
+    columns, rows = exports.matrix_export(matrix, lang=lang)
     return export_response(
         fmt,
         columns,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,7 +11,6 @@ from app.auth import Principal, scope_officials
 from app.cohorts.models import Cohort, CohortSession, Enrolment
 from app.cohorts.service import get_cohort
 from app.compliance.models import Completion
-from app.exports import Column
 from app.officials.models import Official
 from app.officials.service import get_official
 from app.programmes.models import Programme
@@ -172,54 +168,3 @@ def cpd_summary(session: Session, *, official_id: int, actor: Principal) -> CpdS
     return CpdSummary(
         official_id=official.id, total_hours=round(sum(i.hours for i in items), 2), items=items, total=len(items)
     )
-
-
-STATUS_LABELS = {
-    "he": {"present": "נוכח/ת", "late": "איחור", "excused": "היעדרות מוצדקת", "absent": "נעדר/ת"},
-    "en": {"present": "present", "late": "late", "excused": "excused", "absent": "absent"},
-}
-
-
-def matrix_export(matrix: AttendanceMatrix, *, lang: str) -> tuple[list[Column], list[dict[str, Any]]]:
-    """The matrix as export columns (one per session) and rows, with a last row counting those present."""
-    labels = STATUS_LABELS["he" if lang == "he" else "en"]
-    columns = [Column("name_he", "שם", "Name", 24)]
-    columns += [
-        Column(f"s{s.id}", f"{s.date.isoformat()} ({s.hours:g} ש')", f"{s.date.isoformat()} ({s.hours:g}h)")
-        for s in matrix.sessions
-    ]
-    columns += [
-        Column("attended_hours", "שעות נוכחות", "Attended hours"),
-        Column("attended_pct", "% נוכחות", "Attendance %"),
-    ]
-    rows: list[dict[str, Any]] = []
-    present: dict[int, int] = defaultdict(int)
-    for r in matrix.items:
-        row: dict[str, Any] = {"name_he": r.name_he, "attended_hours": r.attended_hours, "attended_pct": r.attended_pct}
-        for s, st in zip(matrix.sessions, r.statuses, strict=True):
-            row[f"s{s.id}"] = labels.get(st or "", "")
-            present[s.id] += st in ("present", "late")
-        rows.append(row)
-    rows.append(
-        {
-            "name_he": 'סה"כ נוכחים' if lang == "he" else "Present",
-            **{f"s{s.id}": present[s.id] for s in matrix.sessions},
-        }
-    )
-    return columns, rows
-
-
-TRANSCRIPT_COLUMNS = [
-    Column("programme_code", "קוד תוכנית", "Programme code"),
-    Column("programme_title_he", "תוכנית", "Programme (Hebrew)", 32),
-    Column("programme_title_en", "Programme", "Programme", 32),
-    Column("kind", "סוג", "Kind"),
-    Column("cohort_code", "מחזור", "Cohort"),
-    Column("cohort_start", "תחילת מחזור", "Cohort start"),
-    Column("cohort_end", "סיום מחזור", "Cohort end"),
-    Column("scheduled_hours", "שעות מתוכננות", "Scheduled hours"),
-    Column("attended_hours", "שעות נוכחות", "Attended hours"),
-    Column("result", "תוצאה", "Result"),
-    Column("completed_on", "תאריך סיום", "Completed on"),
-    Column("decision_reason", "סיום בהחלטה: נימוק", "Completion by decision: reason", 30),
-]

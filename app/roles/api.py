@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.auth import Anyone, SessionDep
-from app.errors import responses
-from app.pagination import Limit, Offset, Page
 from app.roles import service
 from app.roles.schemas import RoleRead
+from app.web.deps import Anyone, SessionDep
+from app.web.errors import responses
+from app.web.pagination import Limit, Offset, Page
 
 router = APIRouter(prefix="/api/v1/roles", tags=["reference"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.audit.models import AuditEvent
-from app.certificates.ratelimit import SlidingWindow
+from app.web.ratelimit import SlidingWindow
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_sliding_window_frees_up():
 
 
 def test_shared_limit_falls_back_to_the_process_when_redis_is_unreachable():
-    from app.certificates.ratelimit import SharedWindow
+    from app.web.ratelimit import SharedWindow
 
     w = SharedWindow("redis://127.0.0.1:1/0", limit=2)  # nothing listens there
     waits = [w.hit("a") for _ in range(3)]

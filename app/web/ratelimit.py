@@ -16,9 +16,9 @@ from typing import Protocol
 import redis
 from fastapi import FastAPI, Request
 
-from app.auth import client_address
 from app.config import get_settings
 from app.errors import TooManyRequests
+from app.web.deps import client_address
 
 WINDOW_SECONDS = 60
 log = logging.getLogger(__name__)

@@ -7,6 +7,8 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Path, Query
 from pydantic import BaseModel
 
+from app.schemas import MAX_ID
+
 T = TypeVar("T")
 
 
@@ -16,9 +18,6 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int
 
-
-# Ids are 32-bit integers in PostgreSQL; an unbounded int from a client would overflow the driver (a 500).
-MAX_ID = 2_147_483_647
 
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many items (1-500).")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Skip this many items.")]
