@@ -51,9 +51,10 @@ test-postgres: install
 	@echo "== tests on PostgreSQL"
 	$(BIN)/pytest -q
 
-lint: install ## Lint and check formatting.
+lint: install ## Lint, check formatting, and check the layering (import-linter's contracts in pyproject.toml).
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

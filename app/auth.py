@@ -1,5 +1,7 @@
-"""Who is calling (a user with a role, or an operator), their tokens, and which records they may see (decided here
-only). The web layer (`app.web.deps`) finds the caller of a request; this module knows nothing of the web."""
+"""Who is calling: a user with a role, or an operator at the command line, and their bearer tokens.
+
+The web layer (`app.web.deps`) finds the caller of a request; who may see which records is decided in
+`app.officials.scoping`. This module knows nothing of the web."""
 
 from __future__ import annotations
 
@@ -7,11 +9,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
-from sqlalchemy import false, select
 
 from app.clock import now_utc
 from app.config import get_settings
-from app.db import AnySelect
 from app.errors import Unauthorized
 
 ADMIN, AUDITOR, LIAISON, OFFICIAL = "admin", "auditor", "liaison", "official"
@@ -63,30 +63,3 @@ def decode_token(token: str) -> int:
         raise Unauthorized("the token has expired; log in again", code="token_expired") from exc
     except (jwt.PyJWTError, ValueError) as exc:
         raise Unauthorized("the token is not valid", code="invalid_token") from exc
-
-
-def scope_officials(stmt: AnySelect, principal: Principal) -> AnySelect:
-    """Limit a query over officials to those the caller may see."""
-    from app.officials.models import Appointment, Official
-
-    if principal.role in STAFF:
-        return stmt
-    if principal.role == OFFICIAL:
-        return stmt.where(Official.id == principal.official_id)
-    if principal.role == LIAISON:
-        mine = select(Appointment.official_id).where(Appointment.authority_code == principal.authority_code)
-        return stmt.where(Official.id.in_(mine))
-    return stmt.where(false())
-
-
-def scope_appointments(stmt: AnySelect, principal: Principal) -> AnySelect:
-    """Limit a query over appointments (and what hangs on them) to those the caller may see."""
-    from app.officials.models import Appointment
-
-    if principal.role in STAFF:
-        return stmt
-    if principal.role == OFFICIAL:
-        return stmt.where(Appointment.official_id == principal.official_id)
-    if principal.role == LIAISON:
-        return stmt.where(Appointment.authority_code == principal.authority_code)
-    return stmt.where(false())

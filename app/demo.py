@@ -26,12 +26,18 @@ from app.accounts.schemas import UserCreate
 from app.accounts.service import create_user
 from app.auth import operator
 from app.authorities.models import Authority
-from app.compliance.rules import completion_counts, due_date_for
-from app.compliance.schemas import CompletionCreate
-from app.compliance.service import record_completion
+from app.completions.rules import completion_counts
+from app.completions.schemas import CompletionCreate
+from app.completions.service import record_completion_by_decision
 from app.officials.models import Official
+from app.officials.rules import due_date_for
 from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate
-from app.officials.service import create_appointment, create_official, update_appointment
+from app.officials.service import (
+    add_requirements_for_programme,
+    create_appointment,
+    create_official,
+    update_appointment,
+)
 from app.programmes.models import Programme
 from app.programmes.schemas import ProgrammeCreate
 from app.programmes.service import create_programme
@@ -648,7 +654,8 @@ def _ensure_programmes(session: Session) -> None:
             role_codes=list(spec.role_codes),
             validity_years=spec.validity_years,
         )
-        create_programme(session, data=data, actor=ACTOR)
+        programme = create_programme(session, data=data, actor=ACTOR)
+        add_requirements_for_programme(session, programme_id=programme.id, actor=ACTOR)
 
 
 def load_demo(session: Session) -> bool:
@@ -715,7 +722,7 @@ def load_demo(session: Session) -> bool:
                     session, appointment_id=appointment.id, data=AppointmentUpdate(end_date=holding.end), actor=ACTOR
                 )
         for code, on, reason in sorted(person.completions, key=lambda c: c[1]):
-            record_completion(
+            record_completion_by_decision(
                 session,
                 official_id=official.id,
                 data=CompletionCreate(programme_code=code, completed_on=on, reason=reason),
@@ -746,7 +753,8 @@ def _school_year(session: Session, rng: random.Random, today: date) -> None:
     from app.attendance.service import close_cohort, record_attendance
     from app.cohorts.schemas import CohortCreate, SessionCreate
     from app.cohorts.service import add_session, create_cohort, enrol_official
-    from app.compliance.service import decide_request, request_exemption, request_extension, requirement_rows
+    from app.compliance.selectors import requirement_rows
+    from app.compliance.service import decide_request, request_exemption, request_extension
 
     rows = requirement_rows(session, as_of=today)
 

@@ -6,8 +6,9 @@ from app.audit.models import AuditEvent
 from app.authorities.models import Authority
 from app.certificates.models import Certificate, SerialCounter
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
-from app.compliance.models import Completion, Requirement, RequirementRequest
-from app.officials.models import Appointment, Official
+from app.completions.models import Completion
+from app.compliance.models import RequirementRequest
+from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.roles.models import Role
 

@@ -35,7 +35,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from app.auth import operator
-from app.compliance.rules import due_date_for
+from app.officials.rules import due_date_for
 from app.officials.service import search_text_of
 
 # Ten times today's size (DESIGN.md, section Scale); the authorities are those of the CBS file at any scale.

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.auth import Principal, create_token, operator
 from app.clock import now_utc
-from app.compliance.models import Completion
+from app.completions.models import Completion
 from app.officials.models import Appointment, Official
 from app.officials.schemas import AppointmentCreate, OfficialCreate
-from app.officials.service import create_appointment, create_official
+from app.officials.service import add_requirements_for_programme, create_appointment, create_official
 from app.programmes.models import Programme
 from app.programmes.schemas import ProgrammeCreate
 from app.programmes.service import create_programme
@@ -88,7 +88,9 @@ def make_programme(
         role_codes=roles if roles is not None else (["treasurer"] if kind == "mandatory" else []),
         validity_years=validity_years,
     )
-    return create_programme(db, data=data, actor=ACTOR)
+    programme = create_programme(db, data=data, actor=ACTOR)
+    add_requirements_for_programme(db, programme_id=programme.id, actor=ACTOR)
+    return programme
 
 
 def make_completion(db: Session, official: Official, programme: Programme, on: date) -> Completion:

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.authorities.models import Authority
-from app.compliance.models import Completion, Requirement
-from app.compliance.service import requirement_rows
+from app.completions.models import Completion
+from app.compliance.selectors import requirement_rows
 from app.demo import DEMO_LOGINS, load_demo
-from app.officials.models import Appointment, Official
+from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
 
 COUNTED = (Official, Appointment, Requirement, Completion, Programme, User, AuditEvent)

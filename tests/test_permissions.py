@@ -33,11 +33,11 @@ from app.certificates.service import issue_certificate
 from app.cohorts.models import Cohort, CohortSession, Enrolment
 from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
-from app.compliance.models import Requirement, RequirementRequest
+from app.compliance.models import RequirementRequest
 from app.compliance.service import request_exemption
 from app.db import get_engine, get_session, unit_of_work
 from app.main import create_app
-from app.officials.models import Appointment, Official
+from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
 from app.programmes.schemas import AssessmentIn, ProgrammeCreate
 from app.programmes.service import create_programme

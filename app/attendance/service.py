@@ -27,16 +27,17 @@ from app.attendance.schemas import (
     SessionProgress,
 )
 from app.audit.service import add_and_record, record_change, record_event, snapshot
-from app.auth import Principal, scope_officials
-from app.clock import now_utc, today
+from app.auth import Principal
+from app.clock import now_utc
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
 from app.cohorts.schemas import EnrolmentRead
 from app.cohorts.service import enrolment_query, get_enrolment, lock_cohort, read_enrolments
-from app.compliance.models import Completion
+from app.completions.service import record_completion
 from app.db import AnySelect
 from app.errors import Conflict, Invalid, NotFound
 from app.officials.models import Official
 from app.officials.rules import normalise_national_id
+from app.officials.scoping import scope_officials
 from app.schemas import MAX_ID
 
 # --- shared checks -------------------------------------------------------------------------------------
@@ -467,20 +468,18 @@ def _update_enrolment(session: Session, *, enrolment: Enrolment, actor: Principa
 
 def _add_completion(
     session: Session, *, enrolment: Enrolment, cohort: Cohort, source: str, reason: str | None, actor: Principal
-) -> Completion:
+) -> None:
     assert enrolment.completed_on is not None
-    completion = Completion(
+    record_completion(
+        session,
         official_id=enrolment.official_id,
         programme_id=cohort.programme_id,
         completed_on=enrolment.completed_on,
         source=source,
         reason=reason,
         enrolment_id=enrolment.id,
-        recorded_by_user_id=actor.user_id,
-        created_at=now_utc(),
+        actor=actor,
     )
-    add_and_record(session, completion, actor=actor, entity_type="completion")
-    return completion
 
 
 def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> CloseReport:
@@ -606,8 +605,6 @@ def complete_by_decision(
         )
     if cohort.state == "cancelled":
         raise Conflict(f"cohort {cohort.code} is cancelled", code="cohort_cancelled")
-    if data.completed_on > today():
-        raise Invalid(f"completed_on: {data.completed_on} is in the future", field="completed_on")
     if data.completed_on < cohort.start_date:
         raise Invalid(
             f"completed_on: {data.completed_on} is before cohort {cohort.code} started on {cohort.start_date}",

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit.service import record_change, record_event, snapshot
-from app.auth import Principal, scope_officials
+from app.auth import Principal
 from app.certificates import keys, rules
 from app.certificates.models import SERIAL_SEQUENCE, Certificate, SerialCounter
 from app.certificates.schemas import CertificateItem, CertificateRead, VerifyRead
@@ -24,6 +24,7 @@ from app.config import get_settings
 from app.db import AnySelect
 from app.errors import Conflict, NotFound
 from app.officials.models import Official
+from app.officials.scoping import scope_officials
 from app.programmes.models import Programme
 
 PENDING_RENDER = "certificates_to_render"

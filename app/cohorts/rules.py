@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
-
 # planned -> open -> running -> closed, and any state but closed -> cancelled.
 TRANSITIONS: dict[str, frozenset[str]] = {
     "planned": frozenset({"open", "cancelled"}),
@@ -27,8 +25,3 @@ def can_move(current: str, target: str) -> bool:
 def enrolment_counts_from(*, today: date, cohort_start: date) -> date:
     """An enrolment counts from the day it is made, or from the cohort's start when recorded after the fact."""
     return min(today, cohort_start)
-
-
-def completion_still_valid(*, completed_on: date, validity_years: int | None, on: date) -> bool:
-    """Whether a completion of a programme is still valid on a date (no validity: for ever)."""
-    return validity_years is None or completed_on + relativedelta(years=validity_years) >= on

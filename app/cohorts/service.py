@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import add_and_record, record_change, record_event, snapshot
-from app.auth import Principal, scope_officials
+from app.auth import Principal
 from app.clock import now_utc, today
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
 from app.cohorts.rules import (
@@ -16,7 +16,6 @@ from app.cohorts.rules import (
     ENROLLING_STATES,
     HOLDING_SEAT,
     can_move,
-    completion_still_valid,
     enrolment_counts_from,
 )
 from app.cohorts.schemas import (
@@ -28,11 +27,13 @@ from app.cohorts.schemas import (
     EnrolmentRead,
     SessionCreate,
 )
-from app.compliance.models import Completion, Requirement
+from app.completions.selectors import last_valid_completion
 from app.db import AnySelect
 from app.errors import Conflict, DomainError, Invalid, NotFound
-from app.officials.models import Appointment, Official
+from app.officials.models import Official
 from app.officials.rules import normalise_national_id
+from app.officials.scoping import scope_officials
+from app.officials.selectors import latest_requirement_id
 from app.officials.service import get_official
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule
 from app.programmes.service import require_programme
@@ -250,17 +251,6 @@ def list_sessions(session: Session, *, cohort_id: int) -> list[CohortSession]:
 # --- enrolment -----------------------------------------------------------------------------------------
 
 
-def _open_requirement_id(session: Session, *, official_id: int, programme_id: int) -> int | None:
-    stmt = (
-        select(Requirement.id)
-        .join(Appointment, Appointment.id == Requirement.appointment_id)
-        .where(Appointment.official_id == official_id, Requirement.programme_id == programme_id)
-        .order_by(Appointment.start_date.desc(), Requirement.id.desc())
-        .limit(1)
-    )
-    return session.scalar(stmt)
-
-
 def _refuse_if_cannot_enrol(session: Session, *, cohort: Cohort, official: Official, programme: Programme) -> None:
     if cohort.state not in ENROLLING_STATES:
         raise Conflict(f"cohort {cohort.code} is {cohort.state}, not open for enrolment", code="cohort_not_open")
@@ -279,17 +269,16 @@ def _refuse_if_cannot_enrol(session: Session, *, cohort: Cohort, official: Offic
             f"official {official.id} is already {other[0]} in cohort {other[1]} of {programme.code}",
             code="already_enrolled",
         )
-    done = session.scalars(
-        select(Completion.completed_on).where(
-            Completion.official_id == official.id, Completion.programme_id == programme.id
-        )
-    ).all()
-    valid = [
-        d for d in done if completion_still_valid(completed_on=d, validity_years=programme.validity_years, on=today())
-    ]
-    if valid:
+    done = last_valid_completion(
+        session,
+        official_id=official.id,
+        programme_id=programme.id,
+        validity_years=programme.validity_years,
+        on=today(),
+    )
+    if done is not None:
         raise Conflict(
-            f"official {official.id} already completed {programme.code} on {max(valid)}, still valid",
+            f"official {official.id} already completed {programme.code} on {done}, still valid",
             code="already_completed",
         )
 
@@ -323,7 +312,7 @@ def _enrol(session: Session, *, cohort: Cohort, official: Official, actor: Princ
         "status": "enrolled" if seat else "waitlisted",
         "seated_on": counts_from if seat else None,
         "waitlist_position": None if seat else _next_waitlist_position(session, cohort.id),
-        "requirement_id": _open_requirement_id(session, official_id=official.id, programme_id=programme.id),
+        "requirement_id": latest_requirement_id(session, official_id=official.id, programme_id=programme.id),
         "enrolled_on": counts_from,
         "ended_on": None,
         "updated_at": now_utc(),

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Principal
 from app.clock import today
-from app.compliance import reports, service
+from app.compliance import reports, selectors, service
 from app.compliance.exports import COMPARISON_COLUMNS, EXPORT_COLUMNS, SUMMARY_COLUMNS, comparison_rows
 from app.compliance.schemas import (
     AtRiskRow,
@@ -30,6 +30,7 @@ from app.compliance.schemas import (
 )
 from app.db import read_session_opener
 from app.errors import Invalid
+from app.officials import service as officials
 from app.schemas import IsoDate
 from app.web.deps import Anyone, SessionDep, Staff, allow
 from app.web.errors import responses
@@ -106,7 +107,7 @@ def list_requests(
     offset: Offset = 0,
 ) -> Page[RequestRead]:
     """Extension and exemption requests within the caller's scope, oldest first (the auditors' queue)."""
-    rows, total = service.list_requests(session, actor=actor, state=state, kind=kind, limit=limit, offset=offset)
+    rows, total = selectors.list_requests(session, actor=actor, state=state, kind=kind, limit=limit, offset=offset)
     return Page(items=[RequestRead.model_validate(r) for r in rows], total=total)
 
 
@@ -115,8 +116,8 @@ def list_requests(
 )
 def requirement_requests(requirement_id: RecordId, session: SessionDep, actor: Anyone) -> Page[RequestRead]:
     """The history of a requirement's requests and decisions, within the caller's scope."""
-    service.get_requirement(session, requirement_id=requirement_id, actor=actor)
-    rows, total = service.list_requests(session, actor=actor, requirement_id=requirement_id, limit=500)
+    officials.get_requirement(session, requirement_id=requirement_id, actor=actor)
+    rows, total = selectors.list_requests(session, actor=actor, requirement_id=requirement_id, limit=500)
     return Page(items=[RequestRead.model_validate(r) for r in rows], total=total)
 
 

@@ -1,4 +1,4 @@
-"""Requirements that appointments create, and the completions that satisfy them."""
+"""Extension and exemption requests of requirements, and the auditors' decisions on them (rule 4)."""
 
 from __future__ import annotations
 
@@ -8,39 +8,6 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
-
-
-class Requirement(Base):
-    """What an appointment obliges: the mandatory programme of its role, due 24 months after its start."""
-
-    __tablename__ = "requirements"
-    __table_args__ = (Index("uq_requirements_appointment_programme", "appointment_id", "programme_id", unique=True),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="RESTRICT"))
-    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="RESTRICT"), index=True)
-    due_date: Mapped[date]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class Completion(Base):
-    """An official's completion of a programme: from a cohort, or recorded by an admin's decision."""
-
-    __tablename__ = "completions"
-    __table_args__ = (
-        CheckConstraint("source IN ('cohort', 'decision', 'import')", name="source"),
-        Index("ix_completions_official_programme", "official_id", "programme_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
-    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="RESTRICT"))
-    completed_on: Mapped[date]
-    source: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str | None] = mapped_column(Text)
-    enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id", ondelete="RESTRICT"), unique=True)
-    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class RequirementRequest(Base):

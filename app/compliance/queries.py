@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, select
 
 from app.cohorts.models import Cohort, Enrolment
-from app.compliance.models import Completion, Requirement, RequirementRequest
+from app.completions.models import Completion
+from app.compliance.models import RequirementRequest
 from app.compliance.rules import DUE_SOON_DAYS
 from app.db import AnySelect
-from app.officials.models import Appointment
+from app.officials.models import Appointment, Requirement
 from app.programmes.models import Programme
 
 

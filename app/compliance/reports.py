@@ -12,13 +12,14 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from app.auth import Principal, scope_appointments
+from app.auth import Principal
 from app.authorities.models import Authority
 from app.cohorts.models import Cohort, Enrolment
 from app.cohorts.rules import HOLDING_SEAT
 from app.compliance.queries import Restrict, status_query
 from app.db import AnySelect
 from app.officials.models import Appointment, Official
+from app.officials.scoping import scope_appointments
 from app.programmes.models import Programme
 from app.roles.models import Role
 

@@ -1,4 +1,7 @@
-"""The rules of the two-year window and of a requirement's status as of a date (DESIGN.md rules 1-3)."""
+"""The rules of a requirement's status as of a date (rule 3) and of extensions and exemptions (rule 4).
+
+Rule 1, the two-year window, is `app.officials.rules.due_date_for`; rule 2, which completions count, is
+`app.completions.rules.completion_counts`."""
 
 from __future__ import annotations
 
@@ -6,32 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
+from app.completions.rules import completion_counts
 
-WINDOW_MONTHS = 24
 DUE_SOON_DAYS = 90
 STATUSES = ("not_started", "in_progress", "completed", "overdue", "exempt", "closed")
-
-
-def add_months(start: date, months: int) -> date:
-    """The same day of month `months` later; where that day does not exist, the month's last day."""
-    return start + relativedelta(months=months)
-
-
-def due_date_for(appointment_start: date) -> date:
-    """Rule 1: a requirement is due 24 calendar months after the appointment's start."""
-    return add_months(appointment_start, WINDOW_MONTHS)
-
-
-def completion_counts(
-    completed_on: date, *, appointment_start: date, appointment_end: date | None, validity_years: int | None
-) -> bool:
-    """Rule 2: a completion during the appointment counts; an earlier one carries over while still valid."""
-    if completed_on >= appointment_start:
-        return appointment_end is None or completed_on <= appointment_end
-    if validity_years is None:
-        return True
-    return completed_on + relativedelta(years=validity_years) >= appointment_start
 
 
 @dataclass(frozen=True)

@@ -27,28 +27,6 @@ class RequirementRead(BaseModel):
     completed_on: date | None = None
 
 
-class CompletionCreate(BaseModel):
-    """A completion recorded by an admin's decision: the programme, the date it counts from, and why."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    programme_code: str = Field(min_length=1, max_length=40)
-    completed_on: IsoDate
-    reason: str = Field(min_length=3, max_length=2000)
-
-
-class CompletionRead(BaseModel):
-    """A completion of a programme by an official."""
-
-    id: int
-    official_id: int
-    programme_code: str
-    completed_on: date
-    source: Literal["cohort", "decision", "import"]
-    reason: str | None
-    created_at: datetime
-
-
 ReasonCode = Literal["equivalent_prior_training", "acting_appointment", "short_tenure", "other"]
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from app.clock import today
-from app.compliance import service as compliance
-from app.compliance.schemas import CompletionCreate, CompletionRead, RequirementRead
+from app.completions import selectors as completions
+from app.completions import service as completion_service
+from app.completions.schemas import CompletionCreate, CompletionRead
+from app.compliance import selectors as compliance
+from app.compliance.schemas import RequirementRead
 from app.officials import service
 from app.officials.schemas import (
     AppointmentCreate,
@@ -119,7 +122,7 @@ def list_requirements(
 ) -> Page[RequirementRead]:
     """The official's requirements and their status as of the date (appointments started by then)."""
     rows = compliance.official_requirements(session, official_id=official_id, as_of=as_of or today(), actor=actor)
-    return Page(items=[RequirementRead(**r.as_dict()) for r in rows], total=len(rows))
+    return Page(items=[RequirementRead.model_validate(r, from_attributes=True) for r in rows], total=len(rows))
 
 
 @router.post(
@@ -132,32 +135,12 @@ def record_completion(
     official_id: RecordId, data: CompletionCreate, session: SessionDep, actor: AdminOnly
 ) -> CompletionRead:
     """Record a completion by decision (prior or external training), with its date and reason. Admins only."""
-    completion, code = compliance.record_completion(session, official_id=official_id, data=data, actor=actor)
-    return CompletionRead(
-        id=completion.id,
-        official_id=completion.official_id,
-        programme_code=code,
-        completed_on=completion.completed_on,
-        source=completion.source,
-        reason=completion.reason,
-        created_at=completion.created_at,
-    )
+    return completion_service.record_completion_by_decision(session, official_id=official_id, data=data, actor=actor)
 
 
 @router.get("/officials/{official_id}/completions", response_model=Page[CompletionRead], responses=responses(401, 404))
 def list_completions(official_id: RecordId, session: SessionDep, actor: Anyone) -> Page[CompletionRead]:
     """The official's completions of programmes, within the caller's scope."""
-    rows = compliance.list_completions(session, official_id=official_id, actor=actor)
-    items = [
-        CompletionRead(
-            id=c.id,
-            official_id=c.official_id,
-            programme_code=code,
-            completed_on=c.completed_on,
-            source=c.source,
-            reason=c.reason,
-            created_at=c.created_at,
-        )
-        for c, code in rows
-    ]
+    service.get_official(session, official_id=official_id, actor=actor)
+    items = completions.official_completions(session, official_id=official_id)
     return Page(items=items, total=len(items))

@@ -1,4 +1,4 @@
-"""Officials and the appointments they hold."""
+"""Officials, the appointments they hold, and the requirements those appointments create (rule 1)."""
 
 from __future__ import annotations
 
@@ -43,4 +43,17 @@ class Appointment(Base):
     role_code: Mapped[str] = mapped_column(ForeignKey("roles.code", ondelete="RESTRICT"), index=True)
     start_date: Mapped[date]
     end_date: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Requirement(Base):
+    """What an appointment obliges: the mandatory programme of its role, due 24 months after its start."""
+
+    __tablename__ = "requirements"
+    __table_args__ = (Index("uq_requirements_appointment_programme", "appointment_id", "programme_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="RESTRICT"))
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="RESTRICT"), index=True)
+    due_date: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,10 +1,15 @@
-"""Rules of a person's record: the Israeli ID number and names."""
+"""Rules of a person's record (the Israeli ID number and names) and of the two-year window (rule 1)."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
 
 from app.text import clean_text
+
+WINDOW_MONTHS = 24
 
 _DIGITS = re.compile(r"\d{1,9}")
 _HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
@@ -44,3 +49,13 @@ def normalise_name(raw: str, *, hebrew: bool) -> str:
     if hebrew and not _HEBREW_LETTER.search(value):
         raise ValueError("must be written in Hebrew letters")
     return value
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day of month `months` later; where that day does not exist, the month's last day."""
+    return start + relativedelta(months=months)
+
+
+def due_date_for(appointment_start: date) -> date:
+    """Rule 1: a requirement is due 24 calendar months after the appointment's start."""
+    return add_months(appointment_start, WINDOW_MONTHS)

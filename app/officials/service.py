@@ -1,4 +1,4 @@
-"""Use cases of officials and their appointments."""
+"""Use cases of officials, their appointments, and the requirements appointments create (rule 1)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import add_and_record, record_change, snapshot
-from app.auth import Principal, scope_appointments, scope_officials
+from app.auth import Principal
 from app.authorities.service import require_authority
 from app.clock import now_utc
-from app.compliance import service as compliance
 from app.errors import Conflict, Invalid, NotFound
-from app.officials.models import Appointment, Official
-from app.officials.rules import normalise_national_id
+from app.officials.models import Appointment, Official, Requirement
+from app.officials.rules import due_date_for, normalise_national_id
 from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate, OfficialUpdate
+from app.officials.scoping import scope_appointments, scope_officials
+from app.programmes.selectors import mandatory_programme_ids, mandatory_role_codes
 from app.roles.service import require_role
 from app.text import search_key
 
@@ -169,7 +170,8 @@ def create_appointment(session: Session, *, official_id: int, data: AppointmentC
     )
     appointment = Appointment(official_id=official.id, **data.model_dump(), created_at=now_utc())
     add_and_record(session, appointment, actor=actor, entity_type="appointment")
-    compliance.create_requirements_for_appointment(session, appointment=appointment, actor=actor)
+    for programme_id in mandatory_programme_ids(session, role_code=appointment.role_code):
+        _add_requirement(session, appointment=appointment, programme_id=programme_id, actor=actor)
     return appointment
 
 
@@ -205,8 +207,22 @@ def update_appointment(
     before = snapshot(appointment)
     appointment.start_date, appointment.end_date = start, end
     record_change(session, appointment, before=before, actor=actor, entity_type="appointment")
-    compliance.refresh_due_dates(session, appointment=appointment, actor=actor)
+    _refresh_due_dates(session, appointment=appointment, actor=actor)
     return appointment
+
+
+def get_requirement(session: Session, *, requirement_id: int, actor: Principal) -> Requirement:
+    """One requirement whose appointment the caller may see; 404 otherwise."""
+    stmt = scope_appointments(
+        select(Requirement)
+        .join(Appointment, Appointment.id == Requirement.appointment_id)
+        .where(Requirement.id == requirement_id),
+        actor,
+    )
+    requirement: Requirement | None = session.scalar(stmt)
+    if requirement is None:
+        raise NotFound(f"no requirement with id {requirement_id}")
+    return requirement
 
 
 def list_appointments(session: Session, *, official_id: int, actor: Principal) -> list[Appointment]:
@@ -214,3 +230,44 @@ def list_appointments(session: Session, *, official_id: int, actor: Principal) -
     get_official(session, official_id=official_id, actor=actor)
     stmt = scope_appointments(select(Appointment).where(Appointment.official_id == official_id), actor)
     return list(session.scalars(stmt.order_by(Appointment.start_date, Appointment.id)))
+
+
+# --- requirements (rule 1) -----------------------------------------------------------------------------
+
+
+def _add_requirement(session: Session, *, appointment: Appointment, programme_id: int, actor: Principal) -> None:
+    requirement = Requirement(
+        appointment_id=appointment.id,
+        programme_id=programme_id,
+        due_date=due_date_for(appointment.start_date),
+        created_at=now_utc(),
+    )
+    add_and_record(session, requirement, actor=actor, entity_type="requirement")
+
+
+def add_requirements_for_programme(session: Session, *, programme_id: int, actor: Principal) -> int:
+    """A new mandatory programme is owed by every appointment to its roles that lacks it; how many now owe it.
+
+    Called right after a programme is created (its roles are the programme catalogue's), since appointments made
+    before it existed owe it too."""
+    owing = select(Appointment).where(
+        Appointment.role_code.in_(mandatory_role_codes(session, programme_id=programme_id)),
+        ~select(Requirement.id)
+        .where(Requirement.appointment_id == Appointment.id, Requirement.programme_id == programme_id)
+        .exists(),
+    )
+    count = 0
+    for appointment in session.scalars(owing):
+        _add_requirement(session, appointment=appointment, programme_id=programme_id, actor=actor)
+        count += 1
+    return count
+
+
+def _refresh_due_dates(session: Session, *, appointment: Appointment, actor: Principal) -> None:
+    """After a start date is corrected, the requirement falls due 24 months after the new start."""
+    due = due_date_for(appointment.start_date)
+    for requirement in session.scalars(select(Requirement).where(Requirement.appointment_id == appointment.id)):
+        if requirement.due_date != due:
+            before = snapshot(requirement)
+            requirement.due_date = due
+            record_change(session, requirement, before=before, actor=actor, entity_type="requirement")

@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
+from app.officials import service as officials
 from app.programmes import service
 from app.programmes.models import Programme
 from app.programmes.schemas import ProgrammeCreate, ProgrammeRead, ProgrammeUpdate
@@ -24,7 +25,9 @@ def _read(session: Session, programmes: list[Programme]) -> list[ProgrammeRead]:
 @router.post("", status_code=201, response_model=ProgrammeRead, responses=responses(401, 403, 409, 422))
 def create_programme(data: ProgrammeCreate, session: SessionDep, actor: AdminOnly) -> ProgrammeRead:
     """Add a programme to the catalogue; the roles of a mandatory programme owe it. Admins only."""
-    return _read(session, [service.create_programme(session, data=data, actor=actor)])[0]
+    programme = service.create_programme(session, data=data, actor=actor)
+    officials.add_requirements_for_programme(session, programme_id=programme.id, actor=actor)
+    return _read(session, [programme])[0]
 
 
 @router.get("", response_model=Page[ProgrammeRead], responses=responses(401, 422))

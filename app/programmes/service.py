@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 from app.audit.service import record_event
 from app.auth import Principal
 from app.clock import now_utc
-from app.compliance.service import create_requirements_for_programme
 from app.errors import Conflict, Invalid, NotFound
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.programmes.schemas import AssessmentIn, ModuleIn, ProgrammeCreate, ProgrammeRead, ProgrammeUpdate
@@ -30,7 +29,8 @@ def role_codes_of(session: Session, programme_ids: list[int]) -> dict[int, list[
 
 
 def create_programme(session: Session, *, data: ProgrammeCreate, actor: Principal) -> Programme:
-    """Add a programme; each role of a mandatory one owes it, and only one mandatory programme per role."""
+    """Add a programme; a role owes at most one mandatory programme. The appointments that then owe it get their
+    requirements from `app.officials.service.add_requirements_for_programme`."""
     if session.scalar(select(Programme.id).where(Programme.code == data.code)) is not None:
         raise Conflict(f"a programme with code {data.code!r} already exists", code="duplicate_programme", field="code")
     known = set(session.scalars(select(Role.code).where(Role.code.in_(data.role_codes))))
@@ -68,8 +68,6 @@ def create_programme(session: Session, *, data: ProgrammeCreate, actor: Principa
         entity_id=programme.id,
         after=_full_snapshot(session, programme),
     )
-    if data.kind == "mandatory":
-        create_requirements_for_programme(session, programme=programme, role_codes=data.role_codes, actor=actor)
     return programme
 
 

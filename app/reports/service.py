@@ -7,11 +7,12 @@ from sqlalchemy.orm import Session
 
 from app.attendance.models import AttendanceRecord
 from app.attendance.rules import attended_hours
-from app.auth import Principal, scope_officials
+from app.auth import Principal
 from app.cohorts.models import Cohort, CohortSession, Enrolment
 from app.cohorts.service import get_cohort
-from app.compliance.models import Completion
+from app.completions.models import Completion
 from app.officials.models import Official
+from app.officials.scoping import scope_officials
 from app.officials.service import get_official
 from app.programmes.models import Programme
 from app.reports.rules import cpd_hours_by_year

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.roles import service
+from app.programmes import selectors as programmes
 from app.roles.schemas import RoleRead
 from app.web.deps import Anyone, SessionDep
 from app.web.errors import responses
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1/roles", tags=["reference"])
 @router.get("", response_model=Page[RoleRead], responses=responses(401, 422))
 def list_roles(session: SessionDep, _: Anyone, limit: Limit = 50, offset: Offset = 0) -> Page[RoleRead]:
     """Senior roles and the mandatory programme each owes. Any role."""
-    rows, total = service.list_roles(session, limit=limit, offset=offset)
+    rows, total = programmes.list_roles(session, limit=limit, offset=offset)
     return Page(
         items=[
             RoleRead(code=r.code, name_he=r.name_he, name_en=r.name_en, mandatory_programme_code=p) for r, p in rows

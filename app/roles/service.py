@@ -5,39 +5,15 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sqlalchemy import Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import add_and_record, record_event, snapshot
 from app.auth import Principal
 from app.errors import Invalid
-from app.programmes.models import Programme, ProgrammeRole
 from app.roles.models import Role
 from app.text import clean_text
 
 BUNDLED_FILE = Path(__file__).parent / "data" / "roles.csv"
-
-
-def mandatory_programme_of_role() -> Subquery:
-    """A subquery: role_code -> the mandatory programme the role owes."""
-    return (
-        select(
-            ProgrammeRole.role_code.label("role_code"),
-            Programme.id.label("programme_id"),
-            Programme.code.label("programme_code"),
-        )
-        .join(Programme, and_(Programme.id == ProgrammeRole.programme_id, Programme.kind == "mandatory"))
-        .subquery()
-    )
-
-
-def list_roles(session: Session, *, limit: int, offset: int) -> tuple[list[tuple[Role, str | None]], int]:
-    """Every role with the code of its mandatory programme."""
-    owed = mandatory_programme_of_role()
-    stmt = select(Role, owed.c.programme_code).outerjoin(owed, owed.c.role_code == Role.code)
-    total = session.scalar(select(func.count()).select_from(Role)) or 0
-    rows = session.execute(stmt.order_by(Role.code).limit(limit).offset(offset)).all()
-    return [(r[0], r[1]) for r in rows], total
 
 
 def require_role(session: Session, *, code: str, field: str = "role_code") -> Role:

@@ -19,7 +19,7 @@ from app.auth import operator
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
 from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
-from app.compliance.models import Completion
+from app.completions.models import Completion
 from app.db import get_engine, get_sessionmaker, make_engine
 from app.errors import Conflict
 from app.officials.models import Official

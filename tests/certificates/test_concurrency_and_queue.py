@@ -19,9 +19,9 @@ from app.certificates import documents
 from app.certificates.models import Certificate
 from app.certificates.service import issue_certificate
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
-from app.compliance.models import Completion, Requirement
+from app.completions.models import Completion
 from app.db import get_engine, get_sessionmaker, make_engine
-from app.officials.models import Appointment, Official
+from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme, ProgrammeRole
 from tests.certificates.conftest import make_closed_cohort
 

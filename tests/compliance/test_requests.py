@@ -12,10 +12,10 @@ from sqlalchemy.orm import sessionmaker
 
 from app.auth import operator
 from app.clock import now_utc, today
-from app.compliance.models import Requirement, RequirementRequest
+from app.compliance.models import RequirementRequest
 from app.compliance.service import decide_request
 from app.db import get_engine, get_sessionmaker, make_engine
-from app.officials.models import Appointment, Official
+from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme, ProgrammeRole
 from tests.factories import headers, make_appointment, make_official, make_programme, make_user
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.compliance.rules import Decision, RequirementFacts, add_months, due_date_for, status_as_of
+from app.compliance.rules import Decision, RequirementFacts, status_as_of
+from app.officials.rules import add_months, due_date_for
 
 CASES = list(csv.DictReader((Path(__file__).parents[1] / "data" / "requirement-cases.csv").open(encoding="utf-8")))
 

@@ -11,10 +11,12 @@ from sqlalchemy import select
 
 from app.clock import now_utc
 from app.cohorts.models import Cohort, Enrolment
-from app.compliance.models import Completion, Requirement, RequirementRequest
+from app.completions.models import Completion
+from app.compliance.models import RequirementRequest
 from app.compliance.queries import status_query
-from app.compliance.rules import Decision, RequirementFacts, due_date_for, status_as_of
-from app.officials.models import Appointment
+from app.compliance.rules import Decision, RequirementFacts, status_as_of
+from app.officials.models import Appointment, Requirement
+from app.officials.rules import due_date_for
 from tests.factories import make_official, make_programme
 
 days = st.integers(min_value=0, max_value=3650)

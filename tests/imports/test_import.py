@@ -16,9 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
-from app.compliance.models import Requirement
 from app.config import get_settings
-from app.officials.models import Appointment, Official
+from app.officials.models import Appointment, Official, Requirement
 from tests.factories import headers, make_appointment, make_official, make_programme, make_user, national_id
 
 URL = "/api/v1/imports/officials"

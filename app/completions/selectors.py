@@ -1,0 +1,54 @@
+"""Reading completions: an official's, and whether one still counts for enrolling again."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.completions.models import Completion
+from app.completions.rules import still_valid
+from app.completions.schemas import CompletionRead
+from app.programmes.models import Programme
+
+
+def read_completions(session: Session, ids: list[int]) -> list[CompletionRead]:
+    """The completions with these ids, oldest first, with their programme's code."""
+    stmt = (
+        select(Completion, Programme.code)
+        .join(Programme, Programme.id == Completion.programme_id)
+        .where(Completion.id.in_(ids))
+        .order_by(Completion.completed_on, Completion.id)
+    )
+    return [
+        CompletionRead(
+            id=c.id,
+            official_id=c.official_id,
+            programme_code=code,
+            completed_on=c.completed_on,
+            source=c.source,
+            reason=c.reason,
+            created_at=c.created_at,
+        )
+        for c, code in session.execute(stmt)
+    ]
+
+
+def official_completions(session: Session, *, official_id: int) -> list[CompletionRead]:
+    """An official's completions, oldest first (the caller has checked the official is within scope)."""
+    ids = list(session.scalars(select(Completion.id).where(Completion.official_id == official_id)))
+    return read_completions(session, ids)
+
+
+def last_valid_completion(
+    session: Session, *, official_id: int, programme_id: int, validity_years: int | None, on: date
+) -> date | None:
+    """The latest completion of the programme by the official still valid on the date (rule 2), if any."""
+    done = session.scalars(
+        select(Completion.completed_on).where(
+            Completion.official_id == official_id, Completion.programme_id == programme_id
+        )
+    ).all()
+    valid = [d for d in done if still_valid(d, validity_years=validity_years, on=on)]
+    return max(valid) if valid else None
