@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime
-
-ATTENDANCE_STATUSES = ("present", "late", "excused", "absent")
+from app.attendance.rules import AttendanceStatus
+from app.db import Base, UTCDateTime, one_of
 
 
 class AttendanceRecord(Base):
@@ -17,7 +16,7 @@ class AttendanceRecord(Base):
 
     __tablename__ = "attendance_records"
     __table_args__ = (
-        CheckConstraint("status IN ('present', 'late', 'excused', 'absent')", name="status"),
+        CheckConstraint(one_of("status", AttendanceStatus), name="status"),
         Index("uq_attendance_records_session_official", "session_id", "official_id", unique=True),
         Index("ix_attendance_records_enrolment", "enrolment_id"),
     )

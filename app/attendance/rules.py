@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 
 from app.errors import Invalid
 from app.imports.rules import (
@@ -22,9 +23,16 @@ from app.imports.rules import (
 )
 from app.text import clean_text, search_key
 
-STATUSES = ("present", "late", "excused", "absent")
-# Enrolments that hold a seat in a cohort: only their officials' attendance is taken.
-SEAT_STATUSES = frozenset({"enrolled", "completed", "not_completed"})
+
+class AttendanceStatus(StrEnum):
+    """An official's attendance at a session."""
+
+    PRESENT = "present"
+    LATE = "late"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+
 # Hours and shares are compared at this many decimals, so that 0.1 + 0.2 hours is 0.3 hours.
 PRECISION = 2
 _QUANTUM = Decimal(1).scaleb(-PRECISION)
@@ -37,11 +45,11 @@ def round_hours(value: float) -> float:
 
 def credit(status: str, *, late_credit_pct: int) -> float:
     """The share of a session's hours a status counts for: present 1, late the cohort's share, else 0."""
-    if status == "present":
+    if status == AttendanceStatus.PRESENT:
         return 1.0
-    if status == "late":
+    if status == AttendanceStatus.LATE:
         return late_credit_pct / 100
-    if status in ("excused", "absent"):
+    if status in (AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT):
         return 0.0
     raise ValueError(f"unknown attendance status {status!r}")
 
@@ -106,7 +114,7 @@ def decide_completion(
 # --- attendance sheets ---------------------------------------------------------------------------------
 
 _STATUS_WORDS: dict[str, str] = {
-    **{s: s for s in STATUSES},
+    **{s.value: s.value for s in AttendanceStatus},
     # Hebrew, as a school secretary types it: masculine, feminine and the slash form.
     "נוכח": "present",
     "נוכחת": "present",
@@ -132,7 +140,7 @@ _STATUS_WORDS: dict[str, str] = {
 }
 
 
-def parse_status(raw: str) -> str:
+def parse_status(raw: str) -> AttendanceStatus:
     """The attendance status a cell means: present, late, excused or absent, in English or Hebrew."""
     text = search_key(raw)
     status = _STATUS_WORDS.get(text) or _STATUS_WORDS.get(re.sub(r"\s*/\s*", "/", text))
@@ -141,7 +149,7 @@ def parse_status(raw: str) -> str:
             f"{clean_text(raw)!r} is not an attendance status; write present, late, excused or absent "
             "(or נוכח, איחור, מוצדק, נעדר)"
         )
-    return status
+    return AttendanceStatus(status)
 
 
 SHEET_FIELDS = ("national_id", "session_id", "session_date", "status", "note")

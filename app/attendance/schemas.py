@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.attendance.rules import AttendanceStatus
 from app.schemas import MAX_ID, IsoDate
 from app.text import clean_text
 
-AttendanceStatus = Literal["present", "late", "excused", "absent"]
 RowResult = Literal["created", "updated", "unchanged", "refused"]
 
 

@@ -30,8 +30,10 @@ from app.audit.service import add_and_record, record_change, record_event, snaps
 from app.auth import Principal
 from app.clock import now_utc
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
+from app.cohorts.rules import HOLDING_SEAT, CohortState, EnrolmentStatus
 from app.cohorts.schemas import EnrolmentRead
 from app.cohorts.service import enrolment_query, get_enrolment, lock_cohort, read_enrolments
+from app.completions.rules import CompletionSource
 from app.completions.service import record_completion
 from app.db import AnySelect
 from app.errors import Conflict, Invalid, NotFound
@@ -45,13 +47,13 @@ from app.schemas import MAX_ID
 
 def _refuse_if_finished(cohort: Cohort) -> None:
     """Attendance and results are written only while a cohort runs: a closed one has been decided."""
-    if cohort.state == "closed":
+    if cohort.state == CohortState.CLOSED:
         raise Conflict(
             f"cohort {cohort.code} is closed: corrections after closing are not possible; "
             "an admin may record completion by decision instead",
             code="cohort_closed",
         )
-    if cohort.state == "cancelled":
+    if cohort.state == CohortState.CANCELLED:
         raise Conflict(f"cohort {cohort.code} is cancelled: it takes no attendance or results", code="cohort_cancelled")
 
 
@@ -78,7 +80,7 @@ def _no_seat(official: str, enrolment: Enrolment | None, cohort: Cohort) -> tupl
     """Why an official's attendance cannot be taken in the cohort (error code, sentence), or None when it can."""
     if enrolment is None:
         return "not_enrolled", f"{official} is not enrolled in cohort {cohort.code}"
-    if enrolment.status not in rules.SEAT_STATUSES:
+    if enrolment.status not in HOLDING_SEAT:
         return "no_seat", f"{official} is {enrolment.status} in cohort {cohort.code}, not holding a seat"
     return None
 
@@ -393,7 +395,7 @@ def record_assessment_result(
             code="unknown_assessment",
         )
     _refuse_if_finished(cohort)
-    if enrolment.status not in rules.SEAT_STATUSES:
+    if enrolment.status not in HOLDING_SEAT:
         raise Conflict(
             f"enrolment {enrolment.id} is {enrolment.status}: results are recorded for officials holding a seat",
             code="no_seat",
@@ -467,7 +469,13 @@ def _update_enrolment(session: Session, *, enrolment: Enrolment, actor: Principa
 
 
 def _add_completion(
-    session: Session, *, enrolment: Enrolment, cohort: Cohort, source: str, reason: str | None, actor: Principal
+    session: Session,
+    *,
+    enrolment: Enrolment,
+    cohort: Cohort,
+    source: CompletionSource,
+    reason: str | None,
+    actor: Principal,
 ) -> None:
     assert enrolment.completed_on is not None
     record_completion(
@@ -485,10 +493,10 @@ def _add_completion(
 def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> CloseReport:
     """Close a cohort whatever its dates: decide every seat by rule 5 as of its last session; waitlist withdrawn."""
     cohort = lock_cohort(session, cohort_id=cohort_id)
-    if cohort.state == "closed":
+    if cohort.state == CohortState.CLOSED:
         closed = cohort.closed_at.date() if cohort.closed_at else "earlier"
         raise Conflict(f"cohort {cohort.code} was already closed (on {closed})", code="cohort_closed")
-    if cohort.state == "cancelled":
+    if cohort.state == CohortState.CANCELLED:
         raise Conflict(f"cohort {cohort.code} is cancelled and cannot be closed", code="cohort_cancelled")
     sessions = _sessions_of(session, cohort.id)
     if not sessions:
@@ -507,16 +515,24 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
     rows = session.execute(
         select(Enrolment, Official.first_name_he, Official.last_name_he)
         .join(Official, Official.id == Enrolment.official_id)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(("enrolled", "completed", "waitlisted")))
+        .where(
+            Enrolment.cohort_id == cohort.id,
+            Enrolment.status.in_((EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.WAITLISTED)),
+        )
         .order_by(Enrolment.id)
         .execution_options(populate_existing=True)
     ).all()
     items: list[CloseItem] = []
     withdrawn = 0
     for enrolment, first, last_name in rows:
-        if enrolment.status == "waitlisted":
+        if enrolment.status == EnrolmentStatus.WAITLISTED:
             _update_enrolment(
-                session, enrolment=enrolment, actor=actor, status="withdrawn", waitlist_position=None, ended_on=last
+                session,
+                enrolment=enrolment,
+                actor=actor,
+                status=EnrolmentStatus.WITHDRAWN,
+                waitlist_position=None,
+                ended_on=last,
             )
             withdrawn += 1
             continue
@@ -527,7 +543,7 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
             required=required,
             results=results.get(enrolment.id, {}),
         )
-        if enrolment.status == "completed":
+        if enrolment.status == EnrolmentStatus.COMPLETED:
             # Completed earlier by an admin's decision: that stands; the hours are recorded if they were not.
             if enrolment.attended_hours is None:
                 _update_enrolment(session, enrolment=enrolment, actor=actor, attended_hours=decision.attended_hours)
@@ -537,13 +553,20 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
                 session,
                 enrolment=enrolment,
                 actor=actor,
-                status="completed" if decision.completed else "not_completed",
+                status=EnrolmentStatus.COMPLETED if decision.completed else EnrolmentStatus.NOT_COMPLETED,
                 attended_hours=decision.attended_hours,
                 completed_on=last if decision.completed else None,
                 ended_on=last,
             )
             if decision.completed:
-                _add_completion(session, enrolment=enrolment, cohort=cohort, source="cohort", reason=None, actor=actor)
+                _add_completion(
+                    session,
+                    enrolment=enrolment,
+                    cohort=cohort,
+                    source=CompletionSource.COHORT,
+                    reason=None,
+                    actor=actor,
+                )
             by_decision = False
         items.append(
             CloseItem(
@@ -558,7 +581,7 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
             )
         )
     before = snapshot(cohort)
-    cohort.state, cohort.closed_at = "closed", now_utc()
+    cohort.state, cohort.closed_at = CohortState.CLOSED, now_utc()
     cohort.updated_at = cohort.closed_at
     session.flush()
     record_event(
@@ -591,19 +614,19 @@ def complete_by_decision(
     enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
     cohort = lock_cohort(session, cohort_id=enrolment.cohort_id)
     session.refresh(enrolment)
-    if enrolment.status == "completed":
+    if enrolment.status == EnrolmentStatus.COMPLETED:
         how = "by decision" if enrolment.decision_reason else "by the cohort's rules"
         raise Conflict(
             f"enrolment {enrolment.id} is already completed ({how}, on {enrolment.completed_on})",
             code="already_completed",
         )
-    if enrolment.status not in ("enrolled", "not_completed"):
+    if enrolment.status not in (EnrolmentStatus.ENROLLED, EnrolmentStatus.NOT_COMPLETED):
         raise Conflict(
             f"enrolment {enrolment.id} is {enrolment.status}: only an official holding a seat, or one not "
             "completed when the cohort closed, can be completed by decision",
             code="wrong_state",
         )
-    if cohort.state == "cancelled":
+    if cohort.state == CohortState.CANCELLED:
         raise Conflict(f"cohort {cohort.code} is cancelled", code="cohort_cancelled")
     if data.completed_on < cohort.start_date:
         raise Invalid(
@@ -619,12 +642,14 @@ def complete_by_decision(
         session,
         enrolment=enrolment,
         actor=actor,
-        status="completed",
+        status=EnrolmentStatus.COMPLETED,
         completed_on=data.completed_on,
         decision_reason=data.reason,
         attended_hours=hours,
     )
-    _add_completion(session, enrolment=enrolment, cohort=cohort, source="decision", reason=data.reason, actor=actor)
+    _add_completion(
+        session, enrolment=enrolment, cohort=cohort, source=CompletionSource.DECISION, reason=data.reason, actor=actor
+    )
     return read_enrolments(session, enrolment_query().where(Enrolment.id == enrolment.id))[0]
 
 

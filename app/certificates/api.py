@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.certificates import documents, keys, service
 from app.certificates.models import Certificate
+from app.certificates.rules import CertificateStatus
 from app.certificates.schemas import CertificateItem, CertificateRead, CredentialRead, RevokeIn, VerifyRead
 from app.errors import Conflict, NotFound
 from app.schemas import MAX_ID, ErrorBody
@@ -97,12 +98,12 @@ def certificate_pdf(serial: Serial, session: SessionDep, actor: Anyone) -> Respo
 
 
 def _refuse_if_not_valid(session: Any, cert: Certificate) -> None:
-    if cert.status == "revoked":
+    if cert.status == CertificateStatus.REVOKED:
         raise Conflict(
             f"certificate {cert.serial} was revoked on {cert.revoked_on}: {cert.revocation_reason}",
             code="certificate_revoked",
         )
-    if cert.status == "superseded":
+    if cert.status == CertificateStatus.SUPERSEDED:
         current = session.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None
         raise Conflict(
             f"certificate {cert.serial} was superseded by {current.serial if current else 'a newer one'}",

@@ -7,9 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, Sequence, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime
-
-CERTIFICATE_STATUSES = ("valid", "revoked", "superseded")
+from app.certificates.rules import CertificateStatus
+from app.db import Base, UTCDateTime, one_of
 
 # PostgreSQL hands out serial numbers from this sequence (made by the migration); SQLite, which has no
 # sequences, from the one-row counter below, updated inside the issuing transaction (SQLite serialises writers).
@@ -34,7 +33,7 @@ class Certificate(Base):
 
     __tablename__ = "certificates"
     __table_args__ = (
-        CheckConstraint("status IN ('valid', 'revoked', 'superseded')", name="status"),
+        CheckConstraint(one_of("status", CertificateStatus), name="status"),
         CheckConstraint("(status = 'revoked') = (revoked_on IS NOT NULL)", name="revoked_has_date"),
         # The rule "one certificate per completed enrolment, never two", whatever the concurrency.
         Index(

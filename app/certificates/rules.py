@@ -7,7 +7,17 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
+
+
+class CertificateStatus(StrEnum):
+    """Whether a certificate stands."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+
 
 SERIAL_PREFIX = "MKM"
 SERIAL_PATTERN = r"^MKM-\d{4}-\d{6,}$"

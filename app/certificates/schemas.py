@@ -7,9 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.certificates.rules import CertificateStatus
 from app.text import clean_text
-
-CertificateStatus = Literal["valid", "revoked", "superseded"]
 
 
 class CertificateItem(BaseModel):

@@ -16,9 +16,11 @@ from app.audit.service import record_change, record_event, snapshot
 from app.auth import Principal
 from app.certificates import keys, rules
 from app.certificates.models import SERIAL_SEQUENCE, Certificate, SerialCounter
+from app.certificates.rules import CertificateStatus
 from app.certificates.schemas import CertificateItem, CertificateRead, VerifyRead
 from app.clock import now_utc, today
 from app.cohorts.models import Cohort, Enrolment
+from app.cohorts.rules import EnrolmentStatus
 from app.cohorts.service import get_enrolment
 from app.config import get_settings
 from app.db import AnySelect
@@ -142,7 +144,7 @@ def cohort_certificates(session: Session, *, cohort_id: int, only_valid: bool) -
     cohort = get_cohort(session, cohort_id=cohort_id)
     stmt = select(Certificate).where(Certificate.cohort_id == cohort.id)
     if only_valid:
-        stmt = stmt.where(Certificate.status == "valid")
+        stmt = stmt.where(Certificate.status == CertificateStatus.VALID)
     return cohort.code, list(session.scalars(stmt.order_by(Certificate.holder_name_he, Certificate.id)))
 
 
@@ -150,7 +152,7 @@ def current_of_enrolment(session: Session, *, enrolment_id: int) -> Certificate 
     """The enrolment's current certificate (valid or revoked), read past anything this session holds."""
     stmt = (
         select(Certificate)
-        .where(Certificate.enrolment_id == enrolment_id, Certificate.status != "superseded")
+        .where(Certificate.enrolment_id == enrolment_id, Certificate.status != CertificateStatus.SUPERSEDED)
         .execution_options(populate_existing=True)
     )
     return session.scalar(stmt)
@@ -206,7 +208,7 @@ def _new_certificate(
         official_id=official.id,
         cohort_id=cohort.id,
         programme_id=programme.id,
-        status="valid",
+        status=CertificateStatus.VALID,
         issued_on=issued_on,
         credential_jws=token,
         signing_kid=kid,
@@ -241,7 +243,7 @@ def issue_for_enrolment(session: Session, enrolment: Enrolment, *, actor: Princi
     existing = current_of_enrolment(session, enrolment_id=enrolment.id)
     if existing is not None:
         return existing, False
-    if enrolment.status != "completed" or enrolment.completed_on is None:
+    if enrolment.status != EnrolmentStatus.COMPLETED or enrolment.completed_on is None:
         raise Conflict(
             f"enrolment {enrolment.id} is {enrolment.status}: a certificate is issued only for a completed one",
             code="not_completed",
@@ -273,7 +275,7 @@ def issue_cohort_certificates(session: Session, *, cohort_id: int, actor: Princi
     """Issue the missing certificates of every completed enrolment of a cohort; the ids of all its current ones."""
     enrolments = session.scalars(
         select(Enrolment)
-        .where(Enrolment.cohort_id == cohort_id, Enrolment.status == "completed")
+        .where(Enrolment.cohort_id == cohort_id, Enrolment.status == EnrolmentStatus.COMPLETED)
         .order_by(Enrolment.id)
         .execution_options(populate_existing=True)
     ).all()
@@ -288,10 +290,10 @@ _AUDIT_EXCLUDE = ("credential_jws", "subject_salt", "subject_hash")
 def revoke_certificate(session: Session, *, serial: str, reason: str, actor: Principal) -> CertificateRead:
     """Revoke a valid certificate: the record stays, with the date and the reason, and verification shows them."""
     cert = get_certificate(session, serial=serial, actor=actor, lock=True)
-    if cert.status != "valid":
+    if cert.status != CertificateStatus.VALID:
         raise Conflict(f"certificate {serial} is {cert.status}: only a valid one can be revoked", code="not_valid")
     before = snapshot(cert, exclude=_AUDIT_EXCLUDE)
-    cert.status, cert.revoked_on, cert.revocation_reason = "revoked", today(), reason
+    cert.status, cert.revoked_on, cert.revocation_reason = CertificateStatus.REVOKED, today(), reason
     cert.updated_at = now_utc()
     record_change(session, cert, before=before, actor=actor, entity_type="certificate", action="revoke",
                   exclude=_AUDIT_EXCLUDE)  # fmt: skip
@@ -302,22 +304,22 @@ def reissue_certificate(session: Session, *, serial: str, actor: Principal) -> C
     """Reissue a valid certificate under a new serial with the official's details as they are now (after a name
     correction); the old one is kept as superseded, pointing to the new."""
     old = get_certificate(session, serial=serial, actor=actor, lock=True)
-    if old.status == "superseded":
+    if old.status == CertificateStatus.SUPERSEDED:
         current = session.get(Certificate, old.superseded_by_id) if old.superseded_by_id else None
         raise Conflict(
             f"certificate {serial} was already superseded by {current.serial if current else 'another'}; "
             "reissue the current one",
             code="superseded",
         )
-    if old.status == "revoked":
+    if old.status == CertificateStatus.REVOKED:
         raise Conflict(f"certificate {serial} is revoked: a revoked certificate is not reissued", code="revoked")
     enrolment = session.get(Enrolment, old.enrolment_id, populate_existing=True)
     assert enrolment is not None
-    if enrolment.status != "completed":
+    if enrolment.status != EnrolmentStatus.COMPLETED:
         raise Conflict(f"enrolment {enrolment.id} is no longer completed", code="not_completed")
     before = snapshot(old, exclude=_AUDIT_EXCLUDE)
     # The old one leaves the "current" index before the new one enters it.
-    old.status = "superseded"
+    old.status = CertificateStatus.SUPERSEDED
     session.flush()
     new = _new_certificate(session, enrolment=enrolment, actor=actor, supersedes=old)
     session.add(new)
@@ -343,7 +345,7 @@ def verify_certificate(session: Session, *, code: str) -> VerifyRead:
             valid=False,
         )
     current: Certificate | None = None
-    if cert.status == "superseded":
+    if cert.status == CertificateStatus.SUPERSEDED:
         # Follow the chain of reissues to the certificate that stands now.
         current = cert
         while current.superseded_by_id is not None:
@@ -353,7 +355,7 @@ def verify_certificate(session: Session, *, code: str) -> VerifyRead:
             current = nxt
     base = get_settings().public_base_url
     return VerifyRead(
-        valid=cert.status == "valid",
+        valid=cert.status == CertificateStatus.VALID,
         status=cert.status,
         serial=cert.serial,
         holder_name_he=cert.holder_name_he,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 
 from app.cohorts import service
 from app.cohorts.models import Enrolment
+from app.cohorts.rules import CohortState
 from app.cohorts.schemas import (
     BulkEnrolmentCreate,
     BulkReport,
@@ -38,7 +37,7 @@ def list_cohorts(
     session: SessionDep,
     _: Anyone,
     programme: str | None = None,
-    state: Literal["planned", "open", "running", "closed", "cancelled"] | None = None,
+    state: CohortState | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[CohortRead]:

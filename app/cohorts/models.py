@@ -7,10 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime
-
-COHORT_STATES = ("planned", "open", "running", "closed", "cancelled")
-ENROLMENT_STATUSES = ("enrolled", "waitlisted", "withdrawn", "completed", "not_completed")
+from app.cohorts.rules import CohortState, EnrolmentStatus, SessionMode
+from app.db import Base, UTCDateTime, one_of
 
 
 class Cohort(Base):
@@ -18,7 +16,7 @@ class Cohort(Base):
 
     __tablename__ = "cohorts"
     __table_args__ = (
-        CheckConstraint("state IN ('planned', 'open', 'running', 'closed', 'cancelled')", name="state"),
+        CheckConstraint(one_of("state", CohortState), name="state"),
         CheckConstraint("end_date >= start_date", name="end_after_start"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         Index("ix_cohorts_programme_dates", "programme_id", "start_date", "end_date"),
@@ -62,7 +60,7 @@ class CohortSession(Base):
     __tablename__ = "cohort_sessions"
     __table_args__ = (
         CheckConstraint("hours > 0", name="hours_positive"),
-        CheckConstraint("mode IN ('in_person', 'online')", name="mode"),
+        CheckConstraint(one_of("mode", SessionMode), name="mode"),
         Index("ix_cohort_sessions_cohort_date", "cohort_id", "date"),
     )
 
@@ -82,9 +80,7 @@ class Enrolment(Base):
 
     __tablename__ = "enrolments"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('enrolled', 'waitlisted', 'withdrawn', 'completed', 'not_completed')", name="status"
-        ),
+        CheckConstraint(one_of("status", EnrolmentStatus), name="status"),
         CheckConstraint("(status = 'waitlisted') = (waitlist_position IS NOT NULL)", name="waitlist_position"),
         Index("uq_enrolments_cohort_official", "cohort_id", "official_id", unique=True),
         Index("ix_enrolments_official", "official_id"),

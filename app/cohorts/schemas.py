@@ -7,11 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from app.cohorts.rules import CohortState, EnrolmentStatus, SessionMode
 from app.programmes.schemas import CODE_PATTERN
 from app.schemas import MAX_ID, IsoDate
-
-CohortState = Literal["planned", "open", "running", "closed", "cancelled"]
-EnrolmentStatus = Literal["enrolled", "waitlisted", "withdrawn", "completed", "not_completed"]
 
 
 class CohortCreate(BaseModel):
@@ -24,7 +22,7 @@ class CohortCreate(BaseModel):
     start_date: IsoDate
     end_date: IsoDate
     capacity: int = Field(ge=1, le=10_000)
-    state: Literal["planned", "open"] = "open"
+    state: Literal[CohortState.PLANNED, CohortState.OPEN] = CohortState.OPEN
     location: str | None = Field(default=None, max_length=300)
     online: bool = Field(default=False, strict=True)
     coordinator_name: str | None = Field(default=None, max_length=200)
@@ -45,7 +43,7 @@ class CohortUpdate(BaseModel):
     start_date: IsoDate | None = None
     end_date: IsoDate | None = None
     capacity: int | None = Field(default=None, ge=1, le=10_000)
-    state: Literal["planned", "open", "running", "cancelled"] | None = None
+    state: Literal[CohortState.PLANNED, CohortState.OPEN, CohortState.RUNNING, CohortState.CANCELLED] | None = None
     location: str | None = Field(default=None, max_length=300)
     online: bool | None = Field(default=None, strict=True)
     coordinator_name: str | None = Field(default=None, max_length=200)
@@ -92,7 +90,7 @@ class SessionCreate(BaseModel):
     hours: float = Field(gt=0, le=24)
     title: str | None = Field(default=None, max_length=300)
     module_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    mode: Literal["in_person", "online"] = "in_person"
+    mode: SessionMode = SessionMode.IN_PERSON
     location: str | None = Field(default=None, max_length=300)
 
 
@@ -107,7 +105,7 @@ class SessionRead(BaseModel):
     hours: float
     title: str | None
     module_id: int | None
-    mode: Literal["in_person", "online"]
+    mode: SessionMode
     location: str | None
 
 

@@ -14,7 +14,10 @@ from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolmen
 from app.cohorts.rules import (
     ACTIVE_ENROLMENT,
     ENROLLING_STATES,
+    FINISHED_STATES,
     HOLDING_SEAT,
+    CohortState,
+    EnrolmentStatus,
     can_move,
     enrolment_counts_from,
 )
@@ -138,10 +141,10 @@ def read_cohorts(session: Session, cohorts: list[Cohort]) -> list[CohortRead]:
             late_credit_pct=c.late_credit_pct,
             required_assessments=assessments[c.id],
             scheduled_hours=float(hours.get(c.id) or 0),
-            enrolled=counts[c.id].get("enrolled", 0),
-            waitlisted=counts[c.id].get("waitlisted", 0),
-            completed=counts[c.id].get("completed", 0),
-            not_completed=counts[c.id].get("not_completed", 0),
+            enrolled=counts[c.id].get(EnrolmentStatus.ENROLLED, 0),
+            waitlisted=counts[c.id].get(EnrolmentStatus.WAITLISTED, 0),
+            completed=counts[c.id].get(EnrolmentStatus.COMPLETED, 0),
+            not_completed=counts[c.id].get(EnrolmentStatus.NOT_COMPLETED, 0),
         )
         for c in cohorts
     ]
@@ -172,7 +175,7 @@ def _enrolled_count(session: Session, cohort_id: int) -> int:
 def update_cohort(session: Session, *, cohort_id: int, data: CohortUpdate, actor: Principal) -> Cohort:
     """Change a cohort's dates, capacity, place, coordinator or state; more seats promote the waitlist."""
     cohort = lock_cohort(session, cohort_id=cohort_id)
-    if cohort.state in ("closed", "cancelled"):
+    if cohort.state in FINISHED_STATES:
         raise Conflict(f"cohort {cohort.code} is {cohort.state} and can no longer change", code="cohort_finished")
     changes: dict[str, Any] = {k: getattr(data, k) for k in data.model_fields_set}
     changes = {k: v for k, v in changes.items() if getattr(cohort, k) != v}
@@ -206,7 +209,7 @@ def update_cohort(session: Session, *, cohort_id: int, data: CohortUpdate, actor
         setattr(cohort, key, value)
     cohort.updated_at = now_utc()
     record_change(session, cohort, before=before, actor=actor, entity_type="cohort")
-    if cohort.state == "cancelled":
+    if cohort.state == CohortState.CANCELLED:
         for e in session.scalars(
             select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ACTIVE_ENROLMENT))
         ):
@@ -222,7 +225,7 @@ def update_cohort(session: Session, *, cohort_id: int, data: CohortUpdate, actor
 def add_session(session: Session, *, cohort_id: int, data: SessionCreate, actor: Principal) -> CohortSession:
     """Schedule a session within the cohort's dates; the cohort's hours are the sum of its sessions."""
     cohort = get_cohort(session, cohort_id=cohort_id)
-    if cohort.state in ("closed", "cancelled"):
+    if cohort.state in FINISHED_STATES:
         raise Conflict(f"cohort {cohort.code} is {cohort.state}: no more sessions", code="cohort_finished")
     if not cohort.start_date <= data.date <= cohort.end_date:
         raise Invalid(
@@ -286,7 +289,7 @@ def _refuse_if_cannot_enrol(session: Session, *, cohort: Cohort, official: Offic
 def _next_waitlist_position(session: Session, cohort_id: int) -> int:
     last = session.scalar(
         select(func.max(Enrolment.waitlist_position)).where(
-            Enrolment.cohort_id == cohort_id, Enrolment.status == "waitlisted"
+            Enrolment.cohort_id == cohort_id, Enrolment.status == EnrolmentStatus.WAITLISTED
         )
     )
     return (last or 0) + 1
@@ -299,7 +302,7 @@ def _enrol(session: Session, *, cohort: Cohort, official: Official, actor: Princ
     existing = session.scalar(
         select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.official_id == official.id)
     )
-    if existing is not None and existing.status not in ("withdrawn",):
+    if existing is not None and existing.status != EnrolmentStatus.WITHDRAWN:
         raise Conflict(
             f"official {official.id} is already {existing.status} in cohort {cohort.code}",
             code="already_enrolled",
@@ -309,7 +312,7 @@ def _enrol(session: Session, *, cohort: Cohort, official: Official, actor: Princ
     seat = _enrolled_count(session, cohort.id) < cohort.capacity
     counts_from = enrolment_counts_from(today=today(), cohort_start=cohort.start_date)
     values = {
-        "status": "enrolled" if seat else "waitlisted",
+        "status": EnrolmentStatus.ENROLLED if seat else EnrolmentStatus.WAITLISTED,
         "seated_on": counts_from if seat else None,
         "waitlist_position": None if seat else _next_waitlist_position(session, cohort.id),
         "requirement_id": latest_requirement_id(session, official_id=official.id, programme_id=programme.id),
@@ -389,7 +392,7 @@ def enrol_many(session: Session, *, cohort_id: int, national_ids: list[str], act
 
 def _end_enrolment(session: Session, *, enrolment: Enrolment, actor: Principal) -> None:
     before = snapshot(enrolment)
-    enrolment.status = "withdrawn"
+    enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.waitlist_position = None
     enrolment.ended_on = today()
     enrolment.updated_at = now_utc()
@@ -401,14 +404,14 @@ def fill_seats(session: Session, *, cohort: Cohort, actor: Principal) -> None:
     free = cohort.capacity - _enrolled_count(session, cohort.id)
     waiting = session.scalars(
         select(Enrolment)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status == "waitlisted")
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.WAITLISTED)
         .order_by(Enrolment.waitlist_position, Enrolment.id)
     ).all()
     position = 0
     for e in waiting:
         before = snapshot(e)
         if free > 0 and cohort.state in ENROLLING_STATES:
-            e.status, e.waitlist_position = "enrolled", None
+            e.status, e.waitlist_position = EnrolmentStatus.ENROLLED, None
             e.seated_on = enrolment_counts_from(today=today(), cohort_start=cohort.start_date)
             free -= 1
         else:
@@ -512,7 +515,8 @@ def read_enrolments(session: Session, stmt: AnySelect) -> list[EnrolmentRead]:
 
 
 _STATUS_ORDER = case(
-    {"enrolled": 0, "completed": 0, "not_completed": 0, "waitlisted": 1, "withdrawn": 2}, value=Enrolment.status
+    {**dict.fromkeys(HOLDING_SEAT, 0), EnrolmentStatus.WAITLISTED: 1, EnrolmentStatus.WITHDRAWN: 2},
+    value=Enrolment.status,
 )
 
 

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime
+from app.completions.rules import CompletionSource
+from app.db import Base, UTCDateTime, one_of
 
 
 class Completion(Base):
@@ -15,7 +16,7 @@ class Completion(Base):
 
     __tablename__ = "completions"
     __table_args__ = (
-        CheckConstraint("source IN ('cohort', 'decision', 'import')", name="source"),
+        CheckConstraint(one_of("source", CompletionSource), name="source"),
         Index("ix_completions_official_programme", "official_id", "programme_id"),
     )
 

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
+
+
+class CompletionSource(StrEnum):
+    """How a completion came about."""
+
+    COHORT = "cohort"
+    DECISION = "decision"
+    IMPORT = "import"
 
 
 def still_valid(completed_on: date, *, validity_years: int | None, on: date) -> bool:

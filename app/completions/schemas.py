@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.completions.rules import CompletionSource
 from app.schemas import IsoDate
 
 
@@ -27,6 +27,6 @@ class CompletionRead(BaseModel):
     official_id: int
     programme_code: str
     completed_on: date
-    source: Literal["cohort", "decision", "import"]
+    source: CompletionSource
     reason: str | None
     created_at: datetime

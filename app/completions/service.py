@@ -11,7 +11,7 @@ from app.audit.service import add_and_record
 from app.auth import Principal
 from app.clock import now_utc, today
 from app.completions.models import Completion
-from app.completions.rules import decision_date_problem
+from app.completions.rules import CompletionSource, decision_date_problem
 from app.completions.schemas import CompletionCreate, CompletionRead
 from app.completions.selectors import read_completions
 from app.errors import Conflict, Invalid
@@ -25,14 +25,14 @@ def record_completion(
     official_id: int,
     programme_id: int,
     completed_on: date,
-    source: str,
+    source: CompletionSource,
     reason: str | None,
     actor: Principal,
     enrolment_id: int | None = None,
 ) -> Completion:
     """Record that an official completed a programme on a date: by a cohort's close (dated by its last session), or
     by an admin's decision (dated when it happened, never in the future); audited."""
-    if source != "cohort":
+    if source != CompletionSource.COHORT:
         problem = decision_date_problem(completed_on, today=today())
         if problem:
             raise Invalid(f"completed_on: {problem}", field="completed_on")
@@ -75,7 +75,7 @@ def record_completion_by_decision(
         official_id=official.id,
         programme_id=programme.id,
         completed_on=data.completed_on,
-        source="decision",
+        source=CompletionSource.DECISION,
         reason=data.reason,
         actor=actor,
     )

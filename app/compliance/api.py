@@ -16,6 +16,7 @@ from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Principal
 from app.clock import today
 from app.compliance import reports, selectors, service
 from app.compliance.exports import COMPARISON_COLUMNS, EXPORT_COLUMNS, SUMMARY_COLUMNS, comparison_rows
+from app.compliance.rules import RequestKind, RequestState, RequirementStatus
 from app.compliance.schemas import (
     AtRiskRow,
     ChangeRow,
@@ -101,8 +102,8 @@ def decide(request_id: RecordId, data: DecisionCreate, session: SessionDep, acto
 def list_requests(
     session: SessionDep,
     actor: Anyone,
-    state: Literal["pending", "approved", "refused"] | None = None,
-    kind: Literal["extension", "exemption"] | None = None,
+    state: RequestState | None = None,
+    kind: RequestKind | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[RequestRead]:
@@ -130,7 +131,6 @@ GroupBy = Annotated[
         description="authority, district, role or programme, or a comma-separated combination.",
     ),
 ]
-StatusFilter = Literal["not_started", "in_progress", "completed", "overdue", "exempt", "closed"]
 
 
 def _filters(
@@ -138,7 +138,7 @@ def _filters(
     district: str | None = Query(default=None, max_length=60, description="District name in English."),
     role: str | None = Query(default=None, max_length=60),
     programme: str | None = Query(default=None, max_length=40),
-    status: StatusFilter | None = None,
+    status: RequirementStatus | None = None,
     due_soon: bool | None = None,
     late: bool | None = None,
 ) -> reports.Filters:

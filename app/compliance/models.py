@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime
+from app.compliance.rules import ReasonCode, RequestKind, RequestState
+from app.db import Base, UTCDateTime, one_of
 
 
 class RequirementRequest(Base):
@@ -19,13 +20,9 @@ class RequirementRequest(Base):
 
     __tablename__ = "requirement_requests"
     __table_args__ = (
-        CheckConstraint("kind IN ('extension', 'exemption')", name="kind"),
-        CheckConstraint("state IN ('pending', 'approved', 'refused')", name="state"),
-        CheckConstraint(
-            "reason_code IS NULL OR reason_code IN "
-            "('equivalent_prior_training', 'acting_appointment', 'short_tenure', 'other')",
-            name="reason_code",
-        ),
+        CheckConstraint(one_of("kind", RequestKind), name="kind"),
+        CheckConstraint(one_of("state", RequestState), name="state"),
+        CheckConstraint("reason_code IS NULL OR " + one_of("reason_code", ReasonCode), name="reason_code"),
         CheckConstraint("kind <> 'extension' OR requested_due_date IS NOT NULL", name="extension_has_date"),
         CheckConstraint("kind <> 'exemption' OR reason_code IS NOT NULL", name="exemption_has_code"),
         CheckConstraint("(state = 'pending') = (decided_on IS NULL)", name="decided_when_not_pending"),

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, s
 from app.cohorts.models import Cohort, Enrolment
 from app.completions.models import Completion
 from app.compliance.models import RequirementRequest
-from app.compliance.rules import DUE_SOON_DAYS
+from app.compliance.rules import DUE_SOON_DAYS, RequestKind, RequestState, RequirementStatus
 from app.db import AnySelect
 from app.officials.models import Appointment, Requirement
 from app.programmes.models import Programme
@@ -91,7 +91,7 @@ def status_query(as_of: date, restrict: Restrict | None = None) -> AnySelect:
     )
     folded = (restrict(joined) if restrict else joined).group_by(R.id, A.id, P.id).subquery("folded")
     RR = RequirementRequest
-    approved = and_(RR.state == "approved", RR.decided_on <= as_of)
+    approved = and_(RR.state == RequestState.APPROVED, RR.decided_on <= as_of)
 
     def n(cond: ColumnElement[bool]) -> ColumnElement[Any]:
         return func.sum(case((cond, 1), else_=0))
@@ -99,24 +99,27 @@ def status_query(as_of: date, restrict: Restrict | None = None) -> AnySelect:
     requests = (
         select(
             RR.requirement_id.label("rid"),
-            func.max(case((and_(RR.kind == "extension", approved), RR.requested_due_date))).label("extended_to"),
-            n(and_(RR.kind == "extension", approved)).label("extensions"),
-            n(and_(RR.kind == "exemption", approved)).label("exemptions"),
-            n(RR.state == "pending").label("pending_requests"),
+            func.max(case((and_(RR.kind == RequestKind.EXTENSION, approved), RR.requested_due_date))).label(
+                "extended_to"
+            ),
+            n(and_(RR.kind == RequestKind.EXTENSION, approved)).label("extensions"),
+            n(and_(RR.kind == RequestKind.EXEMPTION, approved)).label("exemptions"),
+            n(RR.state == RequestState.PENDING).label("pending_requests"),
         )
         .group_by(RR.requirement_id)
         .subquery("requests")
     )
     f, rq = folded.c, requests.c
+    S = RequirementStatus
     due = case((rq.extended_to > f.base_due, rq.extended_to), else_=f.base_due)
     exempt = rq.exemptions > 0
     status = case(
-        (f.first_done.is_not(None), literal("completed")),
-        (exempt, literal("exempt")),
-        (f.end_date < as_of, literal("closed")),
-        (due < as_of, literal("overdue")),
-        (f.cohort_end >= as_of, literal("in_progress")),
-        else_=literal("not_started"),
+        (f.first_done.is_not(None), literal(S.COMPLETED.value)),
+        (exempt, literal(S.EXEMPT.value)),
+        (f.end_date < as_of, literal(S.CLOSED.value)),
+        (due < as_of, literal(S.OVERDUE.value)),
+        (f.cohort_end >= as_of, literal(S.IN_PROGRESS.value)),
+        else_=literal(S.NOT_STARTED.value),
     )
     soon_limit = as_of + timedelta(days=DUE_SOON_DAYS)
     due_soon = and_(

@@ -50,7 +50,7 @@ def _total(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
     """The sum of summary rows, with the compliance rate computed as `reports.summary` does."""
     out: dict[str, Any] = {k: sum(int(r[k]) for r in rows) for k in reports.COUNTS}
     out["name"] = name
-    out["compliance_rate"] = round((out["required"] - out["overdue"]) / out["required"], 4) if out["required"] else None
+    out["compliance_rate"] = reports.compliance_rate(out)
     return out
 
 

@@ -15,16 +15,18 @@ from sqlalchemy.orm import Session
 from app.auth import Principal
 from app.authorities.models import Authority
 from app.cohorts.models import Cohort, Enrolment
-from app.cohorts.rules import HOLDING_SEAT
+from app.cohorts.rules import HOLDING_SEAT, SCHEDULED_STATES
 from app.compliance.queries import Restrict, status_query
+from app.compliance.rules import RequirementStatus
 from app.db import AnySelect
 from app.officials.models import Appointment, Official
 from app.officials.scoping import scope_appointments
 from app.programmes.models import Programme
+from app.programmes.rules import ProgrammeKind
 from app.roles.models import Role
 
+S = RequirementStatus
 GROUPINGS = ("authority", "district", "role", "programme")
-COUNTED = ("completed", "in_progress", "not_started", "overdue", "exempt")
 # The counts of a summary row, in the order they are shown.
 COUNTS = (
     "required",
@@ -112,7 +114,7 @@ def summary(
         "programme": rows.c.programme_code,
     }
     keys = [key_cols[g].label(f"k_{g}") for g in group_by]
-    in_force = rows.c.status != "closed"
+    in_force = rows.c.status != S.CLOSED
 
     def n(cond: Any) -> Any:
         return func.sum(case((cond, 1), else_=0))
@@ -121,14 +123,14 @@ def summary(
         select(
             *keys,
             n(in_force).label("required"),
-            n(rows.c.status == "completed").label("completed"),
-            n(and_(rows.c.status == "completed", rows.c.late == False)).label("completed_on_time"),  # noqa: E712
-            n(and_(rows.c.status == "completed", rows.c.late == True)).label("completed_late"),  # noqa: E712
-            n(rows.c.status == "in_progress").label("in_progress"),
-            n(rows.c.status == "not_started").label("not_started"),
-            n(rows.c.status == "overdue").label("overdue"),
-            n(rows.c.status == "exempt").label("exempt"),
-            n(rows.c.status == "closed").label("closed"),
+            n(rows.c.status == S.COMPLETED).label("completed"),
+            n(and_(rows.c.status == S.COMPLETED, rows.c.late == False)).label("completed_on_time"),  # noqa: E712
+            n(and_(rows.c.status == S.COMPLETED, rows.c.late == True)).label("completed_late"),  # noqa: E712
+            n(rows.c.status == S.IN_PROGRESS).label("in_progress"),
+            n(rows.c.status == S.NOT_STARTED).label("not_started"),
+            n(rows.c.status == S.OVERDUE).label("overdue"),
+            n(rows.c.status == S.EXEMPT).label("exempt"),
+            n(rows.c.status == S.CLOSED).label("closed"),
             n(rows.c.due_soon == True).label("due_soon"),  # noqa: E712
         )
         .group_by(*keys)
@@ -145,13 +147,13 @@ def summary(
                 "name": " | ".join(names[g].get(v, str(v)) for g, v in parts.items()),
                 "keys": parts,
                 **counts,
-                "compliance_rate": _rate(counts),
+                "compliance_rate": compliance_rate(counts),
             }
         )
     return out
 
 
-def _rate(counts: dict[str, int]) -> float | None:
+def compliance_rate(counts: dict[str, int]) -> float | None:
     """The share of requirements in force that are not overdue; none when nothing is in force."""
     return round((counts["required"] - counts["overdue"]) / counts["required"], 4) if counts["required"] else None
 
@@ -174,7 +176,7 @@ def compare(
         assert shown is not None
         old = {k: b[k] for k in COUNTS} if b else zero
         new = {k: a[k] for k in COUNTS} if a else zero
-        old_rate, new_rate = _rate(old), _rate(new)
+        old_rate, new_rate = compliance_rate(old), compliance_rate(new)
         out.append(
             {
                 "key": key,
@@ -319,12 +321,12 @@ def at_risk(
     """Officials due within 90 days and not enrolled, or enrolled in a cohort that ends after their due date."""
     stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort="due_date").subquery("d")
     cond = or_(
-        and_(stmt.c.status == "not_started", stmt.c.due_soon == True),  # noqa: E712
-        and_(stmt.c.status == "in_progress", stmt.c.cohort_end > stmt.c.due_date),
+        and_(stmt.c.status == S.NOT_STARTED, stmt.c.due_soon == True),  # noqa: E712
+        and_(stmt.c.status == S.IN_PROGRESS, stmt.c.cohort_end > stmt.c.due_date),
     )
     risky = select(
         stmt,
-        case((stmt.c.status == "not_started", literal("not_enrolled")), else_=literal("cohort_ends_after_due")).label(
+        case((stmt.c.status == S.NOT_STARTED, literal("not_enrolled")), else_=literal("cohort_ends_after_due")).label(
             "risk"
         ),
     ).where(cond)
@@ -340,10 +342,10 @@ def seat_demand(session: Session, *, as_of: date, actor: Principal) -> list[dict
     demand_stmt = select(
         rows.c.programme_code,
         *[
-            func.sum(case((and_(rows.c.status == "not_started", rows.c.due_date <= h), 1), else_=0)).label(f"d{k}")
+            func.sum(case((and_(rows.c.status == S.NOT_STARTED, rows.c.due_date <= h), 1), else_=0)).label(f"d{k}")
             for k, h in horizons.items()
         ],
-        func.sum(case((rows.c.status == "overdue", 1), else_=0)).label("overdue_unseated"),
+        func.sum(case((rows.c.status == S.OVERDUE, 1), else_=0)).label("overdue_unseated"),
     ).group_by(rows.c.programme_code)
     demand = {r.programme_code: r for r in session.execute(demand_stmt)}
     seated = (
@@ -367,7 +369,7 @@ def seat_demand(session: Session, *, as_of: date, actor: Principal) -> list[dict
             Cohort,
             and_(
                 Cohort.programme_id == Programme.id,
-                Cohort.state.in_(("planned", "open", "running")),
+                Cohort.state.in_(SCHEDULED_STATES),
                 Cohort.end_date >= as_of,
             ),
         )
@@ -377,7 +379,9 @@ def seat_demand(session: Session, *, as_of: date, actor: Principal) -> list[dict
     seats = {r.code: r for r in session.execute(seats_stmt)}
     out = []
     for code, title in session.execute(
-        select(Programme.code, Programme.title_he).where(Programme.kind == "mandatory").order_by(Programme.code)
+        select(Programme.code, Programme.title_he)
+        .where(Programme.kind == ProgrammeKind.MANDATORY)
+        .order_by(Programme.code)
     ):
         d, s = demand.get(code), seats.get(code)
         item: dict[str, Any] = {

@@ -8,11 +8,50 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 from app.completions.rules import completion_counts
 
 DUE_SOON_DAYS = 90
-STATUSES = ("not_started", "in_progress", "completed", "overdue", "exempt", "closed")
+
+
+class RequirementStatus(StrEnum):
+    """A requirement's status as of a date (rule 3)."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    OVERDUE = "overdue"
+    EXEMPT = "exempt"
+    CLOSED = "closed"
+
+
+# Nothing more can happen to a requirement in these: no request is taken on it.
+SETTLED = frozenset({RequirementStatus.COMPLETED, RequirementStatus.EXEMPT, RequirementStatus.CLOSED})
+
+
+class RequestKind(StrEnum):
+    """What a request asks for (rule 4)."""
+
+    EXTENSION = "extension"
+    EXEMPTION = "exemption"
+
+
+class RequestState(StrEnum):
+    """Where a request stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class ReasonCode(StrEnum):
+    """Why an exemption is asked for: the fixed list."""
+
+    EQUIVALENT_PRIOR_TRAINING = "equivalent_prior_training"
+    ACTING_APPOINTMENT = "acting_appointment"
+    SHORT_TENURE = "short_tenure"
+    OTHER = "other"
 
 
 @dataclass(frozen=True)
@@ -38,16 +77,19 @@ class RequirementFacts:
 
 
 @dataclass(frozen=True)
-class RequirementStatus:
+class Standing:
     """A requirement's standing as of a date."""
 
-    status: str
+    status: RequirementStatus
     due_date: date
     due_soon: bool = False
     late: bool = False
     completed_on: date | None = None
     exists: bool = True
     notes: tuple[str, ...] = field(default=())
+
+
+S = RequirementStatus
 
 
 def effective_due_date(base_due: date, extensions: Iterable[Decision], as_of: date) -> date:
@@ -59,7 +101,7 @@ def effective_due_date(base_due: date, extensions: Iterable[Decision], as_of: da
     return due
 
 
-def status_as_of(facts: RequirementFacts, as_of: date) -> RequirementStatus:
+def status_as_of(facts: RequirementFacts, as_of: date) -> Standing:
     """Rule 3: the first of completed, exempt, closed, overdue, in_progress, not_started that holds."""
     due = effective_due_date(facts.due_date, facts.extensions, as_of)
     exists = facts.appointment_start <= as_of
@@ -76,20 +118,17 @@ def status_as_of(facts: RequirementFacts, as_of: date) -> RequirementStatus:
     )
     if counting:
         done = counting[0]
-        return RequirementStatus("completed", due, late=done > due, completed_on=done, exists=exists)
+        return Standing(S.COMPLETED, due, late=done > due, completed_on=done, exists=exists)
     if any(e.decided_on <= as_of for e in facts.exemptions):
-        return RequirementStatus("exempt", due, exists=exists)
+        return Standing(S.EXEMPT, due, exists=exists)
     if facts.appointment_end is not None and facts.appointment_end < as_of:
-        return RequirementStatus("closed", due, exists=exists)
+        return Standing(S.CLOSED, due, exists=exists)
     if as_of > due:
-        return RequirementStatus("overdue", due, exists=exists)
+        return Standing(S.OVERDUE, due, exists=exists)
     soon = (due - as_of).days <= DUE_SOON_DAYS
     if any(end >= as_of for end in facts.enrolled_cohort_ends):
-        return RequirementStatus("in_progress", due, due_soon=soon, exists=exists)
-    return RequirementStatus("not_started", due, due_soon=soon, exists=exists)
-
-
-REASON_CODES = ("equivalent_prior_training", "acting_appointment", "short_tenure", "other")
+        return Standing(S.IN_PROGRESS, due, due_soon=soon, exists=exists)
+    return Standing(S.NOT_STARTED, due, due_soon=soon, exists=exists)
 
 
 def decision_date_problem(decided_on: date, *, today: date) -> str | None:

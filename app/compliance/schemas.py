@@ -7,9 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.compliance.rules import ReasonCode, RequestKind, RequestState, RequirementStatus
 from app.schemas import IsoDate
-
-Status = Literal["not_started", "in_progress", "completed", "overdue", "exempt", "closed"]
 
 
 class RequirementRead(BaseModel):
@@ -21,13 +20,10 @@ class RequirementRead(BaseModel):
     authority_code: str
     programme_code: str
     due_date: date = Field(description="The effective due date as of the report's date (extensions applied).")
-    status: Status
+    status: RequirementStatus
     due_soon: bool
     late: bool
     completed_on: date | None = None
-
-
-ReasonCode = Literal["equivalent_prior_training", "acting_appointment", "short_tenure", "other"]
 
 
 class ExtensionRequestCreate(BaseModel):
@@ -65,8 +61,8 @@ class RequestRead(BaseModel):
 
     id: int
     requirement_id: int
-    kind: Literal["extension", "exemption"]
-    state: Literal["pending", "approved", "refused"]
+    kind: RequestKind
+    state: RequestState
     requested_due_date: date | None
     reason_code: ReasonCode | None
     reason: str
@@ -129,7 +125,7 @@ class DrillDownRow(BaseModel):
     appointment_start: date
     appointment_end: date | None
     due_date: date
-    status: Status
+    status: RequirementStatus
     due_soon: bool
     late: bool
     completed_on: date | None
@@ -154,8 +150,8 @@ class ChangeRow(BaseModel):
     authority_code: str
     role_code: str
     programme_code: str
-    status_before: Literal["none", "not_started", "in_progress", "completed", "overdue", "exempt", "closed"]
-    status_after: Status
+    status_before: RequirementStatus | Literal["none"]
+    status_after: RequirementStatus
     due_before: date | None
     due_after: date
 

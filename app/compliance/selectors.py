@@ -12,7 +12,7 @@ from app.auth import Principal
 from app.clock import today
 from app.compliance.models import RequirementRequest
 from app.compliance.queries import Restrict, status_query
-from app.compliance.rules import RequirementStatus
+from app.compliance.rules import RequirementStatus, Standing
 from app.db import AnySelect
 from app.officials.models import Appointment, Requirement
 from app.officials.scoping import scope_appointments
@@ -32,15 +32,15 @@ class RequirementRow:
     appointment_start: date
     appointment_end: date | None
     due_date: date
-    status: str
+    status: RequirementStatus
     due_soon: bool
     late: bool
     completed_on: date | None
 
     @property
-    def standing(self) -> RequirementStatus:
+    def standing(self) -> Standing:
         """The status part, as rule 3 states it."""
-        return RequirementStatus(
+        return Standing(
             status=self.status,
             due_date=self.due_date,
             due_soon=self.due_soon,
@@ -73,7 +73,7 @@ def requirement_rows(
             appointment_start=r.appointment_start,
             appointment_end=r.appointment_end,
             due_date=r.due_date,
-            status=r.status,
+            status=RequirementStatus(r.status),
             due_soon=bool(r.due_soon),
             late=bool(r.late),
             completed_on=r.completed_on,
@@ -93,7 +93,7 @@ def official_requirements(session: Session, *, official_id: int, as_of: date, ac
     return requirement_rows(session, where=ids, as_of=as_of, scope=lambda s: scope_appointments(s, actor))
 
 
-def standing_of(session: Session, *, requirement_id: int, as_of: date) -> RequirementStatus | None:
+def standing_of(session: Session, *, requirement_id: int, as_of: date) -> Standing | None:
     """The status of one requirement as of a date (None before its appointment starts)."""
     rows = requirement_rows(session, where=select(literal(requirement_id)), as_of=as_of)
     return rows[0].standing if rows else None

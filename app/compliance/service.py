@@ -15,24 +15,24 @@ from app.audit.service import add_and_record, record_event, snapshot
 from app.auth import Principal
 from app.clock import now_utc, today
 from app.compliance.models import RequirementRequest
-from app.compliance.rules import RequirementStatus, decision_date_problem, extension_problem
+from app.compliance.rules import SETTLED, RequestKind, RequestState, Standing, decision_date_problem, extension_problem
 from app.compliance.selectors import standing_of
 from app.errors import Conflict, Invalid, NotFound
 from app.officials.models import Requirement
 from app.officials.service import get_requirement
 
 
-def _open_for_requests(session: Session, *, requirement: Requirement, kind: str) -> RequirementStatus:
+def _open_for_requests(session: Session, *, requirement: Requirement, kind: str) -> Standing:
     standing = standing_of(session, requirement_id=requirement.id, as_of=today())
     if standing is None:
         raise Conflict("the appointment of this requirement has not started yet", code="not_started_yet")
-    if standing.status in ("completed", "exempt", "closed"):
+    if standing.status in SETTLED:
         raise Conflict(f"the requirement is {standing.status}; there is nothing to {kind}", code="requirement_done")
     pending = session.scalar(
         select(RequirementRequest.id).where(
             RequirementRequest.requirement_id == requirement.id,
             RequirementRequest.kind == kind,
-            RequirementRequest.state == "pending",
+            RequirementRequest.state == RequestState.PENDING,
         )
     )
     if pending is not None:
@@ -47,7 +47,7 @@ def _open_for_requests(session: Session, *, requirement: Requirement, kind: str)
 def _add_request(session: Session, *, requirement: Requirement, actor: Principal, **values: Any) -> RequirementRequest:
     request = RequirementRequest(
         requirement_id=requirement.id,
-        state="pending",
+        state=RequestState.PENDING,
         requested_by_user_id=actor.user_id,
         requested_by_label=actor.label,
         requested_at=now_utc(),
@@ -62,7 +62,7 @@ def request_extension(
 ) -> RequirementRequest:
     """Ask to move a requirement's due date later; an auditor decides."""
     requirement = get_requirement(session, requirement_id=requirement_id, actor=actor)
-    standing = _open_for_requests(session, requirement=requirement, kind="extension")
+    standing = _open_for_requests(session, requirement=requirement, kind=RequestKind.EXTENSION)
     problem = extension_problem(requested_due_date, current_due_date=standing.due_date)
     if problem:
         raise Invalid(f"requested_due_date: {problem}", field="requested_due_date")
@@ -70,7 +70,7 @@ def request_extension(
         session,
         requirement=requirement,
         actor=actor,
-        kind="extension",
+        kind=RequestKind.EXTENSION,
         requested_due_date=requested_due_date,
         reason=reason,
     )
@@ -81,9 +81,14 @@ def request_exemption(
 ) -> RequirementRequest:
     """Ask to lift a requirement, with a reason code from the fixed list and text; an auditor decides."""
     requirement = get_requirement(session, requirement_id=requirement_id, actor=actor)
-    _open_for_requests(session, requirement=requirement, kind="exemption")
+    _open_for_requests(session, requirement=requirement, kind=RequestKind.EXEMPTION)
     return _add_request(
-        session, requirement=requirement, actor=actor, kind="exemption", reason_code=reason_code, reason=reason
+        session,
+        requirement=requirement,
+        actor=actor,
+        kind=RequestKind.EXEMPTION,
+        reason_code=reason_code,
+        reason=reason,
     )
 
 
@@ -98,7 +103,7 @@ def decide_request(
     problem = decision_date_problem(decided_on, today=today())
     if problem:
         raise Invalid(f"decided_on: {problem}", field="decided_on")
-    if approve and request.kind == "extension" and request.requested_due_date is not None:
+    if approve and request.kind == RequestKind.EXTENSION and request.requested_due_date is not None:
         standing = standing_of(session, requirement_id=request.requirement_id, as_of=decided_on)
         current = standing.due_date if standing else session.get(Requirement, request.requirement_id).due_date  # type: ignore[union-attr]
         problem = extension_problem(request.requested_due_date, current_due_date=current)
@@ -110,9 +115,9 @@ def decide_request(
         "CursorResult[Any]",
         session.execute(
             update(RequirementRequest)
-            .where(RequirementRequest.id == request.id, RequirementRequest.state == "pending")
+            .where(RequirementRequest.id == request.id, RequirementRequest.state == RequestState.PENDING)
             .values(
-                state="approved" if approve else "refused",
+                state=RequestState.APPROVED if approve else RequestState.REFUSED,
                 decided_on=decided_on,
                 decided_at=now_utc(),
                 decided_by_user_id=actor.user_id,

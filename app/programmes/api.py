@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from app.officials import service as officials
 from app.programmes import service
 from app.programmes.models import Programme
+from app.programmes.rules import ProgrammeKind
 from app.programmes.schemas import ProgrammeCreate, ProgrammeRead, ProgrammeUpdate
 from app.web.deps import AdminOnly, Anyone, SessionDep
 from app.web.errors import responses
@@ -34,7 +33,7 @@ def create_programme(data: ProgrammeCreate, session: SessionDep, actor: AdminOnl
 def list_programmes(
     session: SessionDep,
     _: Anyone,
-    kind: Literal["mandatory", "advanced"] | None = None,
+    kind: ProgrammeKind | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ProgrammeRead]:

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime
+from app.db import Base, UTCDateTime, one_of
+from app.programmes.rules import ProgrammeKind
 
 
 class Programme(Base):
@@ -15,7 +16,7 @@ class Programme(Base):
 
     __tablename__ = "programmes"
     __table_args__ = (
-        CheckConstraint("kind IN ('mandatory', 'advanced')", name="kind"),
+        CheckConstraint(one_of("kind", ProgrammeKind), name="kind"),
         CheckConstraint("hours > 0", name="hours_positive"),
         CheckConstraint("min_attendance_pct BETWEEN 1 AND 100", name="min_attendance_pct"),
         CheckConstraint("validity_years IS NULL OR validity_years > 0", name="validity_positive"),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.programmes.rules import ProgrammeKind
 from app.text import clean_text
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
@@ -58,7 +58,7 @@ class ProgrammeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=CODE_PATTERN, description="Letters, digits, '-', '_' or '.'; at most 40.")
-    kind: Literal["mandatory", "advanced"]
+    kind: ProgrammeKind
     title_he: str = Field(min_length=1, max_length=300)
     title_en: str = Field(min_length=1, max_length=300)
     hours: float = Field(gt=0, le=2000)
@@ -150,7 +150,7 @@ class ProgrammeRead(BaseModel):
 
     id: int
     code: str
-    kind: Literal["mandatory", "advanced"]
+    kind: ProgrammeKind
     title_he: str
     title_en: str
     hours: float

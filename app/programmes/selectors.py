@@ -6,6 +6,7 @@ from sqlalchemy import Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
 from app.programmes.models import Programme, ProgrammeRole
+from app.programmes.rules import ProgrammeKind
 from app.roles.models import Role
 
 
@@ -17,7 +18,7 @@ def mandatory_programme_of_role() -> Subquery:
             Programme.id.label("programme_id"),
             Programme.code.label("programme_code"),
         )
-        .join(Programme, and_(Programme.id == ProgrammeRole.programme_id, Programme.kind == "mandatory"))
+        .join(Programme, and_(Programme.id == ProgrammeRole.programme_id, Programme.kind == ProgrammeKind.MANDATORY))
         .subquery()
     )
 

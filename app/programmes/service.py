@@ -10,6 +10,7 @@ from app.auth import Principal
 from app.clock import now_utc
 from app.errors import Conflict, Invalid, NotFound
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
+from app.programmes.rules import ProgrammeKind
 from app.programmes.schemas import AssessmentIn, ModuleIn, ProgrammeCreate, ProgrammeRead, ProgrammeUpdate
 from app.roles.models import Role
 
@@ -37,13 +38,13 @@ def create_programme(session: Session, *, data: ProgrammeCreate, actor: Principa
     unknown = [c for c in data.role_codes if c not in known]
     if unknown:
         raise Invalid(f"role_codes: unknown role codes {unknown}", field="role_codes", code="unknown_role")
-    if data.kind == "mandatory":
+    if data.kind == ProgrammeKind.MANDATORY:
         if not data.role_codes:
             raise Invalid("role_codes: a mandatory programme names the roles that owe it", field="role_codes")
         taken = session.execute(
             select(ProgrammeRole.role_code, Programme.code)
             .join(Programme, Programme.id == ProgrammeRole.programme_id)
-            .where(Programme.kind == "mandatory", ProgrammeRole.role_code.in_(data.role_codes))
+            .where(Programme.kind == ProgrammeKind.MANDATORY, ProgrammeRole.role_code.in_(data.role_codes))
         ).all()
         if taken:
             pairs = ", ".join(f"{r} owes {p}" for r, p in taken)

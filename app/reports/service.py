@@ -9,12 +9,14 @@ from app.attendance.models import AttendanceRecord
 from app.attendance.rules import attended_hours
 from app.auth import Principal
 from app.cohorts.models import Cohort, CohortSession, Enrolment
+from app.cohorts.rules import EnrolmentStatus
 from app.cohorts.service import get_cohort
 from app.completions.models import Completion
 from app.officials.models import Official
 from app.officials.scoping import scope_officials
 from app.officials.service import get_official
 from app.programmes.models import Programme
+from app.programmes.rules import ProgrammeKind
 from app.reports.rules import cpd_hours_by_year
 from app.reports.schemas import (
     AttendanceMatrix,
@@ -82,7 +84,7 @@ def official_transcript(session: Session, *, official_id: int, actor: Principal)
                 cohort_end=None,
                 scheduled_hours=None,
                 attended_hours=None,
-                result="completed",
+                result=EnrolmentStatus.COMPLETED,
                 completed_on=comp.completed_on,
                 by_decision=True,
                 decision_reason=comp.reason,
@@ -112,7 +114,7 @@ def attendance_matrix(session: Session, *, cohort_id: int, actor: Principal) -> 
     stmt = scope_officials(
         select(Enrolment, Official.first_name_he, Official.last_name_he)
         .join(Official, Official.id == Enrolment.official_id)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status != "waitlisted"),
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WAITLISTED),
         actor,
     ).order_by(Official.last_name_he, Official.first_name_he, Enrolment.id)
     enrolments = session.execute(stmt).all()
@@ -162,7 +164,7 @@ def cpd_summary(session: Session, *, official_id: int, actor: Principal) -> CpdS
     stmt = (
         select(Completion.completed_on, Programme.hours, Programme.code)
         .join(Programme, Programme.id == Completion.programme_id)
-        .where(Completion.official_id == official.id, Programme.kind == "advanced")
+        .where(Completion.official_id == official.id, Programme.kind == ProgrammeKind.ADVANCED)
     )
     years = cpd_hours_by_year((d, float(h), code) for d, h, code in session.execute(stmt))
     items = [CpdYear(year=y, hours=h, programmes=p) for y, h, p in years]
