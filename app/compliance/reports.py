@@ -22,8 +22,6 @@ from app.officials.models import Appointment, Official
 from app.programmes.models import Programme
 from app.roles.models import Role
 
-GROUPINGS = ("authority", "district", "role", "programme")
-COUNTED = ("completed", "in_progress", "not_started", "overdue", "exempt")
 # The counts of a summary row, in the order they are shown.
 COUNTS = (
     "required",

@@ -1,9 +1,9 @@
-"""The rules of the two-year window and of a requirement's status as of a date (DESIGN.md rules 1-3)."""
+"""The rules of the two-year window and of a requirement's status as of a date (rules 1-4, docs/rules.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -66,7 +66,6 @@ class RequirementStatus:
     late: bool = False
     completed_on: date | None = None
     exists: bool = True
-    notes: tuple[str, ...] = field(default=())
 
 
 def effective_due_date(base_due: date, extensions: Iterable[Decision], as_of: date) -> date:
