@@ -30,7 +30,7 @@ from app.completions.rules import completion_counts
 from app.completions.schemas import CompletionCreate
 from app.completions.service import record_completion_by_decision
 from app.officials.models import Official
-from app.officials.rules import due_date_for
+from app.officials.rules import check_digit, due_date_for
 from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate
 from app.officials.service import (
     add_requirements_for_programme,
@@ -611,14 +611,6 @@ class _Planner:
                     self.completion(person, spec.code, held.start + relativedelta(months=6), held.end or self.today)
 
 
-def _check_digit(eight: str) -> str:
-    total = 0
-    for i, ch in enumerate(eight):
-        d = int(ch) * (1 if i % 2 == 0 else 2)
-        total += d - 9 if d > 9 else d
-    return str((10 - total % 10) % 10)
-
-
 def _ascii(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isascii() and ch.isalpha())
 
@@ -674,7 +666,7 @@ def load_demo(session: Session) -> bool:
     for n, person in enumerate(people):
         while True:
             eight = f"{rng.randrange(1_000_000, 34_000_000):08d}"
-            national_id = eight + _check_digit(eight)
+            national_id = eight + check_digit(eight)
             if national_id not in used_ids:
                 used_ids.add(national_id)
                 break

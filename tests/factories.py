@@ -14,6 +14,7 @@ from app.auth import Principal, create_token, operator
 from app.clock import now_utc
 from app.completions.models import Completion
 from app.officials.models import Appointment, Official
+from app.officials.rules import check_digit
 from app.officials.schemas import AppointmentCreate, OfficialCreate
 from app.officials.service import add_requirements_for_programme, create_appointment, create_official
 from app.programmes.models import Programme
@@ -24,15 +25,6 @@ PASSWORD = "correct-horse-battery"
 _HASH = PasswordHash.recommended().hash(PASSWORD)
 _counter = itertools.count(1)
 ACTOR: Principal = operator("test")
-
-
-def check_digit(eight: str) -> str:
-    """The Israeli ID check digit of the first eight digits."""
-    total = 0
-    for i, ch in enumerate(eight):
-        d = int(ch) * (1 if i % 2 == 0 else 2)
-        total += d - 9 if d > 9 else d
-    return str((10 - total % 10) % 10)
 
 
 def national_id(seed: int | None = None) -> str:

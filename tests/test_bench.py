@@ -1,21 +1,25 @@
 """The compliance benchmark in its CI-sized form: it runs end to end and produces every measurement.
 
-No timing is asserted here (timings belong to `make bench` and docs/benchmarks.md); this only keeps the
-script working as the schema and the reports change.
+No speed is asserted here (timings belong to `make bench` and docs/benchmarks.md): it holds the script to
+what a run must show as the schema and the reports change: the dataset it was asked for, every measurement
+timed, each report answering what the dataset holds, the export, the plans and the table.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, bindparam, create_engine, inspect, text
 
+from app.authorities import service as authorities
 from app.compliance.exports import EXPORT_COLUMNS
 from app.db import get_engine
-from bench import compliance
+from bench import compliance, dataset
 
 MEASUREMENTS = {
     "summary_by_authority",
@@ -35,14 +39,50 @@ def bench_url(database, tmp_path) -> str:
     return url.set(database=f"lms_bench_{uuid.uuid4().hex[:10]}").render_as_string(hide_password=False)
 
 
-def test_the_benchmark_runs_end_to_end_at_ci_size(bench_url, tmp_path, capsys):
-    out_json, out_xlsx = tmp_path / "bench.json", tmp_path / "export.xlsx"
+# The same seed, scale and date give the same rows (bench/dataset.py): a fixed date makes the run reproducible.
+AS_OF = date(2026, 6, 30)
+SCALE = 0.005
+
+
+@pytest.fixture
+def made(monkeypatch) -> dict[str, Any]:
+    """What the benchmark's dataset generator wrote, and the requirements that exist as of the reports' date, by
+    authority (rule 3: an appointment that has started), read from the dataset's own connection as it was made."""
+    seen: dict[str, Any] = {}
+    generate = dataset.generate
+
+    def spy(conn: Connection, **kw: Any) -> dict[str, int]:
+        counts = generate(conn, **kw)
+        seen["counts"] = counts
+        seen["as_of"] = kw["as_of"]
+        by_authority = (
+            "SELECT a.authority_code, count(*) FROM requirements r JOIN appointments a ON a.id = r.appointment_id "
+            "WHERE a.start_date <= :until GROUP BY a.authority_code"
+        )
+        seen["existing"] = {code: n for code, n in conn.execute(text(by_authority), {"until": kw["as_of"]})}
+        seen["by_authority"] = {code: n for code, n in conn.execute(text(by_authority), {"until": date.max})}
+        seen["mandatory_appointments"] = conn.scalar(
+            text("SELECT count(*) FROM appointments WHERE role_code IN :roles").bindparams(
+                bindparam("roles", expanding=True)
+            ),
+            {"roles": list(dataset.MANDATORY_ROLES)},
+        )
+        return counts
+
+    monkeypatch.setattr(dataset, "generate", spy)
+    return seen
+
+
+def test_the_benchmark_runs_end_to_end_at_ci_size(bench_url, tmp_path, capsys, made):
+    out_json, out_xlsx, plans = tmp_path / "bench.json", tmp_path / "export.xlsx", tmp_path / "plans"
     report = compliance.main(
         [
             "--database-url",
             bench_url,
             "--scale",
-            "0.005",
+            str(SCALE),
+            "--as-of",
+            AS_OF.isoformat(),
             "--runs",
             "2",
             "--json",
@@ -50,27 +90,48 @@ def test_the_benchmark_runs_end_to_end_at_ci_size(bench_url, tmp_path, capsys):
             "--xlsx",
             str(out_xlsx),
             "--explain",
-            str(tmp_path / "plans"),
+            str(plans),
         ]
     )
 
     assert json.loads(out_json.read_text())["results"] == json.loads(json.dumps(report["results"], default=str))
-    sizes = report["sizes"]
-    assert sizes["authorities"] > 250
-    assert sizes["officials"] == 300 and sizes["appointments"] == 500
-    assert sizes["attendance_records"] == 5000
-    assert sizes["requirements"] > 100 and sizes["completions"] > 0 and sizes["requirement_requests"] >= 0
+    assert made["as_of"] == AS_OF and report["as_of"] == AS_OF.isoformat() and report["build_seconds"] > 0
 
+    # The database holds what the dataset made, in the sizes asked for.
+    sizes, counts = report["sizes"], made["counts"]
+    assert {t: sizes[t] for t in counts} == counts
+    wanted = dataset.sizes(SCALE)
+    assert sizes["authorities"] == len(authorities.read_cbs_file(authorities.BUNDLED_FILE))
+    assert sizes["programmes"] == len(dataset.PROGRAMMES)
+    assert sizes["officials"] == wanted["officials"] == 300
+    assert sizes["appointments"] == wanted["appointments"] == 500
+    assert sizes["cohorts"] == max(wanted["cohorts"], 2 * len(dataset.PROGRAMMES))
+    assert sizes["attendance_records"] == wanted["attendance_records"] == 5000
+    assert sizes["requirements"] == made["mandatory_appointments"] > 100  # rule 1: one per mandatory appointment
+    assert sizes["cohort_sessions"] >= 8 * sizes["cohorts"]
+    assert sizes["enrolments"] > 0 and sizes["completions"] > 0
+    assert 0 < sizes["requirement_requests"] < sizes["requirements"]
+
+    # Every measurement, each timed on every run, and each report answering what the dataset holds.
     results = {r["name"]: r for r in report["results"]}
     assert set(results) == MEASUREMENTS
     for r in results.values():
-        assert r["runs"] == 2 and 0 < r["min"] <= r["median"] <= r["p90"]
-    assert results["summary_by_authority"]["groups"] > 0
+        assert r["runs"] == 2 and len(r["values"]) == 2 and 0 < r["min"] <= r["median"] <= r["p90"], r
+        assert "target" not in r  # the national targets are not held against a CI-sized dataset
+    existing = made["existing"]
+    assert results["summary_by_authority"]["groups"] == len(existing)
+    assert 0 < results["summary_by_authority_past"]["groups"] <= len(existing)
     drill = results["drill_down_authority"]
-    assert 0 < drill["page_rows"] <= 50 and drill["total"] >= drill["page_rows"]
+    # The drill-down is of the authority with the most requirements (started or not), the first by code on a tie.
+    most = max(made["by_authority"].values())
+    assert drill["authority"] == min(code for code, n in made["by_authority"].items() if n == most)
+    assert drill["total"] == existing[drill["authority"]]
+    assert drill["page_rows"] == min(50, drill["total"])
 
     rows = results["export_xlsx_seconds"]["rows"]
-    assert rows >= results["drill_down_authority"]["total"]
+    assert rows == sum(existing.values())
+    assert results["export_xlsx_seconds"]["bytes"] == out_xlsx.stat().st_size
+    assert results["export_xlsx_peak_rss"]["min"] >= results["export_xlsx_peak_rss"]["base_rss_mib"] > 0
     book = load_workbook(out_xlsx, read_only=True)
     try:
         sheet = book.worksheets[0]
@@ -81,8 +142,16 @@ def test_the_benchmark_runs_end_to_end_at_ci_size(bench_url, tmp_path, capsys):
     assert [c for c in values[header] if c is not None] == [c.header_he for c in EXPORT_COLUMNS]
     assert len([row for row in values[header + 1 :] if any(v is not None for v in row)]) == rows
 
-    assert report["plans"], "the query plans were written"
-    assert "measurement" in capsys.readouterr().out
+    # The plans of every report, and the table of every measurement.
+    dialect = report["database"]
+    assert {p.name.rsplit("-", 1)[0] for p in plans.iterdir()} == {
+        f"{dialect}-summary",
+        f"{dialect}-drill_down",
+        f"{dialect}-export",
+    }
+    assert sorted(report["plans"]) == sorted(str(p) for p in plans.iterdir())
+    printed = capsys.readouterr().out
+    assert all(f"| {r['description']} | 2 |" in printed for r in results.values())
 
     # The benchmark's database is gone afterwards.
     if bench_url.startswith("sqlite"):

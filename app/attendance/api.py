@@ -69,18 +69,19 @@ def import_attendance(
     session: SessionDep,
     actor: AdminOnly,
     file: UploadFile = File(
-        description="CSV as Excel saves it (UTF-8 or Windows-1255; `,` or `;`) with a header row: national_id, "
-        "session_date (YYYY-MM-DD or DD/MM/YYYY) or session_id, status (present, late, excused, absent, or "
-        "נוכח, איחור, מוצדק, נעדר), note."
+        description="CSV as Excel saves it (UTF-8 or Windows-1255; `,` `;` or tab) or XLSX, with a header row: "
+        "national_id, session_date (YYYY-MM-DD or DD/MM/YYYY, or a date cell) or session_id, status (present, late, "
+        "excused, absent, or נוכח, איחור, מוצדק, נעדר), note."
     ),
 ) -> AttendanceReport:
     """Import a cohort's attendance from a sheet; rows that are fine are written, the others refused. Admins only.
 
     A row naming a session of another cohort, or a date with no session of this one, is refused with a reason;
-    a file that cannot be read is 422, one over the upload limit 413, a closed or cancelled cohort 409.
+    a file that cannot be read is 422, one over the upload limit (or a workbook that would unpack too large) 413,
+    a closed or cancelled cohort 409.
     """
     content = read_limited(file.file, limit=get_settings().upload_max_bytes)
-    return service.import_attendance(session, cohort_id=cohort_id, content=content, actor=actor)
+    return service.import_attendance(session, cohort_id=cohort_id, content=content, filename=file.filename, actor=actor)
 
 
 @router.post("/cohorts/{cohort_id}/close", response_model=CloseReport, responses=responses(401, 403, 404, 409, 422))

@@ -1,25 +1,26 @@
-"""Rules of attendance and completion (DESIGN.md rule 5): credit of a status, attended hours, the decision,
-and reading an attendance sheet as Excel saves it."""
+"""Rules of attendance and completion (rule 5, docs/rules.md): credit of a status, attended hours, the decision,
+and the columns and statuses of an attendance sheet (app/sheets.py reads the file)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Any
 
 from app.errors import Invalid
-from app.imports.rules import (
+from app.sheets import (
+    MAX_UNCOMPRESSED_BYTES,
     CellError,
-    decode_text,
-    detect_delimiter,
+    cell_text,
+    filled,
     header_table,
     map_columns,
     parse_date,
+    read_records,
 )
 from app.text import clean_text, search_key
 
@@ -175,7 +176,7 @@ class SheetRow:
     note: str
 
 
-def _sheet_columns(headers: list[str]) -> list[str]:
+def _sheet_columns(headers: list[Any]) -> list[str]:
     columns = map_columns(
         headers,
         _SHEET_HEADERS,
@@ -191,30 +192,20 @@ def _sheet_columns(headers: list[str]) -> list[str]:
     return columns
 
 
-def read_sheet(data: bytes) -> list[SheetRow]:
-    """The rows of an attendance CSV as Excel saves it: UTF-8 (BOM or not) or Windows-1255, `,` or `;`."""
+def read_sheet(
+    data: bytes, *, filename: str | None = None, max_uncompressed: int = MAX_UNCOMPRESSED_BYTES
+) -> list[SheetRow]:
+    """The rows of an attendance sheet as Excel saves it: XLSX, or CSV in UTF-8 (BOM or not) or Windows-1255,
+    `,` or `;`."""
     if not data.strip():
         raise Invalid("file: is empty", field="file", code="empty_file")
-    text = decode_text(data)
-    lines = text.splitlines(keepends=True)
-    hint = re.fullmatch(r"sep=(.)\s*", lines[0]) if lines else None
-    if hint and hint.group(1) in ",;\t":
-        delimiter, text = hint.group(1), "".join(lines[1:])
-    else:
-        delimiter = detect_delimiter(text)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise Invalid(f"file: is not a readable CSV file ({exc})", field="file", code="bad_file") from exc
     columns: list[str] | None = None
     rows: list[SheetRow] = []
-    for number, cells in enumerate(records, start=1):
-        if not any(clean_text(c) for c in cells):
-            continue
+    for number, cells in filled(read_records(data, filename=filename, max_uncompressed=max_uncompressed)):
         if columns is None:
             columns = _sheet_columns(cells)
             continue
-        values = {name: clean_text(c) for name, c in zip(columns, cells, strict=False) if name}
+        values = {name: cell_text(c) for name, c in zip(columns, cells, strict=False) if name}
         rows.append(SheetRow(row=number, **{f: values.get(f, "") for f in SHEET_FIELDS}))
     if not rows:
         raise Invalid("file: there are no rows under the header row", field="file", code="empty_file")

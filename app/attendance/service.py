@@ -35,6 +35,7 @@ from app.cohorts.schemas import EnrolmentRead
 from app.cohorts.service import enrolment_query, get_enrolment, lock_cohort, read_enrolments
 from app.completions.rules import CompletionSource
 from app.completions.service import record_completion
+from app.config import get_settings
 from app.db import AnySelect
 from app.errors import Conflict, Invalid, NotFound
 from app.officials.models import Official
@@ -241,11 +242,14 @@ def _sheet_session(
     return chosen
 
 
-def import_attendance(session: Session, *, cohort_id: int, content: bytes, actor: Principal) -> AttendanceReport:
-    """Import a cohort's attendance from a CSV sheet; rows that are fine are written, the others refused."""
+def import_attendance(
+    session: Session, *, cohort_id: int, content: bytes, filename: str | None = None, actor: Principal
+) -> AttendanceReport:
+    """Import a cohort's attendance from a CSV or XLSX sheet; rows that are fine are written, the others refused."""
     cohort = lock_cohort(session, cohort_id=cohort_id)
     _refuse_if_finished(cohort)
-    lines = rules.read_sheet(content)
+    limit = get_settings().xlsx_max_uncompressed_bytes
+    lines = rules.read_sheet(content, filename=filename, max_uncompressed=limit)
     cohort_sessions = _sessions_of(session, cohort.id)
     sessions = {s.id: s for s in cohort_sessions}
     by_date: dict[Any, list[CohortSession]] = defaultdict(list)

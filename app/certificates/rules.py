@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,7 +19,6 @@ class CertificateStatus(StrEnum):
 
 
 SERIAL_PREFIX = "MKM"
-SERIAL_PATTERN = r"^MKM-\d{4}-\d{6,}$"
 CODE_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 # 16 random bytes: 128 bits, over the 80 that make guessing hopeless even at millions of tries a second.
 CODE_BYTES = 16
@@ -29,11 +27,6 @@ CODE_BYTES = 16
 def format_serial(year: int, number: int) -> str:
     """A human-readable serial such as MKM-2026-000123 (the number is unique across years)."""
     return f"{SERIAL_PREFIX}-{year:04d}-{number:06d}"
-
-
-def is_serial(value: str) -> bool:
-    """Whether the text has the shape of a serial number."""
-    return re.match(SERIAL_PATTERN, value) is not None
 
 
 def new_verification_code() -> str:

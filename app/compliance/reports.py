@@ -26,7 +26,6 @@ from app.programmes.rules import ProgrammeKind
 from app.roles.models import Role
 
 S = RequirementStatus
-GROUPINGS = ("authority", "district", "role", "programme")
 # The counts of a summary row, in the order they are shown.
 COUNTS = (
     "required",

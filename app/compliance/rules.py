@@ -1,12 +1,12 @@
 """The rules of a requirement's status as of a date (rule 3) and of extensions and exemptions (rule 4).
 
 Rule 1, the two-year window, is `app.officials.rules.due_date_for`; rule 2, which completions count, is
-`app.completions.rules.completion_counts`."""
+`app.completions.rules.completion_counts` (docs/rules.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -86,7 +86,6 @@ class Standing:
     late: bool = False
     completed_on: date | None = None
     exists: bool = True
-    notes: tuple[str, ...] = field(default=())
 
 
 S = RequirementStatus

@@ -16,13 +16,14 @@ from app.authorities.models import Authority
 from app.config import get_settings
 from app.errors import DomainError, Invalid, TooLarge
 from app.imports import rules
-from app.imports.rules import APPOINTMENT_FIELDS, OFFICIAL_FIELDS, Cell, CellError, KnownAuthority
+from app.imports.rules import APPOINTMENT_FIELDS, OFFICIAL_FIELDS, Cell, KnownAuthority
 from app.imports.schemas import ImportReport, ImportSummary, RowError, RowReport
 from app.officials import service as officials
 from app.officials.models import Appointment, Official
 from app.officials.rules import normalise_national_id
 from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate, OfficialUpdate
 from app.roles.models import Role
+from app.sheets import CellError, parse_date
 from app.text import search_key
 
 _CHUNK = 64 * 1024
@@ -163,7 +164,7 @@ def _plan_appointment(row: dict[str, Cell], ctx: _Context, errors: list[RowError
             elif name == "role_code":
                 values[name] = rules.resolve_role(_text(row, name), ctx.roles)
             else:
-                values[name] = rules.parse_date(row[name], field=name)
+                values[name] = parse_date(row[name], field=name)
         except CellError as exc:
             errors.append(RowError(field=exc.field, detail=exc.detail))
     if len(errors) > before:

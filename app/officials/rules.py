@@ -16,6 +16,22 @@ _HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
 _NAME_CHARS = re.compile("^[\u0590-\u05ff\u0600-\u06ffA-Za-z\u00c0-\u024f'\u2019 \"\\-.()]+$")
 
 
+def _luhn_sum(digits: str) -> int:
+    # Weights 1, 2, 1, 2, ... from the left; a product of two digits counts as the sum of its digits.
+    total = 0
+    for i, ch in enumerate(digits):
+        d = int(ch) * (1 if i % 2 == 0 else 2)
+        total += d - 9 if d > 9 else d
+    return total
+
+
+def check_digit(eight_digits: str) -> str:
+    """The check digit that makes the first eight digits of an Israeli ID a valid 9-digit ID."""
+    if len(eight_digits) != 8 or not eight_digits.isascii() or not eight_digits.isdigit():
+        raise ValueError(f"{eight_digits!r} is not eight digits")
+    return str(-_luhn_sum(eight_digits) % 10)
+
+
 def normalise_national_id(raw: str) -> str:
     """The 9-digit Israeli ID with leading zeros restored; ValueError says why a value is refused."""
     value = clean_text(str(raw)).replace("-", "").replace(" ", "")
@@ -28,11 +44,7 @@ def normalise_national_id(raw: str) -> str:
     value = value.zfill(9)
     if value == "000000000":
         raise ValueError("cannot be all zeros")
-    total = 0
-    for i, ch in enumerate(value):
-        d = int(ch) * (1 if i % 2 == 0 else 2)
-        total += d - 9 if d > 9 else d
-    if total % 10:
+    if check_digit(value[:8]) != value[8]:
         raise ValueError("has a wrong check digit")
     return value
 

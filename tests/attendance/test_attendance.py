@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
+import xlsxwriter
 
 from app.config import get_settings
 from tests.factories import headers, make_appointment, make_official, make_user, national_id
@@ -342,6 +344,44 @@ def test_csv_import_refuses_files_it_cannot_use(client, db, admin, monkeypatch):
     assert (
         client.post("/api/v1/cohorts/987654/attendance/import", files=_sheet(["x"]), headers=admin).status_code == 404
     )
+
+
+def test_xlsx_import_with_numbers_as_ids_and_real_date_cells(client, db, admin, monkeypatch):
+    _programme(client, admin)
+    zero, other = make_official(db, national_id=national_id(1_234_567)), make_official(db)
+    cohort, sessions = _cohort(client, admin)
+    for o in (zero, other):
+        _enrol(client, admin, cohort["id"], o)
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    sheet = book.add_worksheet("נוכחות")
+    day = book.add_format({"num_format": "dd/mm/yyyy"})
+    sheet.write_row(0, 0, ["ת״ז", "תאריך", "נוכחות", "הערה"])
+    sheet.write_number(1, 0, int(zero.national_id))  # a number: Excel shows it without its leading zero
+    sheet.write_datetime(1, 1, date(2025, 3, 10), day)
+    sheet.write_string(1, 2, "נוכח")
+    sheet.write_string(2, 0, other.national_id)
+    sheet.write_datetime(2, 1, date(2025, 3, 17), day)
+    sheet.write_row(2, 2, ["איחור", "פקק ברחוב"])
+    sheet.write_number(3, 0, int(other.national_id))
+    sheet.write_datetime(3, 1, date(2025, 3, 11), day)  # no session that day
+    sheet.write_string(3, 2, "נוכח")
+    book.close()
+    url = f"/api/v1/cohorts/{cohort['id']}/attendance/import"
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    r = client.post(url, files={"file": ("attendance.xlsx", buf.getvalue(), xlsx)}, headers=admin)
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert [(x["row"], x["national_id"], x["result"], x["error"]) for x in rows] == [
+        (2, zero.national_id, "created", None),
+        (3, other.national_id, "created", None),
+        (4, other.national_id, "refused", "no_session"),
+    ]
+    assert [x["session_id"] for x in rows[:2]] == sessions[:2] and "2025-03-11" in rows[2]["detail"]
+    # The workbook limit holds for attendance as for every import.
+    monkeypatch.setattr(get_settings(), "xlsx_max_uncompressed_bytes", 1000)
+    r = client.post(url, files={"file": ("attendance.xlsx", buf.getvalue(), xlsx)}, headers=admin)
+    assert r.status_code == 413 and r.json()["error"] == "too_large"
 
 
 def test_completion_by_decision_is_kept_and_shown_as_such(client, db, admin):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+import xlsxwriter
 
 from app.attendance import rules
-from app.errors import Invalid
+from app.errors import Invalid, TooLarge
 
 
 @pytest.mark.parametrize(
@@ -163,3 +165,44 @@ def test_read_sheet_refuses_files_it_cannot_use(content, code):
     with pytest.raises(Invalid) as caught:
         rules.read_sheet(content)
     assert caught.value.code == code and caught.value.field == "file"
+
+
+def _workbook(rows):
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    sheet = book.add_worksheet()
+    day = book.add_format({"num_format": "dd/mm/yyyy"})
+    for r, cells in enumerate(rows):
+        for c, value in enumerate(cells):
+            if isinstance(value, date):
+                sheet.write_datetime(r, c, value, day)
+            elif value is not None:
+                sheet.write(r, c, value)
+    book.close()
+    return buf.getvalue()
+
+
+def test_read_sheet_from_xlsx_with_numbers_as_ids_and_real_date_cells():
+    content = _workbook(
+        [
+            ['ת"ז', "תאריך", "נוכחות", "הערה"],
+            [12345678, date(2025, 3, 10), "נוכח", None],
+            [None, None, None, None],
+            ["000000018", "17/03/2025", "איחור", "הגיע ב-10:00"],
+        ]
+    )
+    rows = rules.read_sheet(content, filename="attendance.xlsx", max_uncompressed=10**7)
+    assert [(r.row, r.national_id, r.session_date, r.status, r.note) for r in rows] == [
+        (2, "12345678", "2025-03-10", "נוכח", ""),
+        (4, "000000018", "17/03/2025", "איחור", "הגיע ב-10:00"),
+    ]
+    assert rules.parse_session_date(rows[0].session_date) == date(2025, 3, 10)
+
+
+def test_read_sheet_refuses_a_workbook_that_unpacks_too_large_or_an_old_xls():
+    content = _workbook([["national_id", "session_id", "status"], [18, 7, "present"]])
+    with pytest.raises(TooLarge):
+        rules.read_sheet(content, max_uncompressed=1000)
+    with pytest.raises(Invalid) as caught:
+        rules.read_sheet(b"\xd0\xcf\x11\xe0rest", filename="attendance.xls")
+    assert caught.value.code == "unsupported_format"

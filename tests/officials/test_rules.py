@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.officials.rules import normalise_name, normalise_national_id
+from app.officials.rules import check_digit, normalise_name, normalise_national_id
 
 
 @pytest.mark.parametrize(
@@ -37,6 +37,32 @@ def test_valid_ids_are_stored_as_nine_digits(raw: str, stored: str) -> None:
 def test_invalid_ids_are_refused_with_the_reason(raw: str, why: str) -> None:
     with pytest.raises(ValueError, match=why):
         normalise_national_id(raw)
+
+
+@pytest.mark.parametrize(
+    ("eight", "digit"), [("00000001", "8"), ("12345678", "2"), ("00000000", "0"), ("99999999", "8")]
+)
+def test_check_digit(eight: str, digit: str) -> None:
+    assert check_digit(eight) == digit
+
+
+@pytest.mark.parametrize("eight", ["1234567", "123456789", "1234567a", "١٢٣٤٥٦٧٨"])
+def test_check_digit_needs_eight_digits(eight: str) -> None:
+    with pytest.raises(ValueError, match="eight digits"):
+        check_digit(eight)
+
+
+@pytest.mark.parametrize("eight", ["00000001", "12345678", "03933742", "31415926", "27182818"])
+def test_only_the_check_digit_makes_a_valid_id(eight: str) -> None:
+    valid = [d for d in "0123456789" if _accepted(eight + d)]
+    assert valid == [check_digit(eight)]
+
+
+def _accepted(national_id: str) -> bool:
+    try:
+        return normalise_national_id(national_id) == national_id
+    except ValueError:
+        return False
 
 
 def test_name_controls_are_stripped_and_nfc() -> None:
