@@ -200,15 +200,20 @@ def serve(
 @cli.command("worker")
 def worker(
     workers: Annotated[int, typer.Option(help="Worker threads.")] = 2,
+    periodic: Annotated[
+        bool, typer.Option(help="Queue the periodic jobs of app/schedule.py (keep it on one worker only).")
+    ] = True,
 ) -> None:
-    """Run the background task consumer: issuing and rendering certificates (huey; LMS_QUEUE_URL picks the queue)."""
-    import app.models  # noqa: F401  (every table registered before the first task)
-    from app.certificates import documents, tasks
+    """Run the background worker: every domain's jobs (issuing and rendering certificates) and the periodic
+    schedule, from the queue of LMS_QUEUE_URL."""
+    import app.models  # noqa: F401  (every table registered before the first job)
+    from app import jobs
+    from app.certificates import documents
 
-    tasks.register_tasks()
+    queue = jobs.get_queue()
     documents.warm_up()
-    typer.echo(f"worker: consuming the queue with {workers} threads")
-    tasks.huey.create_consumer(workers=workers, worker_type="thread").run()
+    typer.echo(f"worker: {len(jobs.declared())} jobs ({len(jobs.periodic())} periodic), {workers} threads")
+    queue.create_consumer(workers=workers, worker_type="thread", periodic=periodic).run()
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """Test set-up: a migrated database (SQLite, or LMS_TEST_DATABASE_URL), reference data, one rolled-back
-transaction per test, and an API client bound to that transaction."""
+transaction per test, an API client bound to that transaction, and the task queue, where jobs wait until a test
+runs them."""
 
 from __future__ import annotations
 
@@ -7,19 +8,28 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _TMP = Path(tempfile.mkdtemp(prefix="lms-test-"))
 TEST_DATABASE_URL = os.environ.get("LMS_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
 os.environ["LMS_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["LMS_VAR_DIR"] = str(_TMP)
 os.environ.setdefault("LMS_SECRET_KEY", "test-secret-key-of-sufficient-length-0123456789")
+# The task queue is the embedded default, a file under the temporary LMS_VAR_DIR, and never immediate: a test's
+# session commits only a savepoint of a transaction that is rolled back, so a job sent by that commit must not run
+# on its own against data no other connection can see. Jobs wait in the file until a test runs them (`queue`).
+os.environ["LMS_QUEUE_URL"] = ""
+os.environ["LMS_QUEUE_IMMEDIATE"] = "false"
 
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
+from huey import Huey  # noqa: E402
 from sqlalchemy import Connection, inspect  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from app import jobs  # noqa: E402
 from app.auth import operator  # noqa: E402
 from app.db import get_engine, get_session, read_session_opener, unit_of_work  # noqa: E402
 from app.main import create_app  # noqa: E402
@@ -91,3 +101,32 @@ def client(db: Session) -> Iterator[TestClient]:
     app.dependency_overrides[read_session_opener] = lambda: lambda: nullcontext(db)
     with TestClient(app) as c:
         yield c
+
+
+@dataclass
+class Queue:
+    """The tests' task queue, as a worker sees it."""
+
+    huey: Huey
+
+    def jobs(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """The waiting jobs, in order: (name, arguments)."""
+        return [(type(task).__name__, tuple(task.args)) for task in self.huey.pending()]
+
+    def run(self) -> int:
+        """Run every waiting job, and those they queue, in order, as a worker would; how many ran. A job that
+        fails raises here, instead of being retried."""
+        ran = 0
+        while (task := self.huey.dequeue()) is not None:
+            task.execute()
+            ran += 1
+        return ran
+
+
+@pytest.fixture
+def queue() -> Iterator[Queue]:
+    """The process's task queue, empty at the start and at the end of the test."""
+    huey = jobs.get_queue()
+    huey.flush()
+    yield Queue(huey)
+    huey.flush()

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import jobs
 from app.attendance import rules
 from app.attendance.models import AssessmentResult, AttendanceRecord
 from app.attendance.schemas import (
@@ -495,7 +496,8 @@ def _add_completion(
 
 
 def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> CloseReport:
-    """Close a cohort whatever its dates: decide every seat by rule 5 as of its last session; waitlist withdrawn."""
+    """Close a cohort whatever its dates: decide every seat by rule 5 as of its last session; waitlist withdrawn;
+    the certificates of those who completed are queued for issuing once the close commits."""
     cohort = lock_cohort(session, cohort_id=cohort_id)
     if cohort.state == CohortState.CLOSED:
         closed = cohort.closed_at.date() if cohort.closed_at else "earlier"
@@ -597,6 +599,9 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
         before=before,
         after=snapshot(cohort),
     )
+    # The certificates of those who completed are issued by the worker once the close has committed (by the
+    # job's name: certificates sits above attendance and is not imported here).
+    jobs.enqueue_after_commit(session, "certificates.issue_cohort", cohort.id)
     return CloseReport(
         cohort_id=cohort.id,
         closed_on=last,

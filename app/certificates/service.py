@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from datetime import datetime
 from typing import Any
 
 from joserfc import jws
@@ -12,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import jobs
 from app.audit.service import record_change, record_event, snapshot
 from app.auth import Principal
 from app.certificates import keys, rules
@@ -28,9 +30,6 @@ from app.errors import Conflict, NotFound
 from app.officials.models import Official
 from app.officials.scoping import scope_officials
 from app.programmes.models import Programme
-
-PENDING_RENDER = "certificates_to_render"
-
 
 # --- serial numbers and signing ------------------------------------------------------------------------
 
@@ -158,6 +157,16 @@ def current_of_enrolment(session: Session, *, enrolment_id: int) -> Certificate 
     return session.scalar(stmt)
 
 
+def certificates_without_pdf(session: Session, *, issued_before: datetime) -> list[int]:
+    """Ids of the valid certificates issued before the instant that have no stored PDF yet, oldest first."""
+    stmt = (
+        select(Certificate.id)
+        .where(Certificate.status == "valid", Certificate.pdf_sha256.is_(None), Certificate.issued_at < issued_before)
+        .order_by(Certificate.id)
+    )
+    return list(session.scalars(stmt))
+
+
 # --- issuing -------------------------------------------------------------------------------------------
 
 
@@ -230,10 +239,6 @@ def _audit_new(session: Session, cert: Certificate, *, actor: Principal, action:
     )
 
 
-def _render_after_commit(session: Session, cert: Certificate) -> None:
-    session.info.setdefault(PENDING_RENDER, set()).add(cert.id)
-
-
 def issue_for_enrolment(session: Session, enrolment: Enrolment, *, actor: Principal) -> tuple[Certificate, bool]:
     """The enrolment's certificate: the existing one, or a new one (True) when it is completed and has none.
 
@@ -259,7 +264,7 @@ def issue_for_enrolment(session: Session, enrolment: Enrolment, *, actor: Princi
             raise
         return winner, False
     _audit_new(session, cert, actor=actor, action="issue")
-    _render_after_commit(session, cert)
+    jobs.enqueue_after_commit(session, "certificates.render", cert.id)
     return cert, True
 
 
@@ -328,7 +333,7 @@ def reissue_certificate(session: Session, *, serial: str, actor: Principal) -> C
     record_change(session, old, before=before, actor=actor, entity_type="certificate", action="supersede",
                   exclude=_AUDIT_EXCLUDE)  # fmt: skip
     _audit_new(session, new, actor=actor, action="reissue")
-    _render_after_commit(session, new)
+    jobs.enqueue_after_commit(session, "certificates.render", new.id)
     return read_certificates(session, [new])[0]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from app.attendance.schemas import AttendanceIn
 from app.attendance.service import close_cohort, record_attendance
-from app.certificates import tasks
 from app.cohorts.models import Cohort, Enrolment
 from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
@@ -87,11 +85,3 @@ def closed(db: Session) -> Closed:
 @pytest.fixture
 def admin(db: Session) -> dict[str, str]:
     return headers(make_user(db, "admin"))
-
-
-@pytest.fixture
-def immediate_queue() -> Iterator[None]:
-    """Tasks run at once, in the test's process (huey's immediate mode, in memory)."""
-    tasks.huey.immediate = True
-    yield
-    tasks.huey.immediate = False

@@ -1,20 +1,26 @@
-"""Storage of rendered PDFs (atomic, with their SHA-256, re-rendered when missing) and the task queue: closing a
-cohort issues and renders all its certificates once the close has committed."""
+"""Storage of rendered PDFs (atomic, with their SHA-256, re-rendered when missing) and the jobs of certificates:
+closing a cohort queues the issuing of its certificates once the close has committed, issuing queues the rendering,
+the worker consumes them once each, and every hour the renders that failed are queued again."""
 
 from __future__ import annotations
 
+import signal
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app import jobs
 from app.auth import operator
 from app.certificates import documents, tasks
 from app.certificates.models import Certificate
+from app.certificates.service import issue_certificate
 from app.config import get_settings
-from app.db import get_sessionmaker
+from app.db import get_sessionmaker, open_read_session
 from tests.certificates.conftest import make_closed_cohort
 from tests.certificates.test_concurrency_and_queue import _cleanup
 
@@ -96,7 +102,7 @@ def test_rerun_issues_what_is_missing(client, admin, closed):
 
 @pytest.fixture
 def big_cohort(database: str) -> Iterator[dict[str, Any]]:
-    """Forty officials who completed a cohort, and the label of who closed it; cleaned up afterwards."""
+    """Who closes a cohort whose close is committed, and the ids to clean up afterwards."""
     actor = operator(f"test-certs-{uuid.uuid4().hex[:8]}")
     out: dict[str, Any] = {"actor": actor}
     yield out
@@ -104,15 +110,35 @@ def big_cohort(database: str) -> Iterator[dict[str, Any]]:
         _cleanup(*out["ids"], actor.label)
 
 
-def test_closing_a_cohort_of_forty_issues_and_renders_all_through_the_queue(big_cohort, fake_render, immediate_queue):
-    with get_sessionmaker().begin() as s:  # the close commits; then the queue takes over
-        closed = make_closed_cohort(s, people=BULK, actor=big_cohort["actor"])
-        cohort_id = closed.cohort.id
+def _close_committed(big_cohort: dict[str, Any], people: int) -> int:
+    """Close a cohort of `people` who completed (and one who did not) and commit; its id."""
+    with get_sessionmaker().begin() as s:
+        closed = make_closed_cohort(s, people=people, actor=big_cohort["actor"])
         big_cohort["ids"] = (
-            cohort_id,
+            closed.cohort.id,
             closed.programme.id,
             [e.official_id for e in [*closed.enrolments, closed.failed]],
         )
+    return closed.cohort.id
+
+
+def _rendered(cohort_id: int) -> int:
+    with open_read_session() as s:
+        stmt = select(func.count()).where(Certificate.cohort_id == cohort_id, Certificate.pdf_sha256.is_not(None))
+        return s.scalar(stmt) or 0
+
+
+def test_closing_a_cohort_of_forty_queues_its_certificates_and_the_worker_issues_and_renders_them_once(
+    big_cohort, fake_render, queue
+):
+    with get_sessionmaker().begin() as s:
+        closed = make_closed_cohort(s, people=BULK, actor=big_cohort["actor"])
+        officials = [e.official_id for e in [*closed.enrolments, closed.failed]]
+        big_cohort["ids"] = (closed.cohort.id, closed.programme.id, officials)
+        assert queue.jobs() == []  # nothing is sent before the close commits
+    cohort_id = closed.cohort.id
+    assert queue.jobs() == [("certificates.issue_cohort", (cohort_id,))]
+    assert queue.run() == 1 + BULK  # the issuing, then one render per certificate
     with get_sessionmaker().begin() as s:
         certs = s.scalars(select(Certificate).where(Certificate.cohort_id == cohort_id)).all()
     assert len(certs) == BULK and {c.status for c in certs} == {"valid"}
@@ -120,86 +146,87 @@ def test_closing_a_cohort_of_forty_issues_and_renders_all_through_the_queue(big_
     for c in certs:
         data = documents.stored_path(c).read_bytes()
         assert c.pdf_sha256 == documents.sha256(data)
-    # Running the task again (a retry, a second worker) issues and renders nothing new.
-    renders = len(fake_render)
-    assert sorted(tasks.issue_cohort_now(cohort_id)) == sorted(c.id for c in certs)
-    assert len(fake_render) == renders
+    assert len(fake_render) == BULK
+    # Running the job again (a retry, a second worker) issues and renders nothing new.
+    assert sorted(tasks.issue_cohort(cohort_id)) == sorted(c.id for c in certs)
+    assert queue.run() == BULK and len(fake_render) == BULK
 
 
-def test_a_queued_task_survives_the_trip_through_the_queue(tmp_path, monkeypatch, closed, fake_render):
-    """Not immediate: the message is stored, and a consumer (as `lms worker` runs) finds the task by name."""
-    from huey import SqliteHuey
-
-    queue = SqliteHuey("lms-test", filename=str(tmp_path / "queue.db"))
-    monkeypatch.setattr(tasks, "_huey", lambda: queue)
-    monkeypatch.setattr(tasks, "_tasks", {})
-    ran: list[int] = []
-    monkeypatch.setattr(tasks, "render_certificate_now", lambda certificate_id: ran.append(certificate_id))
-    tasks.render_certificate(12345)
-    assert queue.pending_count() == 1 and ran == []
-    tasks.register_tasks()
-    message = queue.dequeue()
-    queue.execute(message)
-    assert ran == [12345]
+def test_a_close_queues_the_issuing_only_when_it_commits(db, queue):
+    make_closed_cohort(db)
+    db.rollback()
+    assert queue.jobs() == []  # a close rolled back queues nothing
+    closed = make_closed_cohort(db)
+    assert queue.jobs() == []
+    db.commit()
+    assert queue.jobs() == [("certificates.issue_cohort", (closed.cohort.id,))]
 
 
-def _redis_up() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=0.5).ping())
-    except Exception:
-        return False
-
-
-@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
-def test_lms_queue_url_redis_puts_the_queue_in_redis(monkeypatch):
-    from huey import RedisHuey
-
-    monkeypatch.setattr(get_settings(), "queue_url", "redis://127.0.0.1:6379/15")
-    tasks._huey.cache_clear()
-    monkeypatch.setattr(tasks, "_tasks", {})
-    ran: list[int] = []
-    monkeypatch.setattr(tasks, "render_certificate_now", lambda certificate_id: ran.append(certificate_id))
-    try:
-        queue = tasks._huey()
-        assert isinstance(queue, RedisHuey)
-        queue.flush()
-        tasks.render_certificate(777)
-        assert queue.pending_count() == 1
-        tasks.register_tasks()
-        queue.execute(queue.dequeue())
-        assert ran == [777]
-        queue.flush()
-    finally:
-        tasks._huey.cache_clear()
+def test_issuing_and_reissuing_queue_the_render_after_commit_and_not_on_rollback(client, admin, db, closed, queue):
+    db.commit()  # what the test set up: the close queues the issuing
+    assert queue.jobs() == [("certificates.issue_cohort", (closed.cohort.id,))]
+    queue.huey.flush()
+    cert = _issue(client, admin, closed.enrolments[0].id)
+    assert queue.jobs() == [("certificates.render", (cert["id"],))]
+    new = client.post(f"/api/v1/certificates/{cert['serial']}/reissue", headers=admin).json()
+    assert queue.jobs() == [("certificates.render", (cert["id"],)), ("certificates.render", (new["id"],))]
+    queue.huey.flush()
+    issue_certificate(db, enrolment_id=closed.enrolments[1].id, actor=operator("test"))
+    db.rollback()
+    assert queue.jobs() == []
 
 
-def test_lms_worker_runs_the_consumer(monkeypatch):
+def test_renders_that_failed_are_queued_again_every_hour(big_cohort, fake_render, queue, monkeypatch):
+    cohort_id = _close_committed(big_cohort, people=2)
+
+    def fail(cert: Certificate) -> bytes:
+        raise OSError("no space left on device")
+
+    with monkeypatch.context() as failing:
+        failing.setattr(documents, "render_certificate", fail)
+        with pytest.raises(OSError):
+            queue.run()  # the issuing, then a render that fails (the worker retries it, then gives up)
+    queue.huey.flush()
+    assert _rendered(cohort_id) == 0
+    assert tasks.render_missing() == []  # too recent: its render may still be waiting in the queue
+    monkeypatch.setattr(tasks, "RENDER_GRACE", timedelta(0))
+    ids = tasks.render_missing()
+    assert len(ids) == 2 and queue.jobs() == [("certificates.render", (i,)) for i in ids]
+    assert "certificates.render_missing" in jobs.periodic()
+    queue.run()
+    assert _rendered(cohort_id) == 2 and tasks.render_missing() == []
+
+
+def test_lms_worker_consumes_the_jobs_a_close_queued(big_cohort, fake_render, queue, monkeypatch):
+    """`lms worker` as run in production, on the tests' queue file: its threads issue and render."""
+    from huey.consumer import Consumer
     from typer.testing import CliRunner
 
-    from app.certificates import documents
     from app.cli import cli
 
+    cohort_id = _close_committed(big_cohort, people=3)
     started: list[str] = []
 
-    class Consumer:
-        def run(self) -> None:
-            started.append("consumer")
+    def run_until_rendered(consumer: Consumer) -> None:
+        assert consumer.workers == 3 and not consumer.periodic
+        started.append("consumer")
+        consumer.start()
+        try:
+            deadline = time.monotonic() + 60
+            while _rendered(cohort_id) < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            consumer.stop(graceful=True)
 
-    class Queue:
-        def create_consumer(self, **kw: object) -> Consumer:
-            assert kw["workers"] == 3
-            return Consumer()
-
-        def task(self, **kw: object):  # registering the tasks, as huey does
-            return lambda fn: fn
-
-    monkeypatch.setattr(tasks, "_huey", lambda: Queue())
-    monkeypatch.setattr(tasks, "huey", Queue())
-    monkeypatch.setattr(tasks, "_tasks", {})
+    monkeypatch.setattr(Consumer, "run", run_until_rendered)
     # The real warm-up renders and freezes the garbage collector's view of the process: not in the test process.
     monkeypatch.setattr(documents, "warm_up", lambda: started.append("warm-up"))
-    result = CliRunner().invoke(cli, ["worker", "--workers", "3"])
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        result = CliRunner().invoke(cli, ["worker", "--workers", "3", "--no-periodic"])
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
     assert result.exit_code == 0, result.output
-    assert started == ["warm-up", "consumer"] and set(tasks._tasks) == {"render", "issue_cohort"}
+    assert started == ["warm-up", "consumer"]
+    assert _rendered(cohort_id) == 3 and queue.jobs() == []
