@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit.service import add_and_record, record_event, snapshot
+from app.audit.service import add_and_record, record_change, snapshot
 from app.auth import Principal
 from app.authorities.models import AUTHORITY_TYPES, Authority
 from app.errors import Invalid, NotFound
@@ -108,31 +108,13 @@ def load_authorities(
         for key, value in changed.items():
             setattr(current, key, value)
         current.source = source
-        session.flush()
-        record_event(
-            session,
-            actor=actor,
-            action="update",
-            entity_type="authority",
-            entity_id=code,
-            before=before,
-            after=snapshot(current),
-        )
+        record_change(session, current, before=before, actor=actor, entity_type="authority")
         counts["updated"] += 1
     for code, authority in existing.items():
         if code not in seen and authority.active:
             before = snapshot(authority)
             authority.active = False
             authority.inactive_since = as_of
-            session.flush()
-            record_event(
-                session,
-                actor=actor,
-                action="update",
-                entity_type="authority",
-                entity_id=code,
-                before=before,
-                after=snapshot(authority),
-            )
+            record_change(session, authority, before=before, actor=actor, entity_type="authority")
             counts["deactivated"] += 1
     return counts

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.audit.service import add_and_record, record_event, snapshot
+from app.audit.service import add_and_record, record_change, snapshot
 from app.auth import Principal
 from app.errors import Invalid
 from app.roles.models import Role
@@ -44,16 +44,7 @@ def load_roles(session: Session, *, path: Path, actor: Principal) -> dict[str, i
                 before = snapshot(current)
                 for k, v in values.items():
                     setattr(current, k, v)
-                session.flush()
-                record_event(
-                    session,
-                    actor=actor,
-                    action="update",
-                    entity_type="role",
-                    entity_id=code,
-                    before=before,
-                    after=snapshot(current),
-                )
+                record_change(session, current, before=before, actor=actor, entity_type="role")
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
