@@ -10,6 +10,7 @@ from app.compliance.models import Completion, Requirement, RequirementRequest
 from app.officials.models import Appointment, Official
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.roles.models import Role
+from app.web.models import WebSession
 
 __all__ = [
     "Appointment",
@@ -34,4 +35,5 @@ __all__ = [
     "Role",
     "SerialCounter",
     "User",
+    "WebSession",
 ]
