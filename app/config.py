@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     database_url: str = ""
     secret_key: str = ""
     token_ttl_minutes: int = 60 * 8
+    # Signed-in browsers (server-side sessions): ended after this long without a request, and this long after
+    # sign-in whatever happens.
+    session_idle_minutes: int = Field(default=30, gt=0)
+    session_absolute_hours: int = Field(default=8, gt=0)
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 30
     login_window_minutes: int = 15
@@ -41,6 +45,10 @@ class Settings(BaseSettings):
     )
     school_name_he: str = "בית הספר הארצי לבכירים ברשויות המקומיות"
     school_name_en: str = "The National School for Senior Officials of Local Authorities"
+
+    def secure_cookies(self) -> bool:
+        """Whether cookies are marked Secure (sent over HTTPS only): when the public address is https."""
+        return self.public_base_url.lower().startswith("https://")
 
     def resolved_database_url(self) -> str:
         """The configured database, or the embedded SQLite file under var_dir."""

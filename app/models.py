@@ -11,6 +11,7 @@ from app.compliance.models import RequirementRequest
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.roles.models import Role
+from app.web.models import WebSession
 
 __all__ = [
     "Appointment",
@@ -35,4 +36,5 @@ __all__ = [
     "Role",
     "SerialCounter",
     "User",
+    "WebSession",
 ]

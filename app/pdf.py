@@ -1,12 +1,13 @@
-"""PDF rendering shared by certificates and reports: Jinja2 templates turned into PDF by WeasyPrint, with the
-project's own fonts (certificates/fonts) so that a document comes out the same on every machine.
+"""PDF rendering shared by certificates and reports: templates of the application's one Jinja2 environment
+(`app.templating`) turned into PDF by WeasyPrint, with the project's own fonts (certificates/fonts) so that a
+document comes out the same on every machine.
 
 Three traps of WeasyPrint are handled here once:
 - a FontConfiguration per render leaks about 0.3 MiB each time, so one is made per process, lazily, and reused;
 - a stylesheet linked from the HTML is fetched and parsed again at every render (a few milliseconds for a small
   design), so a design's CSS file is parsed once and passed as a stylesheet, parsed again only when it changes;
 - in right-to-left text an id such as `2025-A-00123` is reordered unless it sits in `<span dir="ltr">`
-  (`<bdi>` does not help in WeasyPrint): templates use the `ltr` filter for ids, dates and numbers.
+  (`<bdi>` does not help in WeasyPrint): PDF templates use the `ltr` filter for ids, dates and numbers, not `bdi`.
 """
 
 from __future__ import annotations
@@ -15,17 +16,13 @@ import atexit
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from babel.numbers import format_decimal, format_percent
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
-from markupsafe import Markup
-
 from app.config import PROJECT_ROOT
-from app.hebrew_dates import datetime_he, gregorian_date_he, hebrew_date, hebrew_year
+from app.hebrew_dates import gregorian_date_he, hebrew_date, hebrew_year
+from app.templating import DESIGNS_DIR, FONT_STACK, TEMPLATES_DIR, environment, ltr, number, percent
 
 if TYPE_CHECKING:
     from weasyprint import CSS
@@ -45,12 +42,12 @@ __all__ = [
     "hebrew_date",
     "hebrew_year",
     "ltr",
+    "number",
+    "percent",
     "render_html",
     "render_pdf",
 ]
 
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-DESIGNS_DIR = PROJECT_ROOT / "certificates"
 FONTS_DIR = DESIGNS_DIR / "fonts"
 
 
@@ -71,8 +68,6 @@ FONTS = (
     Font("LMS Latin", "NotoSans-Regular.ttf", 400),
     Font("LMS Latin", "NotoSans-Bold.ttf", 700),
 )
-# Hebrew first; the Hebrew font has no Latin letters or digits, so those fall through to Noto Sans.
-FONT_STACK = '"LMS Hebrew", "LMS Latin", sans-serif'
 
 
 def font_face_css(fonts_dir: Path = FONTS_DIR) -> str:
@@ -138,55 +133,6 @@ def file_stylesheet(path: Path) -> CSS:
             css = CSS(filename=str(path), font_config=font_configuration())
             cached = _file_stylesheets[path] = (version, css)
         return cached[1]
-
-
-def ltr(value: Any) -> Markup:
-    """The value (escaped) in `<span dir="ltr">`, so that ids, dates and numbers keep their order in Hebrew."""
-    text = value.isoformat() if isinstance(value, date) else value
-    return Markup('<span dir="ltr">{}</span>').format("" if text is None else text)
-
-
-def number(value: int | float | None) -> str:
-    """A count with thousands separators ("1,234"); empty for none."""
-    return "" if value is None else str(format_decimal(value, locale="he"))
-
-
-def percent(value: float | None, digits: int = 1) -> str:
-    """A share as a percentage ("75.0%"); "—" for none (nothing to divide by)."""
-    if value is None:
-        return "—"
-    return str(format_percent(value, format="#,##0." + "0" * digits + "%" if digits else "#,##0%", locale="he"))
-
-
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """The Jinja2 environment of PDF templates: the top-level templates/ folder, and certificate designs (HTML
-    and CSS under certificates/) by names starting with "certificates/"; autoescaped, undefined names fail."""
-    loader = ChoiceLoader(
-        [
-            FileSystemLoader(TEMPLATES_DIR),
-            PrefixLoader({"certificates": FileSystemLoader(DESIGNS_DIR)}),
-        ]
-    )
-    env = Environment(
-        loader=loader,
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
-    env.filters.update(
-        ltr=ltr,
-        date_he=gregorian_date_he,
-        datetime_he=datetime_he,
-        hebrew_date=hebrew_date,
-        hebrew_year=hebrew_year,
-        number=number,
-        percent=percent,
-    )
-    env.globals["font_stack"] = FONT_STACK
-    return env
 
 
 def render_html(template_name: str, context: Mapping[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""Small typed factories of test data, and bearer headers for a user."""
+"""Small typed factories of test data, bearer headers for a user, and a signed-in browser."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import itertools
 import random
 from datetime import date
 
+from fastapi.testclient import TestClient
 from pwdlib import PasswordHash
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,8 @@ from app.officials.service import add_requirements_for_programme, create_appoint
 from app.programmes.models import Programme
 from app.programmes.schemas import ProgrammeCreate
 from app.programmes.service import create_programme
+from app.web.models import WebSession
+from app.web.sessions import cookie_name, start_session
 
 PASSWORD = "correct-horse-battery"
 _HASH = PasswordHash.recommended().hash(PASSWORD)
@@ -125,3 +128,10 @@ def make_user(
 def headers(user: User) -> dict[str, str]:
     """Bearer headers for the user."""
     return {"Authorization": f"Bearer {create_token(user_id=user.id, role=user.role)}"}
+
+
+def sign_in(db: Session, client: TestClient, user: User) -> WebSession:
+    """Sign the user in on the client's browser: a page session started, its id in the client's cookie jar."""
+    token, record = start_session(db, user_id=user.id)
+    client.cookies.set(cookie_name(), token)
+    return record

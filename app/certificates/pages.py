@@ -6,16 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from app.certificates import service
-from app.config import PROJECT_ROOT
 from app.errors import NotFound
 from app.web.deps import SessionDep, client_address
+from app.web.pages import templates
 from app.web.ratelimit import verification_window
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
 
 
 @router.get("/verify/{code}", response_class=HTMLResponse)

@@ -1,8 +1,15 @@
-"""The caller of a request and what their role may do: FastAPI dependencies over `app.auth`."""
+"""The caller of a request and what their role may do: FastAPI dependencies over `app.auth` and `app.web.sessions`.
+
+The API takes its caller from a bearer token or, without one, from a page session's cookie; a page only ever from
+the cookie. With the cookie, an unsafe request (POST, PUT, PATCH, DELETE) also needs the session's CSRF token and
+our own Origin, else 403.
+"""
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -10,8 +17,11 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.auth import ADMIN, ALL_ROLES, STAFF, Principal, decode_token
+from app.config import get_settings
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
+from app.web import sessions
+from app.web.models import WebSession
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -23,15 +33,13 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def get_principal(
-    request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Principal:
-    """The authenticated caller, from the bearer token; 401 without a valid one."""
-    if not token:
-        raise Unauthorized("log in first: this needs a bearer token", code="not_authenticated")
-    user = session.get(User, decode_token(token))
-    if user is None or not user.active:
-        raise Unauthorized("the account behind this token is not active", code="invalid_token")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _principal(user: User, request: Request) -> Principal:
     return Principal(
         user_id=user.id,
         label=user.email,
@@ -40,6 +48,109 @@ def get_principal(
         official_id=user.official_id,
         address=client_address(request),
     )
+
+
+async def csrf_sent(request: Request) -> str | None:
+    """The CSRF token an unsafe request signed in by cookie sends: the X-CSRF-Token header, or the form field
+    `csrf_token` (a form is read only when the request carries a session cookie)."""
+    if request.method in SAFE_METHODS:
+        return None
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    if sessions.session_token(request) is None:
+        return None
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() in _FORMS:
+        value = (await request.form()).get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+CsrfSent = Annotated[str | None, Depends(csrf_sent)]
+
+
+def _origin(url: str) -> str | None:
+    """scheme://host[:port] of a URL, lowercase and without the scheme's default port; None when it has none."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    default = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port and port != default else "")
+
+
+def is_own_origin(request: Request) -> bool:
+    """Whether an unsafe request comes from the app's own pages: its Origin (or, without one, its Referer) is the
+    public address (LMS_PUBLIC_BASE_URL) or the address the request was made to. "Origin: null" never is."""
+    origin = request.headers.get("origin")
+    claimed = _origin(origin) if origin is not None else _origin(request.headers.get("referer", ""))
+    return claimed is not None and claimed in {_origin(get_settings().public_base_url), _origin(str(request.base_url))}
+
+
+def check_csrf(request: Request, record: WebSession, sent: str | None) -> None:
+    """403 unless the request comes from our own origin with the session's CSRF token."""
+    if not is_own_origin(request):
+        raise Forbidden("the request does not come from this site's own pages (Origin or Referer)", code="bad_origin")
+    if not sent or not hmac.compare_digest(sent.encode(), record.csrf_token.encode()):
+        raise Forbidden(
+            f"the session's CSRF token is missing or wrong (send the {CSRF_HEADER} header or the {CSRF_FIELD} field)",
+            code="csrf_failed",
+        )
+
+
+def _session_caller(request: Request, session: Session, sent: str | None) -> Principal | None:
+    """The caller of a signed-in browser: None without a session cookie; 401 when the session has ended; 403 for an
+    unsafe request without the session's CSRF token from our own origin."""
+    token = sessions.session_token(request)
+    if token is None:
+        return None
+    found = sessions.read_session(session, token)
+    if found is None:
+        raise Unauthorized("the session has ended (signed out, idle or too long); sign in again", code="session_ended")
+    record, user = found
+    if request.method not in SAFE_METHODS:
+        check_csrf(request, record, sent)
+    request.state.web_session = record  # pages put its CSRF token in their forms
+    return _principal(user, request)
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    csrf: CsrfSent,
+) -> Principal:
+    """The authenticated caller of the API: from the bearer token, or without one from the session cookie (with
+    its CSRF token and our own Origin on an unsafe request, else 403); 401 without either."""
+    if token:
+        user = session.get(User, decode_token(token))
+        if user is None or not user.active:
+            raise Unauthorized("the account behind this token is not active", code="invalid_token")
+        return _principal(user, request)
+    principal = _session_caller(request, session, csrf)
+    if principal is None:
+        raise Unauthorized("log in first: this needs a bearer token", code="not_authenticated")
+    return principal
+
+
+def get_page_principal(request: Request, session: SessionDep, csrf: CsrfSent) -> Principal:
+    """The signed-in caller of a page, from the session cookie only (a bearer token is never looked at); 401 (a page
+    sends the browser to sign in) without a live session."""
+    principal = _session_caller(request, session, csrf)
+    if principal is None:
+        raise Unauthorized("sign in first", code="not_authenticated")
+    return principal
+
+
+def get_optional_page_principal(request: Request, session: SessionDep, csrf: CsrfSent) -> Principal | None:
+    """The signed-in caller of a page that anyone may see, or None (no session, or one that has ended)."""
+    try:
+        return _session_caller(request, session, csrf)
+    except Unauthorized:
+        return None
 
 
 def allow(*roles: str) -> Any:
@@ -54,6 +165,25 @@ def allow(*roles: str) -> Any:
     return Depends(check)
 
 
+def page_allow(*roles: str) -> Any:
+    """A page dependency that lets only the given roles through, signed in by session (403 for the others)."""
+
+    def check(principal: Annotated[Principal, Depends(get_page_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"the {principal.role} role may not see this page")
+        return principal
+
+    check.__name__ = "page_allow_" + "_".join(roles)
+    return Depends(check)
+
+
+# The API's callers: a bearer token, or a signed-in browser (with CSRF on unsafe requests).
 Anyone = Annotated[Principal, allow(*ALL_ROLES)]
 AdminOnly = Annotated[Principal, allow(ADMIN)]
 Staff = Annotated[Principal, allow(*STAFF)]
+
+# The pages' callers: a signed-in browser only.
+PageUser = Annotated[Principal, Depends(get_page_principal)]
+MaybePageUser = Annotated[Principal | None, Depends(get_optional_page_principal)]
+PageAdmin = Annotated[Principal, page_allow(ADMIN)]
+PageStaff = Annotated[Principal, page_allow(*STAFF)]

@@ -1,21 +1,34 @@
-"""The errors of the web layer: domain errors, validation errors and HTTP errors mapped once to the JSON answer
-{"error": code, "detail": sentence}, documented in the OpenAPI document; NUL characters refused before any route."""
+"""The errors of the web layer: domain errors, validation errors, HTTP errors and unexpected exceptions mapped once,
+by the request's path (`is_page`): to the JSON answer {"error": code, "detail": sentence} (plus `field`), documented
+in the OpenAPI document, for the API and the other routes machines read; to an error page in the page's language,
+with the status and a plain sentence and never a stack trace, for the web pages. A page that needs a signed-in
+browser sends one without a session to sign in. NUL characters are refused before any route."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+import logging
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app.errors import DomainError
 from app.schemas import ErrorBody
+from app.web import sessions
+
+log = logging.getLogger(__name__)
+
+# The routes machines read answer errors in JSON: the API, and these few outside it. Every other path is a page.
+MACHINE_PREFIXES = ("/api/", "/.well-known/")
+MACHINE_PATHS = frozenset({"/api", "/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+# Where a page that needs a signed-in browser sends one without a session (with `next`, the page it wanted).
+SIGN_IN_PATH = "/login"
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -29,6 +42,7 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     429: "too_many_attempts",
+    500: "internal_error",
 }
 
 _DESCRIPTIONS = {
@@ -46,6 +60,41 @@ _DESCRIPTIONS = {
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI description of the error answers a route can give."""
     return {c: {"model": ErrorBody, "description": _DESCRIPTIONS[c]} for c in codes}
+
+
+def is_page(path: str) -> bool:
+    """Whether errors on this path answer with a web page (HTML) rather than JSON. Decided here only."""
+    return not (path in MACHINE_PATHS or path.startswith(MACHINE_PREFIXES))
+
+
+def error_response(
+    request: Request, status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None
+) -> Response:
+    """The answer to a failed request: the JSON body on a machine route, the error page of the status on a page."""
+    if is_page(request.scope["path"]):
+        return error_page(request, status, headers)
+    return JSONResponse(body, status_code=status, headers=dict(headers) if headers else None)
+
+
+def error_page(request: Request, status: int, headers: Mapping[str, str] | None = None) -> Response:
+    """The error page of the status (a 401 on reading a page: off to sign in, the page asked for kept as `next`)."""
+    if status == 401 and request.method in ("GET", "HEAD"):
+        wanted = request.scope["path"] + (f"?{request.url.query}" if request.url.query else "")
+        answer: Response = RedirectResponse(f"{SIGN_IN_PATH}?next={quote(wanted, safe='/')}", status_code=303)
+        if sessions.session_token(request) is not None:
+            sessions.clear_session_cookie(answer)  # it named a session that has ended
+        return answer
+    # A page has no use for a bearer challenge; Allow (405) and Retry-After (429) stay.
+    kept = {k: v for k, v in (headers or {}).items() if k.lower() != "www-authenticate"}
+    try:
+        from app.web.pages import templates
+
+        return templates.TemplateResponse(
+            request, "errors/error.html", {"status": status}, status_code=status, headers=kept or None
+        )
+    except Exception:  # the error page itself failed: still an answer with the right status, and no trace
+        log.exception("the error page of status %s could not be rendered", status)
+        return HTMLResponse(f"<!doctype html><title>{status}</title><h1>{status}</h1>", status_code=status)
 
 
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -177,7 +226,8 @@ class RefuseNul:
             await self.app(scope, receive, send)
             return
         detail = f"{field}: contains a NUL character (\\x00), which no text may hold"
-        answer = JSONResponse({"error": "invalid", "detail": detail, "field": field}, status_code=422)
+        error = {"error": "invalid", "detail": detail, "field": field}
+        answer = error_response(Request(scope), 422, error)
         await answer(scope, receive, send)
 
 
@@ -192,16 +242,16 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map domain errors, validation errors and HTTP errors to the one JSON shape."""
+    """Map domain errors, validation errors, HTTP errors and unexpected exceptions to JSON or to an error page."""
     _document_error_shape(app)
     app.add_middleware(RefuseNul)
 
     @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return error_response(request, exc.status_code, exc.body(), exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = list(exc.errors())
         field, detail = _validation_detail(errors)
         status = 422
@@ -209,16 +259,19 @@ def install_error_handlers(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in errors):
             status, detail, field = 400, "the request body is not valid JSON", "body"
         body = {"error": "invalid" if status == 422 else "bad_request", "detail": detail, "field": field}
-        return JSONResponse(body, status_code=status)
+        return error_response(request, status, body)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = _HTTP_CODES.get(exc.status_code, "error")
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(request))
-        return JSONResponse(
-            {"error": code, "detail": str(exc.detail)},
-            status_code=exc.status_code,
-            headers=headers or None,
-        )
+        return error_response(request, exc.status_code, {"error": code, "detail": str(exc.detail)}, headers)
+
+    # Anything else is a fault of ours: a 500 that says so and no more (the trace goes to the log, as the server
+    # re-raises it after this answer).
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        body = {"error": "internal_error", "detail": "an unexpected error on the server; it has been logged"}
+        return error_response(request, 500, body)

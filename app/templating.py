@@ -1,0 +1,239 @@
+"""The one Jinja2 environment of the application: web pages, PDFs (certificates, reports) and emails render from it.
+
+It loads the top-level templates/ folder, and the certificate designs under certificates/ by names starting with
+"certificates/" (a name found in templates/ wins). Templates are autoescaped (plain-text `.txt` ones, for
+emails, are not) and an undefined name fails instead of printing nothing.
+
+Filters for text in Hebrew, right to left:
+- `ltr`: the value in `<span dir="ltr">`, for ids, dates and numbers in PDFs (WeasyPrint ignores `<bdi>`);
+- `bdi`: the value in `<bdi>`, the same isolation for web pages;
+- dates: `date` (prose in the template's language: "14 ביולי 2026" or "14 July 2026"), `date_he`, `date_en`,
+  `date_short` (dd/mm/yyyy, for tables), `datetime` (in the school's timezone), `datetime_he`, `hebrew_date`
+  ("י״ב בטבת תשפ״ו"), `hebrew_year`;
+- `number` ("1,234") and `percent` ("75.0%").
+
+Text goes through gettext (jinja2.ext.i18n, new style: `{{ _("...%(name)s", name=x) }}` and `{% trans %}`), in
+the language named by the template's `lang` variable ("he" when there is none). The catalogues are not written
+yet: every language has null translations, so the Hebrew source text is what shows.
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal, format_percent
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+from app.config import PROJECT_ROOT, get_settings
+from app.hebrew_dates import datetime_he, gregorian_date_he, hebrew_date, hebrew_year
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "DESIGNS_DIR",
+    "LANGUAGES",
+    "TEMPLATES_DIR",
+    "Language",
+    "bdi",
+    "date_en",
+    "date_short",
+    "direction",
+    "environment",
+    "ltr",
+    "number",
+    "percent",
+    "render",
+    "translations",
+]
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+DESIGNS_DIR = PROJECT_ROOT / "certificates"
+# The project's fonts under the family names app.pdf registers them by: Hebrew first, then Latin letters and digits.
+FONT_STACK = '"LMS Hebrew", "LMS Latin", sans-serif'
+
+Language = Literal["he", "en"]
+LANGUAGES: tuple[Language, ...] = ("he", "en")
+DEFAULT_LANGUAGE: Language = "he"
+_DIRECTIONS = {"he": "rtl", "en": "ltr"}
+
+
+def direction(lang: str) -> str:
+    """The writing direction of a language: "rtl" for Hebrew, "ltr" for English."""
+    return _DIRECTIONS.get(lang, "rtl")
+
+
+def _language_of(context: Context) -> str:
+    lang = context.get("lang")
+    return lang if lang in _DIRECTIONS else DEFAULT_LANGUAGE
+
+
+# --- bidi isolation --------------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> Any:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def ltr(value: Any) -> Markup:
+    """The value (escaped) in `<span dir="ltr">`, so that ids, dates and numbers keep their order in Hebrew (PDFs)."""
+    return Markup('<span dir="ltr">{}</span>').format(_text(value))
+
+
+def bdi(value: Any) -> Markup:
+    """The value (escaped) in `<bdi>`: isolated from the Hebrew around it, in its own direction (web pages)."""
+    return Markup("<bdi>{}</bdi>").format(_text(value))
+
+
+# --- dates -----------------------------------------------------------------------------------------------------
+
+
+def _local(moment: datetime) -> datetime:
+    """The moment in the school's timezone (Asia/Jerusalem)."""
+    return moment.astimezone(ZoneInfo(get_settings().timezone))
+
+
+def _day(value: date | datetime) -> date:
+    return _local(value).date() if isinstance(value, datetime) else value
+
+
+def date_en(day: date | datetime) -> str:
+    """The Gregorian date in English prose, e.g. "14 July 2026"."""
+    return str(format_date(_day(day), "d MMMM y", locale="en"))
+
+
+def date_short(day: date | datetime | None) -> str:
+    """The date as dd/mm/yyyy, for tables ("14/07/2026"); empty for none."""
+    return "" if day is None else _day(day).strftime("%d/%m/%Y")
+
+
+@pass_context
+def _date(context: Context, day: date | datetime | None) -> str:
+    """The date in prose in the template's language; empty for none."""
+    if day is None:
+        return ""
+    return gregorian_date_he(_day(day)) if _language_of(context) == "he" else date_en(day)
+
+
+@pass_context
+def _datetime(context: Context, moment: datetime | None) -> str:
+    """A moment in the school's timezone, in the template's language ("14 ביולי 2026 בשעה 9:05", "14 July 2026,
+    9:05"); empty for none."""
+    if moment is None:
+        return ""
+    local = _local(moment)
+    if _language_of(context) == "he":
+        return datetime_he(local)
+    return f"{date_en(local.date())}, {format_time(local, 'H:mm', locale='en')}"
+
+
+# --- numbers ---------------------------------------------------------------------------------------------------
+
+
+def number(value: int | float | None) -> str:
+    """A count with thousands separators ("1,234"); empty for none."""
+    return "" if value is None else str(format_decimal(value, locale="he"))
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """A share as a percentage ("75.0%"); "—" for none (nothing to divide by)."""
+    if value is None:
+        return "—"
+    return str(format_percent(value, format="#,##0." + "0" * digits + "%" if digits else "#,##0%", locale="he"))
+
+
+# --- gettext ---------------------------------------------------------------------------------------------------
+
+_NULL = gettext_module.NullTranslations()
+
+
+def translations(lang: str) -> gettext_module.NullTranslations:
+    """The message catalogue of a language. None is written yet: null translations, the source text as it is."""
+    return _NULL
+
+
+# Called by jinja2.ext.i18n's new-style wrappers through the template's context, so each render translates into
+# its own `lang` whatever the other threads render at the same time.
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return translations(_language_of(context)).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return translations(_language_of(context)).ngettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context: Context, msgctxt: str, message: str) -> str:
+    return translations(_language_of(context)).pgettext(msgctxt, message)
+
+
+@pass_context
+def _npgettext(context: Context, msgctxt: str, singular: str, plural: str, n: int) -> str:
+    return translations(_language_of(context)).npgettext(msgctxt, singular, plural, n)
+
+
+# --- the environment -------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The process-wide Jinja2 environment (see the module's docstring)."""
+    loader = ChoiceLoader(
+        [
+            FileSystemLoader(TEMPLATES_DIR),
+            PrefixLoader({"certificates": FileSystemLoader(DESIGNS_DIR)}),
+        ]
+    )
+    env = Environment(
+        loader=loader,
+        # HTML, CSS and any other template escaped; a plain-text email (.txt) is not HTML and is not.
+        autoescape=select_autoescape(disabled_extensions=("txt",), default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.policies["ext.i18n.trimmed"] = True  # {% trans %} text is one line in the catalogue, whatever its layout
+    # The i18n extension adds install_gettext_callables to the environment.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext, newstyle=True
+    )
+    env.filters.update(
+        ltr=ltr,
+        bdi=bdi,
+        date=_date,
+        date_he=gregorian_date_he,
+        date_en=date_en,
+        date_short=date_short,
+        datetime=_datetime,
+        datetime_he=datetime_he,
+        hebrew_date=hebrew_date,
+        hebrew_year=hebrew_year,
+        number=number,
+        percent=percent,
+    )
+    env.globals["font_stack"] = FONT_STACK
+    return env
+
+
+def render(template_name: str, context: dict[str, Any], *, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The template rendered in a language (its `lang` and `dir` variables set), e.g. an email's body."""
+    return environment().get_template(template_name).render({**context, "lang": lang, "dir": direction(lang)})
