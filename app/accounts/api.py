@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.accounts import service
+from app.accounts import selectors, service
 from app.accounts.schemas import Token, UserCreate, UserRead
 from app.web.deps import AdminOnly, Anyone, SessionDep, client_address
 from app.web.errors import responses
@@ -27,7 +27,7 @@ def issue_token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Dep
 def who_am_i(session: SessionDep, principal: Anyone) -> UserRead:
     """The account of the token. Any role."""
     assert principal.user_id is not None
-    return UserRead.model_validate(service.get_user(session, user_id=principal.user_id))
+    return selectors.get_user(session, user_id=principal.user_id)
 
 
 @router.post("/users", status_code=201, response_model=UserRead, responses=responses(401, 403, 409, 422))
@@ -39,5 +39,5 @@ def create_user(data: UserCreate, session: SessionDep, actor: AdminOnly) -> User
 @router.get("/users", response_model=Page[UserRead], responses=responses(401, 403, 422))
 def list_users(session: SessionDep, _: AdminOnly, limit: Limit = 50, offset: Offset = 0) -> Page[UserRead]:
     """Every login. Admins only."""
-    rows, total = service.list_users(session, limit=limit, offset=offset)
-    return Page(items=[UserRead.model_validate(r) for r in rows], total=total)
+    rows, total = selectors.list_users(session, limit=limit, offset=offset)
+    return Page(items=rows, total=total)

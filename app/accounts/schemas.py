@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from app.auth import LIAISON, OFFICIAL
 from app.text import clean_text
 
 UserRole = Literal["admin", "auditor", "liaison", "official"]
@@ -31,13 +32,13 @@ class UserCreate(BaseModel):
 
     @model_validator(mode="after")
     def _links(self) -> UserCreate:
-        if self.role == "liaison" and not self.authority_code:
+        if self.role == LIAISON and not self.authority_code:
             raise ValueError("authority_code: a liaison account names its authority")
-        if self.role != "liaison" and self.authority_code:
+        if self.role != LIAISON and self.authority_code:
             raise ValueError("authority_code: only a liaison account names an authority")
-        if self.role == "official" and not self.official_national_id:
+        if self.role == OFFICIAL and not self.official_national_id:
             raise ValueError("official_national_id: an official's account names the person")
-        if self.role != "official" and self.official_national_id:
+        if self.role != OFFICIAL and self.official_national_id:
             raise ValueError("official_national_id: only an official's account names a person")
         return self
 

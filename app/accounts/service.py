@@ -101,16 +101,3 @@ def log_in(session: Session, *, email: str, password: str, address: str) -> tupl
     if not ok or user is None:
         raise LoginFailed("wrong email or password")
     return create_token(user_id=user.id, role=user.role), settings.token_ttl_minutes * 60
-
-
-def get_user(session: Session, *, user_id: int) -> User:
-    """The account behind a principal."""
-    user = session.get(User, user_id)
-    assert user is not None
-    return user
-
-
-def list_users(session: Session, *, limit: int, offset: int) -> tuple[list[User], int]:
-    """Every login, by email."""
-    total = session.scalar(select(func.count()).select_from(User)) or 0
-    return list(session.scalars(select(User).order_by(User.email).limit(limit).offset(offset))), total

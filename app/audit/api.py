@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from app.audit import service
+from app.audit import selectors
 from app.audit.schemas import AuditEventRead
 from app.schemas import MAX_ID
 from app.web.deps import SessionDep, Staff
@@ -26,7 +26,7 @@ def list_audit_events(
     offset: Offset = 0,
 ) -> Page[AuditEventRead]:
     """The audit trail, newest first, filtered by record and by user. Admins and auditors."""
-    rows, total = service.list_events(
+    rows, total = selectors.list_events(
         session,
         entity_type=entity_type,
         entity_id=entity_id,
@@ -35,4 +35,4 @@ def list_audit_events(
         limit=limit,
         offset=offset,
     )
-    return Page(items=[AuditEventRead.model_validate(r) for r in rows], total=total)
+    return Page(items=rows, total=total)

@@ -1,4 +1,4 @@
-"""Writing and reading the audit trail; a record is written in the same transaction as its change."""
+"""Writing the audit trail: each record in the same transaction as the change it records."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
@@ -97,28 +97,3 @@ def record_change(
         session, actor=actor, action=action, entity_type=entity_type, entity_id=_key(obj), before=before, after=after
     )
     return True
-
-
-def list_events(
-    session: Session,
-    *,
-    entity_type: str | None,
-    entity_id: str | None,
-    user_id: int | None,
-    action: str | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[AuditEvent], int]:
-    """Audit events, newest first, filtered by record, by user and by action."""
-    stmt = select(AuditEvent)
-    if entity_type:
-        stmt = stmt.where(AuditEvent.entity_type == entity_type)
-    if entity_id:
-        stmt = stmt.where(AuditEvent.entity_id == entity_id)
-    if user_id is not None:
-        stmt = stmt.where(AuditEvent.actor_user_id == user_id)
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset)).all()
-    return list(rows), total

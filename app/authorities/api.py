@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from app.authorities import service
+from app.authorities import selectors
 from app.authorities.schemas import AuthorityRead
 from app.web.deps import Anyone, SessionDep
 from app.web.errors import responses
@@ -26,11 +26,11 @@ def list_authorities(
     offset: Offset = 0,
 ) -> Page[AuthorityRead]:
     """Local authorities; `q` matches Hebrew or English names, with either quotes and any hyphen spacing. Any role."""
-    rows, total = service.list_authorities(session, q=q, type=type, district=district, limit=limit, offset=offset)
-    return Page(items=[AuthorityRead.model_validate(r) for r in rows], total=total)
+    rows, total = selectors.list_authorities(session, q=q, type=type, district=district, limit=limit, offset=offset)
+    return Page(items=rows, total=total)
 
 
 @router.get("/{code}", response_model=AuthorityRead, responses=responses(401, 404))
 def get_authority(code: str, session: SessionDep, _: Anyone) -> AuthorityRead:
     """One authority by its CBS code. Any role."""
-    return AuthorityRead.model_validate(service.get_authority(session, code=code))
+    return selectors.get_authority(session, code=code)

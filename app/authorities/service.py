@@ -1,4 +1,4 @@
-"""Finding authorities and loading them from a CBS file."""
+"""Loading authorities from a CBS file, and the authority a request names."""
 
 from __future__ import annotations
 
@@ -9,40 +9,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import add_and_record, record_change, snapshot
 from app.auth import Principal
 from app.authorities.models import AUTHORITY_TYPES, Authority
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
 from app.text import clean_text, search_key
 
 BUNDLED_FILE = Path(__file__).parent / "data" / "israel_local_authorities_2021.csv"
-
-
-def list_authorities(
-    session: Session, *, q: str | None, type: str | None, district: str | None, limit: int, offset: int
-) -> tuple[list[Authority], int]:
-    """Authorities matching a name (Hebrew or English, any spelling of quotes and hyphens), type, district."""
-    stmt = select(Authority)
-    if q and search_key(q):
-        stmt = stmt.where(Authority.search_text.contains(search_key(q), autoescape=True))
-    if type:
-        stmt = stmt.where(Authority.type == type)
-    if district:
-        stmt = stmt.where(func.lower(Authority.district) == district.strip().lower())
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Authority.name_he, Authority.code).limit(limit).offset(offset)).all()
-    return list(rows), total
-
-
-def get_authority(session: Session, *, code: str) -> Authority:
-    """One authority by its CBS code."""
-    authority = session.get(Authority, code)
-    if authority is None:
-        raise NotFound(f"no authority has the CBS code {code!r}")
-    return authority
 
 
 def require_authority(session: Session, *, code: str, field: str = "authority_code") -> Authority:

@@ -7,9 +7,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth import Principal
 from app.completions.models import Completion
 from app.completions.rules import still_valid
 from app.completions.schemas import CompletionRead
+from app.officials.selectors import get_official
 from app.programmes.models import Programme
 
 
@@ -35,8 +37,9 @@ def read_completions(session: Session, ids: list[int]) -> list[CompletionRead]:
     ]
 
 
-def official_completions(session: Session, *, official_id: int) -> list[CompletionRead]:
-    """An official's completions, oldest first (the caller has checked the official is within scope)."""
+def official_completions(session: Session, *, official_id: int, actor: Principal) -> list[CompletionRead]:
+    """An official's completions, oldest first; 404 when the official is outside the caller's scope."""
+    get_official(session, official_id=official_id, actor=actor)
     ids = list(session.scalars(select(Completion.id).where(Completion.official_id == official_id)))
     return read_completions(session, ids)
 

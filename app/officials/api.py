@@ -10,7 +10,7 @@ from app.completions import service as completion_service
 from app.completions.schemas import CompletionCreate, CompletionRead
 from app.compliance import selectors as compliance
 from app.compliance.schemas import RequirementRead
-from app.officials import service
+from app.officials import selectors, service
 from app.officials.schemas import (
     AppointmentCreate,
     AppointmentRead,
@@ -46,16 +46,16 @@ def list_officials(
     offset: Offset = 0,
 ) -> Page[OfficialRead]:
     """Officials the caller may see: all for admins and auditors, a liaison's authority, an official's own."""
-    rows, total = service.list_officials(
+    rows, total = selectors.list_officials(
         session, q=q, authority=authority, role=role, actor=actor, limit=limit, offset=offset
     )
-    return Page(items=[OfficialRead.model_validate(r) for r in rows], total=total)
+    return Page(items=rows, total=total)
 
 
 @router.get("/officials/{official_id}", response_model=OfficialRead, responses=responses(401, 404))
 def get_official(official_id: RecordId, session: SessionDep, actor: Anyone) -> OfficialRead:
     """One official within the caller's scope."""
-    return OfficialRead.model_validate(service.get_official(session, official_id=official_id, actor=actor))
+    return selectors.get_official(session, official_id=official_id, actor=actor)
 
 
 @router.patch("/officials/{official_id}", response_model=OfficialRead, responses=responses(401, 403, 404, 409, 422))
@@ -88,14 +88,14 @@ def create_appointment(
 )
 def list_appointments(official_id: RecordId, session: SessionDep, actor: Anyone) -> Page[AppointmentRead]:
     """An official's appointments within the caller's scope."""
-    rows = service.list_appointments(session, official_id=official_id, actor=actor)
-    return Page(items=[AppointmentRead.model_validate(r) for r in rows], total=len(rows))
+    rows = selectors.list_appointments(session, official_id=official_id, actor=actor)
+    return Page(items=rows, total=len(rows))
 
 
 @router.get("/appointments/{appointment_id}", response_model=AppointmentRead, responses=responses(401, 404))
 def get_appointment(appointment_id: RecordId, session: SessionDep, actor: Anyone) -> AppointmentRead:
     """One appointment within the caller's scope."""
-    return AppointmentRead.model_validate(service.get_appointment(session, appointment_id=appointment_id, actor=actor))
+    return selectors.get_appointment(session, appointment_id=appointment_id, actor=actor)
 
 
 @router.patch(
@@ -141,6 +141,5 @@ def record_completion(
 @router.get("/officials/{official_id}/completions", response_model=Page[CompletionRead], responses=responses(401, 404))
 def list_completions(official_id: RecordId, session: SessionDep, actor: Anyone) -> Page[CompletionRead]:
     """The official's completions of programmes, within the caller's scope."""
-    service.get_official(session, official_id=official_id, actor=actor)
-    items = completions.official_completions(session, official_id=official_id)
+    items = completions.official_completions(session, official_id=official_id, actor=actor)
     return Page(items=items, total=len(items))

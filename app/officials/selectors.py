@@ -1,11 +1,73 @@
-"""Reading officials, their appointments and the requirements those create."""
+"""Reading officials, their appointments and the requirements those create, within the caller's scope."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.officials.models import Appointment, Requirement
+from app.auth import Principal
+from app.errors import NotFound
+from app.officials.models import Appointment, Official, Requirement
+from app.officials.schemas import AppointmentRead, OfficialRead
+from app.officials.scoping import scope_appointments, scope_officials
+from app.text import search_key
+
+
+def get_official(session: Session, *, official_id: int, actor: Principal) -> OfficialRead:
+    """One official the caller may see; 404 otherwise."""
+    official = session.scalar(scope_officials(select(Official).where(Official.id == official_id), actor))
+    if official is None:
+        raise NotFound(f"no official with id {official_id}")
+    return OfficialRead.model_validate(official)
+
+
+def list_officials(
+    session: Session,
+    *,
+    q: str | None,
+    authority: str | None,
+    role: str | None,
+    actor: Principal,
+    limit: int,
+    offset: int,
+) -> tuple[list[OfficialRead], int]:
+    """Officials the caller may see, by name or ID, and by the authority or role of any appointment; by Hebrew
+    name; and how many match."""
+    stmt = scope_officials(select(Official), actor)
+    if q and search_key(q):
+        key = search_key(q)
+        conditions = [Official.search_text.contains(word, autoescape=True) for word in key.split(" ")]
+        if key.isdigit():
+            conditions = [or_(Official.national_id == key.zfill(9), *conditions)]
+        stmt = stmt.where(*conditions)
+    if authority or role:
+        held = select(Appointment.official_id)
+        if authority:
+            held = held.where(Appointment.authority_code == authority)
+        if role:
+            held = held.where(Appointment.role_code == role)
+        stmt = stmt.where(Official.id.in_(held))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(Official.last_name_he, Official.first_name_he, Official.id).limit(limit).offset(offset)
+    )
+    return [OfficialRead.model_validate(r) for r in rows], total
+
+
+def get_appointment(session: Session, *, appointment_id: int, actor: Principal) -> AppointmentRead:
+    """One appointment the caller may see; 404 otherwise."""
+    appointment = session.scalar(scope_appointments(select(Appointment).where(Appointment.id == appointment_id), actor))
+    if appointment is None:
+        raise NotFound(f"no appointment with id {appointment_id}")
+    return AppointmentRead.model_validate(appointment)
+
+
+def list_appointments(session: Session, *, official_id: int, actor: Principal) -> list[AppointmentRead]:
+    """An official's appointments the caller may see, oldest first; 404 when the official is out of scope."""
+    get_official(session, official_id=official_id, actor=actor)
+    stmt = scope_appointments(select(Appointment).where(Appointment.official_id == official_id), actor)
+    rows = session.scalars(stmt.order_by(Appointment.start_date, Appointment.id))
+    return [AppointmentRead.model_validate(r) for r in rows]
 
 
 def latest_requirement_id(session: Session, *, official_id: int, programme_id: int) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import add_and_record, record_change, snapshot
@@ -54,7 +54,7 @@ def create_official(session: Session, *, data: OfficialCreate, actor: Principal)
 
 
 def get_official(session: Session, *, official_id: int, actor: Principal) -> Official:
-    """One official the caller may see; 404 otherwise."""
+    """The official a change is made to, if the caller may see them; 404 otherwise (reads: selectors)."""
     stmt = scope_officials(select(Official).where(Official.id == official_id), actor)
     official: Official | None = session.scalar(stmt)
     if official is None:
@@ -85,38 +85,6 @@ def update_official(session: Session, *, official_id: int, data: OfficialUpdate,
     official.updated_at = now_utc()
     record_change(session, official, before=before, actor=actor, entity_type="official", exclude=("search_text",))
     return official
-
-
-def list_officials(
-    session: Session,
-    *,
-    q: str | None,
-    authority: str | None,
-    role: str | None,
-    actor: Principal,
-    limit: int,
-    offset: int,
-) -> tuple[list[Official], int]:
-    """Officials the caller may see, by name or ID, and by the authority or role of any appointment."""
-    stmt = scope_officials(select(Official), actor)
-    if q and search_key(q):
-        key = search_key(q)
-        conditions = [Official.search_text.contains(word, autoescape=True) for word in key.split(" ")]
-        if key.isdigit():
-            conditions = [or_(Official.national_id == key.zfill(9), *conditions)]
-        stmt = stmt.where(*conditions)
-    if authority or role:
-        held = select(Appointment.official_id)
-        if authority:
-            held = held.where(Appointment.authority_code == authority)
-        if role:
-            held = held.where(Appointment.role_code == role)
-        stmt = stmt.where(Official.id.in_(held))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(Official.last_name_he, Official.first_name_he, Official.id).limit(limit).offset(offset)
-    ).all()
-    return list(rows), total
 
 
 def _check_overlap(
@@ -176,7 +144,7 @@ def create_appointment(session: Session, *, official_id: int, data: AppointmentC
 
 
 def get_appointment(session: Session, *, appointment_id: int, actor: Principal) -> Appointment:
-    """One appointment the caller may see; 404 otherwise."""
+    """The appointment a change is made to, if the caller may see it; 404 otherwise (reads: selectors)."""
     stmt = scope_appointments(select(Appointment).where(Appointment.id == appointment_id), actor)
     appointment: Appointment | None = session.scalar(stmt)
     if appointment is None:
@@ -223,13 +191,6 @@ def get_requirement(session: Session, *, requirement_id: int, actor: Principal) 
     if requirement is None:
         raise NotFound(f"no requirement with id {requirement_id}")
     return requirement
-
-
-def list_appointments(session: Session, *, official_id: int, actor: Principal) -> list[Appointment]:
-    """An official's appointments the caller may see, oldest first."""
-    get_official(session, official_id=official_id, actor=actor)
-    stmt = scope_appointments(select(Appointment).where(Appointment.official_id == official_id), actor)
-    return list(session.scalars(stmt.order_by(Appointment.start_date, Appointment.id)))
 
 
 # --- requirements (rule 1) -----------------------------------------------------------------------------

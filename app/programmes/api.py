@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy.orm import Session
 
 from app.officials import service as officials
-from app.programmes import service
-from app.programmes.models import Programme
+from app.programmes import selectors, service
 from app.programmes.rules import ProgrammeKind
 from app.programmes.schemas import ProgrammeCreate, ProgrammeRead, ProgrammeUpdate
 from app.web.deps import AdminOnly, Anyone, SessionDep
@@ -17,16 +15,12 @@ from app.web.pagination import Limit, Offset, Page
 router = APIRouter(prefix="/api/v1/programmes", tags=["programmes"])
 
 
-def _read(session: Session, programmes: list[Programme]) -> list[ProgrammeRead]:
-    return service.read_programmes(session, programmes)
-
-
 @router.post("", status_code=201, response_model=ProgrammeRead, responses=responses(401, 403, 409, 422))
 def create_programme(data: ProgrammeCreate, session: SessionDep, actor: AdminOnly) -> ProgrammeRead:
     """Add a programme to the catalogue; the roles of a mandatory programme owe it. Admins only."""
     programme = service.create_programme(session, data=data, actor=actor)
     officials.add_requirements_for_programme(session, programme_id=programme.id, actor=actor)
-    return _read(session, [programme])[0]
+    return selectors.read_programmes(session, [programme.id])[0]
 
 
 @router.get("", response_model=Page[ProgrammeRead], responses=responses(401, 422))
@@ -38,17 +32,18 @@ def list_programmes(
     offset: Offset = 0,
 ) -> Page[ProgrammeRead]:
     """The catalogue. Any role."""
-    rows, total = service.list_programmes(session, kind=kind, limit=limit, offset=offset)
-    return Page(items=_read(session, rows), total=total)
+    rows, total = selectors.list_programmes(session, kind=kind, limit=limit, offset=offset)
+    return Page(items=rows, total=total)
 
 
 @router.get("/{code}", response_model=ProgrammeRead, responses=responses(401, 404))
 def get_programme(code: str, session: SessionDep, _: Anyone) -> ProgrammeRead:
     """One programme by code. Any role."""
-    return _read(session, [service.get_programme(session, code=code)])[0]
+    return selectors.get_programme(session, code=code)
 
 
 @router.patch("/{code}", response_model=ProgrammeRead, responses=responses(401, 403, 404, 422))
 def update_programme(code: str, data: ProgrammeUpdate, session: SessionDep, actor: AdminOnly) -> ProgrammeRead:
     """Change a programme; cohorts already created keep the rules they were opened under. Admins only."""
-    return _read(session, [service.update_programme(session, code=code, data=data, actor=actor)])[0]
+    programme = service.update_programme(session, code=code, data=data, actor=actor)
+    return selectors.read_programmes(session, [programme.id])[0]

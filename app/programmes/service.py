@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record_event
@@ -11,22 +11,9 @@ from app.clock import now_utc
 from app.errors import Conflict, Invalid, NotFound
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.programmes.rules import ProgrammeKind
-from app.programmes.schemas import AssessmentIn, ModuleIn, ProgrammeCreate, ProgrammeRead, ProgrammeUpdate
+from app.programmes.schemas import AssessmentIn, ModuleIn, ProgrammeCreate, ProgrammeUpdate
+from app.programmes.selectors import read_programmes
 from app.roles.models import Role
-
-
-def role_codes_of(session: Session, programme_ids: list[int]) -> dict[int, list[str]]:
-    """The role codes of each programme, in one query."""
-    out: dict[int, list[str]] = {pid: [] for pid in programme_ids}
-    if programme_ids:
-        stmt = (
-            select(ProgrammeRole.programme_id, ProgrammeRole.role_code)
-            .where(ProgrammeRole.programme_id.in_(programme_ids))
-            .order_by(ProgrammeRole.role_code)
-        )
-        for pid, code in session.execute(stmt):
-            out[pid].append(code)
-    return out
 
 
 def create_programme(session: Session, *, data: ProgrammeCreate, actor: Principal) -> Programme:
@@ -72,29 +59,12 @@ def create_programme(session: Session, *, data: ProgrammeCreate, actor: Principa
     return programme
 
 
-def get_programme(session: Session, *, code: str) -> Programme:
-    """One programme by code; 404 when there is none."""
-    programme = session.scalar(select(Programme).where(Programme.code == code))
-    if programme is None:
-        raise NotFound(f"no programme has the code {code!r}")
-    return programme
-
-
 def require_programme(session: Session, *, code: str, field: str = "programme_code") -> Programme:
     """The programme a request names, or a 422 that names the field and the code."""
     programme = session.scalar(select(Programme).where(Programme.code == code))
     if programme is None:
         raise Invalid(f"{field}: there is no programme with code {code!r}", field=field, code="unknown_programme")
     return programme
-
-
-def list_programmes(session: Session, *, kind: str | None, limit: int, offset: int) -> tuple[list[Programme], int]:
-    """The catalogue, by code."""
-    stmt = select(Programme)
-    if kind:
-        stmt = stmt.where(Programme.kind == kind)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    return list(session.scalars(stmt.order_by(Programme.code).limit(limit).offset(offset))), total
 
 
 def _replace_parts(
@@ -117,12 +87,14 @@ def _replace_parts(
 
 
 def _full_snapshot(session: Session, programme: Programme) -> dict[str, object]:
-    return read_programmes(session, [programme])[0].model_dump(mode="json")
+    return read_programmes(session, [programme.id])[0].model_dump(mode="json")
 
 
 def update_programme(session: Session, *, code: str, data: ProgrammeUpdate, actor: Principal) -> Programme:
     """Change a programme; cohorts already created keep the rules they were opened under."""
-    programme = get_programme(session, code=code)
+    programme = session.scalar(select(Programme).where(Programme.code == code))
+    if programme is None:
+        raise NotFound(f"no programme has the code {code!r}")
     before = _full_snapshot(session, programme)
     for key in data.model_fields_set - {"modules", "assessments"}:
         setattr(programme, key, getattr(data, key))
@@ -146,33 +118,3 @@ def update_programme(session: Session, *, code: str, data: ProgrammeUpdate, acto
             after=after,
         )
     return programme
-
-
-def read_programmes(session: Session, programmes: list[Programme]) -> list[ProgrammeRead]:
-    """Programmes with their roles, modules and assessments, in one query each."""
-    ids = [p.id for p in programmes]
-    roles = role_codes_of(session, ids)
-    modules: dict[int, list[ProgrammeModule]] = {pid: [] for pid in ids}
-    assessments: dict[int, list[ProgrammeAssessment]] = {pid: [] for pid in ids}
-    if ids:
-        for m in session.scalars(
-            select(ProgrammeModule).where(ProgrammeModule.programme_id.in_(ids)).order_by(ProgrammeModule.position)
-        ):
-            modules[m.programme_id].append(m)
-        for a in session.scalars(
-            select(ProgrammeAssessment)
-            .where(ProgrammeAssessment.programme_id.in_(ids))
-            .order_by(ProgrammeAssessment.id)
-        ):
-            assessments[a.programme_id].append(a)
-    return [
-        ProgrammeRead.model_validate(
-            {
-                **{k: getattr(p, k) for k in ProgrammeRead.model_fields if hasattr(Programme, k)},
-                "role_codes": roles[p.id],
-                "modules": modules[p.id],
-                "assessments": assessments[p.id],
-            }
-        )
-        for p in programmes
-    ]

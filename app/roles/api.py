@@ -17,9 +17,4 @@ router = APIRouter(prefix="/api/v1/roles", tags=["reference"])
 def list_roles(session: SessionDep, _: Anyone, limit: Limit = 50, offset: Offset = 0) -> Page[RoleRead]:
     """Senior roles and the mandatory programme each owes. Any role."""
     rows, total = programmes.list_roles(session, limit=limit, offset=offset)
-    return Page(
-        items=[
-            RoleRead(code=r.code, name_he=r.name_he, name_en=r.name_en, mandatory_programme_code=p) for r, p in rows
-        ],
-        total=total,
-    )
+    return Page(items=rows, total=total)

@@ -1,4 +1,4 @@
-"""Listing roles and loading them from the reference file."""
+"""Loading roles from the reference file, and the role a request names."""
 
 from __future__ import annotations
 

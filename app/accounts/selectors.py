@@ -1,0 +1,23 @@
+"""Reading accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.accounts.schemas import UserRead
+
+
+def get_user(session: Session, *, user_id: int) -> UserRead:
+    """The account behind a principal."""
+    user = session.get(User, user_id)
+    assert user is not None
+    return UserRead.model_validate(user)
+
+
+def list_users(session: Session, *, limit: int, offset: int) -> tuple[list[UserRead], int]:
+    """Every login, by email; and how many there are."""
+    total = session.scalar(select(func.count()).select_from(User)) or 0
+    rows = session.scalars(select(User).order_by(User.email).limit(limit).offset(offset))
+    return [UserRead.model_validate(r) for r in rows], total

@@ -1,0 +1,34 @@
+"""Reading the audit trail."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditEvent
+from app.audit.schemas import AuditEventRead
+
+
+def list_events(
+    session: Session,
+    *,
+    entity_type: str | None,
+    entity_id: str | None,
+    user_id: int | None,
+    action: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AuditEventRead], int]:
+    """Audit events, newest first, filtered by record, by user and by action; and how many match."""
+    stmt = select(AuditEvent)
+    if entity_type:
+        stmt = stmt.where(AuditEvent.entity_type == entity_type)
+    if entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    if user_id is not None:
+        stmt = stmt.where(AuditEvent.actor_user_id == user_id)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
+    return [AuditEventRead.model_validate(r) for r in rows], total

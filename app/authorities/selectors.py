@@ -1,0 +1,36 @@
+"""Reading the local authorities."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.authorities.models import Authority
+from app.authorities.schemas import AuthorityRead
+from app.errors import NotFound
+from app.text import search_key
+
+
+def list_authorities(
+    session: Session, *, q: str | None, type: str | None, district: str | None, limit: int, offset: int
+) -> tuple[list[AuthorityRead], int]:
+    """Authorities matching a name (Hebrew or English, any spelling of quotes and hyphens), type, district; by
+    Hebrew name; and how many match."""
+    stmt = select(Authority)
+    if q and search_key(q):
+        stmt = stmt.where(Authority.search_text.contains(search_key(q), autoescape=True))
+    if type:
+        stmt = stmt.where(Authority.type == type)
+    if district:
+        stmt = stmt.where(func.lower(Authority.district) == district.strip().lower())
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Authority.name_he, Authority.code).limit(limit).offset(offset))
+    return [AuthorityRead.model_validate(r) for r in rows], total
+
+
+def get_authority(session: Session, *, code: str) -> AuthorityRead:
+    """One authority by its CBS code; 404 when there is none."""
+    authority = session.get(Authority, code)
+    if authority is None:
+        raise NotFound(f"no authority has the CBS code {code!r}")
+    return AuthorityRead.model_validate(authority)
