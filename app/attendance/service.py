@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.attendance import rules, selectors
+from app.attendance import rules
 from app.attendance.models import AssessmentResult, AttendanceRecord
 from app.attendance.schemas import (
     AssessmentResultIn,
@@ -23,6 +23,7 @@ from app.attendance.schemas import (
     CloseReport,
     CompletionDecisionIn,
 )
+from app.attendance.selectors import assessment_codes, assessment_results, closing_basis, cohort_attendance
 from app.audit.service import add_and_record, record_change, record_event, snapshot
 from app.auth import Principal
 from app.clock import now_utc
@@ -309,7 +310,7 @@ def record_assessment_result(
         select(CohortAssessment).where(CohortAssessment.cohort_id == cohort.id, CohortAssessment.code == code)
     )
     if assessment is None:
-        known = selectors.assessment_codes(session, cohort_id=cohort.id)
+        known = assessment_codes(session, cohort_id=cohort.id)
         which = f"its required assessments are {', '.join(known)}" if known else "it requires no assessment"
         raise Invalid(
             f"code: {code!r} is not a required assessment of cohort {cohort.code}; {which}",
@@ -343,7 +344,7 @@ def record_assessment_result(
         result.passed, result.grade, result.note = data.passed, data.grade, data.note
         result.recorded_at, result.recorded_by_user_id = now_utc(), actor.user_id
         record_change(session, result, before=before, actor=actor, entity_type="assessment_result")
-    results = selectors.assessment_results(session, enrolment_id=enrolment.id, cohort_id=cohort.id)
+    results = assessment_results(session, enrolment_id=enrolment.id, cohort_id=cohort.id)
     return next(r for r in results if r.code == code)
 
 
@@ -408,7 +409,7 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
         raise Conflict(f"cohort {cohort.code} was already closed (on {closed})", code="cohort_closed")
     if cohort.state == CohortState.CANCELLED:
         raise Conflict(f"cohort {cohort.code} is cancelled and cannot be closed", code="cohort_cancelled")
-    basis = selectors.closing_basis(session, cohort_id=cohort.id)
+    basis = closing_basis(session, cohort_id=cohort.id)
     sessions = basis.sessions
     if not sessions:
         raise Conflict(
@@ -541,7 +542,7 @@ def complete_by_decision(
         )
     hours = enrolment.attended_hours
     if hours is None:
-        records = selectors.cohort_attendance(session, cohort_id=cohort.id).get(enrolment.official_id)
+        records = cohort_attendance(session, cohort_id=cohort.id).get(enrolment.official_id)
         if records:
             hours = rules.attended_hours(records, late_credit_pct=cohort.late_credit_pct)
     _update_enrolment(
