@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, UploadFile
 
-from app.attendance import service
+from app.attendance import selectors, service
 from app.attendance.schemas import (
     AssessmentResultIn,
     AssessmentResultRead,
@@ -55,7 +55,7 @@ def record_attendance(
 )
 def list_session_attendance(session_id: RecordId, session: SessionDep, actor: Anyone) -> Page[AttendanceRead]:
     """A session's attendance, by name: all for admins and auditors, a liaison's authority, an official's own."""
-    rows = service.list_session_attendance(session, session_id=session_id, actor=actor)
+    rows = selectors.list_session_attendance(session, session_id=session_id, actor=actor)
     return Page(items=rows, total=len(rows))
 
 
@@ -119,14 +119,14 @@ def record_assessment_result(
 )
 def list_assessment_results(enrolment_id: RecordId, session: SessionDep, actor: Anyone) -> Page[AssessmentResultRead]:
     """The required assessments of an enrolment's cohort and the results so far, within the caller's scope."""
-    rows = service.list_assessment_results(session, enrolment_id=enrolment_id, actor=actor)
+    rows = selectors.list_assessment_results(session, enrolment_id=enrolment_id, actor=actor)
     return Page(items=rows, total=len(rows))
 
 
 @router.get("/enrolments/{enrolment_id}/progress", response_model=ProgressRead, responses=responses(401, 404, 422))
 def get_progress(enrolment_id: RecordId, session: SessionDep, actor: Anyone) -> ProgressRead:
     """An enrolment's attendance session by session and its results, against the cohort's completion rules."""
-    return service.get_progress(session, enrolment_id=enrolment_id, actor=actor)
+    return selectors.enrolment_progress(session, enrolment_id=enrolment_id, actor=actor)
 
 
 @router.post(

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.attendance.rules import AttendanceStatus
+from app.cohorts.rules import EnrolmentStatus
 from app.schemas import MAX_ID, IsoDate
 from app.text import clean_text
 
@@ -127,7 +128,7 @@ class CloseItem(BaseModel):
     enrolment_id: int
     official_id: int
     official_name_he: str
-    result: Literal["completed", "not_completed"]
+    result: Literal[EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED]
     attended_hours: float
     completed_on: dt.date | None = Field(description="The date of the cohort's last session, for those completed.")
     by_decision: bool = Field(description="Completed earlier by an admin's decision, not by the rules.")

@@ -18,30 +18,27 @@ from app.attendance.schemas import (
     AssessmentResultIn,
     AssessmentResultRead,
     AttendanceIn,
-    AttendanceRead,
     AttendanceReport,
     AttendanceRowReport,
     CloseItem,
     CloseReport,
     CompletionDecisionIn,
-    ProgressRead,
-    SessionProgress,
 )
+from app.attendance.selectors import assessment_codes, assessment_results, closing_basis, cohort_attendance
 from app.audit.service import add_and_record, record_change, record_event, snapshot
 from app.auth import Principal
 from app.clock import now_utc
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
 from app.cohorts.rules import HOLDING_SEAT, CohortState, EnrolmentStatus
 from app.cohorts.schemas import EnrolmentRead
-from app.cohorts.service import enrolment_query, get_enrolment, lock_cohort, read_enrolments
+from app.cohorts.selectors import read_enrolment
+from app.cohorts.service import get_enrolment, lock_cohort
 from app.completions.rules import CompletionSource
 from app.completions.service import record_completion
 from app.config import get_settings
-from app.db import AnySelect
 from app.errors import Conflict, Invalid, NotFound
 from app.officials.models import Official
 from app.officials.rules import normalise_national_id
-from app.officials.scoping import scope_officials
 from app.schemas import MAX_ID
 
 # --- shared checks -------------------------------------------------------------------------------------
@@ -304,79 +301,7 @@ def import_attendance(
     return _report(sheet)
 
 
-# --- reading attendance --------------------------------------------------------------------------------
-
-
-def list_session_attendance(session: Session, *, session_id: int, actor: Principal) -> list[AttendanceRead]:
-    """A session's attendance records of the officials the caller may see, by name."""
-    item = _get_session(session, session_id=session_id)
-    rows: AnySelect = (
-        select(AttendanceRecord, Official.first_name_he, Official.last_name_he)
-        .join(Official, Official.id == AttendanceRecord.official_id)
-        .where(AttendanceRecord.session_id == item.id)
-    )
-    stmt = scope_officials(rows, actor).order_by(Official.last_name_he, Official.first_name_he, AttendanceRecord.id)
-    return [
-        AttendanceRead(
-            id=r.id,
-            session_id=r.session_id,
-            session_date=item.date,
-            enrolment_id=r.enrolment_id,
-            official_id=r.official_id,
-            official_name_he=f"{first} {last}",
-            status=r.status,
-            note=r.note,
-            recorded_at=r.recorded_at,
-            recorded_by_user_id=r.recorded_by_user_id,
-        )
-        for r, first, last in session.execute(stmt)
-    ]
-
-
-def _attendance_of(session: Session, cohort_id: int) -> dict[int, list[tuple[float, str]]]:
-    """(session hours, status) of every record in the cohort's sessions, by official: one query."""
-    out: dict[int, list[tuple[float, str]]] = defaultdict(list)
-    stmt = (
-        select(AttendanceRecord.official_id, CohortSession.hours, AttendanceRecord.status)
-        .join(CohortSession, CohortSession.id == AttendanceRecord.session_id)
-        .where(CohortSession.cohort_id == cohort_id)
-    )
-    for official_id, hours, status in session.execute(stmt):
-        out[official_id].append((hours, status))
-    return out
-
-
 # --- assessments ---------------------------------------------------------------------------------------
-
-
-def _assessment_reads(session: Session, enrolment: Enrolment) -> list[AssessmentResultRead]:
-    stmt = (
-        select(CohortAssessment, AssessmentResult)
-        .outerjoin(
-            AssessmentResult,
-            (AssessmentResult.assessment_id == CohortAssessment.id) & (AssessmentResult.enrolment_id == enrolment.id),
-        )
-        .where(CohortAssessment.cohort_id == enrolment.cohort_id)
-        .order_by(CohortAssessment.id)
-    )
-    return [
-        AssessmentResultRead(
-            enrolment_id=enrolment.id,
-            code=a.code,
-            title_he=a.title_he,
-            title_en=a.title_en,
-            passed=r.passed if r else None,
-            grade=r.grade if r else None,
-            note=r.note if r else None,
-            recorded_at=r.recorded_at if r else None,
-        )
-        for a, r in session.execute(stmt)
-    ]
-
-
-def list_assessment_results(session: Session, *, enrolment_id: int, actor: Principal) -> list[AssessmentResultRead]:
-    """The required assessments of an enrolment's cohort with the results recorded so far."""
-    return _assessment_reads(session, get_enrolment(session, enrolment_id=enrolment_id, actor=actor))
 
 
 def record_assessment_result(
@@ -390,9 +315,7 @@ def record_assessment_result(
         select(CohortAssessment).where(CohortAssessment.cohort_id == cohort.id, CohortAssessment.code == code)
     )
     if assessment is None:
-        known = session.scalars(
-            select(CohortAssessment.code).where(CohortAssessment.cohort_id == cohort.id).order_by(CohortAssessment.id)
-        ).all()
+        known = assessment_codes(session, cohort_id=cohort.id)
         which = f"its required assessments are {', '.join(known)}" if known else "it requires no assessment"
         raise Invalid(
             f"code: {code!r} is not a required assessment of cohort {cohort.code}; {which}",
@@ -426,20 +349,8 @@ def record_assessment_result(
         result.passed, result.grade, result.note = data.passed, data.grade, data.note
         result.recorded_at, result.recorded_by_user_id = now_utc(), actor.user_id
         record_change(session, result, before=before, actor=actor, entity_type="assessment_result")
-    return next(r for r in _assessment_reads(session, enrolment) if r.code == code)
-
-
-def _results_of(session: Session, cohort_id: int) -> dict[int, dict[str, bool]]:
-    """code -> passed of every assessment result in the cohort, by enrolment: one query."""
-    out: dict[int, dict[str, bool]] = defaultdict(dict)
-    stmt = (
-        select(AssessmentResult.enrolment_id, CohortAssessment.code, AssessmentResult.passed)
-        .join(CohortAssessment, CohortAssessment.id == AssessmentResult.assessment_id)
-        .where(CohortAssessment.cohort_id == cohort_id)
-    )
-    for enrolment_id, code, passed in session.execute(stmt):
-        out[enrolment_id][code] = passed
-    return out
+    results = assessment_results(session, enrolment_id=enrolment.id, cohort_id=cohort.id)
+    return next(r for r in results if r.code == code)
 
 
 def _decide(
@@ -504,23 +415,19 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
         raise Conflict(f"cohort {cohort.code} was already closed (on {closed})", code="cohort_closed")
     if cohort.state == CohortState.CANCELLED:
         raise Conflict(f"cohort {cohort.code} is cancelled and cannot be closed", code="cohort_cancelled")
-    sessions = _sessions_of(session, cohort.id)
+    basis = closing_basis(session, cohort_id=cohort.id)
+    sessions = basis.sessions
     if not sessions:
         raise Conflict(
             f"cohort {cohort.code} has no sessions: there is nothing to decide completion on", code="no_sessions"
         )
     last = max(s.date for s in sessions)
     scheduled = sum(s.hours for s in sessions)
-    required = list(
-        session.scalars(
-            select(CohortAssessment.code).where(CohortAssessment.cohort_id == cohort.id).order_by(CohortAssessment.id)
-        )
-    )
-    attendance = _attendance_of(session, cohort.id)
-    results = _results_of(session, cohort.id)
-    rows = session.execute(
-        select(Enrolment, Official.first_name_he, Official.last_name_he)
-        .join(Official, Official.id == Enrolment.official_id)
+    required = basis.required
+    attendance = basis.attendance
+    results = basis.results
+    rows = session.scalars(
+        select(Enrolment)
         .where(
             Enrolment.cohort_id == cohort.id,
             Enrolment.status.in_((EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.WAITLISTED)),
@@ -530,7 +437,7 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
     ).all()
     items: list[CloseItem] = []
     withdrawn = 0
-    for enrolment, first, last_name in rows:
+    for enrolment in rows:
         if enrolment.status == EnrolmentStatus.WAITLISTED:
             _update_enrolment(
                 session,
@@ -578,7 +485,7 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
             CloseItem(
                 enrolment_id=enrolment.id,
                 official_id=enrolment.official_id,
-                official_name_he=f"{first} {last_name}",
+                official_name_he=basis.names_he[enrolment.id],
                 result=enrolment.status,
                 attended_hours=enrolment.attended_hours if by_decision else decision.attended_hours,
                 completed_on=enrolment.completed_on,
@@ -644,7 +551,7 @@ def complete_by_decision(
         )
     hours = enrolment.attended_hours
     if hours is None:
-        records = _attendance_of(session, cohort.id).get(enrolment.official_id)
+        records = cohort_attendance(session, cohort_id=cohort.id).get(enrolment.official_id)
         if records:
             hours = rules.attended_hours(records, late_credit_pct=cohort.late_credit_pct)
     _update_enrolment(
@@ -659,56 +566,4 @@ def complete_by_decision(
     _add_completion(
         session, enrolment=enrolment, cohort=cohort, source=CompletionSource.DECISION, reason=data.reason, actor=actor
     )
-    return read_enrolments(session, enrolment_query().where(Enrolment.id == enrolment.id))[0]
-
-
-# --- progress ------------------------------------------------------------------------------------------
-
-
-def get_progress(session: Session, *, enrolment_id: int, actor: Principal) -> ProgressRead:
-    """An enrolment's attendance session by session and its assessment results, against the cohort's rules."""
-    enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
-    cohort = session.get(Cohort, enrolment.cohort_id)
-    assert cohort is not None
-    sessions = _sessions_of(session, cohort.id)
-    records = {
-        r.session_id: r
-        for r in session.scalars(
-            select(AttendanceRecord).where(
-                AttendanceRecord.official_id == enrolment.official_id,
-                AttendanceRecord.session_id.in_([s.id for s in sessions]),
-            )
-        )
-    }
-    scheduled = float(sum(s.hours for s in sessions))
-    lines = []
-    for s in sessions:
-        r = records.get(s.id)
-        lines.append(
-            SessionProgress(
-                session_id=s.id,
-                date=s.date,
-                hours=s.hours,
-                status=r.status if r else None,
-                note=r.note if r else None,
-                attended_hours=rules.attended_hours(
-                    [(s.hours, r.status)] if r else [], late_credit_pct=cohort.late_credit_pct
-                ),
-            )
-        )
-    return ProgressRead(
-        enrolment_id=enrolment.id,
-        cohort_id=cohort.id,
-        official_id=enrolment.official_id,
-        status=enrolment.status,
-        min_attendance_pct=cohort.min_attendance_pct,
-        late_credit_pct=cohort.late_credit_pct,
-        scheduled_hours=rules.round_hours(scheduled),
-        required_hours=rules.required_hours(scheduled, min_attendance_pct=cohort.min_attendance_pct),
-        attended_hours=rules.attended_hours(
-            [(s.hours, records[s.id].status) for s in sessions if s.id in records],
-            late_credit_pct=cohort.late_credit_pct,
-        ),
-        sessions=lines,
-        assessments=_assessment_reads(session, enrolment),
-    )
+    return read_enrolment(session, enrolment_id=enrolment.id, actor=actor)

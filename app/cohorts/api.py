@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.cohorts import service
-from app.cohorts.models import Enrolment
+from app.cohorts import selectors, service
 from app.cohorts.rules import CohortState
 from app.cohorts.schemas import (
     BulkEnrolmentCreate,
@@ -29,7 +28,8 @@ router = APIRouter(prefix="/api/v1", tags=["cohorts"])
 @router.post("/cohorts", status_code=201, response_model=CohortRead, responses=responses(401, 403, 409, 422))
 def create_cohort(data: CohortCreate, session: SessionDep, actor: AdminOnly) -> CohortRead:
     """Open a cohort of a programme (open for enrolment unless `planned`); past cohorts may be recorded. Admins."""
-    return service.read_cohorts(session, [service.create_cohort(session, data=data, actor=actor)])[0]
+    cohort = service.create_cohort(session, data=data, actor=actor)
+    return selectors.read_cohort(session, cohort_id=cohort.id)
 
 
 @router.get("/cohorts", response_model=Page[CohortRead], responses=responses(401, 422))
@@ -42,22 +42,21 @@ def list_cohorts(
     offset: Offset = 0,
 ) -> Page[CohortRead]:
     """Cohorts, newest first, by programme code and state. Any role."""
-    rows, total = service.list_cohorts(session, programme=programme, state=state, limit=limit, offset=offset)
-    return Page(items=service.read_cohorts(session, rows), total=total)
+    rows, total = selectors.list_cohorts(session, programme=programme, state=state, limit=limit, offset=offset)
+    return Page(items=rows, total=total)
 
 
 @router.get("/cohorts/{cohort_id}", response_model=CohortRead, responses=responses(401, 404))
 def get_cohort(cohort_id: RecordId, session: SessionDep, _: Anyone) -> CohortRead:
     """One cohort with its scheduled hours and counts. Any role."""
-    return service.read_cohorts(session, [service.get_cohort(session, cohort_id=cohort_id)])[0]
+    return selectors.read_cohort(session, cohort_id=cohort_id)
 
 
 @router.patch("/cohorts/{cohort_id}", response_model=CohortRead, responses=responses(401, 403, 404, 409, 422))
 def update_cohort(cohort_id: RecordId, data: CohortUpdate, session: SessionDep, actor: AdminOnly) -> CohortRead:
     """Change dates, capacity (never below those enrolled), place, coordinator or state. Admins only."""
-    return service.read_cohorts(session, [service.update_cohort(session, cohort_id=cohort_id, data=data, actor=actor)])[
-        0
-    ]
+    cohort = service.update_cohort(session, cohort_id=cohort_id, data=data, actor=actor)
+    return selectors.read_cohort(session, cohort_id=cohort.id)
 
 
 @router.post(
@@ -74,8 +73,8 @@ def add_session(cohort_id: RecordId, data: SessionCreate, session: SessionDep, a
 @router.get("/cohorts/{cohort_id}/sessions", response_model=Page[SessionRead], responses=responses(401, 404))
 def list_sessions(cohort_id: RecordId, session: SessionDep, _: Anyone) -> Page[SessionRead]:
     """A cohort's sessions in date order. Any role."""
-    rows = service.list_sessions(session, cohort_id=cohort_id)
-    return Page(items=[SessionRead.model_validate(r) for r in rows], total=len(rows))
+    rows = selectors.list_sessions(session, cohort_id=cohort_id)
+    return Page(items=rows, total=len(rows))
 
 
 @router.post(
@@ -87,7 +86,7 @@ def list_sessions(cohort_id: RecordId, session: SessionDep, _: Anyone) -> Page[S
 def enrol(cohort_id: RecordId, data: EnrolmentCreate, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
     """Enrol an official; past capacity, the waitlist in order. Already enrolled or completed: 409. Admins only."""
     e = service.enrol_official(session, cohort_id=cohort_id, official_id=data.official_id, actor=actor)
-    return service.read_enrolments(session, service.enrolment_query().where(Enrolment.id == e.id))[0]
+    return selectors.read_enrolment(session, enrolment_id=e.id, actor=actor)
 
 
 @router.post("/cohorts/{cohort_id}/enrolments/bulk", response_model=BulkReport, responses=responses(401, 403, 404, 422))
@@ -99,14 +98,14 @@ def enrol_many(cohort_id: RecordId, data: BulkEnrolmentCreate, session: SessionD
 @router.get("/cohorts/{cohort_id}/enrolments", response_model=Page[EnrolmentRead], responses=responses(401, 404))
 def cohort_enrolments(cohort_id: RecordId, session: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
     """A cohort's enrolments within the caller's scope: seats, then the waitlist in order, then withdrawn."""
-    rows = service.cohort_enrolments(session, cohort_id=cohort_id, actor=actor)
+    rows = selectors.cohort_enrolments(session, cohort_id=cohort_id, actor=actor)
     return Page(items=rows, total=len(rows))
 
 
 @router.get("/officials/{official_id}/enrolments", response_model=Page[EnrolmentRead], responses=responses(401, 404))
 def official_enrolments(official_id: RecordId, session: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
     """An official's enrolments, newest first, within the caller's scope."""
-    rows = service.official_enrolments(session, official_id=official_id, actor=actor)
+    rows = selectors.official_enrolments(session, official_id=official_id, actor=actor)
     return Page(items=rows, total=len(rows))
 
 
@@ -116,7 +115,7 @@ def official_enrolments(official_id: RecordId, session: SessionDep, actor: Anyon
 def withdraw(enrolment_id: RecordId, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
     """Withdraw an official; the first waitlisted takes the seat. Admins only."""
     e = service.withdraw_enrolment(session, enrolment_id=enrolment_id, actor=actor)
-    return service.read_enrolments(session, service.enrolment_query().where(Enrolment.id == e.id))[0]
+    return selectors.read_enrolment(session, enrolment_id=e.id, actor=actor)
 
 
 @router.post(
@@ -125,4 +124,4 @@ def withdraw(enrolment_id: RecordId, session: SessionDep, actor: AdminOnly) -> E
 def move(enrolment_id: RecordId, data: EnrolmentMove, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
     """Move an official to another cohort of the same programme; attendance taken stays on record. Admins only."""
     e = service.move_enrolment(session, enrolment_id=enrolment_id, cohort_id=data.cohort_id, actor=actor)
-    return service.read_enrolments(session, service.enrolment_query().where(Enrolment.id == e.id))[0]
+    return selectors.read_enrolment(session, enrolment_id=e.id, actor=actor)

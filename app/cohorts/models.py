@@ -70,7 +70,7 @@ class CohortSession(Base):
     hours: Mapped[float] = mapped_column(Float)
     title: Mapped[str | None] = mapped_column(String(300))
     module_id: Mapped[int | None] = mapped_column(ForeignKey("programme_modules.id", ondelete="SET NULL"))
-    mode: Mapped[str] = mapped_column(String(20), default="in_person")
+    mode: Mapped[str] = mapped_column(String(20), default=SessionMode.IN_PERSON)
     location: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -81,7 +81,9 @@ class Enrolment(Base):
     __tablename__ = "enrolments"
     __table_args__ = (
         CheckConstraint(one_of("status", EnrolmentStatus), name="status"),
-        CheckConstraint("(status = 'waitlisted') = (waitlist_position IS NOT NULL)", name="waitlist_position"),
+        CheckConstraint(
+            f"(status = '{EnrolmentStatus.WAITLISTED}') = (waitlist_position IS NOT NULL)", name="waitlist_position"
+        ),
         Index("uq_enrolments_cohort_official", "cohort_id", "official_id", unique=True),
         Index("ix_enrolments_official", "official_id"),
         Index("ix_enrolments_cohort_status", "cohort_id", "status"),

@@ -157,7 +157,7 @@ class BulkRow(BaseModel):
 
     row: int
     national_id: str
-    result: Literal["enrolled", "waitlisted", "refused"]
+    result: Literal[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED, "refused"]
     enrolment_id: int | None = None
     waitlist_position: int | None = None
     error: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import add_and_record, record_change, record_event, snapshot
@@ -25,13 +25,10 @@ from app.cohorts.schemas import (
     BulkReport,
     BulkRow,
     CohortCreate,
-    CohortRead,
     CohortUpdate,
-    EnrolmentRead,
     SessionCreate,
 )
 from app.completions.selectors import last_valid_completion
-from app.db import AnySelect
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.officials.models import Official
 from app.officials.rules import normalise_national_id
@@ -91,77 +88,6 @@ def lock_cohort(session: Session, *, cohort_id: int) -> Cohort:
     if cohort is None:
         raise NotFound(f"no cohort with id {cohort_id}")
     return cohort
-
-
-def read_cohorts(session: Session, cohorts: list[Cohort]) -> list[CohortRead]:
-    """Cohorts with their programme, scheduled hours, counts and required assessments, set-based."""
-    ids = [c.id for c in cohorts]
-    if not ids:
-        return []
-    codes = dict(
-        session.execute(
-            select(Programme.id, Programme.code).where(Programme.id.in_({c.programme_id for c in cohorts}))
-        ).all()
-    )
-    hours = dict(
-        session.execute(
-            select(CohortSession.cohort_id, func.sum(CohortSession.hours))
-            .where(CohortSession.cohort_id.in_(ids))
-            .group_by(CohortSession.cohort_id)
-        ).all()
-    )
-    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
-    for cid, status, n in session.execute(
-        select(Enrolment.cohort_id, Enrolment.status, func.count())
-        .where(Enrolment.cohort_id.in_(ids))
-        .group_by(Enrolment.cohort_id, Enrolment.status)
-    ):
-        counts[cid][status] = n
-    assessments: dict[int, list[str]] = {i: [] for i in ids}
-    for cid, code in session.execute(
-        select(CohortAssessment.cohort_id, CohortAssessment.code)
-        .where(CohortAssessment.cohort_id.in_(ids))
-        .order_by(CohortAssessment.id)
-    ):
-        assessments[cid].append(code)
-    return [
-        CohortRead(
-            id=c.id,
-            code=c.code,
-            programme_code=codes[c.programme_id],
-            start_date=c.start_date,
-            end_date=c.end_date,
-            capacity=c.capacity,
-            state=c.state,
-            location=c.location,
-            online=c.online,
-            coordinator_name=c.coordinator_name,
-            coordinator_email=c.coordinator_email,
-            min_attendance_pct=c.min_attendance_pct,
-            late_credit_pct=c.late_credit_pct,
-            required_assessments=assessments[c.id],
-            scheduled_hours=float(hours.get(c.id) or 0),
-            enrolled=counts[c.id].get(EnrolmentStatus.ENROLLED, 0),
-            waitlisted=counts[c.id].get(EnrolmentStatus.WAITLISTED, 0),
-            completed=counts[c.id].get(EnrolmentStatus.COMPLETED, 0),
-            not_completed=counts[c.id].get(EnrolmentStatus.NOT_COMPLETED, 0),
-        )
-        for c in cohorts
-    ]
-
-
-def list_cohorts(
-    session: Session, *, programme: str | None, state: str | None, limit: int, offset: int
-) -> tuple[list[Cohort], int]:
-    """Cohorts, newest first, by programme code and state."""
-    stmt = select(Cohort)
-    if programme:
-        stmt = stmt.join(Programme, Programme.id == Cohort.programme_id).where(Programme.code == programme)
-    if state:
-        stmt = stmt.where(Cohort.state == state)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Cohort.start_date.desc(), Cohort.id.desc()).limit(limit).offset(offset))
-    return list(rows), total
 
 
 def _enrolled_count(session: Session, cohort_id: int) -> int:
@@ -242,13 +168,6 @@ def add_session(session: Session, *, cohort_id: int, data: SessionCreate, actor:
     item = CohortSession(cohort_id=cohort.id, **data.model_dump(), created_at=now_utc())
     add_and_record(session, item, actor=actor, entity_type="session")
     return item
-
-
-def list_sessions(session: Session, *, cohort_id: int) -> list[CohortSession]:
-    """A cohort's sessions in date order."""
-    get_cohort(session, cohort_id=cohort_id)
-    stmt = select(CohortSession).where(CohortSession.cohort_id == cohort_id)
-    return list(session.scalars(stmt.order_by(CohortSession.date, CohortSession.id)))
 
 
 # --- enrolment -----------------------------------------------------------------------------------------
@@ -383,8 +302,8 @@ def enrol_many(session: Session, *, cohort_id: int, national_ids: list[str], act
             )
         )
     return BulkReport(
-        enrolled=sum(r.result == "enrolled" for r in rows),
-        waitlisted=sum(r.result == "waitlisted" for r in rows),
+        enrolled=sum(r.result == EnrolmentStatus.ENROLLED for r in rows),
+        waitlisted=sum(r.result == EnrolmentStatus.WAITLISTED for r in rows),
         refused=sum(r.result == "refused" for r in rows),
         rows=rows,
     )
@@ -477,59 +396,3 @@ def move_enrolment(session: Session, *, enrolment_id: int, cohort_id: int, actor
     record_change(session, enrolment, before=before, actor=actor, entity_type="enrolment")
     fill_seats(session, cohort=source, actor=actor)
     return moved
-
-
-def enrolment_query() -> AnySelect:
-    """Enrolments with their cohort, programme and official name, for reading."""
-    return (
-        select(Enrolment, Cohort.code, Programme.code, Official.first_name_he, Official.last_name_he)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .join(Programme, Programme.id == Cohort.programme_id)
-        .join(Official, Official.id == Enrolment.official_id)
-    )
-
-
-def read_enrolments(session: Session, stmt: AnySelect) -> list[EnrolmentRead]:
-    """Run an enrolment_query() and shape the rows."""
-    out = []
-    for e, cohort_code, programme_code, first, last in session.execute(stmt):
-        out.append(
-            EnrolmentRead(
-                id=e.id,
-                cohort_id=e.cohort_id,
-                cohort_code=cohort_code,
-                programme_code=programme_code,
-                official_id=e.official_id,
-                official_name_he=f"{first} {last}",
-                status=e.status,
-                waitlist_position=e.waitlist_position,
-                requirement_id=e.requirement_id,
-                enrolled_on=e.enrolled_on,
-                ended_on=e.ended_on,
-                attended_hours=e.attended_hours,
-                completed_on=e.completed_on,
-                decision_reason=e.decision_reason,
-            )
-        )
-    return out
-
-
-_STATUS_ORDER = case(
-    {**dict.fromkeys(HOLDING_SEAT, 0), EnrolmentStatus.WAITLISTED: 1, EnrolmentStatus.WITHDRAWN: 2},
-    value=Enrolment.status,
-)
-
-
-def cohort_enrolments(session: Session, *, cohort_id: int, actor: Principal) -> list[EnrolmentRead]:
-    """A cohort's enrolments the caller may see: seats first, then the waitlist in order, then withdrawn."""
-    get_cohort(session, cohort_id=cohort_id)
-    stmt = scope_officials(enrolment_query().where(Enrolment.cohort_id == cohort_id), actor)
-    stmt = stmt.order_by(_STATUS_ORDER, Enrolment.waitlist_position, Official.last_name_he, Enrolment.id)
-    return read_enrolments(session, stmt)
-
-
-def official_enrolments(session: Session, *, official_id: int, actor: Principal) -> list[EnrolmentRead]:
-    """An official's enrolments, newest cohort first."""
-    get_official(session, official_id=official_id, actor=actor)
-    stmt = enrolment_query().where(Enrolment.official_id == official_id)
-    return read_enrolments(session, stmt.order_by(Cohort.start_date.desc(), Enrolment.id.desc()))

@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from app.attendance.rules import AttendanceStatus
 from app.reports.schemas import AttendanceMatrix
 from app.web.exports import Column
 
-STATUS_LABELS = {
-    "he": {"present": "נוכח/ת", "late": "איחור", "excused": "היעדרות מוצדקת", "absent": "נעדר/ת"},
-    "en": {"present": "present", "late": "late", "excused": "excused", "absent": "absent"},
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "he": {
+        AttendanceStatus.PRESENT: "נוכח/ת",
+        AttendanceStatus.LATE: "איחור",
+        AttendanceStatus.EXCUSED: "היעדרות מוצדקת",
+        AttendanceStatus.ABSENT: "נעדר/ת",
+    },
+    "en": {s: s.value for s in AttendanceStatus},
 }
 
 
@@ -32,7 +38,7 @@ def matrix_export(matrix: AttendanceMatrix, *, lang: str) -> tuple[list[Column],
         row: dict[str, Any] = {"name_he": r.name_he, "attended_hours": r.attended_hours, "attended_pct": r.attended_pct}
         for s, st in zip(matrix.sessions, r.statuses, strict=True):
             row[f"s{s.id}"] = labels.get(st or "", "")
-            present[s.id] += st in ("present", "late")
+            present[s.id] += st in (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
         rows.append(row)
     rows.append(
         {

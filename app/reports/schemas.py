@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from app.cohorts.rules import EnrolmentStatus
+from app.programmes.rules import ProgrammeKind
+
 
 class TranscriptRow(BaseModel):
     """One programme an official took: in a cohort, or a completion recorded by decision."""
@@ -14,13 +17,19 @@ class TranscriptRow(BaseModel):
     programme_code: str
     programme_title_he: str
     programme_title_en: str
-    kind: Literal["mandatory", "advanced"]
+    kind: Literal[ProgrammeKind.MANDATORY, ProgrammeKind.ADVANCED]
     cohort_code: str | None
     cohort_start: date | None
     cohort_end: date | None
     scheduled_hours: float | None
     attended_hours: float | None
-    result: Literal["enrolled", "waitlisted", "withdrawn", "completed", "not_completed"]
+    result: Literal[
+        EnrolmentStatus.ENROLLED,
+        EnrolmentStatus.WAITLISTED,
+        EnrolmentStatus.WITHDRAWN,
+        EnrolmentStatus.COMPLETED,
+        EnrolmentStatus.NOT_COMPLETED,
+    ]
     completed_on: date | None
     by_decision: bool
     decision_reason: str | None

@@ -1,4 +1,5 @@
-"""Building the records people look at from enrolments, attendance and completions."""
+"""Reading the records people look at from enrolments, attendance and completions: an official's transcript and
+professional development hours, a cohort's attendance matrix; set-based, within the caller's scope."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from app.attendance.rules import attended_hours
 from app.auth import Principal
 from app.cohorts.models import Cohort, CohortSession, Enrolment
 from app.cohorts.rules import EnrolmentStatus
-from app.cohorts.service import get_cohort
 from app.completions.models import Completion
+from app.errors import NotFound
 from app.officials.models import Official
 from app.officials.scoping import scope_officials
-from app.officials.service import get_official
 from app.programmes.models import Programme
 from app.programmes.rules import ProgrammeKind
 from app.reports.rules import cpd_hours_by_year
@@ -33,9 +33,18 @@ def _full_name(first: str | None, last: str | None) -> str | None:
     return f"{first} {last}" if first and last else None
 
 
+def _visible_official(session: Session, *, official_id: int, actor: Principal) -> Official:
+    official: Official | None = session.scalar(
+        scope_officials(select(Official).where(Official.id == official_id), actor)
+    )
+    if official is None:
+        raise NotFound(f"no official with id {official_id}")
+    return official
+
+
 def official_transcript(session: Session, *, official_id: int, actor: Principal) -> Transcript:
     """Every programme an official took, in cohorts or by decision, across all appointments, oldest first."""
-    official = get_official(session, official_id=official_id, actor=actor)
+    official = _visible_official(session, official_id=official_id, actor=actor)
     scheduled = (
         select(CohortSession.cohort_id, func.sum(CohortSession.hours).label("hours"))
         .group_by(CohortSession.cohort_id)
@@ -103,7 +112,9 @@ def official_transcript(session: Session, *, official_id: int, actor: Principal)
 
 def attendance_matrix(session: Session, *, cohort_id: int, actor: Principal) -> AttendanceMatrix:
     """A cohort's officials x sessions with each status and the attended hours, for those the caller may see."""
-    cohort = get_cohort(session, cohort_id=cohort_id)
+    cohort = session.scalar(select(Cohort).where(Cohort.id == cohort_id))
+    if cohort is None:
+        raise NotFound(f"no cohort with id {cohort_id}")
     sessions = list(
         session.scalars(
             select(CohortSession)
@@ -160,7 +171,7 @@ def attendance_matrix(session: Session, *, cohort_id: int, actor: Principal) -> 
 
 def cpd_summary(session: Session, *, official_id: int, actor: Principal) -> CpdSummary:
     """Hours of completed advanced programmes per year, for the official's continuing development."""
-    official = get_official(session, official_id=official_id, actor=actor)
+    official = _visible_official(session, official_id=official_id, actor=actor)
     stmt = (
         select(Completion.completed_on, Programme.hours, Programme.code)
         .join(Programme, Programme.id == Completion.programme_id)

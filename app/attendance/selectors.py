@@ -1,0 +1,200 @@
+"""Reading attendance and assessment results: a session's attendance, an enrolment's results and progress, and
+what closing a cohort decides on; set-based, scoped to the officials the caller may see."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.attendance import rules
+from app.attendance.models import AssessmentResult, AttendanceRecord
+from app.attendance.schemas import AssessmentResultRead, AttendanceRead, ProgressRead, SessionProgress
+from app.auth import Principal
+from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
+from app.cohorts.schemas import SessionRead
+from app.cohorts.selectors import read_enrolment, read_session
+from app.db import AnySelect
+from app.officials.models import Official
+from app.officials.scoping import scope_officials
+
+# --- attendance ----------------------------------------------------------------------------------------
+
+
+def list_session_attendance(session: Session, *, session_id: int, actor: Principal) -> list[AttendanceRead]:
+    """A session's attendance records of the officials the caller may see, by name; 404 when there is no session."""
+    item = read_session(session, session_id=session_id)
+    rows: AnySelect = (
+        select(AttendanceRecord, Official.first_name_he, Official.last_name_he)
+        .join(Official, Official.id == AttendanceRecord.official_id)
+        .where(AttendanceRecord.session_id == item.id)
+    )
+    stmt = scope_officials(rows, actor).order_by(Official.last_name_he, Official.first_name_he, AttendanceRecord.id)
+    return [
+        AttendanceRead(
+            id=r.id,
+            session_id=r.session_id,
+            session_date=item.date,
+            enrolment_id=r.enrolment_id,
+            official_id=r.official_id,
+            official_name_he=f"{first} {last}",
+            status=r.status,
+            note=r.note,
+            recorded_at=r.recorded_at,
+            recorded_by_user_id=r.recorded_by_user_id,
+        )
+        for r, first, last in session.execute(stmt)
+    ]
+
+
+def cohort_attendance(session: Session, *, cohort_id: int) -> dict[int, list[tuple[float, str]]]:
+    """(session hours, status) of every record in the cohort's sessions, by official: one query."""
+    out: dict[int, list[tuple[float, str]]] = defaultdict(list)
+    stmt = (
+        select(AttendanceRecord.official_id, CohortSession.hours, AttendanceRecord.status)
+        .join(CohortSession, CohortSession.id == AttendanceRecord.session_id)
+        .where(CohortSession.cohort_id == cohort_id)
+    )
+    for official_id, hours, status in session.execute(stmt).tuples():
+        out[official_id].append((hours, status))
+    return out
+
+
+# --- assessments ---------------------------------------------------------------------------------------
+
+
+def assessment_codes(session: Session, *, cohort_id: int) -> list[str]:
+    """The codes of a cohort's required assessments, in the order they were set."""
+    stmt = select(CohortAssessment.code).where(CohortAssessment.cohort_id == cohort_id).order_by(CohortAssessment.id)
+    return list(session.scalars(stmt))
+
+
+def assessment_results(session: Session, *, enrolment_id: int, cohort_id: int) -> list[AssessmentResultRead]:
+    """The required assessments of the enrolment's cohort, each with its result so far (none: null fields)."""
+    stmt = (
+        select(CohortAssessment, AssessmentResult)
+        .outerjoin(
+            AssessmentResult,
+            (AssessmentResult.assessment_id == CohortAssessment.id) & (AssessmentResult.enrolment_id == enrolment_id),
+        )
+        .where(CohortAssessment.cohort_id == cohort_id)
+        .order_by(CohortAssessment.id)
+    )
+    return [
+        AssessmentResultRead(
+            enrolment_id=enrolment_id,
+            code=a.code,
+            title_he=a.title_he,
+            title_en=a.title_en,
+            passed=r.passed if r else None,
+            grade=r.grade if r else None,
+            note=r.note if r else None,
+            recorded_at=r.recorded_at if r else None,
+        )
+        for a, r in session.execute(stmt).tuples()
+    ]
+
+
+def list_assessment_results(session: Session, *, enrolment_id: int, actor: Principal) -> list[AssessmentResultRead]:
+    """The required assessments of an enrolment's cohort with the results recorded so far; within scope."""
+    enrolment = read_enrolment(session, enrolment_id=enrolment_id, actor=actor)
+    return assessment_results(session, enrolment_id=enrolment.id, cohort_id=enrolment.cohort_id)
+
+
+def _passed_by_enrolment(session: Session, cohort_id: int) -> dict[int, dict[str, bool]]:
+    """code -> passed of every assessment result in the cohort, by enrolment: one query."""
+    out: dict[int, dict[str, bool]] = defaultdict(dict)
+    stmt = (
+        select(AssessmentResult.enrolment_id, CohortAssessment.code, AssessmentResult.passed)
+        .join(CohortAssessment, CohortAssessment.id == AssessmentResult.assessment_id)
+        .where(CohortAssessment.cohort_id == cohort_id)
+    )
+    for enrolment_id, code, passed in session.execute(stmt).tuples():
+        out[enrolment_id][code] = passed
+    return out
+
+
+# --- progress ------------------------------------------------------------------------------------------
+
+
+def enrolment_progress(session: Session, *, enrolment_id: int, actor: Principal) -> ProgressRead:
+    """An enrolment's attendance session by session and its assessment results, against the cohort's rules."""
+    enrolment = read_enrolment(session, enrolment_id=enrolment_id, actor=actor)
+    min_pct, late_pct = session.execute(
+        select(Cohort.min_attendance_pct, Cohort.late_credit_pct).where(Cohort.id == enrolment.cohort_id)
+    ).one()
+    # The official's record at each session, if any (one per session and official).
+    stmt = (
+        select(
+            CohortSession.id, CohortSession.date, CohortSession.hours, AttendanceRecord.status, AttendanceRecord.note
+        )
+        .outerjoin(
+            AttendanceRecord,
+            (AttendanceRecord.session_id == CohortSession.id) & (AttendanceRecord.official_id == enrolment.official_id),
+        )
+        .where(CohortSession.cohort_id == enrolment.cohort_id)
+        .order_by(CohortSession.date, CohortSession.id)
+    )
+    sessions = session.execute(stmt).tuples().all()
+    scheduled = float(sum(hours for _, _, hours, _, _ in sessions))
+    lines = [
+        SessionProgress(
+            session_id=sid,
+            date=day,
+            hours=hours,
+            status=status,
+            note=note,
+            attended_hours=rules.attended_hours([(hours, status)] if status else [], late_credit_pct=late_pct),
+        )
+        for sid, day, hours, status, note in sessions
+    ]
+    return ProgressRead(
+        enrolment_id=enrolment.id,
+        cohort_id=enrolment.cohort_id,
+        official_id=enrolment.official_id,
+        status=enrolment.status,
+        min_attendance_pct=min_pct,
+        late_credit_pct=late_pct,
+        scheduled_hours=rules.round_hours(scheduled),
+        required_hours=rules.required_hours(scheduled, min_attendance_pct=min_pct),
+        attended_hours=rules.attended_hours(
+            [(hours, status) for _, _, hours, status, _ in sessions if status], late_credit_pct=late_pct
+        ),
+        sessions=lines,
+        assessments=assessment_results(session, enrolment_id=enrolment.id, cohort_id=enrolment.cohort_id),
+    )
+
+
+# --- closing a cohort ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosingBasis:
+    """What closing a cohort decides on (rule 5): its sessions, required assessments, attendance and results."""
+
+    sessions: list[SessionRead]  # in date order
+    required: list[str]  # codes of the required assessments
+    attendance: dict[int, list[tuple[float, str]]]  # (session hours, status) of each record, by official
+    results: dict[int, dict[str, bool]]  # code -> passed of each result, by enrolment
+    names_he: dict[int, str]  # the official's name in Hebrew, by enrolment
+
+
+def closing_basis(session: Session, *, cohort_id: int) -> ClosingBasis:
+    """Everything closing a cohort decides on, read in a few set-based queries."""
+    sessions = session.scalars(
+        select(CohortSession).where(CohortSession.cohort_id == cohort_id).order_by(CohortSession.date, CohortSession.id)
+    )
+    names = session.execute(
+        select(Enrolment.id, Official.first_name_he, Official.last_name_he)
+        .join(Official, Official.id == Enrolment.official_id)
+        .where(Enrolment.cohort_id == cohort_id)
+    ).tuples()
+    return ClosingBasis(
+        sessions=[SessionRead.model_validate(s) for s in sessions],
+        required=assessment_codes(session, cohort_id=cohort_id),
+        attendance=cohort_attendance(session, cohort_id=cohort_id),
+        results=_passed_by_enrolment(session, cohort_id),
+        names_he={eid: f"{first} {last}" for eid, first, last in names},
+    )

@@ -1,0 +1,195 @@
+"""Reading cohorts, their sessions and enrolments: the rows the JSON routes and the pages show, set-based."""
+
+from __future__ import annotations
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from app.auth import Principal
+from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
+from app.cohorts.rules import HOLDING_SEAT, CohortState, EnrolmentStatus
+from app.cohorts.schemas import CohortRead, EnrolmentRead, SessionRead
+from app.db import AnySelect
+from app.errors import NotFound
+from app.officials.models import Official
+from app.officials.scoping import scope_officials
+from app.programmes.models import Programme
+
+# --- cohorts -------------------------------------------------------------------------------------------
+
+
+def read_cohorts(session: Session, ids: list[int]) -> list[CohortRead]:
+    """The cohorts with these ids, in that order, with their programme, scheduled hours, counts and assessments."""
+    if not ids:
+        return []
+    found = {
+        c.id: (c, code)
+        for c, code in session.execute(
+            select(Cohort, Programme.code)
+            .join(Programme, Programme.id == Cohort.programme_id)
+            .where(Cohort.id.in_(ids))
+        ).tuples()
+    }
+    hours = dict(
+        session.execute(
+            select(CohortSession.cohort_id, func.sum(CohortSession.hours))
+            .where(CohortSession.cohort_id.in_(ids))
+            .group_by(CohortSession.cohort_id)
+        )
+        .tuples()
+        .all()
+    )
+    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for cid, status, n in session.execute(
+        select(Enrolment.cohort_id, Enrolment.status, func.count())
+        .where(Enrolment.cohort_id.in_(ids))
+        .group_by(Enrolment.cohort_id, Enrolment.status)
+    ).tuples():
+        counts[cid][status] = n
+    assessments: dict[int, list[str]] = {i: [] for i in ids}
+    for cid, code in session.execute(
+        select(CohortAssessment.cohort_id, CohortAssessment.code)
+        .where(CohortAssessment.cohort_id.in_(ids))
+        .order_by(CohortAssessment.id)
+    ).tuples():
+        assessments[cid].append(code)
+    out = []
+    for i in ids:
+        if i not in found:
+            continue
+        c, programme_code = found[i]
+        out.append(
+            CohortRead(
+                id=c.id,
+                code=c.code,
+                programme_code=programme_code,
+                start_date=c.start_date,
+                end_date=c.end_date,
+                capacity=c.capacity,
+                state=c.state,
+                location=c.location,
+                online=c.online,
+                coordinator_name=c.coordinator_name,
+                coordinator_email=c.coordinator_email,
+                min_attendance_pct=c.min_attendance_pct,
+                late_credit_pct=c.late_credit_pct,
+                required_assessments=assessments[c.id],
+                scheduled_hours=float(hours.get(c.id) or 0),
+                enrolled=counts[c.id].get(EnrolmentStatus.ENROLLED, 0),
+                waitlisted=counts[c.id].get(EnrolmentStatus.WAITLISTED, 0),
+                completed=counts[c.id].get(EnrolmentStatus.COMPLETED, 0),
+                not_completed=counts[c.id].get(EnrolmentStatus.NOT_COMPLETED, 0),
+            )
+        )
+    return out
+
+
+def read_cohort(session: Session, *, cohort_id: int) -> CohortRead:
+    """One cohort with its scheduled hours and counts; 404 when there is none."""
+    rows = read_cohorts(session, [cohort_id])
+    if not rows:
+        raise NotFound(f"no cohort with id {cohort_id}")
+    return rows[0]
+
+
+def list_cohorts(
+    session: Session, *, programme: str | None, state: CohortState | None, limit: int, offset: int
+) -> tuple[list[CohortRead], int]:
+    """Cohorts, newest first, by programme code and state, with the total before paging."""
+    stmt = select(Cohort.id)
+    if programme:
+        stmt = stmt.join(Programme, Programme.id == Cohort.programme_id).where(Programme.code == programme)
+    if state:
+        stmt = stmt.where(Cohort.state == state)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    ids = session.scalars(stmt.order_by(Cohort.start_date.desc(), Cohort.id.desc()).limit(limit).offset(offset))
+    return read_cohorts(session, list(ids)), total
+
+
+def _require_cohort(session: Session, cohort_id: int) -> None:
+    if session.scalar(select(Cohort.id).where(Cohort.id == cohort_id)) is None:
+        raise NotFound(f"no cohort with id {cohort_id}")
+
+
+# --- sessions ------------------------------------------------------------------------------------------
+
+
+def list_sessions(session: Session, *, cohort_id: int) -> list[SessionRead]:
+    """A cohort's sessions in date order; 404 when there is no such cohort."""
+    _require_cohort(session, cohort_id)
+    stmt = select(CohortSession).where(CohortSession.cohort_id == cohort_id)
+    return [SessionRead.model_validate(s) for s in session.scalars(stmt.order_by(CohortSession.date, CohortSession.id))]
+
+
+def read_session(session: Session, *, session_id: int) -> SessionRead:
+    """One session of a cohort; 404 when there is none."""
+    item = session.scalar(select(CohortSession).where(CohortSession.id == session_id))
+    if item is None:
+        raise NotFound(f"no session with id {session_id}")
+    return SessionRead.model_validate(item)
+
+
+# --- enrolments ----------------------------------------------------------------------------------------
+
+
+def _enrolment_query() -> AnySelect:
+    """Enrolments with their cohort, programme and official name."""
+    return (
+        select(Enrolment, Cohort.code, Programme.code, Official.first_name_he, Official.last_name_he)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Programme, Programme.id == Cohort.programme_id)
+        .join(Official, Official.id == Enrolment.official_id)
+    )
+
+
+def _enrolment_reads(session: Session, stmt: AnySelect) -> list[EnrolmentRead]:
+    return [
+        EnrolmentRead(
+            id=e.id,
+            cohort_id=e.cohort_id,
+            cohort_code=cohort_code,
+            programme_code=programme_code,
+            official_id=e.official_id,
+            official_name_he=f"{first} {last}",
+            status=e.status,
+            waitlist_position=e.waitlist_position,
+            requirement_id=e.requirement_id,
+            enrolled_on=e.enrolled_on,
+            ended_on=e.ended_on,
+            attended_hours=e.attended_hours,
+            completed_on=e.completed_on,
+            decision_reason=e.decision_reason,
+        )
+        for e, cohort_code, programme_code, first, last in session.execute(stmt)
+    ]
+
+
+def read_enrolment(session: Session, *, enrolment_id: int, actor: Principal) -> EnrolmentRead:
+    """One enrolment the caller may see; 404 otherwise."""
+    rows = _enrolment_reads(session, scope_officials(_enrolment_query().where(Enrolment.id == enrolment_id), actor))
+    if not rows:
+        raise NotFound(f"no enrolment with id {enrolment_id}")
+    return rows[0]
+
+
+# Seats first, then the waitlist, then those who left.
+_STATUS_ORDER = case(
+    {**dict.fromkeys(HOLDING_SEAT, 0), EnrolmentStatus.WAITLISTED: 1, EnrolmentStatus.WITHDRAWN: 2},
+    value=Enrolment.status,
+)
+
+
+def cohort_enrolments(session: Session, *, cohort_id: int, actor: Principal) -> list[EnrolmentRead]:
+    """A cohort's enrolments the caller may see: seats first, then the waitlist in order, then withdrawn."""
+    _require_cohort(session, cohort_id)
+    stmt = scope_officials(_enrolment_query().where(Enrolment.cohort_id == cohort_id), actor)
+    stmt = stmt.order_by(_STATUS_ORDER, Enrolment.waitlist_position, Official.last_name_he, Enrolment.id)
+    return _enrolment_reads(session, stmt)
+
+
+def official_enrolments(session: Session, *, official_id: int, actor: Principal) -> list[EnrolmentRead]:
+    """An official's enrolments, newest cohort first; 404 when the official is not within the caller's scope."""
+    if session.scalar(scope_officials(select(Official.id).where(Official.id == official_id), actor)) is None:
+        raise NotFound(f"no official with id {official_id}")
+    stmt = _enrolment_query().where(Enrolment.official_id == official_id)
+    return _enrolment_reads(session, stmt.order_by(Cohort.start_date.desc(), Enrolment.id.desc()))
