@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.certificates import service
+from app.certificates import selectors
 from app.config import PROJECT_ROOT
 from app.errors import NotFound
 from app.web.deps import SessionDep, client_address
@@ -28,7 +28,7 @@ def verify_page(code: str, request: Request, session: SessionDep) -> HTMLRespons
             request, "certificates/verify.html", context, status_code=429, headers={"Retry-After": str(wait)}
         )
     try:
-        context["result"] = service.verify_certificate(session, code=code[:100])
+        context["result"] = selectors.verify_certificate(session, code=code[:100])
     except NotFound:
         return templates.TemplateResponse(request, "certificates/verify.html", context, status_code=404)
     return templates.TemplateResponse(request, "certificates/verify.html", context)

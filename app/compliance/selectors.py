@@ -136,14 +136,6 @@ def _requests(actor: Principal) -> AnySelect:
     )
 
 
-def get_request(session: Session, *, request_id: int, actor: Principal) -> RequestRead:
-    """One request the caller may see; 404 otherwise."""
-    found = session.scalar(_requests(actor).where(RequirementRequest.id == request_id))
-    if found is None:
-        raise NotFound(f"no request with id {request_id}")
-    return RequestRead.model_validate(found)
-
-
 def list_requests(
     session: Session,
     *,
