@@ -6,9 +6,9 @@ It makes a fresh database (PostgreSQL: the database named in the URL, created an
 SQLite: the file in the URL), migrates it to head, loads the reference data and generates the dataset
 (bench/dataset.py), then measures, each over --runs runs after one warm-up run:
 
-- the national summary by authority, as of the date and as of a year earlier (reports.summary);
-- the drill-down of the authority with the most requirements, first page of 50 (reports.drill_down);
-- the full XLSX export of every requirement (reports.stream_drill_down into app.exports.write_xlsx), each run in
+- the national summary by authority, as of the date and as of a year earlier (selectors.summary);
+- the drill-down of the authority with the most requirements, first page of 50 (selectors.drill_down);
+- the full XLSX export of every requirement (selectors.stream_drill_down into app.web.exports.write_xlsx), each run in
   a child process of its own (bench/export.py) whose peak resident memory is read.
 
 It prints the median, p90 and minimum of each against the targets of the issue, and with --explain writes the
@@ -39,7 +39,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from app.auth import operator
-from app.compliance import reports
+from app.compliance import selectors
 from app.config import PROJECT_ROOT
 from app.db import make_engine
 from bench import dataset
@@ -253,7 +253,8 @@ def measure(
     results = []
 
     def summary_at(day: date) -> Callable[[Session], Any]:
-        return lambda s: reports.summary(s, as_of=day, group_by=["authority"], filters=reports.Filters(), actor=ACTOR)
+        everything = selectors.Filters()
+        return lambda s: selectors.summary(s, as_of=day, group_by=["authority"], filters=everything, actor=ACTOR)
 
     for name, description, work in (
         ("summary_by_authority", f"national summary by authority as of {as_of}", summary_at(as_of)),
@@ -263,10 +264,10 @@ def measure(
         results.append(Measurement(name, description, "ms", values, {"groups": len(rows)}))
 
     def drill(s: Session) -> Any:
-        return reports.drill_down(
+        return selectors.drill_down(
             s,
             as_of=as_of,
-            filters=reports.Filters(authority=authority),
+            filters=selectors.Filters(authority=authority),
             actor=ACTOR,
             sort="due_date",
             limit=DRILL_DOWN_PAGE,
@@ -356,20 +357,20 @@ def write_plans(engine: Engine, directory: Path, *, as_of: date, authority: str)
     for old in directory.glob(f"{engine.dialect.name}-*.txt"):
         old.unlink()  # plans of an earlier run, which may have had more statements
     works: dict[str, Callable[[Session], Any]] = {
-        "summary": lambda s: reports.summary(
-            s, as_of=as_of, group_by=["authority"], filters=reports.Filters(), actor=ACTOR
+        "summary": lambda s: selectors.summary(
+            s, as_of=as_of, group_by=["authority"], filters=selectors.Filters(), actor=ACTOR
         ),
-        "drill_down": lambda s: reports.drill_down(
+        "drill_down": lambda s: selectors.drill_down(
             s,
             as_of=as_of,
-            filters=reports.Filters(authority=authority),
+            filters=selectors.Filters(authority=authority),
             actor=ACTOR,
             sort="due_date",
             limit=DRILL_DOWN_PAGE,
             offset=0,
         ),
         "export": lambda s: sum(
-            1 for _ in reports.stream_drill_down(s, as_of=as_of, filters=reports.Filters(), actor=ACTOR)
+            1 for _ in selectors.stream_drill_down(s, as_of=as_of, filters=selectors.Filters(), actor=ACTOR)
         ),
     }
     written = []

@@ -42,7 +42,7 @@ def run(url: str, as_of: date, out: str) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
     from app.auth import operator
-    from app.compliance import reports
+    from app.compliance import selectors
     from app.compliance.exports import EXPORT_COLUMNS
     from app.db import make_engine
     from app.web.exports import write_xlsx
@@ -61,8 +61,8 @@ def run(url: str, as_of: date, out: str) -> dict[str, Any]:
 
     started = time.perf_counter()
     with Session(bind=engine.execution_options(read_only=True)) as session:
-        stream = reports.stream_drill_down(
-            session, as_of=as_of, filters=reports.Filters(), actor=operator("bench"), sort="authority"
+        stream = selectors.stream_drill_down(
+            session, as_of=as_of, filters=selectors.Filters(), actor=operator("bench"), sort="authority"
         )
         title = f'דו"ח עמידה בחובת הכשרה נכון ל-{as_of.isoformat()}'
         write_xlsx(out, EXPORT_COLUMNS, counted(stream), lang="he", sheet="compliance", title=title)

@@ -7,11 +7,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from app.certificates import documents, keys, service
-from app.certificates.models import Certificate
-from app.certificates.rules import CertificateStatus
+from app.certificates import keys, selectors, service
 from app.certificates.schemas import CertificateItem, CertificateRead, CredentialRead, RevokeIn, VerifyRead
-from app.errors import Conflict, NotFound
 from app.schemas import MAX_ID, ErrorBody
 from app.web.deps import AdminOnly, Anyone, SessionDep, Staff
 from app.web.errors import responses
@@ -63,14 +60,16 @@ def list_certificates(
     offset: Offset = 0,
 ) -> Page[CertificateItem]:
     """Certificates, newest first: all for admins and auditors, a liaison's authority's officials, an official's own."""
-    items, total = service.list_certificates(session, actor=actor, official_id=official_id, limit=limit, offset=offset)
+    items, total = selectors.list_certificates(
+        session, actor=actor, official_id=official_id, limit=limit, offset=offset
+    )
     return Page(items=items, total=total)
 
 
 @router.get("/certificates/{serial}", response_model=CertificateRead, responses=responses(401, 404, 422))
 def get_certificate(serial: Serial, session: SessionDep, actor: Anyone) -> CertificateRead:
     """One certificate, with its status, and what replaced it or what it replaced."""
-    return service.read_certificates(session, [service.get_certificate(session, serial=serial, actor=actor)])[0]
+    return selectors.read_certificate(session, serial=serial, actor=actor)
 
 
 @router.get(
@@ -84,32 +83,15 @@ def certificate_pdf(serial: Serial, session: SessionDep, actor: Anyone) -> Respo
     A revoked or superseded certificate is not served as valid: 409 (`certificate_revoked`, or
     `certificate_superseded` naming the current serial); its record stays readable and verifiable.
     """
-    cert = service.get_certificate(session, serial=serial, actor=actor)
-    _refuse_if_not_valid(session, cert)
-    data = documents.ensure_pdf(session, cert)
+    file = service.certificate_pdf(session, serial=serial, actor=actor)
     return Response(
-        data,
+        file.content,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{cert.serial}.pdf"',
-            "ETag": f'"{documents.sha256(data)}"',
+            "Content-Disposition": f'attachment; filename="{file.filename}"',
+            "ETag": f'"{file.sha256}"',
         },
     )
-
-
-def _refuse_if_not_valid(session: Any, cert: Certificate) -> None:
-    if cert.status == CertificateStatus.REVOKED:
-        raise Conflict(
-            f"certificate {cert.serial} was revoked on {cert.revoked_on}: {cert.revocation_reason}",
-            code="certificate_revoked",
-        )
-    if cert.status == CertificateStatus.SUPERSEDED:
-        current = session.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None
-        raise Conflict(
-            f"certificate {cert.serial} was superseded by {current.serial if current else 'a newer one'}",
-            code="certificate_superseded",
-            superseded_by=current.serial if current else None,
-        )
 
 
 @router.post(
@@ -160,7 +142,7 @@ def certificate_credential(serial: Serial, request: Request, session: SessionDep
     national ID appears only as a salted SHA-256 hash. Whether the certificate still stands (not revoked) is
     answered by `GET /api/v1/verify/{code}`.
     """
-    token, kid, credential = service.get_credential(session, serial=serial, actor=actor)
+    token, kid, credential = selectors.get_credential(session, serial=serial, actor=actor)
     if "application/vc+jwt" in request.headers.get("accept", ""):
         return Response(token, media_type="application/vc+jwt")
     return CredentialRead(kid=kid, jws=token, credential=credential)
@@ -177,8 +159,7 @@ def issue_cohort_certificates(cohort_id: RecordId, session: SessionDep, actor: A
     Closing a cohort does this by itself through the task queue; this is for reruns. Idempotent.
     """
     service.issue_cohort_certificates(session, cohort_id=cohort_id, actor=actor)
-    _, certs = service.cohort_certificates(session, cohort_id=cohort_id, only_valid=False)
-    items = [CertificateItem.model_validate(c, from_attributes=True) for c in certs]
+    items = selectors.cohort_certificates(session, cohort_id=cohort_id)
     return Page(items=items, total=len(items))
 
 
@@ -202,15 +183,10 @@ def cohort_certificates_file(
     cohort_id: RecordId, fmt: Literal["pdf", "zip"], session: SessionDep, actor: Staff
 ) -> Response:
     """A cohort's valid certificates in one file, to print or to send: one PDF with a page each, or a ZIP."""
-    code, certs = service.cohort_certificates(session, cohort_id=cohort_id, only_valid=True)
-    if not certs:
-        raise NotFound(f"cohort {code} has no valid certificates", code="no_certificates")
-    if fmt == "zip":
-        data, media = documents.zip_of(session, certs), "application/zip"
-    else:
-        data, media = documents.render(certs), "application/pdf"
-    name = f"certificates-{code}.{fmt}"
-    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    file = service.cohort_certificates_file(session, cohort_id=cohort_id, fmt=fmt)
+    media = "application/zip" if fmt == "zip" else "application/pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{file.filename}"'}
+    return Response(file.content, media_type=media, headers=headers)
 
 
 @router.get(
@@ -230,7 +206,7 @@ def verify(code: Code, session: SessionDep) -> VerifyRead:
     superseded one names the current serial. Never the holder's ID number. An unknown code answers 404 with
     `valid: false`. Limited per client address (429 with Retry-After).
     """
-    return service.verify_certificate(session, code=code)
+    return selectors.verify_certificate(session, code=code)
 
 
 @public_router.get("/.well-known/jwks.json", tags=["certificates"])

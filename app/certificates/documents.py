@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.certificates import rules
 from app.certificates.models import Certificate
+from app.certificates.rules import CertificateStatus
 from app.config import PROJECT_ROOT, get_settings
 
 DESIGN = "certificates/certificate.html"  # certificates/certificate.html, through app.pdf's loader
@@ -142,7 +143,7 @@ def sample_certificate() -> Certificate:
     """A certificate as the design receives one, not stored anywhere: for previews and the warm-up."""
     moment = datetime(2026, 1, 1, tzinfo=UTC)
     return Certificate(
-        serial="MKM-2026-000000", verification_code="sample", status="valid", issued_on=moment.date(),
+        serial="MKM-2026-000000", verification_code="sample", status=CertificateStatus.VALID, issued_on=moment.date(),
         issued_at=moment, holder_name_he="ישראל ישראלי", holder_name_en="Israel Israeli", programme_code="SAMPLE",
         programme_title_he="הכשרת גזברים ברשויות המקומיות", programme_title_en="Entry training for treasurers",
         cohort_code="TREAS-2026-1", hours=240.0, completed_on=moment.date(), credential_jws="sample",

@@ -34,14 +34,16 @@ class Certificate(Base):
     __tablename__ = "certificates"
     __table_args__ = (
         CheckConstraint(one_of("status", CertificateStatus), name="status"),
-        CheckConstraint("(status = 'revoked') = (revoked_on IS NOT NULL)", name="revoked_has_date"),
+        CheckConstraint(
+            f"(status = '{CertificateStatus.REVOKED}') = (revoked_on IS NOT NULL)", name="revoked_has_date"
+        ),
         # The rule "one certificate per completed enrolment, never two", whatever the concurrency.
         Index(
             "uq_certificates_current_enrolment",
             "enrolment_id",
             unique=True,
-            sqlite_where=text("status <> 'superseded'"),
-            postgresql_where=text("status <> 'superseded'"),
+            sqlite_where=text(f"status <> '{CertificateStatus.SUPERSEDED}'"),
+            postgresql_where=text(f"status <> '{CertificateStatus.SUPERSEDED}'"),
         ),
         Index("ix_certificates_official", "official_id"),
         Index("ix_certificates_cohort", "cohort_id"),

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.certificates import service
+from app.certificates import selectors
 from app.errors import NotFound
 from app.web.deps import SessionDep, client_address
 from app.web.pages import templates
@@ -26,7 +26,7 @@ def verify_page(code: str, request: Request, session: SessionDep) -> HTMLRespons
             request, "certificates/verify.html", context, status_code=429, headers={"Retry-After": str(wait)}
         )
     try:
-        context["result"] = service.verify_certificate(session, code=code[:100])
+        context["result"] = selectors.verify_certificate(session, code=code[:100])
     except NotFound:
         return templates.TemplateResponse(request, "certificates/verify.html", context, status_code=404)
     return templates.TemplateResponse(request, "certificates/verify.html", context)

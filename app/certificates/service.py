@@ -1,12 +1,12 @@
-"""Use cases of certificates: issue (one per completed enrolment, whatever the concurrency), read, verify,
-revoke, reissue, and the signed credential."""
+"""Use cases of certificates: issue (one per completed enrolment, whatever the concurrency), revoke, reissue,
+sign, and the files to download (a certificate's PDF, a cohort's). Reads are in `selectors`."""
 
 from __future__ import annotations
 
 import json
 import warnings
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from joserfc import jws
 from sqlalchemy import select, update
@@ -16,19 +16,18 @@ from sqlalchemy.orm import Session
 from app import jobs
 from app.audit.service import record_change, record_event, snapshot
 from app.auth import Principal
-from app.certificates import keys, rules
+from app.certificates import documents, keys, rules
 from app.certificates.models import SERIAL_SEQUENCE, Certificate, SerialCounter
 from app.certificates.rules import CertificateStatus
-from app.certificates.schemas import CertificateItem, CertificateRead, VerifyRead
+from app.certificates.schemas import CertificateRead
+from app.certificates.selectors import read_certificates, visible_certificates
 from app.clock import now_utc, today
 from app.cohorts.models import Cohort, Enrolment
 from app.cohorts.rules import EnrolmentStatus
-from app.cohorts.service import get_enrolment
+from app.cohorts.service import get_cohort, get_enrolment
 from app.config import get_settings
-from app.db import AnySelect
 from app.errors import Conflict, NotFound
 from app.officials.models import Official
-from app.officials.scoping import scope_officials
 from app.programmes.models import Programme
 
 # --- serial numbers and signing ------------------------------------------------------------------------
@@ -61,90 +60,18 @@ def sign_credential(credential: dict[str, Any]) -> tuple[str, str]:
     return token, key.kid
 
 
-def read_credential(token: str) -> dict[str, Any]:
-    """The payload of one of our compact JWS, after checking its signature against our published keys."""
-    header = json.loads(_b64(token.split(".")[0]))
-    key = keys.find_key(header.get("kid", ""))
-    if key is None:
-        raise Conflict("the credential was signed with a key that is not ours", code="unknown_key")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        signed = jws.deserialize_compact(token, key.key, algorithms=["EdDSA"])
-    payload: dict[str, Any] = json.loads(signed.payload)
-    return payload
-
-
-def _b64(part: str) -> bytes:
-    import base64
-
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-
-
-# --- reading -------------------------------------------------------------------------------------------
-
-
-def _scoped(actor: Principal) -> AnySelect:
-    stmt = select(Certificate).join(Official, Official.id == Certificate.official_id)
-    return scope_officials(stmt, actor)
+# --- reading for a change, and files ------------------------------------------------------------------
 
 
 def get_certificate(session: Session, *, serial: str, actor: Principal, lock: bool = False) -> Certificate:
     """One certificate the caller may see, by serial; 404 otherwise."""
-    stmt = _scoped(actor).where(Certificate.serial == serial)
+    stmt = visible_certificates(actor).where(Certificate.serial == serial)
     if lock:
         stmt = stmt.with_for_update(of=Certificate).execution_options(populate_existing=True)
     cert: Certificate | None = session.scalar(stmt)
     if cert is None:
         raise NotFound(f"no certificate with serial {serial}")
     return cert
-
-
-def _serials(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(Certificate.id, Certificate.serial).where(Certificate.id.in_(ids)))
-    return {row[0]: row[1] for row in rows}
-
-
-def read_certificates(session: Session, certs: list[Certificate]) -> list[CertificateRead]:
-    """Shape certificates for reading, with the serials they point to (one query)."""
-    serials = _serials(session, {i for c in certs for i in (c.superseded_by_id, c.supersedes_id) if i})
-    base = get_settings().public_base_url
-    stored = [name for name in CertificateRead.model_fields if hasattr(Certificate, name)]  # the rest is derived
-    return [
-        CertificateRead(
-            **{name: getattr(c, name) for name in stored},
-            verification_url=rules.verification_url(base, c.verification_code),
-            superseded_by=serials.get(c.superseded_by_id) if c.superseded_by_id else None,
-            supersedes=serials.get(c.supersedes_id) if c.supersedes_id else None,
-        )
-        for c in certs
-    ]
-
-
-def list_certificates(
-    session: Session, *, actor: Principal, official_id: int | None, limit: int, offset: int
-) -> tuple[list[CertificateItem], int]:
-    """Certificates the caller may see, newest first, maybe of one official."""
-    from sqlalchemy import func
-
-    stmt = _scoped(actor)
-    if official_id is not None:
-        stmt = stmt.where(Certificate.official_id == official_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Certificate.id.desc()).limit(limit).offset(offset))
-    return [CertificateItem.model_validate(c, from_attributes=True) for c in rows], total
-
-
-def cohort_certificates(session: Session, *, cohort_id: int, only_valid: bool) -> tuple[str, list[Certificate]]:
-    """A cohort's code and its certificates (the valid ones only, or all), by holder's name; 404 without it."""
-    from app.cohorts.service import get_cohort
-
-    cohort = get_cohort(session, cohort_id=cohort_id)
-    stmt = select(Certificate).where(Certificate.cohort_id == cohort.id)
-    if only_valid:
-        stmt = stmt.where(Certificate.status == CertificateStatus.VALID)
-    return cohort.code, list(session.scalars(stmt.order_by(Certificate.holder_name_he, Certificate.id)))
 
 
 def current_of_enrolment(session: Session, *, enrolment_id: int) -> Certificate | None:
@@ -157,14 +84,54 @@ def current_of_enrolment(session: Session, *, enrolment_id: int) -> Certificate 
     return session.scalar(stmt)
 
 
-def certificates_without_pdf(session: Session, *, issued_before: datetime) -> list[int]:
-    """Ids of the valid certificates issued before the instant that have no stored PDF yet, oldest first."""
-    stmt = (
-        select(Certificate.id)
-        .where(Certificate.status == "valid", Certificate.pdf_sha256.is_(None), Certificate.issued_at < issued_before)
-        .order_by(Certificate.id)
+@dataclass(frozen=True)
+class CertificateFile:
+    """A file of certificates to download: its name, its bytes and their SHA-256."""
+
+    filename: str
+    content: bytes
+    sha256: str
+
+
+def _refuse_if_not_valid(session: Session, cert: Certificate) -> None:
+    if cert.status == CertificateStatus.REVOKED:
+        raise Conflict(
+            f"certificate {cert.serial} was revoked on {cert.revoked_on}: {cert.revocation_reason}",
+            code="certificate_revoked",
+        )
+    if cert.status == CertificateStatus.SUPERSEDED:
+        current = session.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None
+        raise Conflict(
+            f"certificate {cert.serial} was superseded by {current.serial if current else 'a newer one'}",
+            code="certificate_superseded",
+            superseded_by=current.serial if current else None,
+        )
+
+
+def certificate_pdf(session: Session, *, serial: str, actor: Principal) -> CertificateFile:
+    """A valid certificate's stored PDF (rendered and stored first when missing); 409 for a revoked or superseded
+    one, which is not served as valid."""
+    cert = get_certificate(session, serial=serial, actor=actor)
+    _refuse_if_not_valid(session, cert)
+    data = documents.ensure_pdf(session, cert)
+    return CertificateFile(filename=f"{cert.serial}.pdf", content=data, sha256=documents.sha256(data))
+
+
+def cohort_certificates_file(session: Session, *, cohort_id: int, fmt: Literal["pdf", "zip"]) -> CertificateFile:
+    """A cohort's valid certificates in one file, by holder's name: one PDF with a page each, or a ZIP of their
+    stored PDFs; 404 without the cohort or without a valid certificate."""
+    cohort = get_cohort(session, cohort_id=cohort_id)
+    certs = list(
+        session.scalars(
+            select(Certificate)
+            .where(Certificate.cohort_id == cohort.id, Certificate.status == CertificateStatus.VALID)
+            .order_by(Certificate.holder_name_he, Certificate.id)
+        )
     )
-    return list(session.scalars(stmt))
+    if not certs:
+        raise NotFound(f"cohort {cohort.code} has no valid certificates", code="no_certificates")
+    data = documents.zip_of(session, certs) if fmt == "zip" else documents.render(certs)
+    return CertificateFile(filename=f"certificates-{cohort.code}.{fmt}", content=data, sha256=documents.sha256(data))
 
 
 # --- issuing -------------------------------------------------------------------------------------------
@@ -335,51 +302,3 @@ def reissue_certificate(session: Session, *, serial: str, actor: Principal) -> C
     _audit_new(session, new, actor=actor, action="reissue")
     jobs.enqueue_after_commit(session, "certificates.render", new.id)
     return read_certificates(session, [new])[0]
-
-
-# --- public verification -------------------------------------------------------------------------------
-
-
-def verify_certificate(session: Session, *, code: str) -> VerifyRead:
-    """What the public may know of the certificate with this verification code; 404 for an unknown code."""
-    cert = session.scalar(select(Certificate).where(Certificate.verification_code == code))
-    if cert is None:
-        raise NotFound(
-            "no certificate has this verification code: check the code, or the certificate is not genuine",
-            code="unknown_certificate",
-            valid=False,
-        )
-    current: Certificate | None = None
-    if cert.status == CertificateStatus.SUPERSEDED:
-        # Follow the chain of reissues to the certificate that stands now.
-        current = cert
-        while current.superseded_by_id is not None:
-            nxt = session.get(Certificate, current.superseded_by_id)
-            if nxt is None:
-                break
-            current = nxt
-    base = get_settings().public_base_url
-    return VerifyRead(
-        valid=cert.status == CertificateStatus.VALID,
-        status=cert.status,
-        serial=cert.serial,
-        holder_name_he=cert.holder_name_he,
-        holder_name_en=cert.holder_name_en,
-        programme_title_he=cert.programme_title_he,
-        programme_title_en=cert.programme_title_en,
-        issued_on=cert.issued_on,
-        completed_on=cert.completed_on,
-        hours=cert.hours,
-        revoked_on=cert.revoked_on,
-        revocation_reason=cert.revocation_reason,
-        superseded_by=current.serial if current is not None else None,
-        current_verification_url=(
-            rules.verification_url(base, current.verification_code) if current is not None else None
-        ),
-    )
-
-
-def get_credential(session: Session, *, serial: str, actor: Principal) -> tuple[str, str, dict[str, Any]]:
-    """The certificate's signed credential as issued: (compact JWS, kid, decoded credential)."""
-    cert = get_certificate(session, serial=serial, actor=actor)
-    return cert.credential_jws, cert.signing_kid, read_credential(cert.credential_jws)

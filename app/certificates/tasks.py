@@ -12,8 +12,9 @@ from datetime import timedelta
 
 from app import jobs
 from app.auth import operator
-from app.certificates import documents, service
+from app.certificates import documents, selectors, service
 from app.certificates.models import Certificate
+from app.certificates.rules import CertificateStatus
 from app.clock import now_utc
 from app.db import get_sessionmaker
 
@@ -26,7 +27,7 @@ def render_certificate(certificate_id: int) -> None:
     """Render one valid certificate's PDF into storage unless it is there already."""
     with get_sessionmaker().begin() as session:
         cert = session.get(Certificate, certificate_id)
-        if cert is None or cert.status != "valid":
+        if cert is None or cert.status != CertificateStatus.VALID:
             return
         documents.ensure_pdf(session, cert)
 
@@ -45,7 +46,7 @@ def issue_cohort(cohort_id: int) -> list[int]:
 def render_missing() -> list[int]:
     """Queue again the rendering of valid certificates issued over RENDER_GRACE ago that still have no PDF."""
     with get_sessionmaker().begin() as session:
-        ids = service.certificates_without_pdf(session, issued_before=now_utc() - RENDER_GRACE)
+        ids = selectors.certificates_without_pdf(session, issued_before=now_utc() - RENDER_GRACE)
         for certificate_id in ids:
             jobs.enqueue_after_commit(session, render_certificate, certificate_id)
     return ids

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Principal
 from app.clock import today
-from app.compliance import reports, selectors, service
+from app.compliance import selectors, service
 from app.compliance.exports import COMPARISON_COLUMNS, EXPORT_COLUMNS, SUMMARY_COLUMNS, comparison_rows
 from app.compliance.rules import RequestKind, RequestState, RequirementStatus
 from app.compliance.schemas import (
@@ -31,7 +31,6 @@ from app.compliance.schemas import (
 )
 from app.db import read_session_opener
 from app.errors import Invalid
-from app.officials import service as officials
 from app.schemas import IsoDate
 from app.web.deps import Anyone, SessionDep, Staff, allow
 from app.web.errors import responses
@@ -109,7 +108,7 @@ def list_requests(
 ) -> Page[RequestRead]:
     """Extension and exemption requests within the caller's scope, oldest first (the auditors' queue)."""
     rows, total = selectors.list_requests(session, actor=actor, state=state, kind=kind, limit=limit, offset=offset)
-    return Page(items=[RequestRead.model_validate(r) for r in rows], total=total)
+    return Page(items=rows, total=total)
 
 
 @router.get(
@@ -117,9 +116,8 @@ def list_requests(
 )
 def requirement_requests(requirement_id: RecordId, session: SessionDep, actor: Anyone) -> Page[RequestRead]:
     """The history of a requirement's requests and decisions, within the caller's scope."""
-    officials.get_requirement(session, requirement_id=requirement_id, actor=actor)
-    rows, total = selectors.list_requests(session, actor=actor, requirement_id=requirement_id, limit=500)
-    return Page(items=[RequestRead.model_validate(r) for r in rows], total=total)
+    rows, total = selectors.requirement_requests(session, requirement_id=requirement_id, actor=actor)
+    return Page(items=rows, total=total)
 
 
 # --- reports -------------------------------------------------------------------------------------------
@@ -141,8 +139,8 @@ def _filters(
     status: RequirementStatus | None = None,
     due_soon: bool | None = None,
     late: bool | None = None,
-) -> reports.Filters:
-    return reports.Filters(
+) -> selectors.Filters:
+    return selectors.Filters(
         authority=authority,
         district=district,
         role=role,
@@ -153,7 +151,7 @@ def _filters(
     )
 
 
-Filtered = Annotated[reports.Filters, Depends(_filters)]
+Filtered = Annotated[selectors.Filters, Depends(_filters)]
 
 
 def _as_of(as_of: IsoDate | None = Query(default=None, description="YYYY-MM-DD; default today in Israel.")) -> date:
@@ -188,8 +186,8 @@ def compliance_summary(
 ) -> Page[SummaryRow]:
     """Counts by status per authority, district, role or programme (or a combination) as of a date, with the
     compliance rate (share of requirements in force that are not overdue). Liaisons see their authority only."""
-    rows = reports.summary(session, as_of=as_of, group_by=group_by.split(","), filters=filters, actor=actor)
-    return Page(items=[SummaryRow(**r) for r in rows], total=len(rows))
+    rows = selectors.summary(session, as_of=as_of, group_by=group_by.split(","), filters=filters, actor=actor)
+    return Page(items=rows, total=len(rows))
 
 
 @router.get("/compliance/summary/compare", response_model=Page[SummaryComparisonRow], responses=responses(401, 422))
@@ -198,10 +196,10 @@ def compliance_summary_compare(
 ) -> Page[SummaryComparisonRow]:
     """What changed between two dates, per group: the summary on each date and the difference (e.g. a
     quarter's progress by district). The rows of a change are at /compliance/changes."""
-    rows = reports.compare(
+    rows = selectors.compare(
         session, since=period.since, until=period.until, group_by=group_by.split(","), filters=filters, actor=actor
     )
-    return Page(items=[SummaryComparisonRow(**r) for r in rows], total=len(rows))
+    return Page(items=rows, total=len(rows))
 
 
 @router.get("/compliance/requirements", response_model=Page[DrillDownRow], responses=responses(401, 422))
@@ -210,15 +208,15 @@ def compliance_requirements(
     actor: Anyone,
     as_of: AsOfDate,
     filters: Filtered,
-    sort: reports.Sort = "due_date",
+    sort: selectors.Sort = "due_date",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[DrillDownRow]:
     """The requirement rows behind any number, filtered and sorted, with cohort and decisions."""
-    rows, total = reports.drill_down(
+    rows, total = selectors.drill_down(
         session, as_of=as_of, filters=filters, actor=actor, sort=sort, limit=limit, offset=offset
     )
-    return Page(items=[DrillDownRow(**r) for r in rows], total=total)
+    return Page(items=rows, total=total)
 
 
 @router.get("/compliance/changes", response_model=Page[ChangeRow], responses=responses(401, 422))
@@ -231,10 +229,10 @@ def compliance_changes(
     offset: Offset = 0,
 ) -> Page[ChangeRow]:
     """Requirements whose status changed between two dates (e.g. over a quarter); `status` filters the new one."""
-    rows, total = reports.changes(
+    rows, total = selectors.changes(
         session, since=period.since, until=period.until, filters=filters, actor=actor, limit=limit, offset=offset
     )
-    return Page(items=[ChangeRow(**r) for r in rows], total=total)
+    return Page(items=rows, total=total)
 
 
 @router.get("/compliance/at-risk", response_model=Page[AtRiskRow], responses=responses(401, 422))
@@ -242,16 +240,16 @@ def compliance_at_risk(
     session: SessionDep, actor: Anyone, as_of: AsOfDate, filters: Filtered, limit: Limit = 50, offset: Offset = 0
 ) -> Page[AtRiskRow]:
     """Officials due within 90 days and not enrolled, or enrolled in a cohort that ends after their due date."""
-    rows, total = reports.at_risk(session, as_of=as_of, filters=filters, actor=actor, limit=limit, offset=offset)
-    return Page(items=[AtRiskRow(**r) for r in rows], total=total)
+    rows, total = selectors.at_risk(session, as_of=as_of, filters=filters, actor=actor, limit=limit, offset=offset)
+    return Page(items=rows, total=total)
 
 
 @router.get("/compliance/seat-demand", response_model=Page[SeatDemandRow], responses=responses(401, 403, 422))
 def compliance_seat_demand(session: SessionDep, actor: Staff, as_of: AsOfDate) -> Page[SeatDemandRow]:
     """Per mandatory programme: officials falling due in 6 and 12 months without a seat, against the free seats
     of scheduled cohorts. Admins and auditors."""
-    rows = reports.seat_demand(session, as_of=as_of, actor=actor)
-    return Page(items=[SeatDemandRow(**r) for r in rows], total=len(rows))
+    rows = selectors.seat_demand(session, as_of=as_of, actor=actor)
+    return Page(items=rows, total=len(rows))
 
 
 @router.get("/compliance/export.{fmt}", response_class=Response, responses={**FILE_RESPONSES, **responses(401, 422)})
@@ -262,7 +260,7 @@ def compliance_export(
     filters: Filtered,
     open_session: Annotated[Callable[[], AbstractContextManager[Session]], Depends(read_session_opener)],
     lang: Literal["he", "en"] = "he",
-    sort: reports.Sort = "authority",
+    sort: selectors.Sort = "authority",
 ) -> Response:
     """Every requirement row as of the date (filtered like the drill-down), streamed as CSV or XLSX with Hebrew
     headers and a right-to-left sheet (lang=en for English)."""
@@ -270,7 +268,7 @@ def compliance_export(
     @contextmanager
     def open_rows() -> Iterator[Iterator[dict[str, Any]]]:
         with open_session() as session:
-            yield reports.stream_drill_down(session, as_of=as_of, filters=filters, actor=actor, sort=sort)
+            yield selectors.stream_drill_down(session, as_of=as_of, filters=filters, actor=actor, sort=sort)
 
     title = f'דו"ח עמידה בחובת הכשרה נכון ל-{as_of.isoformat()}' if lang == "he" else f"Compliance as of {as_of}"
     return streamed_export(
@@ -295,12 +293,12 @@ def compliance_summary_export(
     lang: Literal["he", "en"] = "he",
 ) -> Response:
     """The summary as CSV or XLSX."""
-    rows = reports.summary(session, as_of=as_of, group_by=group_by.split(","), filters=filters, actor=actor)
+    rows = selectors.summary(session, as_of=as_of, group_by=group_by.split(","), filters=filters, actor=actor)
     title = f"סיכום עמידה נכון ל-{as_of.isoformat()}" if lang == "he" else f"Compliance summary as of {as_of}"
     return export_response(
         fmt,
         SUMMARY_COLUMNS,
-        rows,
+        [r.model_dump() for r in rows],
         filename=f"compliance-summary-{as_of.isoformat()}",
         lang=lang,
         sheet="summary",
@@ -322,7 +320,7 @@ def compliance_summary_compare_export(
 ) -> Response:
     """The comparison of two dates as CSV or XLSX: each count before, after and its change."""
     since, until = period.since.isoformat(), period.until.isoformat()
-    rows = reports.compare(
+    rows = selectors.compare(
         session, since=period.since, until=period.until, group_by=group_by.split(","), filters=filters, actor=actor
     )
     title = f"שינוי בעמידה מ-{since} עד {until}" if lang == "he" else f"Compliance change from {since} to {until}"

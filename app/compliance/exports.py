@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.compliance.schemas import SummaryComparisonRow
 from app.web.exports import Column
 
 EXPORT_COLUMNS = [
@@ -51,9 +52,13 @@ COMPARISON_COLUMNS = SUMMARY_COLUMNS[:2] + [
 ]
 
 
-def comparison_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def comparison_rows(rows: list[SummaryComparisonRow]) -> list[dict[str, Any]]:
     """The comparison's rows flattened to the columns above."""
     return [
-        {"key": r["key"], "name": r["name"], **{f"{k}_{p}": v for p, _, _ in _PHASES for k, v in r[p].items()}}
+        {
+            "key": r.key,
+            "name": r.name,
+            **{f"{k}_{p}": v for p, _, _ in _PHASES for k, v in getattr(r, p).model_dump().items()},
+        }
         for r in rows
     ]

@@ -23,9 +23,11 @@ class RequirementRequest(Base):
         CheckConstraint(one_of("kind", RequestKind), name="kind"),
         CheckConstraint(one_of("state", RequestState), name="state"),
         CheckConstraint("reason_code IS NULL OR " + one_of("reason_code", ReasonCode), name="reason_code"),
-        CheckConstraint("kind <> 'extension' OR requested_due_date IS NOT NULL", name="extension_has_date"),
-        CheckConstraint("kind <> 'exemption' OR reason_code IS NOT NULL", name="exemption_has_code"),
-        CheckConstraint("(state = 'pending') = (decided_on IS NULL)", name="decided_when_not_pending"),
+        CheckConstraint(
+            f"kind <> '{RequestKind.EXTENSION}' OR requested_due_date IS NOT NULL", name="extension_has_date"
+        ),
+        CheckConstraint(f"kind <> '{RequestKind.EXEMPTION}' OR reason_code IS NOT NULL", name="exemption_has_code"),
+        CheckConstraint(f"(state = '{RequestState.PENDING}') = (decided_on IS NULL)", name="decided_when_not_pending"),
         Index("ix_requirement_requests_requirement_state", "requirement_id", "state"),
         Index("ix_requirement_requests_state_decided_on", "state", "decided_on"),
     )

@@ -5,7 +5,7 @@ Rule 1, the two-year window, is `app.officials.rules.due_date_for`; rule 2, whic
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -142,3 +142,8 @@ def extension_problem(requested_due_date: date, *, current_due_date: date) -> st
     if requested_due_date <= current_due_date:
         return f"{requested_due_date} is not later than the due date in force, {current_due_date}"
     return None
+
+
+def compliance_rate(counts: Mapping[str, int]) -> float | None:
+    """The share of requirements in force (`required`) that are not `overdue`; none when nothing is in force."""
+    return round((counts["required"] - counts["overdue"]) / counts["required"], 4) if counts["required"] else None

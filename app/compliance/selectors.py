@@ -1,22 +1,47 @@
-"""Reading requirements with their status as of a date, and the requests on them; scoped to the caller."""
+"""Reads of compliance, scoped to the caller: requirements with their status as of a date, the requests on them,
+and the reports built on the status engine (summaries by any grouping, the rows behind them, changes between two
+dates, officials at risk and seat demand). Each is a few set-based queries that answer typed rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, fields, replace
 from datetime import date
+from typing import Any, Literal, get_args
 
-from sqlalchemy import func, literal, select
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
+from app.authorities.models import Authority
 from app.clock import today
+from app.cohorts.models import Cohort, Enrolment
+from app.cohorts.rules import HOLDING_SEAT, SCHEDULED_STATES
 from app.compliance.models import RequirementRequest
 from app.compliance.queries import Restrict, status_query
-from app.compliance.rules import RequirementStatus, Standing
+from app.compliance.rules import RequestKind, RequestState, RequirementStatus, Standing, compliance_rate
+from app.compliance.schemas import (
+    AtRiskRow,
+    ChangeRow,
+    DrillDownRow,
+    RequestRead,
+    SeatDemandRow,
+    SummaryComparisonRow,
+    SummaryCounts,
+    SummaryRow,
+)
 from app.db import AnySelect
-from app.officials.models import Appointment, Requirement
-from app.officials.scoping import scope_appointments
-from app.officials.service import get_official
+from app.errors import NotFound
+from app.officials.models import Appointment, Official, Requirement
+from app.officials.scoping import scope_appointments, scope_officials
+from app.programmes.models import Programme
+from app.programmes.rules import ProgrammeKind
+from app.roles.models import Role
+
+S = RequirementStatus
+
+# --- requirements and their requests ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -83,8 +108,10 @@ def requirement_rows(
 
 
 def official_requirements(session: Session, *, official_id: int, as_of: date, actor: Principal) -> list[RequirementRow]:
-    """An official's requirements (those the caller may see) as of the date."""
-    get_official(session, official_id=official_id, actor=actor)
+    """An official's requirements (those the caller may see) as of the date; 404 for an official out of sight."""
+    visible = session.scalar(scope_officials(select(Official.id).where(Official.id == official_id), actor))
+    if visible is None:
+        raise NotFound(f"no official with id {official_id}")
     ids = (
         select(Requirement.id)
         .join(Appointment, Appointment.id == Requirement.appointment_id)
@@ -99,23 +126,28 @@ def standing_of(session: Session, *, requirement_id: int, as_of: date) -> Standi
     return rows[0].standing if rows else None
 
 
-def list_requests(
-    session: Session,
-    *,
-    actor: Principal,
-    requirement_id: int | None = None,
-    state: str | None = None,
-    kind: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[RequirementRequest], int]:
-    """Requests the caller may see (by the scope of their requirement's appointment), oldest pending first."""
-    stmt = scope_appointments(
+def _requests(actor: Principal) -> AnySelect:
+    """Requests, narrowed to those on requirements whose appointment the caller may see."""
+    return scope_appointments(
         select(RequirementRequest)
         .join(Requirement, Requirement.id == RequirementRequest.requirement_id)
         .join(Appointment, Appointment.id == Requirement.appointment_id),
         actor,
     )
+
+
+def list_requests(
+    session: Session,
+    *,
+    actor: Principal,
+    requirement_id: int | None = None,
+    state: RequestState | None = None,
+    kind: RequestKind | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[RequestRead], int]:
+    """Requests the caller may see (by the scope of their requirement's appointment), oldest pending first."""
+    stmt = _requests(actor)
     if requirement_id is not None:
         stmt = stmt.where(RequirementRequest.requirement_id == requirement_id)
     if state:
@@ -126,4 +158,418 @@ def list_requests(
     rows = session.scalars(
         stmt.order_by(RequirementRequest.requested_at, RequirementRequest.id).limit(limit).offset(offset)
     )
-    return list(rows), total
+    return [RequestRead.model_validate(r) for r in rows], total
+
+
+def requirement_requests(
+    session: Session, *, requirement_id: int, actor: Principal, limit: int = 500
+) -> tuple[list[RequestRead], int]:
+    """The requests of one requirement the caller may see, oldest first; 404 for a requirement out of sight."""
+    visible = session.scalar(
+        scope_appointments(
+            select(Requirement.id)
+            .join(Appointment, Appointment.id == Requirement.appointment_id)
+            .where(Requirement.id == requirement_id),
+            actor,
+        )
+    )
+    if visible is None:
+        raise NotFound(f"no requirement with id {requirement_id}")
+    return list_requests(session, actor=actor, requirement_id=requirement_id, limit=limit)
+
+
+# --- reports -------------------------------------------------------------------------------------------
+
+# The counts of a summary row, in the order they are shown.
+COUNTS = tuple(name for name in SummaryCounts.model_fields if name != "compliance_rate")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a report is limited to; empty means everything the caller may see."""
+
+    authority: str | None = None
+    district: str | None = None
+    role: str | None = None
+    programme: str | None = None
+    status: RequirementStatus | None = None
+    due_soon: bool | None = None
+    late: bool | None = None
+
+
+def _restriction(filters: Filters, actor: Principal) -> Restrict:
+    """The caller's scope and the filters on who the requirement is of, applied before statuses are computed."""
+
+    def restrict(stmt: AnySelect) -> AnySelect:
+        stmt = scope_appointments(stmt, actor)
+        if filters.authority:
+            stmt = stmt.where(Appointment.authority_code == filters.authority)
+        if filters.district:
+            in_district = select(Authority.code).where(func.lower(Authority.district) == filters.district.lower())
+            stmt = stmt.where(Appointment.authority_code.in_(in_district))
+        if filters.role:
+            stmt = stmt.where(Appointment.role_code == filters.role)
+        if filters.programme:
+            stmt = stmt.where(Programme.code == filters.programme)
+        return stmt
+
+    return restrict
+
+
+def _status_rows(as_of: date, filters: Filters, actor: Principal) -> AnySelect:
+    """The status of each requirement as of the date, with its authority's district, filtered and scoped."""
+    q = status_query(as_of, _restriction(filters, actor)).subquery("st")
+    stmt = select(
+        q,
+        Authority.name_he.label("authority_name_he"),
+        Authority.district.label("district"),
+        Authority.district_he.label("district_he"),
+    ).join(Authority, Authority.code == q.c.authority_code)
+    if filters.status:
+        stmt = stmt.where(q.c.status == filters.status)
+    if filters.due_soon is not None:
+        stmt = stmt.where(q.c.due_soon == filters.due_soon)
+    if filters.late is not None:
+        stmt = stmt.where(q.c.late == filters.late)
+    return stmt
+
+
+def summary(
+    session: Session,
+    *,
+    as_of: date,
+    group_by: list[str],
+    filters: Filters,
+    actor: Principal,
+    names: dict[str, dict[Any, str]] | None = None,
+) -> list[SummaryRow]:
+    """Counts by status per group (authority, district, role, programme, or a combination), with the rate.
+
+    `required` counts requirements in force (closed ones, whose appointment ended, are left out);
+    `compliance_rate` is the share of those not overdue.
+    """
+    rows = _status_rows(as_of, filters, actor).subquery("rows")
+    key_cols = {
+        "authority": rows.c.authority_code,
+        "district": rows.c.district,
+        "role": rows.c.role_code,
+        "programme": rows.c.programme_code,
+    }
+    keys = [key_cols[g].label(f"k_{g}") for g in group_by]
+    in_force = rows.c.status != S.CLOSED
+
+    def n(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    stmt = (
+        select(
+            *keys,
+            n(in_force).label("required"),
+            n(rows.c.status == S.COMPLETED).label("completed"),
+            n(and_(rows.c.status == S.COMPLETED, rows.c.late == False)).label("completed_on_time"),  # noqa: E712
+            n(and_(rows.c.status == S.COMPLETED, rows.c.late == True)).label("completed_late"),  # noqa: E712
+            n(rows.c.status == S.IN_PROGRESS).label("in_progress"),
+            n(rows.c.status == S.NOT_STARTED).label("not_started"),
+            n(rows.c.status == S.OVERDUE).label("overdue"),
+            n(rows.c.status == S.EXEMPT).label("exempt"),
+            n(rows.c.status == S.CLOSED).label("closed"),
+            n(rows.c.due_soon == True).label("due_soon"),  # noqa: E712
+        )
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+    out = []
+    names = names or _names(session)
+    for r in session.execute(stmt):
+        parts = {g: getattr(r, f"k_{g}") for g in group_by}
+        counts = {k: int(getattr(r, k) or 0) for k in COUNTS}
+        out.append(
+            SummaryRow(
+                key="|".join(str(v) for v in parts.values()),
+                name=" | ".join(names[g].get(v, str(v)) for g, v in parts.items()),
+                keys=parts,
+                **counts,
+                compliance_rate=compliance_rate(counts),
+            )
+        )
+    return out
+
+
+def compare(
+    session: Session, *, since: date, until: date, group_by: list[str], filters: Filters, actor: Principal
+) -> list[SummaryComparisonRow]:
+    """The summary of each group on two dates and the change between them (a group found on only one date has
+    zeros on the other)."""
+    names = _names(session)
+    before, after = (
+        {r.key: r for r in summary(session, as_of=d, group_by=group_by, filters=filters, actor=actor, names=names)}
+        for d in (since, until)
+    )
+    zero = {k: 0 for k in COUNTS}
+    out = []
+    for key in sorted(before.keys() | after.keys()):
+        b, a = before.get(key), after.get(key)
+        shown = a or b
+        assert shown is not None
+        old = {k: getattr(b, k) for k in COUNTS} if b else zero
+        new = {k: getattr(a, k) for k in COUNTS} if a else zero
+        old_rate, new_rate = compliance_rate(old), compliance_rate(new)
+        out.append(
+            SummaryComparisonRow(
+                key=key,
+                name=shown.name,
+                keys=shown.keys,
+                since=SummaryCounts(**old, compliance_rate=old_rate),
+                until=SummaryCounts(**new, compliance_rate=new_rate),
+                change=SummaryCounts(
+                    **{k: new[k] - old[k] for k in COUNTS},
+                    compliance_rate=round(new_rate - old_rate, 4)
+                    if new_rate is not None and old_rate is not None
+                    else None,
+                ),
+            )
+        )
+    return out
+
+
+def _names(session: Session) -> dict[str, dict[Any, str]]:
+    return {
+        "authority": dict(session.execute(select(Authority.code, Authority.name_he)).all()),
+        "district": dict(session.execute(select(Authority.district, Authority.district_he).distinct()).all()),
+        "role": role_names(session),
+        "programme": dict(session.execute(select(Programme.code, Programme.title_he)).all()),
+    }
+
+
+def role_names(session: Session) -> dict[str, str]:
+    """Each role's Hebrew name by its code."""
+    return dict(session.execute(select(Role.code, Role.name_he)).tuples().all())
+
+
+def authority_districts(session: Session) -> dict[str, str]:
+    """Each authority's district (its English name, as summaries key it) by CBS code."""
+    return dict(session.execute(select(Authority.code, Authority.district)).tuples().all())
+
+
+@dataclass(frozen=True)
+class AuthorityHeading:
+    """What a report on one authority says of it in its heading."""
+
+    code: str
+    name_he: str
+    type_he: str
+    district_he: str
+
+
+def authority_heading(session: Session, *, code: str) -> AuthorityHeading | None:
+    """The authority with this CBS code, as a report's heading names it; none when there is no such authority."""
+    found = session.execute(
+        select(*(getattr(Authority, f.name) for f in fields(AuthorityHeading))).where(Authority.code == code)
+    ).first()
+    return AuthorityHeading(*found) if found is not None else None
+
+
+# The drill-down's orders: a column, ascending, or descending with a leading "-".
+SORT_COLUMNS = {
+    "due_date": "due_date",
+    "appointment_start": "appointment_start",
+    "authority": "authority_code",
+    "status": "status",
+    "name": "official_name_he",
+}
+Sort = Literal[
+    "due_date",
+    "-due_date",
+    "appointment_start",
+    "-appointment_start",
+    "authority",
+    "-authority",
+    "status",
+    "-status",
+    "name",
+    "-name",
+]
+assert set(get_args(Sort)) == {d + k for k in SORT_COLUMNS for d in ("", "-")}, "Sort and SORT_COLUMNS disagree"
+
+
+def drill_down_query(*, as_of: date, filters: Filters, actor: Principal, sort: Sort = "due_date") -> AnySelect:
+    """The requirement rows behind any number: official, role, authority, dates, status, cohort, decisions."""
+    rows = _status_rows(as_of, filters, actor).subquery("rows")
+    name = (Official.first_name_he + literal(" ") + Official.last_name_he).label("official_name_he")
+    stmt = select(
+        rows.c.id,
+        rows.c.official_id,
+        name,
+        Official.national_id,
+        rows.c.authority_code,
+        rows.c.authority_name_he,
+        rows.c.district,
+        rows.c.role_code,
+        rows.c.programme_code,
+        rows.c.appointment_start,
+        rows.c.appointment_end,
+        rows.c.due_date,
+        rows.c.status,
+        rows.c.due_soon,
+        rows.c.late,
+        rows.c.completed_on,
+        rows.c.cohort_code,
+        rows.c.cohort_end,
+        rows.c.extensions,
+        rows.c.exemptions,
+        rows.c.pending_requests,
+    ).join(Official, Official.id == rows.c.official_id)
+    column = SORT_COLUMNS[sort.lstrip("-")]
+    order = stmt.selected_columns[column]
+    return stmt.order_by(order.desc() if sort.startswith("-") else order, rows.c.id)
+
+
+def _mapping(r: Any) -> dict[str, Any]:
+    """A row of the drill-down query as a dict, its flags as booleans (SQLite answers 0 and 1)."""
+    out = dict(r._mapping)
+    out["due_soon"], out["late"] = bool(out["due_soon"]), bool(out["late"])
+    return out
+
+
+def drill_down(
+    session: Session, *, as_of: date, filters: Filters, actor: Principal, sort: Sort, limit: int, offset: int
+) -> tuple[list[DrillDownRow], int]:
+    """A page of drill-down rows and how many there are in all."""
+    stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)
+    page = session.execute(stmt.add_columns(func.count().over().label("total")).limit(limit).offset(offset)).all()
+    if page:
+        total = page[0].total
+    else:  # past the last page (or nothing at all): the count on its own
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return [DrillDownRow.model_validate(_mapping(r)) for r in page], total
+
+
+def drill_down_rows(
+    session: Session, *, as_of: date, filters: Filters, actor: Principal, sort: Sort = "due_date"
+) -> list[DrillDownRow]:
+    """Every drill-down row, for a list of modest length (one authority's overdue officials, say)."""
+    stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)
+    return [DrillDownRow.model_validate(_mapping(r)) for r in session.execute(stmt)]
+
+
+def stream_drill_down(
+    session: Session, *, as_of: date, filters: Filters, actor: Principal, sort: Sort = "authority"
+) -> Iterator[dict[str, Any]]:
+    """Every drill-down row, fetched in batches so that a national export stays small in memory: the columns of
+    `DrillDownRow` as plain dicts, since validating each of a national export's rows would slow it down."""
+    stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)
+    for r in session.execute(stmt.execution_options(yield_per=2000)):
+        yield _mapping(r)
+
+
+def changes(
+    session: Session, *, since: date, until: date, filters: Filters, actor: Principal, limit: int, offset: int
+) -> tuple[list[ChangeRow], int]:
+    """Requirements whose status differs between two dates (new ones count as changed from `none`)."""
+    a = _status_rows(since, replace(filters, status=None), actor).subquery("a")
+    b = _status_rows(until, replace(filters, status=None), actor).subquery("b")
+    stmt = (
+        select(
+            b.c.id,
+            b.c.official_id,
+            b.c.authority_code,
+            b.c.role_code,
+            b.c.programme_code,
+            func.coalesce(a.c.status, "none").label("status_before"),
+            b.c.status.label("status_after"),
+            a.c.due_date.label("due_before"),
+            b.c.due_date.label("due_after"),
+        )
+        .outerjoin(a, a.c.id == b.c.id)
+        .where(or_(a.c.status.is_(None), a.c.status != b.c.status))
+    )
+    if filters.status:
+        stmt = stmt.where(b.c.status == filters.status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(stmt.order_by(b.c.authority_code, b.c.id).limit(limit).offset(offset))
+    return [ChangeRow.model_validate(dict(r._mapping)) for r in rows], total
+
+
+def at_risk(
+    session: Session, *, as_of: date, filters: Filters, actor: Principal, limit: int, offset: int
+) -> tuple[list[AtRiskRow], int]:
+    """Officials due within 90 days and not enrolled, or enrolled in a cohort that ends after their due date."""
+    stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort="due_date").subquery("d")
+    cond = or_(
+        and_(stmt.c.status == S.NOT_STARTED, stmt.c.due_soon == True),  # noqa: E712
+        and_(stmt.c.status == S.IN_PROGRESS, stmt.c.cohort_end > stmt.c.due_date),
+    )
+    risky = select(
+        stmt,
+        case((stmt.c.status == S.NOT_STARTED, literal("not_enrolled")), else_=literal("cohort_ends_after_due")).label(
+            "risk"
+        ),
+    ).where(cond)
+    total = session.scalar(select(func.count()).select_from(risky.subquery())) or 0
+    rows = session.execute(risky.order_by(stmt.c.due_date, stmt.c.id).limit(limit).offset(offset))
+    return [AtRiskRow.model_validate(_mapping(r)) for r in rows], total
+
+
+def seat_demand(session: Session, *, as_of: date, actor: Principal) -> list[SeatDemandRow]:
+    """Per mandatory programme: officials falling due in 6 and 12 months without a seat, against free seats."""
+    horizons = {"6": as_of + relativedelta(months=6), "12": as_of + relativedelta(months=12)}
+    rows = _status_rows(as_of, Filters(), actor).subquery("rows")
+    demand_stmt = select(
+        rows.c.programme_code,
+        *[
+            func.sum(case((and_(rows.c.status == S.NOT_STARTED, rows.c.due_date <= h), 1), else_=0)).label(f"d{k}")
+            for k, h in horizons.items()
+        ],
+        func.sum(case((rows.c.status == S.OVERDUE, 1), else_=0)).label("overdue_unseated"),
+    ).group_by(rows.c.programme_code)
+    demand = {r.programme_code: r for r in session.execute(demand_stmt)}
+    seated = (
+        select(Enrolment.cohort_id, func.count().label("n"))
+        .where(Enrolment.status.in_(HOLDING_SEAT))
+        .group_by(Enrolment.cohort_id)
+        .subquery("seated")
+    )
+    seats_stmt = (
+        select(
+            Programme.code,
+            *[
+                func.sum(case((Cohort.start_date <= h, Cohort.capacity - func.coalesce(seated.c.n, 0)), else_=0)).label(
+                    f"s{k}"
+                )
+                for k, h in horizons.items()
+            ],
+            func.count(Cohort.id).label("cohorts"),
+        )
+        .join(
+            Cohort,
+            and_(
+                Cohort.programme_id == Programme.id,
+                Cohort.state.in_(SCHEDULED_STATES),
+                Cohort.end_date >= as_of,
+            ),
+        )
+        .outerjoin(seated, seated.c.cohort_id == Cohort.id)
+        .group_by(Programme.code)
+    )
+    seats = {r.code: r for r in session.execute(seats_stmt)}
+    out = []
+    for code, title in session.execute(
+        select(Programme.code, Programme.title_he)
+        .where(Programme.kind == ProgrammeKind.MANDATORY)
+        .order_by(Programme.code)
+    ):
+        d, s = demand.get(code), seats.get(code)
+        item: dict[str, Any] = {
+            "programme_code": code,
+            "programme_title_he": title,
+            "scheduled_cohorts": int(s.cohorts) if s else 0,
+            "overdue_without_completion": int(d.overdue_unseated or 0) if d else 0,
+        }
+        for k in horizons:
+            need = int(getattr(d, f"d{k}") or 0) if d else 0
+            free = int(getattr(s, f"s{k}") or 0) if s else 0
+            item[f"due_within_{k}_months"] = need
+            item[f"free_seats_within_{k}_months"] = free
+            item[f"shortfall_within_{k}_months"] = max(0, need - free)
+        out.append(SeatDemandRow.model_validate(item))
+    return out

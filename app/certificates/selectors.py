@@ -1,0 +1,141 @@
+"""Reads of certificates: lists and records within the caller's scope, public verification by code, and the
+signed credential as issued."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.auth import Principal
+from app.certificates import keys, rules
+from app.certificates.models import Certificate
+from app.certificates.rules import CertificateStatus
+from app.certificates.schemas import CertificateItem, CertificateRead, VerifyRead
+from app.cohorts.models import Cohort
+from app.config import get_settings
+from app.db import AnySelect
+from app.errors import NotFound
+from app.officials.models import Official
+from app.officials.scoping import scope_officials
+
+
+def visible_certificates(actor: Principal) -> AnySelect:
+    """Certificates, narrowed to those of officials the caller may see."""
+    stmt = select(Certificate).join(Official, Official.id == Certificate.official_id)
+    return scope_officials(stmt, actor)
+
+
+def _serials(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Certificate.id, Certificate.serial).where(Certificate.id.in_(ids)))
+    return {row[0]: row[1] for row in rows}
+
+
+def read_certificates(session: Session, certs: list[Certificate]) -> list[CertificateRead]:
+    """Certificates as they are read, with the serials they point to (one query)."""
+    serials = _serials(session, {i for c in certs for i in (c.superseded_by_id, c.supersedes_id) if i})
+    base = get_settings().public_base_url
+    stored = [name for name in CertificateRead.model_fields if hasattr(Certificate, name)]  # the rest is derived
+    return [
+        CertificateRead(
+            **{name: getattr(c, name) for name in stored},
+            verification_url=rules.verification_url(base, c.verification_code),
+            superseded_by=serials.get(c.superseded_by_id) if c.superseded_by_id else None,
+            supersedes=serials.get(c.supersedes_id) if c.supersedes_id else None,
+        )
+        for c in certs
+    ]
+
+
+def read_certificate(session: Session, *, serial: str, actor: Principal) -> CertificateRead:
+    """One certificate the caller may see, by serial; 404 otherwise."""
+    cert = session.scalar(visible_certificates(actor).where(Certificate.serial == serial))
+    if cert is None:
+        raise NotFound(f"no certificate with serial {serial}")
+    return read_certificates(session, [cert])[0]
+
+
+def list_certificates(
+    session: Session, *, actor: Principal, official_id: int | None, limit: int, offset: int
+) -> tuple[list[CertificateItem], int]:
+    """Certificates the caller may see, newest first, maybe of one official."""
+    stmt = visible_certificates(actor)
+    if official_id is not None:
+        stmt = stmt.where(Certificate.official_id == official_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Certificate.id.desc()).limit(limit).offset(offset))
+    return [CertificateItem.model_validate(c, from_attributes=True) for c in rows], total
+
+
+def cohort_certificates(session: Session, *, cohort_id: int) -> list[CertificateItem]:
+    """Every certificate of a cohort (valid, revoked or superseded), by holder's name; 404 without the cohort."""
+    if session.get(Cohort, cohort_id) is None:
+        raise NotFound(f"no cohort with id {cohort_id}")
+    stmt = select(Certificate).where(Certificate.cohort_id == cohort_id)
+    rows = session.scalars(stmt.order_by(Certificate.holder_name_he, Certificate.id))
+    return [CertificateItem.model_validate(c, from_attributes=True) for c in rows]
+
+
+def verify_certificate(session: Session, *, code: str) -> VerifyRead:
+    """What the public may know of the certificate with this verification code; 404 for an unknown code."""
+    cert = session.scalar(select(Certificate).where(Certificate.verification_code == code))
+    if cert is None:
+        raise NotFound(
+            "no certificate has this verification code: check the code, or the certificate is not genuine",
+            code="unknown_certificate",
+            valid=False,
+        )
+    current: Certificate | None = None
+    if cert.status == CertificateStatus.SUPERSEDED:
+        # Follow the chain of reissues to the certificate that stands now.
+        current = cert
+        while current.superseded_by_id is not None:
+            nxt = session.get(Certificate, current.superseded_by_id)
+            if nxt is None:
+                break
+            current = nxt
+    base = get_settings().public_base_url
+    return VerifyRead(
+        valid=cert.status == CertificateStatus.VALID,
+        status=cert.status,
+        serial=cert.serial,
+        holder_name_he=cert.holder_name_he,
+        holder_name_en=cert.holder_name_en,
+        programme_title_he=cert.programme_title_he,
+        programme_title_en=cert.programme_title_en,
+        issued_on=cert.issued_on,
+        completed_on=cert.completed_on,
+        hours=cert.hours,
+        revoked_on=cert.revoked_on,
+        revocation_reason=cert.revocation_reason,
+        superseded_by=current.serial if current is not None else None,
+        current_verification_url=(
+            rules.verification_url(base, current.verification_code) if current is not None else None
+        ),
+    )
+
+
+def get_credential(session: Session, *, serial: str, actor: Principal) -> tuple[str, str, dict[str, Any]]:
+    """The certificate's signed credential as issued: (compact JWS, kid, decoded credential); 404 out of sight."""
+    cert = session.scalar(visible_certificates(actor).where(Certificate.serial == serial))
+    if cert is None:
+        raise NotFound(f"no certificate with serial {serial}")
+    return cert.credential_jws, cert.signing_kid, keys.read_credential(cert.credential_jws)
+
+
+def certificates_without_pdf(session: Session, *, issued_before: datetime) -> list[int]:
+    """Ids of the valid certificates issued before the instant that have no stored PDF yet, oldest first."""
+    stmt = (
+        select(Certificate.id)
+        .where(
+            Certificate.status == CertificateStatus.VALID,
+            Certificate.pdf_sha256.is_(None),
+            Certificate.issued_at < issued_before,
+        )
+        .order_by(Certificate.id)
+    )
+    return list(session.scalars(stmt))
