@@ -70,10 +70,10 @@ def load_reference(
     from app.roles import service as roles_service
 
     path = authorities or authorities_service.BUNDLED_FILE
-    with _in_transaction() as session:
+    with _in_transaction() as db:
         rows = authorities_service.read_cbs_file(path)
-        a = authorities_service.load_authorities(session, rows=rows, source=path.name, actor=operator(), as_of=today())
-        r = roles_service.load_roles(session, path=roles_service.BUNDLED_FILE, actor=operator())
+        a = authorities_service.load_authorities(db, rows=rows, source=path.name, actor=operator(), as_of=today())
+        r = roles_service.load_roles(db, path=roles_service.BUNDLED_FILE, actor=operator())
     typer.echo(f"authorities: {a}")
     typer.echo(f"roles: {r}")
 
@@ -83,8 +83,8 @@ def demo() -> None:
     """Fill a believable school (idempotent) and print the demo logins."""
     from app.demo import DEMO_LOGINS, load_demo
 
-    with _in_transaction() as session:
-        created = load_demo(session)
+    with _in_transaction() as db:
+        created = load_demo(db)
     typer.echo("demo data " + ("loaded" if created else "already present"))
     typer.echo("Demo logins:")
     for role, email, password in DEMO_LOGINS:
@@ -115,8 +115,8 @@ def users_create(
             authority_code=authority,
             official_national_id=official,
         )
-        with _in_transaction() as session:
-            user = create_user(session, data=data, actor=operator())
+        with _in_transaction() as db:
+            user = create_user(db, data=data, actor=operator())
     except ValidationError as exc:
         for err in exc.errors():
             typer.echo(f"error: {'.'.join(map(str, err['loc'])) or 'input'}: {err['msg']}", err=True)
@@ -143,10 +143,8 @@ def import_officials(
     try:
         with file.open("rb") as fh:
             content = read_limited(fh, limit=get_settings().upload_max_bytes)
-        with _in_transaction() as session:
-            report = import_officials(
-                session, content=content, filename=file.name, dry_run=dry_run, actor=operator("cli")
-            )
+        with _in_transaction() as db:
+            report = import_officials(db, content=content, filename=file.name, dry_run=dry_run, actor=operator("cli"))
     except ImportRefused as exc:
         report = exc.report
     except DomainError as exc:

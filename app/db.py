@@ -71,7 +71,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         # IMMEDIATE takes the write lock at the start, so concurrent writers wait (busy_timeout) instead of failing.
-        # A read-only session (see open_read_session) takes no lock, so a long download never blocks writers.
+        # A read-only session (see open_read_db) takes no lock, so a long download never blocks writers.
         event.listen(
             engine,
             "begin",
@@ -95,37 +95,37 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def unit_of_work(session: Session) -> Iterator[Session]:
+def unit_of_work(db: Session) -> Iterator[Session]:
     """Commit when the handler succeeds, roll back when it raises.
 
     An error that must keep what was written before it (a failed login is counted even though the
     request fails) says so with ``keep_changes``.
     """
     try:
-        yield session
+        yield db
     except BaseException as exc:
         if getattr(exc, "keep_changes", False):
-            session.commit()
+            db.commit()
         else:
-            session.rollback()
+            db.rollback()
         raise
     else:
-        session.commit()
+        db.commit()
 
 
-def get_session() -> Iterator[Session]:
+def get_db() -> Iterator[Session]:
     """One unit of work per request, on a session of its own."""
-    with get_sessionmaker()() as session:
-        yield from unit_of_work(session)
+    with get_sessionmaker()() as db:
+        yield from unit_of_work(db)
 
 
 @contextmanager
-def open_read_session() -> Iterator[Session]:
+def open_read_db() -> Iterator[Session]:
     """A read-only session of its own, for work that outlives the request's unit of work (streamed downloads)."""
-    with Session(bind=get_engine().execution_options(read_only=True)) as session:
-        yield session
+    with Session(bind=get_engine().execution_options(read_only=True)) as db:
+        yield db
 
 
-def read_session_opener() -> Callable[[], AbstractContextManager[Session]]:
-    """The dependency that hands routes `open_read_session` (tests hand their own session instead)."""
-    return open_read_session
+def read_db_opener() -> Callable[[], AbstractContextManager[Session]]:
+    """The dependency that hands routes `open_read_db` (tests hand their own session instead)."""
+    return open_read_db

@@ -615,9 +615,9 @@ def _ascii(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isascii() and ch.isalpha())
 
 
-def _demo_authorities(session: Session) -> list[_DemoAuthority]:
+def _demo_authorities(db: Session) -> list[_DemoAuthority]:
     """The chosen authorities that exist and are active, and more for any district they leave empty."""
-    active = list(session.scalars(select(Authority).where(Authority.active.is_(True)).order_by(Authority.code)))
+    active = list(db.scalars(select(Authority).where(Authority.active.is_(True)).order_by(Authority.code)))
     if not active:
         raise RuntimeError("no authorities: run `lms load-reference` before `lms demo`")
     by_code = {a.code: a for a in active}
@@ -633,9 +633,9 @@ def _demo_authorities(session: Session) -> list[_DemoAuthority]:
     return chosen
 
 
-def _ensure_programmes(session: Session) -> None:
+def _ensure_programmes(db: Session) -> None:
     for spec in PROGRAMMES:
-        if session.scalar(select(Programme.id).where(Programme.code == spec.code)) is not None:
+        if db.scalar(select(Programme.id).where(Programme.code == spec.code)) is not None:
             continue
         data = ProgrammeCreate(
             code=spec.code,
@@ -646,20 +646,20 @@ def _ensure_programmes(session: Session) -> None:
             role_codes=list(spec.role_codes),
             validity_years=spec.validity_years,
         )
-        programme = create_programme(session, data=data, actor=ACTOR)
-        add_requirements_for_programme(session, programme_id=programme.id, actor=ACTOR)
+        programme = create_programme(db, data=data, actor=ACTOR)
+        add_requirements_for_programme(db, programme_id=programme.id, actor=ACTOR)
 
 
-def load_demo(session: Session) -> bool:
+def load_demo(db: Session) -> bool:
     """Fill the demo school through the services; False (and nothing done) when the demo is already there."""
-    if session.scalar(select(User.id).where(User.email == ADMIN_EMAIL)) is not None:
+    if db.scalar(select(User.id).where(User.email == ADMIN_EMAIL)) is not None:
         return False
     rng = random.Random(SEED)
-    authorities = _demo_authorities(session)
-    _ensure_programmes(session)
+    authorities = _demo_authorities(db)
+    _ensure_programmes(db)
     people = _Planner(rng, clock.today(), authorities).plan()
 
-    used_ids = set(session.scalars(select(Official.national_id)))
+    used_ids = set(db.scalars(select(Official.national_id)))
     used_names: set[tuple[str, str]] = set()
     used_emails: set[str] = set()
     login_official: Official | None = None
@@ -686,7 +686,7 @@ def load_demo(session: Session) -> bool:
         else:
             email = None
         official = create_official(
-            session,
+            db,
             data=OfficialCreate(
                 national_id=national_id,
                 first_name_he=first[0],
@@ -701,7 +701,7 @@ def load_demo(session: Session) -> bool:
             login_official = official
         for holding in sorted(person.holdings, key=lambda h: h.start):
             appointment = create_appointment(
-                session,
+                db,
                 official_id=official.id,
                 data=AppointmentCreate(
                     authority_code=holding.authority_code, role_code=holding.role_code, start_date=holding.start
@@ -711,22 +711,22 @@ def load_demo(session: Session) -> bool:
             if holding.end is not None:
                 # Ended the way an admin ends one: a change of the appointment, in the audit trail.
                 update_appointment(
-                    session, appointment_id=appointment.id, data=AppointmentUpdate(end_date=holding.end), actor=ACTOR
+                    db, appointment_id=appointment.id, data=AppointmentUpdate(end_date=holding.end), actor=ACTOR
                 )
         for code, on, reason in sorted(person.completions, key=lambda c: c[1]):
             record_completion_by_decision(
-                session,
+                db,
                 official_id=official.id,
                 data=CompletionCreate(programme_code=code, completed_on=on, reason=reason),
                 actor=ACTOR,
             )
 
     assert login_official is not None
-    _school_year(session, rng, clock.today())
+    _school_year(db, rng, clock.today())
     liaison_code = LIAISON_AUTHORITY if any(a.code == LIAISON_AUTHORITY for a in authorities) else authorities[0].code
     for role, email, password in DEMO_LOGINS:
         create_user(
-            session,
+            db,
             data=UserCreate(
                 email=email,
                 password=password,
@@ -739,7 +739,7 @@ def load_demo(session: Session) -> bool:
     return True
 
 
-def _school_year(session: Session, rng: random.Random, today: date) -> None:
+def _school_year(db: Session, rng: random.Random, today: date) -> None:
     """The school at work: a closed cohort, a running cohort per entry programme, and auditors' decisions."""
     from app.attendance.schemas import AttendanceIn
     from app.attendance.service import close_cohort, record_attendance
@@ -748,7 +748,7 @@ def _school_year(session: Session, rng: random.Random, today: date) -> None:
     from app.compliance.selectors import requirement_rows
     from app.compliance.service import decide_request, request_exemption, request_extension
 
-    rows = requirement_rows(session, as_of=today)
+    rows = requirement_rows(db, as_of=today)
 
     def owing(code: str, status: str) -> list[int]:
         return sorted({r.official_id for r in rows if r.programme_code == code and r.standing.status == status})
@@ -756,7 +756,7 @@ def _school_year(session: Session, rng: random.Random, today: date) -> None:
     def run_cohort(code: str, programme: str, start: date, officials: list[int], *, absent: int | None) -> int:
         """Six sessions over twelve weeks; attendance taken at those already held (`absent` misses half)."""
         cohort = create_cohort(
-            session,
+            db,
             data=CohortCreate(
                 programme_code=programme,
                 code=code,
@@ -768,10 +768,10 @@ def _school_year(session: Session, rng: random.Random, today: date) -> None:
             actor=ACTOR,
         )
         for o in officials:
-            enrol_official(session, cohort_id=cohort.id, official_id=o, actor=ACTOR)
+            enrol_official(db, cohort_id=cohort.id, official_id=o, actor=ACTOR)
         for i in range(6):
             item = add_session(
-                session,
+                db,
                 cohort_id=cohort.id,
                 data=SessionCreate(date=start + timedelta(weeks=2 * i), hours=6, title=f"מפגש {i + 1}"),
                 actor=ACTOR,
@@ -787,14 +787,14 @@ def _school_year(session: Session, rng: random.Random, today: date) -> None:
                 )
                 for o in officials
             ]
-            record_attendance(session, session_id=item.id, records=records, actor=ACTOR)
+            record_attendance(db, session_id=item.id, records=records, actor=ACTOR)
         return cohort.id
 
     # Last year's treasurers' cohort, taken and closed: its graduates complete late, one falls short.
     overdue = owing("TREAS-ENTRY", "overdue")[:6]
     if overdue:
         past = run_cohort("TREAS-DEMO-1", "TREAS-ENTRY", today - timedelta(weeks=30), overdue, absent=overdue[0])
-        close_cohort(session, cohort_id=past, actor=ACTOR)
+        close_cohort(db, cohort_id=past, actor=ACTOR)
     # A running cohort of every entry programme: its officials are in progress.
     for spec in PROGRAMMES:
         officials = owing(spec.code, "not_started")[:8] if spec.kind == "mandatory" else []
@@ -806,14 +806,14 @@ def _school_year(session: Session, rng: random.Random, today: date) -> None:
     for row, kind in zip(late, ("exemption", "extension", "pending"), strict=False):
         if kind == "exemption":
             req = request_exemption(
-                session,
+                db,
                 requirement_id=row.id,
                 reason_code="equivalent_prior_training",
                 reason="תואר שני במינהל ציבורי הכולל את תכני ההכשרה",
                 actor=ACTOR,
             )
             decide_request(
-                session,
+                db,
                 request_id=req.id,
                 approve=True,
                 note="אושר לפי מסמכי התואר",
@@ -822,7 +822,7 @@ def _school_year(session: Session, rng: random.Random, today: date) -> None:
             )
             continue
         ext = request_extension(
-            session,
+            db,
             requirement_id=row.id,
             requested_due_date=today + timedelta(days=150),
             reason="חופשת לידה ארוכה",
@@ -830,5 +830,5 @@ def _school_year(session: Session, rng: random.Random, today: date) -> None:
         )
         if kind == "extension":
             decide_request(
-                session, request_id=ext.id, approve=True, note="אושר עד סוף החופשה", decided_on=today, actor=auditor
+                db, request_id=ext.id, approve=True, note="אושר עד סוף החופשה", decided_on=today, actor=auditor
             )

@@ -163,17 +163,17 @@ def _job(job: Job[..., Any] | str) -> Job[..., Any]:
 _pending: WeakKeyDictionary[SessionTransaction, list[tuple[str, tuple[Any, ...]]]] = WeakKeyDictionary()
 
 
-def enqueue_after_commit(session: Session, job: Job[..., Any] | str, *args: Any) -> None:
+def enqueue_after_commit(db: Session, job: Job[..., Any] | str, *args: Any) -> None:
     """Send the job once the session's outermost transaction commits; forget it if that transaction rolls back,
     or the savepoint it was asked in. The same job with the same arguments is sent once per transaction."""
     name = _job(job).name
-    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    transaction = db.get_nested_transaction() or db.get_transaction() or db.begin()
     pending = _pending.setdefault(transaction, [])
     if (name, args) not in pending:
         pending.append((name, args))
-    if not event.contains(session, "after_commit", _after_commit):
-        event.listen(session, "after_commit", _after_commit)
-        event.listen(session, "after_transaction_end", _after_transaction_end)
+    if not event.contains(db, "after_commit", _after_commit):
+        event.listen(db, "after_commit", _after_commit)
+        event.listen(db, "after_transaction_end", _after_transaction_end)
 
 
 def _enclosing(transaction: SessionTransaction) -> SessionTransaction | None:
@@ -184,8 +184,8 @@ def _enclosing(transaction: SessionTransaction) -> SessionTransaction | None:
     return parent
 
 
-def _after_commit(session: Session) -> None:
-    nested = session.get_nested_transaction()
+def _after_commit(db: Session) -> None:
+    nested = db.get_nested_transaction()
     if nested is not None:
         # A savepoint was released: what it asked for now waits for the transaction around it.
         asked = _pending.pop(nested, [])
@@ -194,7 +194,7 @@ def _after_commit(session: Session) -> None:
             pending = _pending.setdefault(outer, [])
             pending.extend(item for item in asked if item not in pending)
         return
-    outermost = session.get_transaction()
+    outermost = db.get_transaction()
     for name, args in _pending.pop(outermost, []) if outermost is not None else []:
         try:
             _send(name, args)

@@ -212,9 +212,9 @@ def timed(engine: Engine, work: Callable[[Session], Any], runs: int) -> tuple[li
     values: list[float] = []
     result = None
     for i in range(runs + 1):
-        with Session(bind=engine) as session:
+        with Session(bind=engine) as db:
             started = time.perf_counter()
-            result = work(session)
+            result = work(db)
             elapsed = (time.perf_counter() - started) * 1000
         if i:
             values.append(elapsed)
@@ -375,8 +375,8 @@ def write_plans(engine: Engine, directory: Path, *, as_of: date, authority: str)
     }
     written = []
     for name, work in works.items():
-        with captured(engine) as seen, Session(bind=engine) as session:
-            work(session)
+        with captured(engine) as seen, Session(bind=engine) as db:
+            work(db)
         heavy = [s for s in seen if s["ms"] >= 1.0 or "requirements" in s["statement"]]
         for i, s in enumerate(sorted(heavy, key=lambda s: -s["ms"]), start=1):
             path = directory / f"{engine.dialect.name}-{name}-{i}.txt"

@@ -180,15 +180,15 @@ def load_reference(conn: Connection) -> None:
     from app.authorities import service as authorities
     from app.roles import service as roles
 
-    session = Session(bind=conn, join_transaction_mode="create_savepoint")
+    db = Session(bind=conn, join_transaction_mode="create_savepoint")
     try:
         rows = authorities.read_cbs_file(authorities.BUNDLED_FILE)
         actor = operator("bench")
-        authorities.load_authorities(session, rows=rows, source="bench", actor=actor, as_of=date.today())
-        roles.load_roles(session, path=roles.BUNDLED_FILE, actor=actor)
-        session.commit()  # releases the savepoint; the connection's transaction commits the rest
+        authorities.load_authorities(db, rows=rows, source="bench", actor=actor, as_of=date.today())
+        roles.load_roles(db, path=roles.BUNDLED_FILE, actor=actor)
+        db.commit()  # releases the savepoint; the connection's transaction commits the rest
     finally:
-        session.close()
+        db.close()
 
 
 @dataclass

@@ -60,9 +60,9 @@ def run(url: str, as_of: date, out: str) -> dict[str, Any]:
             yield row
 
     started = time.perf_counter()
-    with Session(bind=engine.execution_options(read_only=True)) as session:
+    with Session(bind=engine.execution_options(read_only=True)) as db:
         stream = selectors.stream_drill_down(
-            session, as_of=as_of, filters=selectors.Filters(), actor=operator("bench"), sort="authority"
+            db, as_of=as_of, filters=selectors.Filters(), actor=operator("bench"), sort="authority"
         )
         title = f'דו"ח עמידה בחובת הכשרה נכון ל-{as_of.isoformat()}'
         write_xlsx(out, EXPORT_COLUMNS, counted(stream), lang="he", sheet="compliance", title=title)

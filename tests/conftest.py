@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from app import jobs  # noqa: E402
 from app.auth import operator  # noqa: E402
-from app.db import get_engine, get_session, read_session_opener, unit_of_work  # noqa: E402
+from app.db import get_db, get_engine, read_db_opener, unit_of_work  # noqa: E402
 from app.main import create_app  # noqa: E402
 
 
@@ -53,10 +53,10 @@ def _load_reference() -> None:
     from app.db import get_sessionmaker
     from app.roles import service as roles
 
-    with get_sessionmaker().begin() as session:
+    with get_sessionmaker().begin() as db:
         rows = authorities.read_cbs_file(authorities.BUNDLED_FILE)
-        authorities.load_authorities(session, rows=rows, source="test", actor=operator("test"), as_of=today())
-        roles.load_roles(session, path=roles.BUNDLED_FILE, actor=operator("test"))
+        authorities.load_authorities(db, rows=rows, source="test", actor=operator("test"), as_of=today())
+        roles.load_roles(db, path=roles.BUNDLED_FILE, actor=operator("test"))
 
 
 @pytest.fixture(scope="session")
@@ -80,9 +80,9 @@ def connection(database: str) -> Iterator[Connection]:
 @pytest.fixture
 def db(connection: Connection) -> Iterator[Session]:
     """A session inside the test's transaction; its commits only release savepoints."""
-    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    yield session
-    session.close()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    yield db
+    db.close()
 
 
 @pytest.fixture
@@ -96,9 +96,9 @@ def client(db: Session) -> Iterator[TestClient]:
         db.commit()
         yield from unit_of_work(db)
 
-    app.dependency_overrides[get_session] = _session
+    app.dependency_overrides[get_db] = _session
     # Streamed downloads read after the request's unit of work, on the test's session too.
-    app.dependency_overrides[read_session_opener] = lambda: lambda: nullcontext(db)
+    app.dependency_overrides[read_db_opener] = lambda: lambda: nullcontext(db)
     with TestClient(app) as c:
         yield c
 

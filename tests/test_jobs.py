@@ -46,11 +46,11 @@ def test_a_job_is_sent_when_the_outermost_transaction_commits_and_not_before(db,
 
 
 def test_a_session_of_its_own_sends_when_it_commits(queue):
-    with get_sessionmaker()() as session:
-        session.begin()
-        jobs.enqueue_after_commit(session, note, 1)
+    with get_sessionmaker()() as db:
+        db.begin()
+        jobs.enqueue_after_commit(db, note, 1)
         assert queue.jobs() == []
-        session.commit()
+        db.commit()
     assert queue.jobs() == [("tests.note", (1,))]
 
 

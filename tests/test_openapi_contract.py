@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from app.db import get_session, unit_of_work
+from app.db import get_db, unit_of_work
 from app.main import create_app
 from tests.factories import headers, make_appointment, make_official, make_programme, make_user, national_id
 from tests.test_permissions import GRID
@@ -108,17 +108,17 @@ def a_422_names_the_field(ctx: Any, response: Any, case: Any) -> None:
 def test_api_contract(case: Any, fuzz: Fuzz) -> None:
     """Whatever a client sends, the answer is documented, matches its schema, and is never a server error."""
     savepoint = fuzz.connection.begin_nested()
-    session = Session(bind=fuzz.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    db = Session(bind=fuzz.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
     def _session() -> Iterator[Session]:
-        yield from unit_of_work(session)
+        yield from unit_of_work(db)
 
-    app.dependency_overrides[get_session] = _session
+    app.dependency_overrides[get_db] = _session
     try:
         auth = fuzz.auth[caller_of(case.method, case.path)]
         case.call_and_validate(headers=auth, additional_checks=[a_422_names_the_field])
     finally:
-        session.close()
+        db.close()
         if savepoint.is_active:
             savepoint.rollback()
 
@@ -176,7 +176,7 @@ def client(served: TestClient, db: Session) -> Iterator[TestClient]:
         db.commit()  # what the test set up stays; the request's unit of work has a savepoint of its own
         yield from unit_of_work(db)
 
-    app.dependency_overrides[get_session] = _session
+    app.dependency_overrides[get_db] = _session
     yield served
     app.dependency_overrides.clear()
 

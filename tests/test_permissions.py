@@ -35,7 +35,7 @@ from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
 from app.compliance.models import RequirementRequest
 from app.compliance.service import request_exemption
-from app.db import get_engine, get_session, unit_of_work
+from app.db import get_db, get_engine, unit_of_work
 from app.main import create_app
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
@@ -410,9 +410,9 @@ def shared(database: str) -> Iterator[Connection]:
 def case_db(shared: Connection, world: World) -> Iterator[Session]:
     """A session for one case: whatever the case changes in the world is rolled back after it."""
     savepoint = shared.begin_nested()
-    session = Session(bind=shared, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    yield session
-    session.close()
+    db = Session(bind=shared, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    yield db
+    db.close()
     if savepoint.is_active:
         savepoint.rollback()
 
@@ -425,7 +425,7 @@ def api(served: tuple[FastAPI, TestClient], case_db: Session) -> Iterator[TestCl
     def _session() -> Iterator[Session]:
         yield from unit_of_work(case_db)
 
-    app.dependency_overrides[get_session] = _session
+    app.dependency_overrides[get_db] = _session
     yield client
     app.dependency_overrides.clear()
 

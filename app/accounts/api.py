@@ -17,27 +17,27 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
 @router.post("/auth/token", response_model=Token, responses=responses(400, 401, 422, 429))
-def issue_token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep) -> Token:
+def issue_token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], db: SessionDep) -> Token:
     """Log in with form fields `username` (the email) and `password`; failures are limited. No login needed."""
-    token, ttl = service.log_in(session, email=form.username, password=form.password, address=client_address(request))
+    token, ttl = service.log_in(db, email=form.username, password=form.password, address=client_address(request))
     return Token(access_token=token, expires_in=ttl)
 
 
 @router.get("/auth/me", response_model=UserRead, responses=responses(401))
-def who_am_i(session: SessionDep, principal: Anyone) -> UserRead:
+def who_am_i(db: SessionDep, principal: Anyone) -> UserRead:
     """The account of the token. Any role."""
     assert principal.user_id is not None
-    return selectors.get_user(session, user_id=principal.user_id)
+    return selectors.get_user(db, user_id=principal.user_id)
 
 
 @router.post("/users", status_code=201, response_model=UserRead, responses=responses(401, 403, 409, 422))
-def create_user(data: UserCreate, session: SessionDep, actor: AdminOnly) -> UserRead:
+def create_user(data: UserCreate, db: SessionDep, actor: AdminOnly) -> UserRead:
     """Create a login for an admin, auditor, liaison (one authority) or official (one person). Admins only."""
-    return UserRead.model_validate(service.create_user(session, data=data, actor=actor))
+    return UserRead.model_validate(service.create_user(db, data=data, actor=actor))
 
 
 @router.get("/users", response_model=Page[UserRead], responses=responses(401, 403, 422))
-def list_users(session: SessionDep, _: AdminOnly, limit: Limit = 50, offset: Offset = 0) -> Page[UserRead]:
+def list_users(db: SessionDep, _: AdminOnly, limit: Limit = 50, offset: Offset = 0) -> Page[UserRead]:
     """Every login. Admins only."""
-    rows, total = selectors.list_users(session, limit=limit, offset=offset)
+    rows, total = selectors.list_users(db, limit=limit, offset=offset)
     return Page(items=rows, total=total)

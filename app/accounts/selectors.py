@@ -9,15 +9,15 @@ from app.accounts.models import User
 from app.accounts.schemas import UserRead
 
 
-def get_user(session: Session, *, user_id: int) -> UserRead:
+def get_user(db: Session, *, user_id: int) -> UserRead:
     """The account behind a principal."""
-    user = session.get(User, user_id)
+    user = db.get(User, user_id)
     assert user is not None
     return UserRead.model_validate(user)
 
 
-def list_users(session: Session, *, limit: int, offset: int) -> tuple[list[UserRead], int]:
+def list_users(db: Session, *, limit: int, offset: int) -> tuple[list[UserRead], int]:
     """Every login, by email; and how many there are."""
-    total = session.scalar(select(func.count()).select_from(User)) or 0
-    rows = session.scalars(select(User).order_by(User.email).limit(limit).offset(offset))
+    total = db.scalar(select(func.count()).select_from(User)) or 0
+    rows = db.scalars(select(User).order_by(User.email).limit(limit).offset(offset))
     return [UserRead.model_validate(r) for r in rows], total

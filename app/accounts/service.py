@@ -23,17 +23,17 @@ _hasher = PasswordHash.recommended()
 _DUMMY_HASH = _hasher.hash("not a real password")
 
 
-def create_user(session: Session, *, data: UserCreate, actor: Principal) -> User:
+def create_user(db: Session, *, data: UserCreate, actor: Principal) -> User:
     """Create a login; the email is unique, case-insensitively."""
     from app.officials.service import find_official_by_national_id
 
     email = str(data.email).strip().lower()
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
+    if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"a user with email {email} already exists", code="duplicate_user", field="email")
     official_id = None
     if data.official_national_id:
         try:
-            official = find_official_by_national_id(session, national_id=data.official_national_id)
+            official = find_official_by_national_id(db, national_id=data.official_national_id)
         except ValueError as exc:
             raise Invalid(f"official_national_id: {exc}", field="official_national_id") from exc
         if official is None:
@@ -44,7 +44,7 @@ def create_user(session: Session, *, data: UserCreate, actor: Principal) -> User
             )
         official_id = official.id
     if data.authority_code:
-        require_authority(session, code=data.authority_code)
+        require_authority(db, code=data.authority_code)
     user = User(
         email=email,
         password_hash=_hasher.hash(data.password),
@@ -54,11 +54,11 @@ def create_user(session: Session, *, data: UserCreate, actor: Principal) -> User
         active=True,
         created_at=now_utc(),
     )
-    add_and_record(session, user, actor=actor, entity_type="user", exclude=("password_hash",))
+    add_and_record(db, user, actor=actor, entity_type="user", exclude=("password_hash",))
     return user
 
 
-def _recent_failures(session: Session, *, column: Any, value: str, reset_on_success: bool) -> int:
+def _recent_failures(db: Session, *, column: Any, value: str, reset_on_success: bool) -> int:
     """Failed logins in the window; for an account, only those since its last success count."""
     since = now_utc() - timedelta(minutes=get_settings().login_window_minutes)
     stmt = select(func.count()).where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
@@ -67,24 +67,24 @@ def _recent_failures(session: Session, *, column: Any, value: str, reset_on_succ
             select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True)).scalar_subquery()
         )
         stmt = stmt.where(LoginAttempt.at > func.coalesce(last_success, since))
-    return session.scalar(stmt) or 0
+    return db.scalar(stmt) or 0
 
 
-def log_in(session: Session, *, email: str, password: str, address: str) -> tuple[str, int]:
+def log_in(db: Session, *, email: str, password: str, address: str) -> tuple[str, int]:
     """Check the password and issue a token; failures are counted per account and per address."""
     settings = get_settings()
     email = email.strip().lower()
     window = settings.login_window_minutes * 60
     if (
-        _recent_failures(session, column=LoginAttempt.email, value=email, reset_on_success=True)
+        _recent_failures(db, column=LoginAttempt.email, value=email, reset_on_success=True)
         >= settings.login_max_failures_per_account
-        or _recent_failures(session, column=LoginAttempt.address, value=address, reset_on_success=False)
+        or _recent_failures(db, column=LoginAttempt.address, value=address, reset_on_success=False)
         >= settings.login_max_failures_per_address
     ):
         raise TooManyRequests("too many failed logins; try again later", retry_after=window)
-    user = session.scalar(select(User).where(User.email == email))
+    user = db.scalar(select(User).where(User.email == email))
     ok = _hasher.verify(password, user.password_hash if user else _DUMMY_HASH) and user is not None and user.active
-    session.add(LoginAttempt(email=email, address=address, succeeded=ok, at=now_utc()))
+    db.add(LoginAttempt(email=email, address=address, succeeded=ok, at=now_utc()))
     actor = Principal(
         user_id=user.id if user else None,
         label=email,
@@ -92,7 +92,7 @@ def log_in(session: Session, *, email: str, password: str, address: str) -> tupl
         address=address,
     )
     record_event(
-        session,
+        db,
         actor=actor,
         action="login" if ok else "login_failed",
         entity_type="user",

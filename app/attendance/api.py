@@ -38,7 +38,7 @@ AssessmentCode = Annotated[
     responses=responses(401, 403, 404, 409, 422),
 )
 def record_attendance(
-    session_id: RecordId, data: AttendanceSheet, session: SessionDep, actor: AdminOnly
+    session_id: RecordId, data: AttendanceSheet, db: SessionDep, actor: AdminOnly
 ) -> AttendanceReport:
     """Take or correct a session's attendance for the whole cohort in one request. Admins only.
 
@@ -47,15 +47,15 @@ def record_attendance(
     in the audit trail with before and after. A note left out keeps the note recorded. A closed or cancelled
     cohort answers 409: corrections after closing are not possible.
     """
-    return service.record_attendance(session, session_id=session_id, records=data.records, actor=actor)
+    return service.record_attendance(db, session_id=session_id, records=data.records, actor=actor)
 
 
 @router.get(
     "/sessions/{session_id}/attendance", response_model=Page[AttendanceRead], responses=responses(401, 404, 422)
 )
-def list_session_attendance(session_id: RecordId, session: SessionDep, actor: Anyone) -> Page[AttendanceRead]:
+def list_session_attendance(session_id: RecordId, db: SessionDep, actor: Anyone) -> Page[AttendanceRead]:
     """A session's attendance, by name: all for admins and auditors, a liaison's authority, an official's own."""
-    rows = selectors.list_session_attendance(session, session_id=session_id, actor=actor)
+    rows = selectors.list_session_attendance(db, session_id=session_id, actor=actor)
     return Page(items=rows, total=len(rows))
 
 
@@ -66,7 +66,7 @@ def list_session_attendance(session_id: RecordId, session: SessionDep, actor: An
 )
 def import_attendance(
     cohort_id: RecordId,
-    session: SessionDep,
+    db: SessionDep,
     actor: AdminOnly,
     file: UploadFile = File(
         description="CSV as Excel saves it (UTF-8 or Windows-1255; `,` `;` or tab) or XLSX, with a header row: "
@@ -81,11 +81,11 @@ def import_attendance(
     a closed or cancelled cohort 409.
     """
     content = read_limited(file.file, limit=get_settings().upload_max_bytes)
-    return service.import_attendance(session, cohort_id=cohort_id, content=content, filename=file.filename, actor=actor)
+    return service.import_attendance(db, cohort_id=cohort_id, content=content, filename=file.filename, actor=actor)
 
 
 @router.post("/cohorts/{cohort_id}/close", response_model=CloseReport, responses=responses(401, 403, 404, 409, 422))
-def close_cohort(cohort_id: RecordId, session: SessionDep, actor: AdminOnly) -> CloseReport:
+def close_cohort(cohort_id: RecordId, db: SessionDep, actor: AdminOnly) -> CloseReport:
     """Close a cohort, whatever its dates, and decide every seat by the cohort's rules. Admins only.
 
     An enrolment is completed when its attended hours (late counting for the cohort's share) reach the cohort's
@@ -93,7 +93,7 @@ def close_cohort(cohort_id: RecordId, session: SessionDep, actor: AdminOnly) -> 
     session and satisfies the official's requirements of the programme. The waitlist is withdrawn. A second
     close, a cancelled cohort or one without sessions answers 409.
     """
-    return service.close_cohort(session, cohort_id=cohort_id, actor=actor)
+    return service.close_cohort(db, cohort_id=cohort_id, actor=actor)
 
 
 @router.put(
@@ -102,14 +102,14 @@ def close_cohort(cohort_id: RecordId, session: SessionDep, actor: AdminOnly) -> 
     responses=responses(401, 403, 404, 409, 422),
 )
 def record_assessment_result(
-    enrolment_id: RecordId, code: AssessmentCode, data: AssessmentResultIn, session: SessionDep, actor: AdminOnly
+    enrolment_id: RecordId, code: AssessmentCode, data: AssessmentResultIn, db: SessionDep, actor: AdminOnly
 ) -> AssessmentResultRead:
     """Record or correct the result (pass or fail, optional grade 0-100) of a required assessment. Admins only.
 
     A code that is not a required assessment of the enrolment's cohort is 422; a closed or cancelled cohort, or an
     official without a seat, 409.
     """
-    return service.record_assessment_result(session, enrolment_id=enrolment_id, code=code, data=data, actor=actor)
+    return service.record_assessment_result(db, enrolment_id=enrolment_id, code=code, data=data, actor=actor)
 
 
 @router.get(
@@ -117,16 +117,16 @@ def record_assessment_result(
     response_model=Page[AssessmentResultRead],
     responses=responses(401, 404, 422),
 )
-def list_assessment_results(enrolment_id: RecordId, session: SessionDep, actor: Anyone) -> Page[AssessmentResultRead]:
+def list_assessment_results(enrolment_id: RecordId, db: SessionDep, actor: Anyone) -> Page[AssessmentResultRead]:
     """The required assessments of an enrolment's cohort and the results so far, within the caller's scope."""
-    rows = selectors.list_assessment_results(session, enrolment_id=enrolment_id, actor=actor)
+    rows = selectors.list_assessment_results(db, enrolment_id=enrolment_id, actor=actor)
     return Page(items=rows, total=len(rows))
 
 
 @router.get("/enrolments/{enrolment_id}/progress", response_model=ProgressRead, responses=responses(401, 404, 422))
-def get_progress(enrolment_id: RecordId, session: SessionDep, actor: Anyone) -> ProgressRead:
+def get_progress(enrolment_id: RecordId, db: SessionDep, actor: Anyone) -> ProgressRead:
     """An enrolment's attendance session by session and its results, against the cohort's completion rules."""
-    return selectors.enrolment_progress(session, enrolment_id=enrolment_id, actor=actor)
+    return selectors.enrolment_progress(db, enrolment_id=enrolment_id, actor=actor)
 
 
 @router.post(
@@ -135,11 +135,11 @@ def get_progress(enrolment_id: RecordId, session: SessionDep, actor: Anyone) -> 
     responses=responses(401, 403, 404, 409, 422),
 )
 def complete_by_decision(
-    enrolment_id: RecordId, data: CompletionDecisionIn, session: SessionDep, actor: AdminOnly
+    enrolment_id: RecordId, data: CompletionDecisionIn, db: SessionDep, actor: AdminOnly
 ) -> EnrolmentRead:
     """Record completion by an admin's decision, with a reason and a date; kept and shown as such. Admins only.
 
     For an official holding a seat, or not completed when the cohort closed; already completed is 409, a date in
     the future or before the cohort's start 422. The completion satisfies the official's requirements.
     """
-    return service.complete_by_decision(session, enrolment_id=enrolment_id, data=data, actor=actor)
+    return service.complete_by_decision(db, enrolment_id=enrolment_id, data=data, actor=actor)

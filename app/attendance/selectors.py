@@ -23,9 +23,9 @@ from app.officials.scoping import scope_officials
 # --- attendance ----------------------------------------------------------------------------------------
 
 
-def list_session_attendance(session: Session, *, session_id: int, actor: Principal) -> list[AttendanceRead]:
+def list_session_attendance(db: Session, *, session_id: int, actor: Principal) -> list[AttendanceRead]:
     """A session's attendance records of the officials the caller may see, by name; 404 when there is no session."""
-    item = read_session(session, session_id=session_id)
+    item = read_session(db, session_id=session_id)
     rows: AnySelect = (
         select(AttendanceRecord, Official.first_name_he, Official.last_name_he)
         .join(Official, Official.id == AttendanceRecord.official_id)
@@ -45,11 +45,11 @@ def list_session_attendance(session: Session, *, session_id: int, actor: Princip
             recorded_at=r.recorded_at,
             recorded_by_user_id=r.recorded_by_user_id,
         )
-        for r, first, last in session.execute(stmt)
+        for r, first, last in db.execute(stmt)
     ]
 
 
-def cohort_attendance(session: Session, *, cohort_id: int) -> dict[int, list[tuple[float, str]]]:
+def cohort_attendance(db: Session, *, cohort_id: int) -> dict[int, list[tuple[float, str]]]:
     """(session hours, status) of every record in the cohort's sessions, by official: one query."""
     out: dict[int, list[tuple[float, str]]] = defaultdict(list)
     stmt = (
@@ -57,7 +57,7 @@ def cohort_attendance(session: Session, *, cohort_id: int) -> dict[int, list[tup
         .join(CohortSession, CohortSession.id == AttendanceRecord.session_id)
         .where(CohortSession.cohort_id == cohort_id)
     )
-    for official_id, hours, status in session.execute(stmt).tuples():
+    for official_id, hours, status in db.execute(stmt).tuples():
         out[official_id].append((hours, status))
     return out
 
@@ -65,13 +65,13 @@ def cohort_attendance(session: Session, *, cohort_id: int) -> dict[int, list[tup
 # --- assessments ---------------------------------------------------------------------------------------
 
 
-def assessment_codes(session: Session, *, cohort_id: int) -> list[str]:
+def assessment_codes(db: Session, *, cohort_id: int) -> list[str]:
     """The codes of a cohort's required assessments, in the order they were set."""
     stmt = select(CohortAssessment.code).where(CohortAssessment.cohort_id == cohort_id).order_by(CohortAssessment.id)
-    return list(session.scalars(stmt))
+    return list(db.scalars(stmt))
 
 
-def assessment_results(session: Session, *, enrolment_id: int, cohort_id: int) -> list[AssessmentResultRead]:
+def assessment_results(db: Session, *, enrolment_id: int, cohort_id: int) -> list[AssessmentResultRead]:
     """The required assessments of the enrolment's cohort, each with its result so far (none: null fields)."""
     stmt = (
         select(CohortAssessment, AssessmentResult)
@@ -93,17 +93,17 @@ def assessment_results(session: Session, *, enrolment_id: int, cohort_id: int) -
             note=r.note if r else None,
             recorded_at=r.recorded_at if r else None,
         )
-        for a, r in session.execute(stmt).tuples()
+        for a, r in db.execute(stmt).tuples()
     ]
 
 
-def list_assessment_results(session: Session, *, enrolment_id: int, actor: Principal) -> list[AssessmentResultRead]:
+def list_assessment_results(db: Session, *, enrolment_id: int, actor: Principal) -> list[AssessmentResultRead]:
     """The required assessments of an enrolment's cohort with the results recorded so far; within scope."""
-    enrolment = read_enrolment(session, enrolment_id=enrolment_id, actor=actor)
-    return assessment_results(session, enrolment_id=enrolment.id, cohort_id=enrolment.cohort_id)
+    enrolment = read_enrolment(db, enrolment_id=enrolment_id, actor=actor)
+    return assessment_results(db, enrolment_id=enrolment.id, cohort_id=enrolment.cohort_id)
 
 
-def _passed_by_enrolment(session: Session, cohort_id: int) -> dict[int, dict[str, bool]]:
+def _passed_by_enrolment(db: Session, cohort_id: int) -> dict[int, dict[str, bool]]:
     """code -> passed of every assessment result in the cohort, by enrolment: one query."""
     out: dict[int, dict[str, bool]] = defaultdict(dict)
     stmt = (
@@ -111,7 +111,7 @@ def _passed_by_enrolment(session: Session, cohort_id: int) -> dict[int, dict[str
         .join(CohortAssessment, CohortAssessment.id == AssessmentResult.assessment_id)
         .where(CohortAssessment.cohort_id == cohort_id)
     )
-    for enrolment_id, code, passed in session.execute(stmt).tuples():
+    for enrolment_id, code, passed in db.execute(stmt).tuples():
         out[enrolment_id][code] = passed
     return out
 
@@ -119,10 +119,10 @@ def _passed_by_enrolment(session: Session, cohort_id: int) -> dict[int, dict[str
 # --- progress ------------------------------------------------------------------------------------------
 
 
-def enrolment_progress(session: Session, *, enrolment_id: int, actor: Principal) -> ProgressRead:
+def enrolment_progress(db: Session, *, enrolment_id: int, actor: Principal) -> ProgressRead:
     """An enrolment's attendance session by session and its assessment results, against the cohort's rules."""
-    enrolment = read_enrolment(session, enrolment_id=enrolment_id, actor=actor)
-    min_pct, late_pct = session.execute(
+    enrolment = read_enrolment(db, enrolment_id=enrolment_id, actor=actor)
+    min_pct, late_pct = db.execute(
         select(Cohort.min_attendance_pct, Cohort.late_credit_pct).where(Cohort.id == enrolment.cohort_id)
     ).one()
     # The official's record at each session, if any (one per session and official).
@@ -137,7 +137,7 @@ def enrolment_progress(session: Session, *, enrolment_id: int, actor: Principal)
         .where(CohortSession.cohort_id == enrolment.cohort_id)
         .order_by(CohortSession.date, CohortSession.id)
     )
-    sessions = session.execute(stmt).tuples().all()
+    sessions = db.execute(stmt).tuples().all()
     scheduled = float(sum(hours for _, _, hours, _, _ in sessions))
     lines = [
         SessionProgress(
@@ -163,7 +163,7 @@ def enrolment_progress(session: Session, *, enrolment_id: int, actor: Principal)
             [(hours, status) for _, _, hours, status, _ in sessions if status], late_credit_pct=late_pct
         ),
         sessions=lines,
-        assessments=assessment_results(session, enrolment_id=enrolment.id, cohort_id=enrolment.cohort_id),
+        assessments=assessment_results(db, enrolment_id=enrolment.id, cohort_id=enrolment.cohort_id),
     )
 
 
@@ -181,20 +181,20 @@ class ClosingBasis:
     names_he: dict[int, str]  # the official's name in Hebrew, by enrolment
 
 
-def closing_basis(session: Session, *, cohort_id: int) -> ClosingBasis:
+def closing_basis(db: Session, *, cohort_id: int) -> ClosingBasis:
     """Everything closing a cohort decides on, read in a few set-based queries."""
-    sessions = session.scalars(
+    sessions = db.scalars(
         select(CohortSession).where(CohortSession.cohort_id == cohort_id).order_by(CohortSession.date, CohortSession.id)
     )
-    names = session.execute(
+    names = db.execute(
         select(Enrolment.id, Official.first_name_he, Official.last_name_he)
         .join(Official, Official.id == Enrolment.official_id)
         .where(Enrolment.cohort_id == cohort_id)
     ).tuples()
     return ClosingBasis(
         sessions=[SessionRead.model_validate(s) for s in sessions],
-        required=assessment_codes(session, cohort_id=cohort_id),
-        attendance=cohort_attendance(session, cohort_id=cohort_id),
-        results=_passed_by_enrolment(session, cohort_id),
+        required=assessment_codes(db, cohort_id=cohort_id),
+        attendance=cohort_attendance(db, cohort_id=cohort_id),
+        results=_passed_by_enrolment(db, cohort_id),
         names_he={eid: f"{first} {last}" for eid, first, last in names},
     )

@@ -56,22 +56,22 @@ def _refuse_if_finished(cohort: Cohort) -> None:
         raise Conflict(f"cohort {cohort.code} is cancelled: it takes no attendance or results", code="cohort_cancelled")
 
 
-def _get_session(session: Session, *, session_id: int) -> CohortSession:
-    item = session.get(CohortSession, session_id)
+def _get_session(db: Session, *, session_id: int) -> CohortSession:
+    item = db.get(CohortSession, session_id)
     if item is None:
         raise NotFound(f"no session with id {session_id}")
     return item
 
 
-def _sessions_of(session: Session, cohort_id: int) -> list[CohortSession]:
+def _sessions_of(db: Session, cohort_id: int) -> list[CohortSession]:
     stmt = select(CohortSession).where(CohortSession.cohort_id == cohort_id)
-    return list(session.scalars(stmt.order_by(CohortSession.date, CohortSession.id)))
+    return list(db.scalars(stmt.order_by(CohortSession.date, CohortSession.id)))
 
 
-def _enrolments_by_official(session: Session, cohort_id: int) -> dict[int, Enrolment]:
+def _enrolments_by_official(db: Session, cohort_id: int) -> dict[int, Enrolment]:
     # Read after the cohort's lock, past anything this session held: seats decided by others count.
     stmt = select(Enrolment).where(Enrolment.cohort_id == cohort_id).execution_options(populate_existing=True)
-    rows = session.scalars(stmt)
+    rows = db.scalars(stmt)
     return {e.official_id: e for e in rows}
 
 
@@ -98,14 +98,14 @@ class _Sheet:
     seen: dict[tuple[int, int], int]
 
 
-def _open_sheet(session: Session, *, cohort: Cohort, session_ids: list[int]) -> _Sheet:
+def _open_sheet(db: Session, *, cohort: Cohort, session_ids: list[int]) -> _Sheet:
     existing: dict[tuple[int, int], AttendanceRecord] = {}
     if session_ids:
-        for r in session.scalars(select(AttendanceRecord).where(AttendanceRecord.session_id.in_(session_ids))):
+        for r in db.scalars(select(AttendanceRecord).where(AttendanceRecord.session_id.in_(session_ids))):
             existing[(r.session_id, r.official_id)] = r
     return _Sheet(
         cohort=cohort,
-        enrolments=_enrolments_by_official(session, cohort.id),
+        enrolments=_enrolments_by_official(db, cohort.id),
         existing=existing,
         rows=[],
         seen={},
@@ -117,7 +117,7 @@ def _refuse(sheet: _Sheet, row: AttendanceRowReport, error: str, detail: str) ->
 
 
 def _write_row(
-    session: Session,
+    db: Session,
     sheet: _Sheet,
     *,
     row: AttendanceRowReport,
@@ -152,7 +152,7 @@ def _write_row(
             recorded_at=now_utc(),
             recorded_by_user_id=actor.user_id,
         )
-        add_and_record(session, record, actor=actor, entity_type="attendance")
+        add_and_record(db, record, actor=actor, entity_type="attendance")
         sheet.existing[key] = record
         sheet.rows.append(row.model_copy(update={"result": "created", "record_id": record.id}))
         return
@@ -163,7 +163,7 @@ def _write_row(
     before = snapshot(record)
     record.status, record.note = status, new_note
     record.recorded_at, record.recorded_by_user_id = now_utc(), actor.user_id
-    record_change(session, record, before=before, actor=actor, entity_type="attendance")
+    record_change(db, record, before=before, actor=actor, entity_type="attendance")
     sheet.rows.append(row.model_copy(update={"result": "updated", "record_id": record.id}))
 
 
@@ -181,20 +181,20 @@ def _report(sheet: _Sheet) -> AttendanceReport:
 
 
 def record_attendance(
-    session: Session, *, session_id: int, records: list[AttendanceIn], actor: Principal
+    db: Session, *, session_id: int, records: list[AttendanceIn], actor: Principal
 ) -> AttendanceReport:
     """Take or correct a session's attendance in bulk; each change is audited, unfit rows are refused one by one."""
-    item = _get_session(session, session_id=session_id)
+    item = _get_session(db, session_id=session_id)
     # The cohort's lock orders attendance against a close: nothing is written into a cohort being decided.
-    cohort = lock_cohort(session, cohort_id=item.cohort_id)
+    cohort = lock_cohort(db, cohort_id=item.cohort_id)
     _refuse_if_finished(cohort)
-    sheet = _open_sheet(session, cohort=cohort, session_ids=[item.id])
+    sheet = _open_sheet(db, cohort=cohort, session_ids=[item.id])
     for i, rec in enumerate(records, start=1):
         row = AttendanceRowReport(
             row=i, official_id=rec.official_id, session_id=item.id, status=rec.status, result="refused"
         )
         _write_row(
-            session,
+            db,
             sheet,
             row=row,
             item=item,
@@ -241,14 +241,14 @@ def _sheet_session(
 
 
 def import_attendance(
-    session: Session, *, cohort_id: int, content: bytes, filename: str | None = None, actor: Principal
+    db: Session, *, cohort_id: int, content: bytes, filename: str | None = None, actor: Principal
 ) -> AttendanceReport:
     """Import a cohort's attendance from a CSV or XLSX sheet; rows that are fine are written, the others refused."""
-    cohort = lock_cohort(session, cohort_id=cohort_id)
+    cohort = lock_cohort(db, cohort_id=cohort_id)
     _refuse_if_finished(cohort)
     limit = get_settings().xlsx_max_uncompressed_bytes
     lines = rules.read_sheet(content, filename=filename, max_uncompressed=limit)
-    cohort_sessions = _sessions_of(session, cohort.id)
+    cohort_sessions = _sessions_of(db, cohort.id)
     sessions = {s.id: s for s in cohort_sessions}
     by_date: dict[Any, list[CohortSession]] = defaultdict(list)
     for s in cohort_sessions:
@@ -262,9 +262,9 @@ def import_attendance(
             ids[line.national_id] = exc
     valid = {v for v in ids.values() if isinstance(v, str)}
     officials: dict[str, int] = dict(
-        session.execute(select(Official.national_id, Official.id).where(Official.national_id.in_(valid))).tuples().all()
+        db.execute(select(Official.national_id, Official.id).where(Official.national_id.in_(valid))).tuples().all()
     )
-    sheet = _open_sheet(session, cohort=cohort, session_ids=list(sessions))
+    sheet = _open_sheet(db, cohort=cohort, session_ids=list(sessions))
     for line in lines:
         row = AttendanceRowReport(row=line.row, national_id=line.national_id, result="refused")
         nid = ids[line.national_id]
@@ -288,7 +288,7 @@ def import_attendance(
             continue
         row = row.model_copy(update={"session_id": chosen.id})
         _write_row(
-            session,
+            db,
             sheet,
             row=row,
             item=chosen,
@@ -305,17 +305,17 @@ def import_attendance(
 
 
 def record_assessment_result(
-    session: Session, *, enrolment_id: int, code: str, data: AssessmentResultIn, actor: Principal
+    db: Session, *, enrolment_id: int, code: str, data: AssessmentResultIn, actor: Principal
 ) -> AssessmentResultRead:
     """Record or correct the result of a required assessment of the enrolment's cohort; audited."""
-    enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
-    cohort = lock_cohort(session, cohort_id=enrolment.cohort_id)
-    session.refresh(enrolment)
-    assessment = session.scalar(
+    enrolment = get_enrolment(db, enrolment_id=enrolment_id, actor=actor)
+    cohort = lock_cohort(db, cohort_id=enrolment.cohort_id)
+    db.refresh(enrolment)
+    assessment = db.scalar(
         select(CohortAssessment).where(CohortAssessment.cohort_id == cohort.id, CohortAssessment.code == code)
     )
     if assessment is None:
-        known = assessment_codes(session, cohort_id=cohort.id)
+        known = assessment_codes(db, cohort_id=cohort.id)
         which = f"its required assessments are {', '.join(known)}" if known else "it requires no assessment"
         raise Invalid(
             f"code: {code!r} is not a required assessment of cohort {cohort.code}; {which}",
@@ -328,7 +328,7 @@ def record_assessment_result(
             f"enrolment {enrolment.id} is {enrolment.status}: results are recorded for officials holding a seat",
             code="no_seat",
         )
-    result = session.scalar(
+    result = db.scalar(
         select(AssessmentResult).where(
             AssessmentResult.enrolment_id == enrolment.id, AssessmentResult.assessment_id == assessment.id
         )
@@ -343,13 +343,13 @@ def record_assessment_result(
             recorded_at=now_utc(),
             recorded_by_user_id=actor.user_id,
         )
-        add_and_record(session, result, actor=actor, entity_type="assessment_result")
+        add_and_record(db, result, actor=actor, entity_type="assessment_result")
     elif (result.passed, result.grade, result.note) != (data.passed, data.grade, data.note):
         before = snapshot(result)
         result.passed, result.grade, result.note = data.passed, data.grade, data.note
         result.recorded_at, result.recorded_by_user_id = now_utc(), actor.user_id
-        record_change(session, result, before=before, actor=actor, entity_type="assessment_result")
-    results = assessment_results(session, enrolment_id=enrolment.id, cohort_id=cohort.id)
+        record_change(db, result, before=before, actor=actor, entity_type="assessment_result")
+    results = assessment_results(db, enrolment_id=enrolment.id, cohort_id=cohort.id)
     return next(r for r in results if r.code == code)
 
 
@@ -374,18 +374,18 @@ def _decide(
 # --- closing a cohort ----------------------------------------------------------------------------------
 
 
-def _update_enrolment(session: Session, *, enrolment: Enrolment, actor: Principal, **changes: Any) -> None:
+def _update_enrolment(db: Session, *, enrolment: Enrolment, actor: Principal, **changes: Any) -> None:
     before = snapshot(enrolment)
     for key, value in changes.items():
         setattr(enrolment, key, value)
     if snapshot(enrolment) == before:
         return
     enrolment.updated_at = now_utc()
-    record_change(session, enrolment, before=before, actor=actor, entity_type="enrolment")
+    record_change(db, enrolment, before=before, actor=actor, entity_type="enrolment")
 
 
 def _add_completion(
-    session: Session,
+    db: Session,
     *,
     enrolment: Enrolment,
     cohort: Cohort,
@@ -395,7 +395,7 @@ def _add_completion(
 ) -> None:
     assert enrolment.completed_on is not None
     record_completion(
-        session,
+        db,
         official_id=enrolment.official_id,
         programme_id=cohort.programme_id,
         completed_on=enrolment.completed_on,
@@ -406,16 +406,16 @@ def _add_completion(
     )
 
 
-def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> CloseReport:
+def close_cohort(db: Session, *, cohort_id: int, actor: Principal) -> CloseReport:
     """Close a cohort whatever its dates: decide every seat by rule 5 as of its last session; waitlist withdrawn;
     the certificates of those who completed are queued for issuing once the close commits."""
-    cohort = lock_cohort(session, cohort_id=cohort_id)
+    cohort = lock_cohort(db, cohort_id=cohort_id)
     if cohort.state == CohortState.CLOSED:
         closed = cohort.closed_at.date() if cohort.closed_at else "earlier"
         raise Conflict(f"cohort {cohort.code} was already closed (on {closed})", code="cohort_closed")
     if cohort.state == CohortState.CANCELLED:
         raise Conflict(f"cohort {cohort.code} is cancelled and cannot be closed", code="cohort_cancelled")
-    basis = closing_basis(session, cohort_id=cohort.id)
+    basis = closing_basis(db, cohort_id=cohort.id)
     sessions = basis.sessions
     if not sessions:
         raise Conflict(
@@ -426,7 +426,7 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
     required = basis.required
     attendance = basis.attendance
     results = basis.results
-    rows = session.scalars(
+    rows = db.scalars(
         select(Enrolment)
         .where(
             Enrolment.cohort_id == cohort.id,
@@ -440,7 +440,7 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
     for enrolment in rows:
         if enrolment.status == EnrolmentStatus.WAITLISTED:
             _update_enrolment(
-                session,
+                db,
                 enrolment=enrolment,
                 actor=actor,
                 status=EnrolmentStatus.WITHDRAWN,
@@ -459,11 +459,11 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
         if enrolment.status == EnrolmentStatus.COMPLETED:
             # Completed earlier by an admin's decision: that stands; the hours are recorded if they were not.
             if enrolment.attended_hours is None:
-                _update_enrolment(session, enrolment=enrolment, actor=actor, attended_hours=decision.attended_hours)
+                _update_enrolment(db, enrolment=enrolment, actor=actor, attended_hours=decision.attended_hours)
             by_decision = True
         else:
             _update_enrolment(
-                session,
+                db,
                 enrolment=enrolment,
                 actor=actor,
                 status=EnrolmentStatus.COMPLETED if decision.completed else EnrolmentStatus.NOT_COMPLETED,
@@ -473,7 +473,7 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
             )
             if decision.completed:
                 _add_completion(
-                    session,
+                    db,
                     enrolment=enrolment,
                     cohort=cohort,
                     source=CompletionSource.COHORT,
@@ -496,9 +496,9 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
     before = snapshot(cohort)
     cohort.state, cohort.closed_at = CohortState.CLOSED, now_utc()
     cohort.updated_at = cohort.closed_at
-    session.flush()
+    db.flush()
     record_event(
-        session,
+        db,
         actor=actor,
         action="close",
         entity_type="cohort",
@@ -508,7 +508,7 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
     )
     # The certificates of those who completed are issued by the worker once the close has committed (by the
     # job's name: certificates sits above attendance and is not imported here).
-    jobs.enqueue_after_commit(session, "certificates.issue_cohort", cohort.id)
+    jobs.enqueue_after_commit(db, "certificates.issue_cohort", cohort.id)
     return CloseReport(
         cohort_id=cohort.id,
         closed_on=last,
@@ -524,12 +524,12 @@ def close_cohort(session: Session, *, cohort_id: int, actor: Principal) -> Close
 
 
 def complete_by_decision(
-    session: Session, *, enrolment_id: int, data: CompletionDecisionIn, actor: Principal
+    db: Session, *, enrolment_id: int, data: CompletionDecisionIn, actor: Principal
 ) -> EnrolmentRead:
     """Record an enrolment as completed by an admin's decision, with its reason and date; shown as such."""
-    enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
-    cohort = lock_cohort(session, cohort_id=enrolment.cohort_id)
-    session.refresh(enrolment)
+    enrolment = get_enrolment(db, enrolment_id=enrolment_id, actor=actor)
+    cohort = lock_cohort(db, cohort_id=enrolment.cohort_id)
+    db.refresh(enrolment)
     if enrolment.status == EnrolmentStatus.COMPLETED:
         how = "by decision" if enrolment.decision_reason else "by the cohort's rules"
         raise Conflict(
@@ -551,11 +551,11 @@ def complete_by_decision(
         )
     hours = enrolment.attended_hours
     if hours is None:
-        records = cohort_attendance(session, cohort_id=cohort.id).get(enrolment.official_id)
+        records = cohort_attendance(db, cohort_id=cohort.id).get(enrolment.official_id)
         if records:
             hours = rules.attended_hours(records, late_credit_pct=cohort.late_credit_pct)
     _update_enrolment(
-        session,
+        db,
         enrolment=enrolment,
         actor=actor,
         status=EnrolmentStatus.COMPLETED,
@@ -564,6 +564,6 @@ def complete_by_decision(
         attended_hours=hours,
     )
     _add_completion(
-        session, enrolment=enrolment, cohort=cohort, source=CompletionSource.DECISION, reason=data.reason, actor=actor
+        db, enrolment=enrolment, cohort=cohort, source=CompletionSource.DECISION, reason=data.reason, actor=actor
     )
-    return read_enrolment(session, enrolment_id=enrolment.id, actor=actor)
+    return read_enrolment(db, enrolment_id=enrolment.id, actor=actor)

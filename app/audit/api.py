@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 @router.get("", response_model=Page[AuditEventRead], responses=responses(401, 403, 422))
 def list_audit_events(
-    session: SessionDep,
+    db: SessionDep,
     _: Staff,
     entity_type: str | None = Query(default=None, max_length=40, description="e.g. official, appointment, user"),
     entity_id: str | None = Query(default=None, max_length=64),
@@ -27,7 +27,7 @@ def list_audit_events(
 ) -> Page[AuditEventRead]:
     """The audit trail, newest first, filtered by record and by user. Admins and auditors."""
     rows, total = selectors.list_events(
-        session,
+        db,
         entity_type=entity_type,
         entity_id=entity_id,
         user_id=user_id,

@@ -10,7 +10,7 @@ from app.audit.schemas import AuditEventRead
 
 
 def list_events(
-    session: Session,
+    db: Session,
     *,
     entity_type: str | None,
     entity_id: str | None,
@@ -29,6 +29,6 @@ def list_events(
         stmt = stmt.where(AuditEvent.actor_user_id == user_id)
     if action:
         stmt = stmt.where(AuditEvent.action == action)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
     return [AuditEventRead.model_validate(r) for r in rows], total

@@ -30,7 +30,7 @@ def snapshot(obj: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def record_event(
-    session: Session,
+    db: Session,
     *,
     actor: Principal,
     action: str,
@@ -52,7 +52,7 @@ def record_event(
         address=actor.address,
     )
     # Flushed with the next query or at commit: an event never needs its own round trip.
-    session.add(event)
+    db.add(event)
     return event
 
 
@@ -62,14 +62,12 @@ def _key(obj: Any) -> str:
     return "/".join(str(part) for part in identity)
 
 
-def add_and_record(
-    session: Session, obj: Any, *, actor: Principal, entity_type: str, exclude: tuple[str, ...] = ()
-) -> None:
+def add_and_record(db: Session, obj: Any, *, actor: Principal, entity_type: str, exclude: tuple[str, ...] = ()) -> None:
     """Add a new record, flush it so it has its key, and write its creation to the trail."""
-    session.add(obj)
-    session.flush()
+    db.add(obj)
+    db.flush()
     record_event(
-        session,
+        db,
         actor=actor,
         action="create",
         entity_type=entity_type,
@@ -79,7 +77,7 @@ def add_and_record(
 
 
 def record_change(
-    session: Session,
+    db: Session,
     obj: Any,
     *,
     before: dict[str, Any],
@@ -89,11 +87,11 @@ def record_change(
     exclude: tuple[str, ...] = (),
 ) -> bool:
     """Flush a changed record and write it before and after to the trail; False (nothing written) if unchanged."""
-    session.flush()
+    db.flush()
     after = snapshot(obj, exclude=exclude)
     if after == before:
         return False
     record_event(
-        session, actor=actor, action=action, entity_type=entity_type, entity_id=_key(obj), before=before, after=after
+        db, actor=actor, action=action, entity_type=entity_type, entity_id=_key(obj), before=before, after=after
     )
     return True

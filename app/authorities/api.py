@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/authorities", tags=["reference"])
 
 @router.get("", response_model=Page[AuthorityRead], responses=responses(401, 422))
 def list_authorities(
-    session: SessionDep,
+    db: SessionDep,
     _: Anyone,
     q: str | None = None,
     type: Literal["city", "local_council", "regional_council"] | None = None,
@@ -26,11 +26,11 @@ def list_authorities(
     offset: Offset = 0,
 ) -> Page[AuthorityRead]:
     """Local authorities; `q` matches Hebrew or English names, with either quotes and any hyphen spacing. Any role."""
-    rows, total = selectors.list_authorities(session, q=q, type=type, district=district, limit=limit, offset=offset)
+    rows, total = selectors.list_authorities(db, q=q, type=type, district=district, limit=limit, offset=offset)
     return Page(items=rows, total=total)
 
 
 @router.get("/{code}", response_model=AuthorityRead, responses=responses(401, 404))
-def get_authority(code: str, session: SessionDep, _: Anyone) -> AuthorityRead:
+def get_authority(code: str, db: SessionDep, _: Anyone) -> AuthorityRead:
     """One authority by its CBS code. Any role."""
-    return selectors.get_authority(session, code=code)
+    return selectors.get_authority(db, code=code)

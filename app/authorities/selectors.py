@@ -12,7 +12,7 @@ from app.text import search_key
 
 
 def list_authorities(
-    session: Session, *, q: str | None, type: str | None, district: str | None, limit: int, offset: int
+    db: Session, *, q: str | None, type: str | None, district: str | None, limit: int, offset: int
 ) -> tuple[list[AuthorityRead], int]:
     """Authorities matching a name (Hebrew or English, any spelling of quotes and hyphens), type, district; by
     Hebrew name; and how many match."""
@@ -23,14 +23,14 @@ def list_authorities(
         stmt = stmt.where(Authority.type == type)
     if district:
         stmt = stmt.where(func.lower(Authority.district) == district.strip().lower())
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Authority.name_he, Authority.code).limit(limit).offset(offset))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(Authority.name_he, Authority.code).limit(limit).offset(offset))
     return [AuthorityRead.model_validate(r) for r in rows], total
 
 
-def get_authority(session: Session, *, code: str) -> AuthorityRead:
+def get_authority(db: Session, *, code: str) -> AuthorityRead:
     """One authority by its CBS code; 404 when there is none."""
-    authority = session.get(Authority, code)
+    authority = db.get(Authority, code)
     if authority is None:
         raise NotFound(f"no authority has the CBS code {code!r}")
     return AuthorityRead.model_validate(authority)

@@ -21,9 +21,9 @@ from app.text import clean_text, search_key
 BUNDLED_FILE = Path(__file__).parent / "data" / "israel_local_authorities_2021.csv"
 
 
-def require_authority(session: Session, *, code: str, field: str = "authority_code") -> Authority:
+def require_authority(db: Session, *, code: str, field: str = "authority_code") -> Authority:
     """The authority a request names, or a 422 that names the field and the code."""
-    authority = session.get(Authority, code)
+    authority = db.get(Authority, code)
     if authority is None:
         raise Invalid(f"{field}: there is no authority with CBS code {code!r}", field=field, code="unknown_authority")
     return authority
@@ -46,10 +46,10 @@ def read_cbs_file(path: Path) -> list[dict[str, str]]:
 
 
 def load_authorities(
-    session: Session, *, rows: Iterable[dict[str, str]], source: str, actor: Principal, as_of: date
+    db: Session, *, rows: Iterable[dict[str, str]], source: str, actor: Principal, as_of: date
 ) -> dict[str, int]:
     """Create or refresh authorities from CBS rows; renames are audited, missing ones become inactive."""
-    existing = {a.code: a for a in session.scalars(select(Authority))}
+    existing = {a.code: a for a in db.scalars(select(Authority))}
     seen: set[str] = set()
     counts = {"created": 0, "updated": 0, "unchanged": 0, "deactivated": 0}
     for row in rows:
@@ -73,7 +73,7 @@ def load_authorities(
         current = existing.get(code)
         if current is None:
             authority = Authority(code=code, source=source, **values)
-            add_and_record(session, authority, actor=actor, entity_type="authority")
+            add_and_record(db, authority, actor=actor, entity_type="authority")
             counts["created"] += 1
             continue
         changed = {k: v for k, v in values.items() if getattr(current, k) != v}
@@ -84,13 +84,13 @@ def load_authorities(
         for key, value in changed.items():
             setattr(current, key, value)
         current.source = source
-        record_change(session, current, before=before, actor=actor, entity_type="authority")
+        record_change(db, current, before=before, actor=actor, entity_type="authority")
         counts["updated"] += 1
     for code, authority in existing.items():
         if code not in seen and authority.active:
             before = snapshot(authority)
             authority.active = False
             authority.inactive_since = as_of
-            record_change(session, authority, before=before, actor=actor, entity_type="authority")
+            record_change(db, authority, before=before, actor=actor, entity_type="authority")
             counts["deactivated"] += 1
     return counts

@@ -37,15 +37,13 @@ def _answers(extra: dict[int | str, dict[str, Any]], *codes: int) -> dict[int | 
         {200: {"model": CertificateRead, "description": "The certificate issued before"}}, 401, 403, 404, 409, 422
     ),
 )
-def issue_certificate(
-    enrolment_id: RecordId, response: Response, session: SessionDep, actor: AdminOnly
-) -> CertificateRead:
+def issue_certificate(enrolment_id: RecordId, response: Response, db: SessionDep, actor: AdminOnly) -> CertificateRead:
     """Issue the certificate of a completed enrolment (201); asking again returns the same one (200). Admins only.
 
     One certificate per completed enrolment, never two, even under concurrent requests. An enrolment that is not
     completed answers 409. Closing a cohort issues its certificates by itself, through the task queue.
     """
-    cert, created = service.issue_certificate(session, enrolment_id=enrolment_id, actor=actor)
+    cert, created = service.issue_certificate(db, enrolment_id=enrolment_id, actor=actor)
     if not created:
         response.status_code = 200
     return cert
@@ -53,23 +51,21 @@ def issue_certificate(
 
 @router.get("/certificates", response_model=Page[CertificateItem], responses=responses(401, 422))
 def list_certificates(
-    session: SessionDep,
+    db: SessionDep,
     actor: Anyone,
     official_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this official's.")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Page[CertificateItem]:
     """Certificates, newest first: all for admins and auditors, a liaison's authority's officials, an official's own."""
-    items, total = selectors.list_certificates(
-        session, actor=actor, official_id=official_id, limit=limit, offset=offset
-    )
+    items, total = selectors.list_certificates(db, actor=actor, official_id=official_id, limit=limit, offset=offset)
     return Page(items=items, total=total)
 
 
 @router.get("/certificates/{serial}", response_model=CertificateRead, responses=responses(401, 404, 422))
-def get_certificate(serial: Serial, session: SessionDep, actor: Anyone) -> CertificateRead:
+def get_certificate(serial: Serial, db: SessionDep, actor: Anyone) -> CertificateRead:
     """One certificate, with its status, and what replaced it or what it replaced."""
-    return selectors.read_certificate(session, serial=serial, actor=actor)
+    return selectors.read_certificate(db, serial=serial, actor=actor)
 
 
 @router.get(
@@ -77,13 +73,13 @@ def get_certificate(serial: Serial, session: SessionDep, actor: Anyone) -> Certi
     response_class=Response,
     responses=_answers({200: PDF}, 401, 404, 409, 422),
 )
-def certificate_pdf(serial: Serial, session: SessionDep, actor: Anyone) -> Response:
+def certificate_pdf(serial: Serial, db: SessionDep, actor: Anyone) -> Response:
     """The certificate as a PDF, byte-identical at every download.
 
     A revoked or superseded certificate is not served as valid: 409 (`certificate_revoked`, or
     `certificate_superseded` naming the current serial); its record stays readable and verifiable.
     """
-    file = service.certificate_pdf(session, serial=serial, actor=actor)
+    file = service.certificate_pdf(db, serial=serial, actor=actor)
     return Response(
         file.content,
         media_type="application/pdf",
@@ -97,12 +93,12 @@ def certificate_pdf(serial: Serial, session: SessionDep, actor: Anyone) -> Respo
 @router.post(
     "/certificates/{serial}/revoke", response_model=CertificateRead, responses=responses(401, 403, 404, 409, 422)
 )
-def revoke_certificate(serial: Serial, data: RevokeIn, session: SessionDep, actor: AdminOnly) -> CertificateRead:
+def revoke_certificate(serial: Serial, data: RevokeIn, db: SessionDep, actor: AdminOnly) -> CertificateRead:
     """Revoke a valid certificate with a reason. Admins only. The record stays; verification shows date and reason.
 
     A certificate already revoked or superseded answers 409. Audited.
     """
-    return service.revoke_certificate(session, serial=serial, reason=data.reason, actor=actor)
+    return service.revoke_certificate(db, serial=serial, reason=data.reason, actor=actor)
 
 
 @router.post(
@@ -111,13 +107,13 @@ def revoke_certificate(serial: Serial, data: RevokeIn, session: SessionDep, acto
     status_code=201,
     responses=responses(401, 403, 404, 409, 422),
 )
-def reissue_certificate(serial: Serial, session: SessionDep, actor: AdminOnly) -> CertificateRead:
+def reissue_certificate(serial: Serial, db: SessionDep, actor: AdminOnly) -> CertificateRead:
     """Reissue a valid certificate under a new serial with the official's details as they are now (e.g. after a
     name correction) and answer the new certificate. Admins only.
 
     The old one stays, `superseded`, pointing to the new. A revoked or superseded certificate answers 409. Audited.
     """
-    return service.reissue_certificate(session, serial=serial, actor=actor)
+    return service.reissue_certificate(db, serial=serial, actor=actor)
 
 
 @router.get(
@@ -135,14 +131,14 @@ def reissue_certificate(serial: Serial, session: SessionDep, actor: AdminOnly) -
         422,
     ),
 )
-def certificate_credential(serial: Serial, request: Request, session: SessionDep, actor: Anyone) -> Any:
+def certificate_credential(serial: Serial, request: Request, db: SessionDep, actor: Anyone) -> Any:
     """The certificate as a signed Open Badges 3.0 AchievementCredential (a W3C verifiable credential).
 
     A compact JWS, alg EdDSA (Ed25519), whose `kid` names a key of `GET /.well-known/jwks.json`. The holder's
     national ID appears only as a salted SHA-256 hash. Whether the certificate still stands (not revoked) is
     answered by `GET /api/v1/verify/{code}`.
     """
-    token, kid, credential = selectors.get_credential(session, serial=serial, actor=actor)
+    token, kid, credential = selectors.get_credential(db, serial=serial, actor=actor)
     if "application/vc+jwt" in request.headers.get("accept", ""):
         return Response(token, media_type="application/vc+jwt")
     return CredentialRead(kid=kid, jws=token, credential=credential)
@@ -153,13 +149,13 @@ def certificate_credential(serial: Serial, request: Request, session: SessionDep
     response_model=Page[CertificateItem],
     responses=responses(401, 403, 404, 422),
 )
-def issue_cohort_certificates(cohort_id: RecordId, session: SessionDep, actor: AdminOnly) -> Page[CertificateItem]:
+def issue_cohort_certificates(cohort_id: RecordId, db: SessionDep, actor: AdminOnly) -> Page[CertificateItem]:
     """Issue whatever certificates a cohort's completed enrolments still lack, and answer them all. Admins only.
 
     Closing a cohort does this by itself through the task queue; this is for reruns. Idempotent.
     """
-    service.issue_cohort_certificates(session, cohort_id=cohort_id, actor=actor)
-    items = selectors.cohort_certificates(session, cohort_id=cohort_id)
+    service.issue_cohort_certificates(db, cohort_id=cohort_id, actor=actor)
+    items = selectors.cohort_certificates(db, cohort_id=cohort_id)
     return Page(items=items, total=len(items))
 
 
@@ -179,11 +175,9 @@ def issue_cohort_certificates(cohort_id: RecordId, session: SessionDep, actor: A
         422,
     ),
 )
-def cohort_certificates_file(
-    cohort_id: RecordId, fmt: Literal["pdf", "zip"], session: SessionDep, actor: Staff
-) -> Response:
+def cohort_certificates_file(cohort_id: RecordId, fmt: Literal["pdf", "zip"], db: SessionDep, actor: Staff) -> Response:
     """A cohort's valid certificates in one file, to print or to send: one PDF with a page each, or a ZIP."""
-    file = service.cohort_certificates_file(session, cohort_id=cohort_id, fmt=fmt)
+    file = service.cohort_certificates_file(db, cohort_id=cohort_id, fmt=fmt)
     media = "application/zip" if fmt == "zip" else "application/pdf"
     headers = {"Content-Disposition": f'attachment; filename="{file.filename}"'}
     return Response(file.content, media_type=media, headers=headers)
@@ -199,14 +193,14 @@ def cohort_certificates_file(
         429,
     ),
 )
-def verify(code: Code, session: SessionDep) -> VerifyRead:
+def verify(code: Code, db: SessionDep) -> VerifyRead:
     """Whether a certificate is genuine and stands, by the code printed on it. Public: no login.
 
     `valid` is true only for a certificate neither revoked nor superseded; a revoked one says when and why, a
     superseded one names the current serial. Never the holder's ID number. An unknown code answers 404 with
     `valid: false`. Limited per client address (429 with Retry-After).
     """
-    return selectors.verify_certificate(session, code=code)
+    return selectors.verify_certificate(db, code=code)
 
 
 @public_router.get("/.well-known/jwks.json", tags=["certificates"])

@@ -159,7 +159,7 @@ def warm_up() -> None:
     gc.freeze()
 
 
-def ensure_pdf(session: Session, cert: Certificate) -> bytes:
+def ensure_pdf(db: Session, cert: Certificate) -> bytes:
     """The certificate's stored PDF; rendered and stored first when missing or not the bytes recorded."""
     path = stored_path(cert)
     if path.exists():
@@ -167,23 +167,23 @@ def ensure_pdf(session: Session, cert: Certificate) -> bytes:
         if cert.pdf_sha256 is None or sha256(data) == cert.pdf_sha256:
             if cert.pdf_sha256 is None:
                 cert.pdf_sha256 = sha256(data)
-                session.flush()
+                db.flush()
             return data
     data = render_certificate(cert)
     write_atomically(path, data)
     digest = sha256(data)
     if cert.pdf_sha256 != digest:
         cert.pdf_sha256 = digest
-        session.flush()
+        db.flush()
     return data
 
 
-def zip_of(session: Session, certs: list[Certificate]) -> bytes:
+def zip_of(db: Session, certs: list[Certificate]) -> bytes:
     """A ZIP of the stored PDFs, one per certificate, named by serial."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for cert in certs:
             info = zipfile.ZipInfo(f"{cert.serial}.pdf", date_time=(cert.issued_on.year, cert.issued_on.month,
                                                                     cert.issued_on.day, 0, 0, 0))  # fmt: skip
-            archive.writestr(info, ensure_pdf(session, cert), compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(info, ensure_pdf(db, cert), compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()

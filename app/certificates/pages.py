@@ -17,7 +17,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/verify/{code}", response_class=HTMLResponse)
-def verify_page(code: str, request: Request, session: SessionDep) -> HTMLResponse:
+def verify_page(code: str, request: Request, db: SessionDep) -> HTMLResponse:
     """The certificate's standing in Hebrew and English; a clear page for an unknown code; 429 past the limit."""
     wait = verification_window(request.app).hit(client_address(request))
     context: dict[str, Any] = {"code": code[:100], "result": None, "retry_after": wait}
@@ -26,7 +26,7 @@ def verify_page(code: str, request: Request, session: SessionDep) -> HTMLRespons
             request, "certificates/verify.html", context, status_code=429, headers={"Retry-After": str(wait)}
         )
     try:
-        context["result"] = selectors.verify_certificate(session, code=code[:100])
+        context["result"] = selectors.verify_certificate(db, code=code[:100])
     except NotFound:
         return templates.TemplateResponse(request, "certificates/verify.html", context, status_code=404)
     return templates.TemplateResponse(request, "certificates/verify.html", context)

@@ -28,16 +28,16 @@ def visible_certificates(actor: Principal) -> AnySelect:
     return scope_officials(stmt, actor)
 
 
-def _serials(session: Session, ids: set[int]) -> dict[int, str]:
+def _serials(db: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = session.execute(select(Certificate.id, Certificate.serial).where(Certificate.id.in_(ids)))
+    rows = db.execute(select(Certificate.id, Certificate.serial).where(Certificate.id.in_(ids)))
     return {row[0]: row[1] for row in rows}
 
 
-def read_certificates(session: Session, certs: list[Certificate]) -> list[CertificateRead]:
+def read_certificates(db: Session, certs: list[Certificate]) -> list[CertificateRead]:
     """Certificates as they are read, with the serials they point to (one query)."""
-    serials = _serials(session, {i for c in certs for i in (c.superseded_by_id, c.supersedes_id) if i})
+    serials = _serials(db, {i for c in certs for i in (c.superseded_by_id, c.supersedes_id) if i})
     base = get_settings().public_base_url
     stored = [name for name in CertificateRead.model_fields if hasattr(Certificate, name)]  # the rest is derived
     return [
@@ -51,38 +51,38 @@ def read_certificates(session: Session, certs: list[Certificate]) -> list[Certif
     ]
 
 
-def read_certificate(session: Session, *, serial: str, actor: Principal) -> CertificateRead:
+def read_certificate(db: Session, *, serial: str, actor: Principal) -> CertificateRead:
     """One certificate the caller may see, by serial; 404 otherwise."""
-    cert = session.scalar(visible_certificates(actor).where(Certificate.serial == serial))
+    cert = db.scalar(visible_certificates(actor).where(Certificate.serial == serial))
     if cert is None:
         raise NotFound(f"no certificate with serial {serial}")
-    return read_certificates(session, [cert])[0]
+    return read_certificates(db, [cert])[0]
 
 
 def list_certificates(
-    session: Session, *, actor: Principal, official_id: int | None, limit: int, offset: int
+    db: Session, *, actor: Principal, official_id: int | None, limit: int, offset: int
 ) -> tuple[list[CertificateItem], int]:
     """Certificates the caller may see, newest first, maybe of one official."""
     stmt = visible_certificates(actor)
     if official_id is not None:
         stmt = stmt.where(Certificate.official_id == official_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Certificate.id.desc()).limit(limit).offset(offset))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(Certificate.id.desc()).limit(limit).offset(offset))
     return [CertificateItem.model_validate(c, from_attributes=True) for c in rows], total
 
 
-def cohort_certificates(session: Session, *, cohort_id: int) -> list[CertificateItem]:
+def cohort_certificates(db: Session, *, cohort_id: int) -> list[CertificateItem]:
     """Every certificate of a cohort (valid, revoked or superseded), by holder's name; 404 without the cohort."""
-    if session.get(Cohort, cohort_id) is None:
+    if db.get(Cohort, cohort_id) is None:
         raise NotFound(f"no cohort with id {cohort_id}")
     stmt = select(Certificate).where(Certificate.cohort_id == cohort_id)
-    rows = session.scalars(stmt.order_by(Certificate.holder_name_he, Certificate.id))
+    rows = db.scalars(stmt.order_by(Certificate.holder_name_he, Certificate.id))
     return [CertificateItem.model_validate(c, from_attributes=True) for c in rows]
 
 
-def verify_certificate(session: Session, *, code: str) -> VerifyRead:
+def verify_certificate(db: Session, *, code: str) -> VerifyRead:
     """What the public may know of the certificate with this verification code; 404 for an unknown code."""
-    cert = session.scalar(select(Certificate).where(Certificate.verification_code == code))
+    cert = db.scalar(select(Certificate).where(Certificate.verification_code == code))
     if cert is None:
         raise NotFound(
             "no certificate has this verification code: check the code, or the certificate is not genuine",
@@ -94,7 +94,7 @@ def verify_certificate(session: Session, *, code: str) -> VerifyRead:
         # Follow the chain of reissues to the certificate that stands now.
         current = cert
         while current.superseded_by_id is not None:
-            nxt = session.get(Certificate, current.superseded_by_id)
+            nxt = db.get(Certificate, current.superseded_by_id)
             if nxt is None:
                 break
             current = nxt
@@ -119,15 +119,15 @@ def verify_certificate(session: Session, *, code: str) -> VerifyRead:
     )
 
 
-def get_credential(session: Session, *, serial: str, actor: Principal) -> tuple[str, str, dict[str, Any]]:
+def get_credential(db: Session, *, serial: str, actor: Principal) -> tuple[str, str, dict[str, Any]]:
     """The certificate's signed credential as issued: (compact JWS, kid, decoded credential); 404 out of sight."""
-    cert = session.scalar(visible_certificates(actor).where(Certificate.serial == serial))
+    cert = db.scalar(visible_certificates(actor).where(Certificate.serial == serial))
     if cert is None:
         raise NotFound(f"no certificate with serial {serial}")
     return cert.credential_jws, cert.signing_kid, keys.read_credential(cert.credential_jws)
 
 
-def certificates_without_pdf(session: Session, *, issued_before: datetime) -> list[int]:
+def certificates_without_pdf(db: Session, *, issued_before: datetime) -> list[int]:
     """Ids of the valid certificates issued before the instant that have no stored PDF yet, oldest first."""
     stmt = (
         select(Certificate.id)
@@ -138,4 +138,4 @@ def certificates_without_pdf(session: Session, *, issued_before: datetime) -> li
         )
         .order_by(Certificate.id)
     )
-    return list(session.scalars(stmt))
+    return list(db.scalars(stmt))

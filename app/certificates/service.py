@@ -33,16 +33,16 @@ from app.programmes.models import Programme
 # --- serial numbers and signing ------------------------------------------------------------------------
 
 
-def _next_serial_number(session: Session) -> int:
+def _next_serial_number(db: Session) -> int:
     """The next number from the database: a sequence on PostgreSQL, the locked counter row elsewhere."""
-    if session.get_bind().dialect.name == "postgresql":
-        return int(session.scalar(SERIAL_SEQUENCE.next_value()))
+    if db.get_bind().dialect.name == "postgresql":
+        return int(db.scalar(SERIAL_SEQUENCE.next_value()))
     # SQLite holds the write lock for the whole transaction (BEGIN IMMEDIATE): read-after-update is safe.
-    session.execute(update(SerialCounter).where(SerialCounter.id == 1).values(value=SerialCounter.value + 1))
-    value = session.scalar(select(SerialCounter.value).where(SerialCounter.id == 1))
+    db.execute(update(SerialCounter).where(SerialCounter.id == 1).values(value=SerialCounter.value + 1))
+    value = db.scalar(select(SerialCounter.value).where(SerialCounter.id == 1))
     if value is None:  # the counter row is made by the migration; a database made otherwise starts it here
-        session.add(SerialCounter(id=1, value=1))
-        session.flush()
+        db.add(SerialCounter(id=1, value=1))
+        db.flush()
         return 1
     return int(value)
 
@@ -63,25 +63,25 @@ def sign_credential(credential: dict[str, Any]) -> tuple[str, str]:
 # --- reading for a change, and files ------------------------------------------------------------------
 
 
-def get_certificate(session: Session, *, serial: str, actor: Principal, lock: bool = False) -> Certificate:
+def get_certificate(db: Session, *, serial: str, actor: Principal, lock: bool = False) -> Certificate:
     """One certificate the caller may see, by serial; 404 otherwise."""
     stmt = visible_certificates(actor).where(Certificate.serial == serial)
     if lock:
         stmt = stmt.with_for_update(of=Certificate).execution_options(populate_existing=True)
-    cert: Certificate | None = session.scalar(stmt)
+    cert: Certificate | None = db.scalar(stmt)
     if cert is None:
         raise NotFound(f"no certificate with serial {serial}")
     return cert
 
 
-def current_of_enrolment(session: Session, *, enrolment_id: int) -> Certificate | None:
+def current_of_enrolment(db: Session, *, enrolment_id: int) -> Certificate | None:
     """The enrolment's current certificate (valid or revoked), read past anything this session holds."""
     stmt = (
         select(Certificate)
         .where(Certificate.enrolment_id == enrolment_id, Certificate.status != CertificateStatus.SUPERSEDED)
         .execution_options(populate_existing=True)
     )
-    return session.scalar(stmt)
+    return db.scalar(stmt)
 
 
 @dataclass(frozen=True)
@@ -93,14 +93,14 @@ class CertificateFile:
     sha256: str
 
 
-def _refuse_if_not_valid(session: Session, cert: Certificate) -> None:
+def _refuse_if_not_valid(db: Session, cert: Certificate) -> None:
     if cert.status == CertificateStatus.REVOKED:
         raise Conflict(
             f"certificate {cert.serial} was revoked on {cert.revoked_on}: {cert.revocation_reason}",
             code="certificate_revoked",
         )
     if cert.status == CertificateStatus.SUPERSEDED:
-        current = session.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None
+        current = db.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None
         raise Conflict(
             f"certificate {cert.serial} was superseded by {current.serial if current else 'a newer one'}",
             code="certificate_superseded",
@@ -108,21 +108,21 @@ def _refuse_if_not_valid(session: Session, cert: Certificate) -> None:
         )
 
 
-def certificate_pdf(session: Session, *, serial: str, actor: Principal) -> CertificateFile:
+def certificate_pdf(db: Session, *, serial: str, actor: Principal) -> CertificateFile:
     """A valid certificate's stored PDF (rendered and stored first when missing); 409 for a revoked or superseded
     one, which is not served as valid."""
-    cert = get_certificate(session, serial=serial, actor=actor)
-    _refuse_if_not_valid(session, cert)
-    data = documents.ensure_pdf(session, cert)
+    cert = get_certificate(db, serial=serial, actor=actor)
+    _refuse_if_not_valid(db, cert)
+    data = documents.ensure_pdf(db, cert)
     return CertificateFile(filename=f"{cert.serial}.pdf", content=data, sha256=documents.sha256(data))
 
 
-def cohort_certificates_file(session: Session, *, cohort_id: int, fmt: Literal["pdf", "zip"]) -> CertificateFile:
+def cohort_certificates_file(db: Session, *, cohort_id: int, fmt: Literal["pdf", "zip"]) -> CertificateFile:
     """A cohort's valid certificates in one file, by holder's name: one PDF with a page each, or a ZIP of their
     stored PDFs; 404 without the cohort or without a valid certificate."""
-    cohort = get_cohort(session, cohort_id=cohort_id)
+    cohort = get_cohort(db, cohort_id=cohort_id)
     certs = list(
-        session.scalars(
+        db.scalars(
             select(Certificate)
             .where(Certificate.cohort_id == cohort.id, Certificate.status == CertificateStatus.VALID)
             .order_by(Certificate.holder_name_he, Certificate.id)
@@ -130,7 +130,7 @@ def cohort_certificates_file(session: Session, *, cohort_id: int, fmt: Literal["
     )
     if not certs:
         raise NotFound(f"cohort {cohort.code} has no valid certificates", code="no_certificates")
-    data = documents.zip_of(session, certs) if fmt == "zip" else documents.render(certs)
+    data = documents.zip_of(db, certs) if fmt == "zip" else documents.render(certs)
     return CertificateFile(filename=f"certificates-{cohort.code}.{fmt}", content=data, sha256=documents.sha256(data))
 
 
@@ -138,18 +138,18 @@ def cohort_certificates_file(session: Session, *, cohort_id: int, fmt: Literal["
 
 
 def _new_certificate(
-    session: Session, *, enrolment: Enrolment, actor: Principal, supersedes: Certificate | None = None
+    db: Session, *, enrolment: Enrolment, actor: Principal, supersedes: Certificate | None = None
 ) -> Certificate:
     """A certificate of the completed enrolment with today's facts (names as they are now), not yet added."""
-    cohort = session.get(Cohort, enrolment.cohort_id)
+    cohort = db.get(Cohort, enrolment.cohort_id)
     assert cohort is not None
-    programme = session.get(Programme, cohort.programme_id)
-    official = session.get(Official, enrolment.official_id)
+    programme = db.get(Programme, cohort.programme_id)
+    official = db.get(Official, enrolment.official_id)
     assert programme is not None and official is not None and enrolment.completed_on is not None
     settings = get_settings()
     issued_at = now_utc()
     issued_on = today()
-    serial = rules.format_serial(issued_on.year, _next_serial_number(session))
+    serial = rules.format_serial(issued_on.year, _next_serial_number(db))
     code = rules.new_verification_code()
     salt = rules.new_salt()
     name_en = " ".join(p for p in (official.first_name_en, official.last_name_en) if p) or None
@@ -195,9 +195,9 @@ def _new_certificate(
     )
 
 
-def _audit_new(session: Session, cert: Certificate, *, actor: Principal, action: str) -> None:
+def _audit_new(db: Session, cert: Certificate, *, actor: Principal, action: str) -> None:
     record_event(
-        session,
+        db,
         actor=actor,
         action=action,
         entity_type="certificate",
@@ -206,13 +206,13 @@ def _audit_new(session: Session, cert: Certificate, *, actor: Principal, action:
     )
 
 
-def issue_for_enrolment(session: Session, enrolment: Enrolment, *, actor: Principal) -> tuple[Certificate, bool]:
+def issue_for_enrolment(db: Session, enrolment: Enrolment, *, actor: Principal) -> tuple[Certificate, bool]:
     """The enrolment's certificate: the existing one, or a new one (True) when it is completed and has none.
 
     Two requests at once both miss the existing one and both insert; the unique index on the current
     certificate of an enrolment lets one through, and the other finds the winner's and returns it.
     """
-    existing = current_of_enrolment(session, enrolment_id=enrolment.id)
+    existing = current_of_enrolment(db, enrolment_id=enrolment.id)
     if existing is not None:
         return existing, False
     if enrolment.status != EnrolmentStatus.COMPLETED or enrolment.completed_on is None:
@@ -220,38 +220,38 @@ def issue_for_enrolment(session: Session, enrolment: Enrolment, *, actor: Princi
             f"enrolment {enrolment.id} is {enrolment.status}: a certificate is issued only for a completed one",
             code="not_completed",
         )
-    cert = _new_certificate(session, enrolment=enrolment, actor=actor)
+    cert = _new_certificate(db, enrolment=enrolment, actor=actor)
     try:
-        with session.begin_nested():
-            session.add(cert)
-            session.flush()
+        with db.begin_nested():
+            db.add(cert)
+            db.flush()
     except IntegrityError:
-        winner = current_of_enrolment(session, enrolment_id=enrolment.id)
+        winner = current_of_enrolment(db, enrolment_id=enrolment.id)
         if winner is None:  # the conflict was something else: let it be seen
             raise
         return winner, False
-    _audit_new(session, cert, actor=actor, action="issue")
-    jobs.enqueue_after_commit(session, "certificates.render", cert.id)
+    _audit_new(db, cert, actor=actor, action="issue")
+    jobs.enqueue_after_commit(db, "certificates.render", cert.id)
     return cert, True
 
 
-def issue_certificate(session: Session, *, enrolment_id: int, actor: Principal) -> tuple[CertificateRead, bool]:
+def issue_certificate(db: Session, *, enrolment_id: int, actor: Principal) -> tuple[CertificateRead, bool]:
     """Issue the certificate of a completed enrolment, or return the one it has; True when it is new."""
-    enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
-    session.refresh(enrolment)
-    cert, created = issue_for_enrolment(session, enrolment, actor=actor)
-    return read_certificates(session, [cert])[0], created
+    enrolment = get_enrolment(db, enrolment_id=enrolment_id, actor=actor)
+    db.refresh(enrolment)
+    cert, created = issue_for_enrolment(db, enrolment, actor=actor)
+    return read_certificates(db, [cert])[0], created
 
 
-def issue_cohort_certificates(session: Session, *, cohort_id: int, actor: Principal) -> list[int]:
+def issue_cohort_certificates(db: Session, *, cohort_id: int, actor: Principal) -> list[int]:
     """Issue the missing certificates of every completed enrolment of a cohort; the ids of all its current ones."""
-    enrolments = session.scalars(
+    enrolments = db.scalars(
         select(Enrolment)
         .where(Enrolment.cohort_id == cohort_id, Enrolment.status == EnrolmentStatus.COMPLETED)
         .order_by(Enrolment.id)
         .execution_options(populate_existing=True)
     ).all()
-    return [issue_for_enrolment(session, e, actor=actor)[0].id for e in enrolments]
+    return [issue_for_enrolment(db, e, actor=actor)[0].id for e in enrolments]
 
 
 # --- corrections ---------------------------------------------------------------------------------------
@@ -259,25 +259,25 @@ def issue_cohort_certificates(session: Session, *, cohort_id: int, actor: Princi
 _AUDIT_EXCLUDE = ("credential_jws", "subject_salt", "subject_hash")
 
 
-def revoke_certificate(session: Session, *, serial: str, reason: str, actor: Principal) -> CertificateRead:
+def revoke_certificate(db: Session, *, serial: str, reason: str, actor: Principal) -> CertificateRead:
     """Revoke a valid certificate: the record stays, with the date and the reason, and verification shows them."""
-    cert = get_certificate(session, serial=serial, actor=actor, lock=True)
+    cert = get_certificate(db, serial=serial, actor=actor, lock=True)
     if cert.status != CertificateStatus.VALID:
         raise Conflict(f"certificate {serial} is {cert.status}: only a valid one can be revoked", code="not_valid")
     before = snapshot(cert, exclude=_AUDIT_EXCLUDE)
     cert.status, cert.revoked_on, cert.revocation_reason = CertificateStatus.REVOKED, today(), reason
     cert.updated_at = now_utc()
-    record_change(session, cert, before=before, actor=actor, entity_type="certificate", action="revoke",
+    record_change(db, cert, before=before, actor=actor, entity_type="certificate", action="revoke",
                   exclude=_AUDIT_EXCLUDE)  # fmt: skip
-    return read_certificates(session, [cert])[0]
+    return read_certificates(db, [cert])[0]
 
 
-def reissue_certificate(session: Session, *, serial: str, actor: Principal) -> CertificateRead:
+def reissue_certificate(db: Session, *, serial: str, actor: Principal) -> CertificateRead:
     """Reissue a valid certificate under a new serial with the official's details as they are now (after a name
     correction); the old one is kept as superseded, pointing to the new."""
-    old = get_certificate(session, serial=serial, actor=actor, lock=True)
+    old = get_certificate(db, serial=serial, actor=actor, lock=True)
     if old.status == CertificateStatus.SUPERSEDED:
-        current = session.get(Certificate, old.superseded_by_id) if old.superseded_by_id else None
+        current = db.get(Certificate, old.superseded_by_id) if old.superseded_by_id else None
         raise Conflict(
             f"certificate {serial} was already superseded by {current.serial if current else 'another'}; "
             "reissue the current one",
@@ -285,20 +285,20 @@ def reissue_certificate(session: Session, *, serial: str, actor: Principal) -> C
         )
     if old.status == CertificateStatus.REVOKED:
         raise Conflict(f"certificate {serial} is revoked: a revoked certificate is not reissued", code="revoked")
-    enrolment = session.get(Enrolment, old.enrolment_id, populate_existing=True)
+    enrolment = db.get(Enrolment, old.enrolment_id, populate_existing=True)
     assert enrolment is not None
     if enrolment.status != EnrolmentStatus.COMPLETED:
         raise Conflict(f"enrolment {enrolment.id} is no longer completed", code="not_completed")
     before = snapshot(old, exclude=_AUDIT_EXCLUDE)
     # The old one leaves the "current" index before the new one enters it.
     old.status = CertificateStatus.SUPERSEDED
-    session.flush()
-    new = _new_certificate(session, enrolment=enrolment, actor=actor, supersedes=old)
-    session.add(new)
-    session.flush()
+    db.flush()
+    new = _new_certificate(db, enrolment=enrolment, actor=actor, supersedes=old)
+    db.add(new)
+    db.flush()
     old.superseded_by_id, old.updated_at = new.id, now_utc()
-    record_change(session, old, before=before, actor=actor, entity_type="certificate", action="supersede",
+    record_change(db, old, before=before, actor=actor, entity_type="certificate", action="supersede",
                   exclude=_AUDIT_EXCLUDE)  # fmt: skip
-    _audit_new(session, new, actor=actor, action="reissue")
-    jobs.enqueue_after_commit(session, "certificates.render", new.id)
-    return read_certificates(session, [new])[0]
+    _audit_new(db, new, actor=actor, action="reissue")
+    jobs.enqueue_after_commit(db, "certificates.render", new.id)
+    return read_certificates(db, [new])[0]

@@ -25,28 +25,28 @@ RENDER_GRACE = timedelta(hours=1)
 @jobs.task("certificates.render")
 def render_certificate(certificate_id: int) -> None:
     """Render one valid certificate's PDF into storage unless it is there already."""
-    with get_sessionmaker().begin() as session:
-        cert = session.get(Certificate, certificate_id)
+    with get_sessionmaker().begin() as db:
+        cert = db.get(Certificate, certificate_id)
         if cert is None or cert.status != CertificateStatus.VALID:
             return
-        documents.ensure_pdf(session, cert)
+        documents.ensure_pdf(db, cert)
 
 
 @jobs.task("certificates.issue_cohort")
 def issue_cohort(cohort_id: int) -> list[int]:
     """Issue the missing certificates of a closed cohort, then queue the rendering of each of its certificates."""
-    with get_sessionmaker().begin() as session:
-        ids = service.issue_cohort_certificates(session, cohort_id=cohort_id, actor=operator("certificates-worker"))
+    with get_sessionmaker().begin() as db:
+        ids = service.issue_cohort_certificates(db, cohort_id=cohort_id, actor=operator("certificates-worker"))
         for certificate_id in ids:
-            jobs.enqueue_after_commit(session, render_certificate, certificate_id)
+            jobs.enqueue_after_commit(db, render_certificate, certificate_id)
     return ids
 
 
 @jobs.task("certificates.render_missing")
 def render_missing() -> list[int]:
     """Queue again the rendering of valid certificates issued over RENDER_GRACE ago that still have no PDF."""
-    with get_sessionmaker().begin() as session:
-        ids = selectors.certificates_without_pdf(session, issued_before=now_utc() - RENDER_GRACE)
+    with get_sessionmaker().begin() as db:
+        ids = selectors.certificates_without_pdf(db, issued_before=now_utc() - RENDER_GRACE)
         for certificate_id in ids:
-            jobs.enqueue_after_commit(session, render_certificate, certificate_id)
+            jobs.enqueue_after_commit(db, render_certificate, certificate_id)
     return ids

@@ -26,15 +26,15 @@ router = APIRouter(prefix="/api/v1", tags=["cohorts"])
 
 
 @router.post("/cohorts", status_code=201, response_model=CohortRead, responses=responses(401, 403, 409, 422))
-def create_cohort(data: CohortCreate, session: SessionDep, actor: AdminOnly) -> CohortRead:
+def create_cohort(data: CohortCreate, db: SessionDep, actor: AdminOnly) -> CohortRead:
     """Open a cohort of a programme (open for enrolment unless `planned`); past cohorts may be recorded. Admins."""
-    cohort = service.create_cohort(session, data=data, actor=actor)
-    return selectors.read_cohort(session, cohort_id=cohort.id)
+    cohort = service.create_cohort(db, data=data, actor=actor)
+    return selectors.read_cohort(db, cohort_id=cohort.id)
 
 
 @router.get("/cohorts", response_model=Page[CohortRead], responses=responses(401, 422))
 def list_cohorts(
-    session: SessionDep,
+    db: SessionDep,
     _: Anyone,
     programme: str | None = None,
     state: CohortState | None = None,
@@ -42,21 +42,21 @@ def list_cohorts(
     offset: Offset = 0,
 ) -> Page[CohortRead]:
     """Cohorts, newest first, by programme code and state. Any role."""
-    rows, total = selectors.list_cohorts(session, programme=programme, state=state, limit=limit, offset=offset)
+    rows, total = selectors.list_cohorts(db, programme=programme, state=state, limit=limit, offset=offset)
     return Page(items=rows, total=total)
 
 
 @router.get("/cohorts/{cohort_id}", response_model=CohortRead, responses=responses(401, 404))
-def get_cohort(cohort_id: RecordId, session: SessionDep, _: Anyone) -> CohortRead:
+def get_cohort(cohort_id: RecordId, db: SessionDep, _: Anyone) -> CohortRead:
     """One cohort with its scheduled hours and counts. Any role."""
-    return selectors.read_cohort(session, cohort_id=cohort_id)
+    return selectors.read_cohort(db, cohort_id=cohort_id)
 
 
 @router.patch("/cohorts/{cohort_id}", response_model=CohortRead, responses=responses(401, 403, 404, 409, 422))
-def update_cohort(cohort_id: RecordId, data: CohortUpdate, session: SessionDep, actor: AdminOnly) -> CohortRead:
+def update_cohort(cohort_id: RecordId, data: CohortUpdate, db: SessionDep, actor: AdminOnly) -> CohortRead:
     """Change dates, capacity (never below those enrolled), place, coordinator or state. Admins only."""
-    cohort = service.update_cohort(session, cohort_id=cohort_id, data=data, actor=actor)
-    return selectors.read_cohort(session, cohort_id=cohort.id)
+    cohort = service.update_cohort(db, cohort_id=cohort_id, data=data, actor=actor)
+    return selectors.read_cohort(db, cohort_id=cohort.id)
 
 
 @router.post(
@@ -65,15 +65,15 @@ def update_cohort(cohort_id: RecordId, data: CohortUpdate, session: SessionDep, 
     response_model=SessionRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def add_session(cohort_id: RecordId, data: SessionCreate, session: SessionDep, actor: AdminOnly) -> SessionRead:
+def add_session(cohort_id: RecordId, data: SessionCreate, db: SessionDep, actor: AdminOnly) -> SessionRead:
     """Schedule a session within the cohort's dates. Admins only."""
-    return SessionRead.model_validate(service.add_session(session, cohort_id=cohort_id, data=data, actor=actor))
+    return SessionRead.model_validate(service.add_session(db, cohort_id=cohort_id, data=data, actor=actor))
 
 
 @router.get("/cohorts/{cohort_id}/sessions", response_model=Page[SessionRead], responses=responses(401, 404))
-def list_sessions(cohort_id: RecordId, session: SessionDep, _: Anyone) -> Page[SessionRead]:
+def list_sessions(cohort_id: RecordId, db: SessionDep, _: Anyone) -> Page[SessionRead]:
     """A cohort's sessions in date order. Any role."""
-    rows = selectors.list_sessions(session, cohort_id=cohort_id)
+    rows = selectors.list_sessions(db, cohort_id=cohort_id)
     return Page(items=rows, total=len(rows))
 
 
@@ -83,45 +83,45 @@ def list_sessions(cohort_id: RecordId, session: SessionDep, _: Anyone) -> Page[S
     response_model=EnrolmentRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def enrol(cohort_id: RecordId, data: EnrolmentCreate, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
+def enrol(cohort_id: RecordId, data: EnrolmentCreate, db: SessionDep, actor: AdminOnly) -> EnrolmentRead:
     """Enrol an official; past capacity, the waitlist in order. Already enrolled or completed: 409. Admins only."""
-    e = service.enrol_official(session, cohort_id=cohort_id, official_id=data.official_id, actor=actor)
-    return selectors.read_enrolment(session, enrolment_id=e.id, actor=actor)
+    e = service.enrol_official(db, cohort_id=cohort_id, official_id=data.official_id, actor=actor)
+    return selectors.read_enrolment(db, enrolment_id=e.id, actor=actor)
 
 
 @router.post("/cohorts/{cohort_id}/enrolments/bulk", response_model=BulkReport, responses=responses(401, 403, 404, 422))
-def enrol_many(cohort_id: RecordId, data: BulkEnrolmentCreate, session: SessionDep, actor: AdminOnly) -> BulkReport:
+def enrol_many(cohort_id: RecordId, data: BulkEnrolmentCreate, db: SessionDep, actor: AdminOnly) -> BulkReport:
     """Enrol a list of officials by ID, in order, with a report per row. Admins only."""
-    return service.enrol_many(session, cohort_id=cohort_id, national_ids=data.national_ids, actor=actor)
+    return service.enrol_many(db, cohort_id=cohort_id, national_ids=data.national_ids, actor=actor)
 
 
 @router.get("/cohorts/{cohort_id}/enrolments", response_model=Page[EnrolmentRead], responses=responses(401, 404))
-def cohort_enrolments(cohort_id: RecordId, session: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
+def cohort_enrolments(cohort_id: RecordId, db: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
     """A cohort's enrolments within the caller's scope: seats, then the waitlist in order, then withdrawn."""
-    rows = selectors.cohort_enrolments(session, cohort_id=cohort_id, actor=actor)
+    rows = selectors.cohort_enrolments(db, cohort_id=cohort_id, actor=actor)
     return Page(items=rows, total=len(rows))
 
 
 @router.get("/officials/{official_id}/enrolments", response_model=Page[EnrolmentRead], responses=responses(401, 404))
-def official_enrolments(official_id: RecordId, session: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
+def official_enrolments(official_id: RecordId, db: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
     """An official's enrolments, newest first, within the caller's scope."""
-    rows = selectors.official_enrolments(session, official_id=official_id, actor=actor)
+    rows = selectors.official_enrolments(db, official_id=official_id, actor=actor)
     return Page(items=rows, total=len(rows))
 
 
 @router.post(
     "/enrolments/{enrolment_id}/withdraw", response_model=EnrolmentRead, responses=responses(401, 403, 404, 409)
 )
-def withdraw(enrolment_id: RecordId, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
+def withdraw(enrolment_id: RecordId, db: SessionDep, actor: AdminOnly) -> EnrolmentRead:
     """Withdraw an official; the first waitlisted takes the seat. Admins only."""
-    e = service.withdraw_enrolment(session, enrolment_id=enrolment_id, actor=actor)
-    return selectors.read_enrolment(session, enrolment_id=e.id, actor=actor)
+    e = service.withdraw_enrolment(db, enrolment_id=enrolment_id, actor=actor)
+    return selectors.read_enrolment(db, enrolment_id=e.id, actor=actor)
 
 
 @router.post(
     "/enrolments/{enrolment_id}/move", response_model=EnrolmentRead, responses=responses(401, 403, 404, 409, 422)
 )
-def move(enrolment_id: RecordId, data: EnrolmentMove, session: SessionDep, actor: AdminOnly) -> EnrolmentRead:
+def move(enrolment_id: RecordId, data: EnrolmentMove, db: SessionDep, actor: AdminOnly) -> EnrolmentRead:
     """Move an official to another cohort of the same programme; attendance taken stays on record. Admins only."""
-    e = service.move_enrolment(session, enrolment_id=enrolment_id, cohort_id=data.cohort_id, actor=actor)
-    return selectors.read_enrolment(session, enrolment_id=e.id, actor=actor)
+    e = service.move_enrolment(db, enrolment_id=enrolment_id, cohort_id=data.cohort_id, actor=actor)
+    return selectors.read_enrolment(db, enrolment_id=e.id, actor=actor)

@@ -18,20 +18,20 @@ from app.programmes.models import Programme
 # --- cohorts -------------------------------------------------------------------------------------------
 
 
-def read_cohorts(session: Session, ids: list[int]) -> list[CohortRead]:
+def read_cohorts(db: Session, ids: list[int]) -> list[CohortRead]:
     """The cohorts with these ids, in that order, with their programme, scheduled hours, counts and assessments."""
     if not ids:
         return []
     found = {
         c.id: (c, code)
-        for c, code in session.execute(
+        for c, code in db.execute(
             select(Cohort, Programme.code)
             .join(Programme, Programme.id == Cohort.programme_id)
             .where(Cohort.id.in_(ids))
         ).tuples()
     }
     hours = dict(
-        session.execute(
+        db.execute(
             select(CohortSession.cohort_id, func.sum(CohortSession.hours))
             .where(CohortSession.cohort_id.in_(ids))
             .group_by(CohortSession.cohort_id)
@@ -40,14 +40,14 @@ def read_cohorts(session: Session, ids: list[int]) -> list[CohortRead]:
         .all()
     )
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
-    for cid, status, n in session.execute(
+    for cid, status, n in db.execute(
         select(Enrolment.cohort_id, Enrolment.status, func.count())
         .where(Enrolment.cohort_id.in_(ids))
         .group_by(Enrolment.cohort_id, Enrolment.status)
     ).tuples():
         counts[cid][status] = n
     assessments: dict[int, list[str]] = {i: [] for i in ids}
-    for cid, code in session.execute(
+    for cid, code in db.execute(
         select(CohortAssessment.cohort_id, CohortAssessment.code)
         .where(CohortAssessment.cohort_id.in_(ids))
         .order_by(CohortAssessment.id)
@@ -84,16 +84,16 @@ def read_cohorts(session: Session, ids: list[int]) -> list[CohortRead]:
     return out
 
 
-def read_cohort(session: Session, *, cohort_id: int) -> CohortRead:
+def read_cohort(db: Session, *, cohort_id: int) -> CohortRead:
     """One cohort with its scheduled hours and counts; 404 when there is none."""
-    rows = read_cohorts(session, [cohort_id])
+    rows = read_cohorts(db, [cohort_id])
     if not rows:
         raise NotFound(f"no cohort with id {cohort_id}")
     return rows[0]
 
 
 def list_cohorts(
-    session: Session, *, programme: str | None, state: CohortState | None, limit: int, offset: int
+    db: Session, *, programme: str | None, state: CohortState | None, limit: int, offset: int
 ) -> tuple[list[CohortRead], int]:
     """Cohorts, newest first, by programme code and state, with the total before paging."""
     stmt = select(Cohort.id)
@@ -101,29 +101,29 @@ def list_cohorts(
         stmt = stmt.join(Programme, Programme.id == Cohort.programme_id).where(Programme.code == programme)
     if state:
         stmt = stmt.where(Cohort.state == state)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    ids = session.scalars(stmt.order_by(Cohort.start_date.desc(), Cohort.id.desc()).limit(limit).offset(offset))
-    return read_cohorts(session, list(ids)), total
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    ids = db.scalars(stmt.order_by(Cohort.start_date.desc(), Cohort.id.desc()).limit(limit).offset(offset))
+    return read_cohorts(db, list(ids)), total
 
 
-def _require_cohort(session: Session, cohort_id: int) -> None:
-    if session.scalar(select(Cohort.id).where(Cohort.id == cohort_id)) is None:
+def _require_cohort(db: Session, cohort_id: int) -> None:
+    if db.scalar(select(Cohort.id).where(Cohort.id == cohort_id)) is None:
         raise NotFound(f"no cohort with id {cohort_id}")
 
 
 # --- sessions ------------------------------------------------------------------------------------------
 
 
-def list_sessions(session: Session, *, cohort_id: int) -> list[SessionRead]:
+def list_sessions(db: Session, *, cohort_id: int) -> list[SessionRead]:
     """A cohort's sessions in date order; 404 when there is no such cohort."""
-    _require_cohort(session, cohort_id)
+    _require_cohort(db, cohort_id)
     stmt = select(CohortSession).where(CohortSession.cohort_id == cohort_id)
-    return [SessionRead.model_validate(s) for s in session.scalars(stmt.order_by(CohortSession.date, CohortSession.id))]
+    return [SessionRead.model_validate(s) for s in db.scalars(stmt.order_by(CohortSession.date, CohortSession.id))]
 
 
-def read_session(session: Session, *, session_id: int) -> SessionRead:
+def read_session(db: Session, *, session_id: int) -> SessionRead:
     """One session of a cohort; 404 when there is none."""
-    item = session.scalar(select(CohortSession).where(CohortSession.id == session_id))
+    item = db.scalar(select(CohortSession).where(CohortSession.id == session_id))
     if item is None:
         raise NotFound(f"no session with id {session_id}")
     return SessionRead.model_validate(item)
@@ -142,7 +142,7 @@ def _enrolment_query() -> AnySelect:
     )
 
 
-def _enrolment_reads(session: Session, stmt: AnySelect) -> list[EnrolmentRead]:
+def _enrolment_reads(db: Session, stmt: AnySelect) -> list[EnrolmentRead]:
     return [
         EnrolmentRead(
             id=e.id,
@@ -160,13 +160,13 @@ def _enrolment_reads(session: Session, stmt: AnySelect) -> list[EnrolmentRead]:
             completed_on=e.completed_on,
             decision_reason=e.decision_reason,
         )
-        for e, cohort_code, programme_code, first, last in session.execute(stmt)
+        for e, cohort_code, programme_code, first, last in db.execute(stmt)
     ]
 
 
-def read_enrolment(session: Session, *, enrolment_id: int, actor: Principal) -> EnrolmentRead:
+def read_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> EnrolmentRead:
     """One enrolment the caller may see; 404 otherwise."""
-    rows = _enrolment_reads(session, scope_officials(_enrolment_query().where(Enrolment.id == enrolment_id), actor))
+    rows = _enrolment_reads(db, scope_officials(_enrolment_query().where(Enrolment.id == enrolment_id), actor))
     if not rows:
         raise NotFound(f"no enrolment with id {enrolment_id}")
     return rows[0]
@@ -179,17 +179,17 @@ _STATUS_ORDER = case(
 )
 
 
-def cohort_enrolments(session: Session, *, cohort_id: int, actor: Principal) -> list[EnrolmentRead]:
+def cohort_enrolments(db: Session, *, cohort_id: int, actor: Principal) -> list[EnrolmentRead]:
     """A cohort's enrolments the caller may see: seats first, then the waitlist in order, then withdrawn."""
-    _require_cohort(session, cohort_id)
+    _require_cohort(db, cohort_id)
     stmt = scope_officials(_enrolment_query().where(Enrolment.cohort_id == cohort_id), actor)
     stmt = stmt.order_by(_STATUS_ORDER, Enrolment.waitlist_position, Official.last_name_he, Enrolment.id)
-    return _enrolment_reads(session, stmt)
+    return _enrolment_reads(db, stmt)
 
 
-def official_enrolments(session: Session, *, official_id: int, actor: Principal) -> list[EnrolmentRead]:
+def official_enrolments(db: Session, *, official_id: int, actor: Principal) -> list[EnrolmentRead]:
     """An official's enrolments, newest cohort first; 404 when the official is not within the caller's scope."""
-    if session.scalar(scope_officials(select(Official.id).where(Official.id == official_id), actor)) is None:
+    if db.scalar(scope_officials(select(Official.id).where(Official.id == official_id), actor)) is None:
         raise NotFound(f"no official with id {official_id}")
     stmt = _enrolment_query().where(Enrolment.official_id == official_id)
-    return _enrolment_reads(session, stmt.order_by(Cohort.start_date.desc(), Enrolment.id.desc()))
+    return _enrolment_reads(db, stmt.order_by(Cohort.start_date.desc(), Enrolment.id.desc()))

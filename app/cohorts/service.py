@@ -41,10 +41,10 @@ from app.programmes.service import require_programme
 # --- cohorts -------------------------------------------------------------------------------------------
 
 
-def create_cohort(session: Session, *, data: CohortCreate, actor: Principal) -> Cohort:
+def create_cohort(db: Session, *, data: CohortCreate, actor: Principal) -> Cohort:
     """Open a cohort of a programme; it keeps the programme's completion rules as they are today."""
-    programme = require_programme(session, code=data.programme_code)
-    if session.scalar(select(Cohort.id).where(Cohort.code == data.code)) is not None:
+    programme = require_programme(db, code=data.programme_code)
+    if db.scalar(select(Cohort.id).where(Cohort.code == data.code)) is not None:
         raise Conflict(f"a cohort with code {data.code!r} already exists", code="duplicate_cohort", field="code")
     now = now_utc()
     cohort = Cohort(
@@ -55,34 +55,32 @@ def create_cohort(session: Session, *, data: CohortCreate, actor: Principal) -> 
         created_at=now,
         updated_at=now,
     )
-    session.add(cohort)
-    session.flush()
-    required = session.scalars(
+    db.add(cohort)
+    db.flush()
+    required = db.scalars(
         select(ProgrammeAssessment).where(
             ProgrammeAssessment.programme_id == programme.id, ProgrammeAssessment.required.is_(True)
         )
     )
-    session.add_all(
+    db.add_all(
         CohortAssessment(cohort_id=cohort.id, code=a.code, title_he=a.title_he, title_en=a.title_en) for a in required
     )
-    session.flush()
-    record_event(
-        session, actor=actor, action="create", entity_type="cohort", entity_id=cohort.id, after=snapshot(cohort)
-    )
+    db.flush()
+    record_event(db, actor=actor, action="create", entity_type="cohort", entity_id=cohort.id, after=snapshot(cohort))
     return cohort
 
 
-def get_cohort(session: Session, *, cohort_id: int) -> Cohort:
+def get_cohort(db: Session, *, cohort_id: int) -> Cohort:
     """One cohort; 404 when there is none."""
-    cohort = session.get(Cohort, cohort_id)
+    cohort = db.get(Cohort, cohort_id)
     if cohort is None:
         raise NotFound(f"no cohort with id {cohort_id}")
     return cohort
 
 
-def lock_cohort(session: Session, *, cohort_id: int) -> Cohort:
+def lock_cohort(db: Session, *, cohort_id: int) -> Cohort:
     """The cohort, locked for this transaction: enrolments of one cohort are decided one at a time."""
-    cohort = session.scalar(
+    cohort = db.scalar(
         select(Cohort).where(Cohort.id == cohort_id).with_for_update().execution_options(populate_existing=True)
     )
     if cohort is None:
@@ -90,17 +88,16 @@ def lock_cohort(session: Session, *, cohort_id: int) -> Cohort:
     return cohort
 
 
-def _enrolled_count(session: Session, cohort_id: int) -> int:
+def _enrolled_count(db: Session, cohort_id: int) -> int:
     """Seats taken: enrolled, and those already decided (completed or not) who still hold theirs."""
     return (
-        session.scalar(select(func.count()).where(Enrolment.cohort_id == cohort_id, Enrolment.status.in_(HOLDING_SEAT)))
-        or 0
+        db.scalar(select(func.count()).where(Enrolment.cohort_id == cohort_id, Enrolment.status.in_(HOLDING_SEAT))) or 0
     )
 
 
-def update_cohort(session: Session, *, cohort_id: int, data: CohortUpdate, actor: Principal) -> Cohort:
+def update_cohort(db: Session, *, cohort_id: int, data: CohortUpdate, actor: Principal) -> Cohort:
     """Change a cohort's dates, capacity, place, coordinator or state; more seats promote the waitlist."""
-    cohort = lock_cohort(session, cohort_id=cohort_id)
+    cohort = lock_cohort(db, cohort_id=cohort_id)
     if cohort.state in FINISHED_STATES:
         raise Conflict(f"cohort {cohort.code} is {cohort.state} and can no longer change", code="cohort_finished")
     changes: dict[str, Any] = {k: getattr(data, k) for k in data.model_fields_set}
@@ -114,7 +111,7 @@ def update_cohort(session: Session, *, cohort_id: int, data: CohortUpdate, actor
     start, end = changes.get("start_date", cohort.start_date), changes.get("end_date", cohort.end_date)
     if end < start:
         raise Invalid(f"end_date: {end} is before the start date {start}", field="end_date")
-    outside = session.scalar(
+    outside = db.scalar(
         select(func.count()).where(
             CohortSession.cohort_id == cohort.id, (CohortSession.date < start) | (CohortSession.date > end)
         )
@@ -123,7 +120,7 @@ def update_cohort(session: Session, *, cohort_id: int, data: CohortUpdate, actor
         raise Conflict(
             f"{outside} session(s) would fall outside {start}..{end}; move them first", code="sessions_outside_dates"
         )
-    enrolled = _enrolled_count(session, cohort.id)
+    enrolled = _enrolled_count(db, cohort.id)
     if "capacity" in changes and changes["capacity"] < enrolled:
         raise Conflict(
             f"capacity {changes['capacity']} is below the {enrolled} officials already enrolled",
@@ -134,23 +131,23 @@ def update_cohort(session: Session, *, cohort_id: int, data: CohortUpdate, actor
     for key, value in changes.items():
         setattr(cohort, key, value)
     cohort.updated_at = now_utc()
-    record_change(session, cohort, before=before, actor=actor, entity_type="cohort")
+    record_change(db, cohort, before=before, actor=actor, entity_type="cohort")
     if cohort.state == CohortState.CANCELLED:
-        for e in session.scalars(
+        for e in db.scalars(
             select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ACTIVE_ENROLMENT))
         ):
-            _end_enrolment(session, enrolment=e, actor=actor)
+            _end_enrolment(db, enrolment=e, actor=actor)
     else:
-        fill_seats(session, cohort=cohort, actor=actor)
+        fill_seats(db, cohort=cohort, actor=actor)
     return cohort
 
 
 # --- sessions ------------------------------------------------------------------------------------------
 
 
-def add_session(session: Session, *, cohort_id: int, data: SessionCreate, actor: Principal) -> CohortSession:
+def add_session(db: Session, *, cohort_id: int, data: SessionCreate, actor: Principal) -> CohortSession:
     """Schedule a session within the cohort's dates; the cohort's hours are the sum of its sessions."""
-    cohort = get_cohort(session, cohort_id=cohort_id)
+    cohort = get_cohort(db, cohort_id=cohort_id)
     if cohort.state in FINISHED_STATES:
         raise Conflict(f"cohort {cohort.code} is {cohort.state}: no more sessions", code="cohort_finished")
     if not cohort.start_date <= data.date <= cohort.end_date:
@@ -160,23 +157,23 @@ def add_session(session: Session, *, cohort_id: int, data: SessionCreate, actor:
             code="session_outside_cohort",
         )
     if data.module_id is not None:
-        module = session.get(ProgrammeModule, data.module_id)
+        module = db.get(ProgrammeModule, data.module_id)
         if module is None or module.programme_id != cohort.programme_id:
             raise Invalid(
                 f"module_id: module {data.module_id} is not a module of this cohort's programme", field="module_id"
             )
     item = CohortSession(cohort_id=cohort.id, **data.model_dump(), created_at=now_utc())
-    add_and_record(session, item, actor=actor, entity_type="session")
+    add_and_record(db, item, actor=actor, entity_type="session")
     return item
 
 
 # --- enrolment -----------------------------------------------------------------------------------------
 
 
-def _refuse_if_cannot_enrol(session: Session, *, cohort: Cohort, official: Official, programme: Programme) -> None:
+def _refuse_if_cannot_enrol(db: Session, *, cohort: Cohort, official: Official, programme: Programme) -> None:
     if cohort.state not in ENROLLING_STATES:
         raise Conflict(f"cohort {cohort.code} is {cohort.state}, not open for enrolment", code="cohort_not_open")
-    other = session.execute(
+    other = db.execute(
         select(Enrolment.status, Cohort.code)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(
@@ -192,7 +189,7 @@ def _refuse_if_cannot_enrol(session: Session, *, cohort: Cohort, official: Offic
             code="already_enrolled",
         )
     done = last_valid_completion(
-        session,
+        db,
         official_id=official.id,
         programme_id=programme.id,
         validity_years=programme.validity_years,
@@ -205,8 +202,8 @@ def _refuse_if_cannot_enrol(session: Session, *, cohort: Cohort, official: Offic
         )
 
 
-def _next_waitlist_position(session: Session, cohort_id: int) -> int:
-    last = session.scalar(
+def _next_waitlist_position(db: Session, cohort_id: int) -> int:
+    last = db.scalar(
         select(func.max(Enrolment.waitlist_position)).where(
             Enrolment.cohort_id == cohort_id, Enrolment.status == EnrolmentStatus.WAITLISTED
         )
@@ -214,11 +211,11 @@ def _next_waitlist_position(session: Session, cohort_id: int) -> int:
     return (last or 0) + 1
 
 
-def _enrol(session: Session, *, cohort: Cohort, official: Official, actor: Principal) -> Enrolment:
+def _enrol(db: Session, *, cohort: Cohort, official: Official, actor: Principal) -> Enrolment:
     """Enrol in a locked cohort: a seat while there is one, else the end of the waitlist."""
-    programme = session.get(Programme, cohort.programme_id)
+    programme = db.get(Programme, cohort.programme_id)
     assert programme is not None
-    existing = session.scalar(
+    existing = db.scalar(
         select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.official_id == official.id)
     )
     if existing is not None and existing.status != EnrolmentStatus.WITHDRAWN:
@@ -227,44 +224,44 @@ def _enrol(session: Session, *, cohort: Cohort, official: Official, actor: Princ
             code="already_enrolled",
             existing_id=existing.id,
         )
-    _refuse_if_cannot_enrol(session, cohort=cohort, official=official, programme=programme)
-    seat = _enrolled_count(session, cohort.id) < cohort.capacity
+    _refuse_if_cannot_enrol(db, cohort=cohort, official=official, programme=programme)
+    seat = _enrolled_count(db, cohort.id) < cohort.capacity
     counts_from = enrolment_counts_from(today=today(), cohort_start=cohort.start_date)
     values = {
         "status": EnrolmentStatus.ENROLLED if seat else EnrolmentStatus.WAITLISTED,
         "seated_on": counts_from if seat else None,
-        "waitlist_position": None if seat else _next_waitlist_position(session, cohort.id),
-        "requirement_id": latest_requirement_id(session, official_id=official.id, programme_id=programme.id),
+        "waitlist_position": None if seat else _next_waitlist_position(db, cohort.id),
+        "requirement_id": latest_requirement_id(db, official_id=official.id, programme_id=programme.id),
         "enrolled_on": counts_from,
         "ended_on": None,
         "updated_at": now_utc(),
     }
     if existing is None:
         enrolment = Enrolment(cohort_id=cohort.id, official_id=official.id, created_at=now_utc(), **values)
-        add_and_record(session, enrolment, actor=actor, entity_type="enrolment")
+        add_and_record(db, enrolment, actor=actor, entity_type="enrolment")
         return enrolment
     before = snapshot(existing)
     for key, value in values.items():
         setattr(existing, key, value)
-    record_change(session, existing, before=before, actor=actor, entity_type="enrolment")
+    record_change(db, existing, before=before, actor=actor, entity_type="enrolment")
     return existing
 
 
-def enrol_official(session: Session, *, cohort_id: int, official_id: int, actor: Principal) -> Enrolment:
+def enrol_official(db: Session, *, cohort_id: int, official_id: int, actor: Principal) -> Enrolment:
     """Enrol an official; past capacity the official joins the waitlist in order."""
-    cohort = lock_cohort(session, cohort_id=cohort_id)
+    cohort = lock_cohort(db, cohort_id=cohort_id)
     try:
-        official = get_official(session, official_id=official_id, actor=actor)
+        official = get_official(db, official_id=official_id, actor=actor)
     except NotFound as exc:
         raise Invalid(
             f"official_id: no official with id {official_id}", field="official_id", code="unknown_official"
         ) from exc
-    return _enrol(session, cohort=cohort, official=official, actor=actor)
+    return _enrol(db, cohort=cohort, official=official, actor=actor)
 
 
-def enrol_many(session: Session, *, cohort_id: int, national_ids: list[str], actor: Principal) -> BulkReport:
+def enrol_many(db: Session, *, cohort_id: int, national_ids: list[str], actor: Principal) -> BulkReport:
     """Enrol officials by ID in order, each on its own; the report says what happened to every row."""
-    cohort = lock_cohort(session, cohort_id=cohort_id)
+    cohort = lock_cohort(db, cohort_id=cohort_id)
     rows: list[BulkRow] = []
     for i, raw in enumerate(national_ids, start=1):
         try:
@@ -274,7 +271,7 @@ def enrol_many(session: Session, *, cohort_id: int, national_ids: list[str], act
                 BulkRow(row=i, national_id=str(raw), result="refused", error="invalid", detail=f"national_id {exc}")
             )
             continue
-        official = session.scalar(select(Official).where(Official.national_id == nid))
+        official = db.scalar(select(Official).where(Official.national_id == nid))
         if official is None:
             rows.append(
                 BulkRow(
@@ -287,8 +284,8 @@ def enrol_many(session: Session, *, cohort_id: int, national_ids: list[str], act
             )
             continue
         try:
-            with session.begin_nested():
-                e = _enrol(session, cohort=cohort, official=official, actor=actor)
+            with db.begin_nested():
+                e = _enrol(db, cohort=cohort, official=official, actor=actor)
         except DomainError as exc:
             rows.append(BulkRow(row=i, national_id=nid, result="refused", error=exc.code, detail=exc.detail))
             continue
@@ -309,19 +306,19 @@ def enrol_many(session: Session, *, cohort_id: int, national_ids: list[str], act
     )
 
 
-def _end_enrolment(session: Session, *, enrolment: Enrolment, actor: Principal) -> None:
+def _end_enrolment(db: Session, *, enrolment: Enrolment, actor: Principal) -> None:
     before = snapshot(enrolment)
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.waitlist_position = None
     enrolment.ended_on = today()
     enrolment.updated_at = now_utc()
-    record_change(session, enrolment, before=before, actor=actor, entity_type="enrolment")
+    record_change(db, enrolment, before=before, actor=actor, entity_type="enrolment")
 
 
-def fill_seats(session: Session, *, cohort: Cohort, actor: Principal) -> None:
+def fill_seats(db: Session, *, cohort: Cohort, actor: Principal) -> None:
     """Promote the first waitlisted while seats are free, and number the rest of the waitlist 1, 2, ..."""
-    free = cohort.capacity - _enrolled_count(session, cohort.id)
-    waiting = session.scalars(
+    free = cohort.capacity - _enrolled_count(db, cohort.id)
+    waiting = db.scalars(
         select(Enrolment)
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.WAITLISTED)
         .order_by(Enrolment.waitlist_position, Enrolment.id)
@@ -338,43 +335,43 @@ def fill_seats(session: Session, *, cohort: Cohort, actor: Principal) -> None:
             e.waitlist_position = position
         if snapshot(e) != before:
             e.updated_at = now_utc()
-            record_change(session, e, before=before, actor=actor, entity_type="enrolment")
+            record_change(db, e, before=before, actor=actor, entity_type="enrolment")
 
 
-def get_enrolment(session: Session, *, enrolment_id: int, actor: Principal) -> Enrolment:
+def get_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> Enrolment:
     """One enrolment the caller may see; 404 otherwise."""
     stmt = scope_officials(
         select(Enrolment).join(Official, Official.id == Enrolment.official_id).where(Enrolment.id == enrolment_id),
         actor,
     )
-    enrolment: Enrolment | None = session.scalar(stmt)
+    enrolment: Enrolment | None = db.scalar(stmt)
     if enrolment is None:
         raise NotFound(f"no enrolment with id {enrolment_id}")
     return enrolment
 
 
-def withdraw_enrolment(session: Session, *, enrolment_id: int, actor: Principal) -> Enrolment:
+def withdraw_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> Enrolment:
     """Withdraw an enrolled or waitlisted official; a freed seat goes to the first waitlisted."""
-    enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
-    cohort = lock_cohort(session, cohort_id=enrolment.cohort_id)
-    session.refresh(enrolment)
+    enrolment = get_enrolment(db, enrolment_id=enrolment_id, actor=actor)
+    cohort = lock_cohort(db, cohort_id=enrolment.cohort_id)
+    db.refresh(enrolment)
     if enrolment.status not in ACTIVE_ENROLMENT:
         raise Conflict(
             f"enrolment {enrolment.id} is {enrolment.status}; only enrolled or waitlisted can withdraw",
             code="wrong_state",
         )
-    _end_enrolment(session, enrolment=enrolment, actor=actor)
-    fill_seats(session, cohort=cohort, actor=actor)
+    _end_enrolment(db, enrolment=enrolment, actor=actor)
+    fill_seats(db, cohort=cohort, actor=actor)
     return enrolment
 
 
-def move_enrolment(session: Session, *, enrolment_id: int, cohort_id: int, actor: Principal) -> Enrolment:
+def move_enrolment(db: Session, *, enrolment_id: int, cohort_id: int, actor: Principal) -> Enrolment:
     """Move an official to another cohort of the same programme; attendance already taken stays on record."""
-    enrolment = get_enrolment(session, enrolment_id=enrolment_id, actor=actor)
+    enrolment = get_enrolment(db, enrolment_id=enrolment_id, actor=actor)
     # Lock both cohorts in id order, so two moves in opposite directions cannot deadlock.
-    locked = {c: lock_cohort(session, cohort_id=c) for c in sorted({enrolment.cohort_id, cohort_id})}
+    locked = {c: lock_cohort(db, cohort_id=c) for c in sorted({enrolment.cohort_id, cohort_id})}
     source, target = locked[enrolment.cohort_id], locked[cohort_id]
-    session.refresh(enrolment)
+    db.refresh(enrolment)
     if source.id == target.id:
         raise Conflict("the enrolment is already in that cohort", code="same_cohort", field="cohort_id")
     if target.programme_id != source.programme_id:
@@ -387,12 +384,12 @@ def move_enrolment(session: Session, *, enrolment_id: int, cohort_id: int, actor
         raise Conflict(
             f"enrolment {enrolment.id} is {enrolment.status}; only enrolled or waitlisted can move", code="wrong_state"
         )
-    official = session.get(Official, enrolment.official_id)
+    official = db.get(Official, enrolment.official_id)
     assert official is not None
-    _end_enrolment(session, enrolment=enrolment, actor=actor)
-    moved = _enrol(session, cohort=target, official=official, actor=actor)
+    _end_enrolment(db, enrolment=enrolment, actor=actor)
+    moved = _enrol(db, cohort=target, official=official, actor=actor)
     before = snapshot(enrolment)
     enrolment.moved_to_enrolment_id = moved.id
-    record_change(session, enrolment, before=before, actor=actor, entity_type="enrolment")
-    fill_seats(session, cohort=source, actor=actor)
+    record_change(db, enrolment, before=before, actor=actor, entity_type="enrolment")
+    fill_seats(db, cohort=source, actor=actor)
     return moved

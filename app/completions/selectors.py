@@ -15,7 +15,7 @@ from app.officials.selectors import get_official
 from app.programmes.models import Programme
 
 
-def read_completions(session: Session, ids: list[int]) -> list[CompletionRead]:
+def read_completions(db: Session, ids: list[int]) -> list[CompletionRead]:
     """The completions with these ids, oldest first, with their programme's code."""
     stmt = (
         select(Completion, Programme.code)
@@ -33,22 +33,22 @@ def read_completions(session: Session, ids: list[int]) -> list[CompletionRead]:
             reason=c.reason,
             created_at=c.created_at,
         )
-        for c, code in session.execute(stmt)
+        for c, code in db.execute(stmt)
     ]
 
 
-def official_completions(session: Session, *, official_id: int, actor: Principal) -> list[CompletionRead]:
+def official_completions(db: Session, *, official_id: int, actor: Principal) -> list[CompletionRead]:
     """An official's completions, oldest first; 404 when the official is outside the caller's scope."""
-    get_official(session, official_id=official_id, actor=actor)
-    ids = list(session.scalars(select(Completion.id).where(Completion.official_id == official_id)))
-    return read_completions(session, ids)
+    get_official(db, official_id=official_id, actor=actor)
+    ids = list(db.scalars(select(Completion.id).where(Completion.official_id == official_id)))
+    return read_completions(db, ids)
 
 
 def last_valid_completion(
-    session: Session, *, official_id: int, programme_id: int, validity_years: int | None, on: date
+    db: Session, *, official_id: int, programme_id: int, validity_years: int | None, on: date
 ) -> date | None:
     """The latest completion of the programme by the official still valid on the date (rule 2), if any."""
-    done = session.scalars(
+    done = db.scalars(
         select(Completion.completed_on).where(
             Completion.official_id == official_id, Completion.programme_id == programme_id
         )

@@ -20,7 +20,7 @@ from app.programmes.service import require_programme
 
 
 def record_completion(
-    session: Session,
+    db: Session,
     *,
     official_id: int,
     programme_id: int,
@@ -46,18 +46,18 @@ def record_completion(
         recorded_by_user_id=actor.user_id,
         created_at=now_utc(),
     )
-    add_and_record(session, completion, actor=actor, entity_type="completion")
+    add_and_record(db, completion, actor=actor, entity_type="completion")
     return completion
 
 
 def record_completion_by_decision(
-    session: Session, *, official_id: int, data: CompletionCreate, actor: Principal
+    db: Session, *, official_id: int, data: CompletionCreate, actor: Principal
 ) -> CompletionRead:
     """Record a completion outside any cohort (prior or external training) by an admin's decision, with its reason
     and the date it counts from; the same completion twice is a conflict."""
-    official = get_official(session, official_id=official_id, actor=actor)
-    programme = require_programme(session, code=data.programme_code)
-    duplicate = session.scalar(
+    official = get_official(db, official_id=official_id, actor=actor)
+    programme = require_programme(db, code=data.programme_code)
+    duplicate = db.scalar(
         select(Completion.id).where(
             Completion.official_id == official.id,
             Completion.programme_id == programme.id,
@@ -71,7 +71,7 @@ def record_completion_by_decision(
             existing_id=duplicate,
         )
     completion = record_completion(
-        session,
+        db,
         official_id=official.id,
         programme_id=programme.id,
         completed_on=data.completed_on,
@@ -79,4 +79,4 @@ def record_completion_by_decision(
         reason=data.reason,
         actor=actor,
     )
-    return read_completions(session, [completion.id])[0]
+    return read_completions(db, [completion.id])[0]

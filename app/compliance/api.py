@@ -29,7 +29,7 @@ from app.compliance.schemas import (
     SummaryComparisonRow,
     SummaryRow,
 )
-from app.db import read_session_opener
+from app.db import read_db_opener
 from app.errors import Invalid
 from app.schemas import IsoDate
 from app.web.deps import Anyone, SessionDep, Staff, allow
@@ -50,12 +50,12 @@ Auditor = Annotated[Principal, allow(AUDITOR)]
     responses=responses(401, 403, 404, 409, 422),
 )
 def request_extension(
-    requirement_id: RecordId, data: ExtensionRequestCreate, session: SessionDep, actor: Requester
+    requirement_id: RecordId, data: ExtensionRequestCreate, db: SessionDep, actor: Requester
 ) -> RequestRead:
     """Ask for a later due date. The official (own), a liaison (own authority) or an admin; an auditor decides."""
     return RequestRead.model_validate(
         service.request_extension(
-            session,
+            db,
             requirement_id=requirement_id,
             requested_due_date=data.requested_due_date,
             reason=data.reason,
@@ -71,23 +71,23 @@ def request_extension(
     responses=responses(401, 403, 404, 409, 422),
 )
 def request_exemption(
-    requirement_id: RecordId, data: ExemptionRequestCreate, session: SessionDep, actor: Requester
+    requirement_id: RecordId, data: ExemptionRequestCreate, db: SessionDep, actor: Requester
 ) -> RequestRead:
     """Ask to lift the requirement, with a reason code and text. The official, a liaison or an admin."""
     return RequestRead.model_validate(
         service.request_exemption(
-            session, requirement_id=requirement_id, reason_code=data.reason_code, reason=data.reason, actor=actor
+            db, requirement_id=requirement_id, reason_code=data.reason_code, reason=data.reason, actor=actor
         )
     )
 
 
 @router.post("/decisions/{request_id}", response_model=RequestRead, responses=responses(401, 403, 404, 409, 422))
-def decide(request_id: RecordId, data: DecisionCreate, session: SessionDep, actor: Auditor) -> RequestRead:
+def decide(request_id: RecordId, data: DecisionCreate, db: SessionDep, actor: Auditor) -> RequestRead:
     """Approve or refuse a request, effective on `decided_on` (default today; past allowed, future not); a second
     decision is 409. Auditors only."""
     return RequestRead.model_validate(
         service.decide_request(
-            session,
+            db,
             request_id=request_id,
             approve=data.approve,
             note=data.note,
@@ -99,7 +99,7 @@ def decide(request_id: RecordId, data: DecisionCreate, session: SessionDep, acto
 
 @router.get("/requests", response_model=Page[RequestRead], responses=responses(401, 422))
 def list_requests(
-    session: SessionDep,
+    db: SessionDep,
     actor: Anyone,
     state: RequestState | None = None,
     kind: RequestKind | None = None,
@@ -107,16 +107,16 @@ def list_requests(
     offset: Offset = 0,
 ) -> Page[RequestRead]:
     """Extension and exemption requests within the caller's scope, oldest first (the auditors' queue)."""
-    rows, total = selectors.list_requests(session, actor=actor, state=state, kind=kind, limit=limit, offset=offset)
+    rows, total = selectors.list_requests(db, actor=actor, state=state, kind=kind, limit=limit, offset=offset)
     return Page(items=rows, total=total)
 
 
 @router.get(
     "/requirements/{requirement_id}/requests", response_model=Page[RequestRead], responses=responses(401, 404, 422)
 )
-def requirement_requests(requirement_id: RecordId, session: SessionDep, actor: Anyone) -> Page[RequestRead]:
+def requirement_requests(requirement_id: RecordId, db: SessionDep, actor: Anyone) -> Page[RequestRead]:
     """The history of a requirement's requests and decisions, within the caller's scope."""
-    rows, total = selectors.requirement_requests(session, requirement_id=requirement_id, actor=actor)
+    rows, total = selectors.requirement_requests(db, requirement_id=requirement_id, actor=actor)
     return Page(items=rows, total=total)
 
 
@@ -182,29 +182,29 @@ Between = Annotated[Period, Depends(_period)]
 
 @router.get("/compliance/summary", response_model=Page[SummaryRow], responses=responses(401, 422))
 def compliance_summary(
-    session: SessionDep, actor: Anyone, as_of: AsOfDate, filters: Filtered, group_by: GroupBy = "authority"
+    db: SessionDep, actor: Anyone, as_of: AsOfDate, filters: Filtered, group_by: GroupBy = "authority"
 ) -> Page[SummaryRow]:
     """Counts by status per authority, district, role or programme (or a combination) as of a date, with the
     compliance rate (share of requirements in force that are not overdue). Liaisons see their authority only."""
-    rows = selectors.summary(session, as_of=as_of, group_by=group_by.split(","), filters=filters, actor=actor)
+    rows = selectors.summary(db, as_of=as_of, group_by=group_by.split(","), filters=filters, actor=actor)
     return Page(items=rows, total=len(rows))
 
 
 @router.get("/compliance/summary/compare", response_model=Page[SummaryComparisonRow], responses=responses(401, 422))
 def compliance_summary_compare(
-    session: SessionDep, actor: Anyone, filters: Filtered, period: Between, group_by: GroupBy = "authority"
+    db: SessionDep, actor: Anyone, filters: Filtered, period: Between, group_by: GroupBy = "authority"
 ) -> Page[SummaryComparisonRow]:
     """What changed between two dates, per group: the summary on each date and the difference (e.g. a
     quarter's progress by district). The rows of a change are at /compliance/changes."""
     rows = selectors.compare(
-        session, since=period.since, until=period.until, group_by=group_by.split(","), filters=filters, actor=actor
+        db, since=period.since, until=period.until, group_by=group_by.split(","), filters=filters, actor=actor
     )
     return Page(items=rows, total=len(rows))
 
 
 @router.get("/compliance/requirements", response_model=Page[DrillDownRow], responses=responses(401, 422))
 def compliance_requirements(
-    session: SessionDep,
+    db: SessionDep,
     actor: Anyone,
     as_of: AsOfDate,
     filters: Filtered,
@@ -214,14 +214,14 @@ def compliance_requirements(
 ) -> Page[DrillDownRow]:
     """The requirement rows behind any number, filtered and sorted, with cohort and decisions."""
     rows, total = selectors.drill_down(
-        session, as_of=as_of, filters=filters, actor=actor, sort=sort, limit=limit, offset=offset
+        db, as_of=as_of, filters=filters, actor=actor, sort=sort, limit=limit, offset=offset
     )
     return Page(items=rows, total=total)
 
 
 @router.get("/compliance/changes", response_model=Page[ChangeRow], responses=responses(401, 422))
 def compliance_changes(
-    session: SessionDep,
+    db: SessionDep,
     actor: Anyone,
     filters: Filtered,
     period: Between,
@@ -230,25 +230,25 @@ def compliance_changes(
 ) -> Page[ChangeRow]:
     """Requirements whose status changed between two dates (e.g. over a quarter); `status` filters the new one."""
     rows, total = selectors.changes(
-        session, since=period.since, until=period.until, filters=filters, actor=actor, limit=limit, offset=offset
+        db, since=period.since, until=period.until, filters=filters, actor=actor, limit=limit, offset=offset
     )
     return Page(items=rows, total=total)
 
 
 @router.get("/compliance/at-risk", response_model=Page[AtRiskRow], responses=responses(401, 422))
 def compliance_at_risk(
-    session: SessionDep, actor: Anyone, as_of: AsOfDate, filters: Filtered, limit: Limit = 50, offset: Offset = 0
+    db: SessionDep, actor: Anyone, as_of: AsOfDate, filters: Filtered, limit: Limit = 50, offset: Offset = 0
 ) -> Page[AtRiskRow]:
     """Officials due within 90 days and not enrolled, or enrolled in a cohort that ends after their due date."""
-    rows, total = selectors.at_risk(session, as_of=as_of, filters=filters, actor=actor, limit=limit, offset=offset)
+    rows, total = selectors.at_risk(db, as_of=as_of, filters=filters, actor=actor, limit=limit, offset=offset)
     return Page(items=rows, total=total)
 
 
 @router.get("/compliance/seat-demand", response_model=Page[SeatDemandRow], responses=responses(401, 403, 422))
-def compliance_seat_demand(session: SessionDep, actor: Staff, as_of: AsOfDate) -> Page[SeatDemandRow]:
+def compliance_seat_demand(db: SessionDep, actor: Staff, as_of: AsOfDate) -> Page[SeatDemandRow]:
     """Per mandatory programme: officials falling due in 6 and 12 months without a seat, against the free seats
     of scheduled cohorts. Admins and auditors."""
-    rows = selectors.seat_demand(session, as_of=as_of, actor=actor)
+    rows = selectors.seat_demand(db, as_of=as_of, actor=actor)
     return Page(items=rows, total=len(rows))
 
 
@@ -258,7 +258,7 @@ def compliance_export(
     actor: Anyone,
     as_of: AsOfDate,
     filters: Filtered,
-    open_session: Annotated[Callable[[], AbstractContextManager[Session]], Depends(read_session_opener)],
+    open_session: Annotated[Callable[[], AbstractContextManager[Session]], Depends(read_db_opener)],
     lang: Literal["he", "en"] = "he",
     sort: selectors.Sort = "authority",
 ) -> Response:
@@ -267,8 +267,8 @@ def compliance_export(
 
     @contextmanager
     def open_rows() -> Iterator[Iterator[dict[str, Any]]]:
-        with open_session() as session:
-            yield selectors.stream_drill_down(session, as_of=as_of, filters=filters, actor=actor, sort=sort)
+        with open_session() as db:
+            yield selectors.stream_drill_down(db, as_of=as_of, filters=filters, actor=actor, sort=sort)
 
     title = f'דו"ח עמידה בחובת הכשרה נכון ל-{as_of.isoformat()}' if lang == "he" else f"Compliance as of {as_of}"
     return streamed_export(
@@ -285,7 +285,7 @@ def compliance_export(
 @router.get("/compliance/summary.{fmt}", response_class=Response, responses={**FILE_RESPONSES, **responses(401, 422)})
 def compliance_summary_export(
     fmt: Literal["csv", "xlsx"],
-    session: SessionDep,
+    db: SessionDep,
     actor: Anyone,
     as_of: AsOfDate,
     filters: Filtered,
@@ -293,7 +293,7 @@ def compliance_summary_export(
     lang: Literal["he", "en"] = "he",
 ) -> Response:
     """The summary as CSV or XLSX."""
-    rows = selectors.summary(session, as_of=as_of, group_by=group_by.split(","), filters=filters, actor=actor)
+    rows = selectors.summary(db, as_of=as_of, group_by=group_by.split(","), filters=filters, actor=actor)
     title = f"סיכום עמידה נכון ל-{as_of.isoformat()}" if lang == "he" else f"Compliance summary as of {as_of}"
     return export_response(
         fmt,
@@ -311,7 +311,7 @@ def compliance_summary_export(
 )
 def compliance_summary_compare_export(
     fmt: Literal["csv", "xlsx"],
-    session: SessionDep,
+    db: SessionDep,
     actor: Anyone,
     filters: Filtered,
     period: Between,
@@ -321,7 +321,7 @@ def compliance_summary_compare_export(
     """The comparison of two dates as CSV or XLSX: each count before, after and its change."""
     since, until = period.since.isoformat(), period.until.isoformat()
     rows = selectors.compare(
-        session, since=period.since, until=period.until, group_by=group_by.split(","), filters=filters, actor=actor
+        db, since=period.since, until=period.until, group_by=group_by.split(","), filters=filters, actor=actor
     )
     title = f"שינוי בעמידה מ-{since} עד {until}" if lang == "he" else f"Compliance change from {since} to {until}"
     return export_response(
@@ -345,7 +345,7 @@ ReportReader = Annotated[Principal, allow(ADMIN, AUDITOR, LIAISON)]
 
 @router.get("/compliance/report.pdf", response_class=Response, responses={**_PDF, **responses(401, 403, 404, 422)})
 def compliance_report_pdf(
-    session: SessionDep,
+    db: SessionDep,
     actor: ReportReader,
     as_of: AsOfDate,
     authority: str | None = Query(
@@ -355,7 +355,7 @@ def compliance_report_pdf(
     """The compliance report as an A4 PDF in Hebrew, stamped with the as-of date: the country by district and
     authority, or one authority by role with its officials overdue or due soon. A liaison gets their own
     authority (another is 404); admins and auditors any. Officials: 403."""
-    report = report_pdf.compliance_report(session, as_of=as_of, authority=authority, actor=actor)
+    report = report_pdf.compliance_report(db, as_of=as_of, authority=authority, actor=actor)
     return Response(
         report.content,
         media_type="application/pdf",

@@ -52,7 +52,7 @@ def _total(rows: list[SummaryRow], name: str) -> SummaryRow:
     return SummaryRow(key="", name=name, keys={}, **counts, compliance_rate=compliance_rate(counts))
 
 
-def _visible_authority(session: Session, *, code: str | None, actor: Principal) -> AuthorityHeading | None:
+def _visible_authority(db: Session, *, code: str | None, actor: Principal) -> AuthorityHeading | None:
     """The authority the report is about (none: the country). A liaison's is always their own: asking for the
     country gives it, asking for another is 404 like any record outside their scope."""
     if actor.role == LIAISON:
@@ -61,18 +61,18 @@ def _visible_authority(session: Session, *, code: str | None, actor: Principal) 
         code = actor.authority_code
     if code is None:
         return None
-    authority = selectors.authority_heading(session, code=code)
+    authority = selectors.authority_heading(db, code=code)
     if authority is None:
         raise NotFound(f"no authority has the CBS code {code!r}")
     return authority
 
 
-def country_context(session: Session, *, as_of: date, actor: Principal) -> dict[str, Any]:
+def country_context(db: Session, *, as_of: date, actor: Principal) -> dict[str, Any]:
     """Counts per district, and per authority within each district, with the national total."""
     everything = Filters()
-    by_authority = selectors.summary(session, as_of=as_of, group_by=["authority"], filters=everything, actor=actor)
-    by_district = selectors.summary(session, as_of=as_of, group_by=["district"], filters=everything, actor=actor)
-    district_of = selectors.authority_districts(session)
+    by_authority = selectors.summary(db, as_of=as_of, group_by=["authority"], filters=everything, actor=actor)
+    by_district = selectors.summary(db, as_of=as_of, group_by=["district"], filters=everything, actor=actor)
+    district_of = selectors.authority_districts(db)
     districts = []
     for d in sorted(by_district, key=lambda r: r.name):
         label = district_label(d.name)
@@ -93,8 +93,8 @@ def country_context(session: Session, *, as_of: date, actor: Principal) -> dict[
     }
 
 
-def _officials(session: Session, *, as_of: date, filters: Filters, actor: Principal) -> list[dict[str, Any]]:
-    roles = selectors.role_names(session)
+def _officials(db: Session, *, as_of: date, filters: Filters, actor: Principal) -> list[dict[str, Any]]:
+    roles = selectors.role_names(db)
     return [
         {
             **r.model_dump(),
@@ -102,20 +102,18 @@ def _officials(session: Session, *, as_of: date, filters: Filters, actor: Princi
             "status_he": STATUS_HE.get(r.status, r.status),
             "days": abs((as_of - r.due_date).days),
         }
-        for r in selectors.drill_down_rows(session, as_of=as_of, filters=filters, actor=actor, sort="due_date")
+        for r in selectors.drill_down_rows(db, as_of=as_of, filters=filters, actor=actor, sort="due_date")
     ]
 
 
-def authority_context(
-    session: Session, *, as_of: date, authority: AuthorityHeading, actor: Principal
-) -> dict[str, Any]:
+def authority_context(db: Session, *, as_of: date, authority: AuthorityHeading, actor: Principal) -> dict[str, Any]:
     """One authority: counts per role, and the officials overdue or due soon, by due date."""
     mine = Filters(authority=authority.code)
-    roles = selectors.summary(session, as_of=as_of, group_by=["role"], filters=mine, actor=actor)
+    roles = selectors.summary(db, as_of=as_of, group_by=["role"], filters=mine, actor=actor)
     overdue = _officials(
-        session, as_of=as_of, filters=Filters(authority=authority.code, status=RequirementStatus.OVERDUE), actor=actor
+        db, as_of=as_of, filters=Filters(authority=authority.code, status=RequirementStatus.OVERDUE), actor=actor
     )
-    due_soon = _officials(session, as_of=as_of, filters=Filters(authority=authority.code, due_soon=True), actor=actor)
+    due_soon = _officials(db, as_of=as_of, filters=Filters(authority=authority.code, due_soon=True), actor=actor)
     return {
         "title": f"דו״ח עמידה בחובת ההכשרה: {authority.name_he}",
         "authority": authority,
@@ -128,17 +126,17 @@ def authority_context(
 
 
 def compliance_report(
-    session: Session, *, as_of: date, authority: str | None, actor: Principal, produced_at: datetime | None = None
+    db: Session, *, as_of: date, authority: str | None, actor: Principal, produced_at: datetime | None = None
 ) -> Report:
     """The PDF report of the country, or of one authority, as of the date, within the caller's scope."""
     settings = get_settings()
     produced_at = produced_at or now_utc().astimezone(ZoneInfo(settings.timezone))
     common = {"as_of": as_of, "produced_at": produced_at, "school_name_he": settings.school_name_he}
-    found = _visible_authority(session, code=authority, actor=actor)
+    found = _visible_authority(db, code=authority, actor=actor)
     if found is None:
-        context = country_context(session, as_of=as_of, actor=actor)
+        context = country_context(db, as_of=as_of, actor=actor)
         template, filename = "reports/compliance_country.html", f"compliance-{as_of.isoformat()}.pdf"
     else:
-        context = authority_context(session, as_of=as_of, authority=found, actor=actor)
+        context = authority_context(db, as_of=as_of, authority=found, actor=actor)
         template, filename = "reports/compliance_authority.html", f"compliance-{found.code}-{as_of.isoformat()}.pdf"
     return Report(filename=filename, content=pdf.render_pdf(template, {**common, **context}))

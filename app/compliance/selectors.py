@@ -75,7 +75,7 @@ class RequirementRow:
 
 
 def requirement_rows(
-    session: Session, *, where: AnySelect | None = None, as_of: date | None = None, scope: Restrict | None = None
+    db: Session, *, where: AnySelect | None = None, as_of: date | None = None, scope: Restrict | None = None
 ) -> list[RequirementRow]:
     """Requirements (filtered by `where` on requirement ids) with their status as of the date, in one query."""
     as_of = as_of or today()
@@ -103,13 +103,13 @@ def requirement_rows(
             late=bool(r.late),
             completed_on=r.completed_on,
         )
-        for r in session.execute(stmt)
+        for r in db.execute(stmt)
     ]
 
 
-def official_requirements(session: Session, *, official_id: int, as_of: date, actor: Principal) -> list[RequirementRow]:
+def official_requirements(db: Session, *, official_id: int, as_of: date, actor: Principal) -> list[RequirementRow]:
     """An official's requirements (those the caller may see) as of the date; 404 for an official out of sight."""
-    visible = session.scalar(scope_officials(select(Official.id).where(Official.id == official_id), actor))
+    visible = db.scalar(scope_officials(select(Official.id).where(Official.id == official_id), actor))
     if visible is None:
         raise NotFound(f"no official with id {official_id}")
     ids = (
@@ -117,12 +117,12 @@ def official_requirements(session: Session, *, official_id: int, as_of: date, ac
         .join(Appointment, Appointment.id == Requirement.appointment_id)
         .where(Appointment.official_id == official_id)
     )
-    return requirement_rows(session, where=ids, as_of=as_of, scope=lambda s: scope_appointments(s, actor))
+    return requirement_rows(db, where=ids, as_of=as_of, scope=lambda s: scope_appointments(s, actor))
 
 
-def standing_of(session: Session, *, requirement_id: int, as_of: date) -> Standing | None:
+def standing_of(db: Session, *, requirement_id: int, as_of: date) -> Standing | None:
     """The status of one requirement as of a date (None before its appointment starts)."""
-    rows = requirement_rows(session, where=select(literal(requirement_id)), as_of=as_of)
+    rows = requirement_rows(db, where=select(literal(requirement_id)), as_of=as_of)
     return rows[0].standing if rows else None
 
 
@@ -137,7 +137,7 @@ def _requests(actor: Principal) -> AnySelect:
 
 
 def list_requests(
-    session: Session,
+    db: Session,
     *,
     actor: Principal,
     requirement_id: int | None = None,
@@ -154,18 +154,16 @@ def list_requests(
         stmt = stmt.where(RequirementRequest.state == state)
     if kind:
         stmt = stmt.where(RequirementRequest.kind == kind)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(RequirementRequest.requested_at, RequirementRequest.id).limit(limit).offset(offset)
-    )
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(RequirementRequest.requested_at, RequirementRequest.id).limit(limit).offset(offset))
     return [RequestRead.model_validate(r) for r in rows], total
 
 
 def requirement_requests(
-    session: Session, *, requirement_id: int, actor: Principal, limit: int = 500
+    db: Session, *, requirement_id: int, actor: Principal, limit: int = 500
 ) -> tuple[list[RequestRead], int]:
     """The requests of one requirement the caller may see, oldest first; 404 for a requirement out of sight."""
-    visible = session.scalar(
+    visible = db.scalar(
         scope_appointments(
             select(Requirement.id)
             .join(Appointment, Appointment.id == Requirement.appointment_id)
@@ -175,7 +173,7 @@ def requirement_requests(
     )
     if visible is None:
         raise NotFound(f"no requirement with id {requirement_id}")
-    return list_requests(session, actor=actor, requirement_id=requirement_id, limit=limit)
+    return list_requests(db, actor=actor, requirement_id=requirement_id, limit=limit)
 
 
 # --- reports -------------------------------------------------------------------------------------------
@@ -235,7 +233,7 @@ def _status_rows(as_of: date, filters: Filters, actor: Principal) -> AnySelect:
 
 
 def summary(
-    session: Session,
+    db: Session,
     *,
     as_of: date,
     group_by: list[str],
@@ -279,8 +277,8 @@ def summary(
         .order_by(*keys)
     )
     out = []
-    names = names or _names(session)
-    for r in session.execute(stmt):
+    names = names or _names(db)
+    for r in db.execute(stmt):
         parts = {g: getattr(r, f"k_{g}") for g in group_by}
         counts = {k: int(getattr(r, k) or 0) for k in COUNTS}
         out.append(
@@ -296,13 +294,13 @@ def summary(
 
 
 def compare(
-    session: Session, *, since: date, until: date, group_by: list[str], filters: Filters, actor: Principal
+    db: Session, *, since: date, until: date, group_by: list[str], filters: Filters, actor: Principal
 ) -> list[SummaryComparisonRow]:
     """The summary of each group on two dates and the change between them (a group found on only one date has
     zeros on the other)."""
-    names = _names(session)
+    names = _names(db)
     before, after = (
-        {r.key: r for r in summary(session, as_of=d, group_by=group_by, filters=filters, actor=actor, names=names)}
+        {r.key: r for r in summary(db, as_of=d, group_by=group_by, filters=filters, actor=actor, names=names)}
         for d in (since, until)
     )
     zero = {k: 0 for k in COUNTS}
@@ -332,23 +330,23 @@ def compare(
     return out
 
 
-def _names(session: Session) -> dict[str, dict[Any, str]]:
+def _names(db: Session) -> dict[str, dict[Any, str]]:
     return {
-        "authority": dict(session.execute(select(Authority.code, Authority.name_he)).all()),
-        "district": dict(session.execute(select(Authority.district, Authority.district_he).distinct()).all()),
-        "role": role_names(session),
-        "programme": dict(session.execute(select(Programme.code, Programme.title_he)).all()),
+        "authority": dict(db.execute(select(Authority.code, Authority.name_he)).all()),
+        "district": dict(db.execute(select(Authority.district, Authority.district_he).distinct()).all()),
+        "role": role_names(db),
+        "programme": dict(db.execute(select(Programme.code, Programme.title_he)).all()),
     }
 
 
-def role_names(session: Session) -> dict[str, str]:
+def role_names(db: Session) -> dict[str, str]:
     """Each role's Hebrew name by its code."""
-    return dict(session.execute(select(Role.code, Role.name_he)).tuples().all())
+    return dict(db.execute(select(Role.code, Role.name_he)).tuples().all())
 
 
-def authority_districts(session: Session) -> dict[str, str]:
+def authority_districts(db: Session) -> dict[str, str]:
     """Each authority's district (its English name, as summaries key it) by CBS code."""
-    return dict(session.execute(select(Authority.code, Authority.district)).tuples().all())
+    return dict(db.execute(select(Authority.code, Authority.district)).tuples().all())
 
 
 @dataclass(frozen=True)
@@ -361,9 +359,9 @@ class AuthorityHeading:
     district_he: str
 
 
-def authority_heading(session: Session, *, code: str) -> AuthorityHeading | None:
+def authority_heading(db: Session, *, code: str) -> AuthorityHeading | None:
     """The authority with this CBS code, as a report's heading names it; none when there is no such authority."""
-    found = session.execute(
+    found = db.execute(
         select(*(getattr(Authority, f.name) for f in fields(AuthorityHeading))).where(Authority.code == code)
     ).first()
     return AuthorityHeading(*found) if found is not None else None
@@ -432,38 +430,36 @@ def _mapping(r: Any) -> dict[str, Any]:
 
 
 def drill_down(
-    session: Session, *, as_of: date, filters: Filters, actor: Principal, sort: Sort, limit: int, offset: int
+    db: Session, *, as_of: date, filters: Filters, actor: Principal, sort: Sort, limit: int, offset: int
 ) -> tuple[list[DrillDownRow], int]:
     """A page of drill-down rows and how many there are in all."""
     stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)
-    page = session.execute(stmt.add_columns(func.count().over().label("total")).limit(limit).offset(offset)).all()
-    if page:
-        total = page[0].total
-    else:  # past the last page (or nothing at all): the count on its own
-        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    return [DrillDownRow.model_validate(_mapping(r)) for r in page], total
+    page = db.execute(stmt.add_columns(func.count().over().label("total")).limit(limit).offset(offset)).all()
+    if not page:  # past the last page (or nothing at all): the count on its own
+        return [], db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return [DrillDownRow.model_validate(_mapping(r)) for r in page], page[0].total
 
 
 def drill_down_rows(
-    session: Session, *, as_of: date, filters: Filters, actor: Principal, sort: Sort = "due_date"
+    db: Session, *, as_of: date, filters: Filters, actor: Principal, sort: Sort = "due_date"
 ) -> list[DrillDownRow]:
     """Every drill-down row, for a list of modest length (one authority's overdue officials, say)."""
     stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)
-    return [DrillDownRow.model_validate(_mapping(r)) for r in session.execute(stmt)]
+    return [DrillDownRow.model_validate(_mapping(r)) for r in db.execute(stmt)]
 
 
 def stream_drill_down(
-    session: Session, *, as_of: date, filters: Filters, actor: Principal, sort: Sort = "authority"
+    db: Session, *, as_of: date, filters: Filters, actor: Principal, sort: Sort = "authority"
 ) -> Iterator[dict[str, Any]]:
     """Every drill-down row, fetched in batches so that a national export stays small in memory: the columns of
     `DrillDownRow` as plain dicts, since validating each of a national export's rows would slow it down."""
     stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)
-    for r in session.execute(stmt.execution_options(yield_per=2000)):
+    for r in db.execute(stmt.execution_options(yield_per=2000)):
         yield _mapping(r)
 
 
 def changes(
-    session: Session, *, since: date, until: date, filters: Filters, actor: Principal, limit: int, offset: int
+    db: Session, *, since: date, until: date, filters: Filters, actor: Principal, limit: int, offset: int
 ) -> tuple[list[ChangeRow], int]:
     """Requirements whose status differs between two dates (new ones count as changed from `none`)."""
     a = _status_rows(since, replace(filters, status=None), actor).subquery("a")
@@ -485,13 +481,13 @@ def changes(
     )
     if filters.status:
         stmt = stmt.where(b.c.status == filters.status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(stmt.order_by(b.c.authority_code, b.c.id).limit(limit).offset(offset))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.execute(stmt.order_by(b.c.authority_code, b.c.id).limit(limit).offset(offset))
     return [ChangeRow.model_validate(dict(r._mapping)) for r in rows], total
 
 
 def at_risk(
-    session: Session, *, as_of: date, filters: Filters, actor: Principal, limit: int, offset: int
+    db: Session, *, as_of: date, filters: Filters, actor: Principal, limit: int, offset: int
 ) -> tuple[list[AtRiskRow], int]:
     """Officials due within 90 days and not enrolled, or enrolled in a cohort that ends after their due date."""
     stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort="due_date").subquery("d")
@@ -505,12 +501,12 @@ def at_risk(
             "risk"
         ),
     ).where(cond)
-    total = session.scalar(select(func.count()).select_from(risky.subquery())) or 0
-    rows = session.execute(risky.order_by(stmt.c.due_date, stmt.c.id).limit(limit).offset(offset))
+    total = db.scalar(select(func.count()).select_from(risky.subquery())) or 0
+    rows = db.execute(risky.order_by(stmt.c.due_date, stmt.c.id).limit(limit).offset(offset))
     return [AtRiskRow.model_validate(_mapping(r)) for r in rows], total
 
 
-def seat_demand(session: Session, *, as_of: date, actor: Principal) -> list[SeatDemandRow]:
+def seat_demand(db: Session, *, as_of: date, actor: Principal) -> list[SeatDemandRow]:
     """Per mandatory programme: officials falling due in 6 and 12 months without a seat, against free seats."""
     horizons = {"6": as_of + relativedelta(months=6), "12": as_of + relativedelta(months=12)}
     rows = _status_rows(as_of, Filters(), actor).subquery("rows")
@@ -522,7 +518,7 @@ def seat_demand(session: Session, *, as_of: date, actor: Principal) -> list[Seat
         ],
         func.sum(case((rows.c.status == S.OVERDUE, 1), else_=0)).label("overdue_unseated"),
     ).group_by(rows.c.programme_code)
-    demand = {r.programme_code: r for r in session.execute(demand_stmt)}
+    demand = {r.programme_code: r for r in db.execute(demand_stmt)}
     seated = (
         select(Enrolment.cohort_id, func.count().label("n"))
         .where(Enrolment.status.in_(HOLDING_SEAT))
@@ -551,9 +547,9 @@ def seat_demand(session: Session, *, as_of: date, actor: Principal) -> list[Seat
         .outerjoin(seated, seated.c.cohort_id == Cohort.id)
         .group_by(Programme.code)
     )
-    seats = {r.code: r for r in session.execute(seats_stmt)}
+    seats = {r.code: r for r in db.execute(seats_stmt)}
     out = []
-    for code, title in session.execute(
+    for code, title in db.execute(
         select(Programme.code, Programme.title_he)
         .where(Programme.kind == ProgrammeKind.MANDATORY)
         .order_by(Programme.code)

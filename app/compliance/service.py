@@ -22,13 +22,13 @@ from app.officials.models import Requirement
 from app.officials.service import get_requirement
 
 
-def _open_for_requests(session: Session, *, requirement: Requirement, kind: str) -> Standing:
-    standing = standing_of(session, requirement_id=requirement.id, as_of=today())
+def _open_for_requests(db: Session, *, requirement: Requirement, kind: str) -> Standing:
+    standing = standing_of(db, requirement_id=requirement.id, as_of=today())
     if standing is None:
         raise Conflict("the appointment of this requirement has not started yet", code="not_started_yet")
     if standing.status in SETTLED:
         raise Conflict(f"the requirement is {standing.status}; there is nothing to {kind}", code="requirement_done")
-    pending = session.scalar(
+    pending = db.scalar(
         select(RequirementRequest.id).where(
             RequirementRequest.requirement_id == requirement.id,
             RequirementRequest.kind == kind,
@@ -44,7 +44,7 @@ def _open_for_requests(session: Session, *, requirement: Requirement, kind: str)
     return standing
 
 
-def _add_request(session: Session, *, requirement: Requirement, actor: Principal, **values: Any) -> RequirementRequest:
+def _add_request(db: Session, *, requirement: Requirement, actor: Principal, **values: Any) -> RequirementRequest:
     request = RequirementRequest(
         requirement_id=requirement.id,
         state=RequestState.PENDING,
@@ -53,21 +53,21 @@ def _add_request(session: Session, *, requirement: Requirement, actor: Principal
         requested_at=now_utc(),
         **values,
     )
-    add_and_record(session, request, actor=actor, entity_type="requirement_request")
+    add_and_record(db, request, actor=actor, entity_type="requirement_request")
     return request
 
 
 def request_extension(
-    session: Session, *, requirement_id: int, requested_due_date: date, reason: str, actor: Principal
+    db: Session, *, requirement_id: int, requested_due_date: date, reason: str, actor: Principal
 ) -> RequirementRequest:
     """Ask to move a requirement's due date later; an auditor decides."""
-    requirement = get_requirement(session, requirement_id=requirement_id, actor=actor)
-    standing = _open_for_requests(session, requirement=requirement, kind=RequestKind.EXTENSION)
+    requirement = get_requirement(db, requirement_id=requirement_id, actor=actor)
+    standing = _open_for_requests(db, requirement=requirement, kind=RequestKind.EXTENSION)
     problem = extension_problem(requested_due_date, current_due_date=standing.due_date)
     if problem:
         raise Invalid(f"requested_due_date: {problem}", field="requested_due_date")
     return _add_request(
-        session,
+        db,
         requirement=requirement,
         actor=actor,
         kind=RequestKind.EXTENSION,
@@ -77,13 +77,13 @@ def request_extension(
 
 
 def request_exemption(
-    session: Session, *, requirement_id: int, reason_code: str, reason: str, actor: Principal
+    db: Session, *, requirement_id: int, reason_code: str, reason: str, actor: Principal
 ) -> RequirementRequest:
     """Ask to lift a requirement, with a reason code from the fixed list and text; an auditor decides."""
-    requirement = get_requirement(session, requirement_id=requirement_id, actor=actor)
-    _open_for_requests(session, requirement=requirement, kind=RequestKind.EXEMPTION)
+    requirement = get_requirement(db, requirement_id=requirement_id, actor=actor)
+    _open_for_requests(db, requirement=requirement, kind=RequestKind.EXEMPTION)
     return _add_request(
-        session,
+        db,
         requirement=requirement,
         actor=actor,
         kind=RequestKind.EXEMPTION,
@@ -93,10 +93,10 @@ def request_exemption(
 
 
 def decide_request(
-    session: Session, *, request_id: int, approve: bool, note: str, decided_on: date | None, actor: Principal
+    db: Session, *, request_id: int, approve: bool, note: str, decided_on: date | None, actor: Principal
 ) -> RequirementRequest:
     """An auditor's decision, effective on its date; one decision per request, however many arrive at once."""
-    request = session.get(RequirementRequest, request_id)
+    request = db.get(RequirementRequest, request_id)
     if request is None:
         raise NotFound(f"no request with id {request_id}")
     decided_on = decided_on or today()
@@ -104,8 +104,8 @@ def decide_request(
     if problem:
         raise Invalid(f"decided_on: {problem}", field="decided_on")
     if approve and request.kind == RequestKind.EXTENSION and request.requested_due_date is not None:
-        standing = standing_of(session, requirement_id=request.requirement_id, as_of=decided_on)
-        current = standing.due_date if standing else session.get(Requirement, request.requirement_id).due_date  # type: ignore[union-attr]
+        standing = standing_of(db, requirement_id=request.requirement_id, as_of=decided_on)
+        current = standing.due_date if standing else db.get(Requirement, request.requirement_id).due_date  # type: ignore[union-attr]
         problem = extension_problem(request.requested_due_date, current_due_date=current)
         if problem:
             raise Conflict(f"cannot approve: {problem} on {decided_on}", code="extension_not_later")
@@ -113,7 +113,7 @@ def decide_request(
     # The state check and the change are one statement: of two decisions racing, only one finds it pending.
     changed = cast(  # an UPDATE's result is a cursor result, with its row count
         "CursorResult[Any]",
-        session.execute(
+        db.execute(
             update(RequirementRequest)
             .where(RequirementRequest.id == request.id, RequirementRequest.state == RequestState.PENDING)
             .values(
@@ -128,9 +128,9 @@ def decide_request(
     ).rowcount
     if changed != 1:
         raise Conflict(f"request {request.id} was already decided", code="already_decided")
-    session.refresh(request)
+    db.refresh(request)
     record_event(
-        session,
+        db,
         actor=actor,
         action="update",
         entity_type="requirement_request",

@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
     },
 )
 def import_officials(
-    session: SessionDep,
+    db: SessionDep,
     actor: AdminOnly,
     file: UploadFile = File(
         description="CSV (UTF-8 or Windows-1255; `,` `;` or tab) or XLSX, with a header row: national_id, "
@@ -37,4 +37,4 @@ def import_officials(
 ) -> ImportReport:
     """Import officials and appointments in bulk from CSV or XLSX; a dry run by default. Admins only."""
     content = service.read_limited(file.file, limit=get_settings().upload_max_bytes)
-    return service.import_officials(session, content=content, filename=file.filename, dry_run=dry_run, actor=actor)
+    return service.import_officials(db, content=content, filename=file.filename, dry_run=dry_run, actor=actor)

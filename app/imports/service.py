@@ -69,9 +69,9 @@ class _Context:
     seen: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
 
-def _load_context(session: Session) -> _Context:
-    all_authorities = list(session.scalars(select(Authority)))
-    all_roles = list(session.scalars(select(Role)))
+def _load_context(db: Session) -> _Context:
+    all_authorities = list(db.scalars(select(Authority)))
+    all_roles = list(db.scalars(select(Role)))
     authorities = {
         a.code: KnownAuthority(a.code, a.name_he, frozenset({search_key(a.name_he), search_key(a.name_en)}))
         for a in all_authorities
@@ -197,27 +197,27 @@ def _check_consistency(plan: _Plan, ctx: _Context) -> None:
         fields.setdefault(name, value)
 
 
-def _apply_official(session: Session, plan: _Plan, actor: Principal) -> tuple[Official, str]:
+def _apply_official(db: Session, plan: _Plan, actor: Principal) -> tuple[Official, str]:
     assert plan.national_id is not None
-    official = officials.find_official_by_national_id(session, national_id=plan.national_id)
+    official = officials.find_official_by_national_id(db, national_id=plan.national_id)
     if official is None:
         missing = [n for n in ("first_name_he", "last_name_he") if n not in plan.official_fields]
         if missing:
             raise _RowRefused([RowError(field=n, detail="is required for a new official") for n in missing])
         data = OfficialCreate(national_id=plan.national_id, **plan.official_fields)
-        return officials.create_official(session, data=data, actor=actor), "created"
+        return officials.create_official(db, data=data, actor=actor), "created"
     changes = {k: v for k, v in plan.official_fields.items() if getattr(official, k) != v}
     if not changes:
         return official, "unchanged"
-    officials.update_official(session, official_id=official.id, data=OfficialUpdate(**changes), actor=actor)
+    officials.update_official(db, official_id=official.id, data=OfficialUpdate(**changes), actor=actor)
     return official, "updated"
 
 
-def _apply_appointment(session: Session, plan: _Plan, official: Official, actor: Principal) -> str:
+def _apply_appointment(db: Session, plan: _Plan, official: Official, actor: Principal) -> str:
     data = plan.appointment
     if data is None:
         return "none"
-    existing = session.scalar(
+    existing = db.scalar(
         select(Appointment).where(
             Appointment.official_id == official.id,
             Appointment.authority_code == data.authority_code,
@@ -226,26 +226,26 @@ def _apply_appointment(session: Session, plan: _Plan, official: Official, actor:
         )
     )
     if existing is None:
-        officials.create_appointment(session, official_id=official.id, data=data, actor=actor)
+        officials.create_appointment(db, official_id=official.id, data=data, actor=actor)
         return "created"
     # An empty end date is "not sent": re-importing a list of holders does not reopen ended appointments.
     if data.end_date is None or data.end_date == existing.end_date:
         return "unchanged"
     update = AppointmentUpdate(end_date=data.end_date)
-    officials.update_appointment(session, appointment_id=existing.id, data=update, actor=actor)
+    officials.update_appointment(db, appointment_id=existing.id, data=update, actor=actor)
     return "updated"
 
 
-def _import_row(session: Session, number: int, row: dict[str, Cell], ctx: _Context, actor: Principal) -> RowReport:
+def _import_row(db: Session, number: int, row: dict[str, Cell], ctx: _Context, actor: Principal) -> RowReport:
     plan = _plan_row(number, row, ctx)
     _check_consistency(plan, ctx)
     refused = "refused" if plan.has_appointment else "none"
     if not plan.errors:
         try:
             # One savepoint per row: a row the services refuse leaves nothing behind, and later rows go on.
-            with session.begin_nested():
-                official, official_outcome = _apply_official(session, plan, actor)
-                appointment_outcome = _apply_appointment(session, plan, official, actor)
+            with db.begin_nested():
+                official, official_outcome = _apply_official(db, plan, actor)
+                appointment_outcome = _apply_appointment(db, plan, official, actor)
             return RowReport(
                 row=number,
                 national_id=plan.national_id,
@@ -282,16 +282,16 @@ def _summarise(rows: list[RowReport]) -> ImportSummary:
 
 
 def import_officials(
-    session: Session, *, content: bytes, filename: str | None, dry_run: bool, actor: Principal
+    db: Session, *, content: bytes, filename: str | None, dry_run: bool, actor: Principal
 ) -> ImportReport:
     """Import officials and appointments from CSV or XLSX; a dry run reports exactly what a real run would do."""
     table = rules.read_table(content, filename=filename, max_uncompressed=get_settings().xlsx_max_uncompressed_bytes)
-    ctx = _load_context(session)
+    ctx = _load_context(db)
     # The dry run does the real work and rolls it back, so rows that depend on earlier rows report truly;
     # a real run with any refused row is rolled back the same way: all or nothing.
-    savepoint = session.begin_nested()
+    savepoint = db.begin_nested()
     try:
-        rows = [_import_row(session, number, row, ctx, actor) for number, row in table.rows]
+        rows = [_import_row(db, number, row, ctx, actor) for number, row in table.rows]
     except BaseException:
         savepoint.rollback()
         raise

@@ -30,14 +30,14 @@ AsOf = Query(default=None, description="The date the status is judged on (YYYY-M
 
 
 @router.post("/officials", status_code=201, response_model=OfficialRead, responses=responses(401, 403, 409, 422))
-def create_official(data: OfficialCreate, session: SessionDep, actor: AdminOnly) -> OfficialRead:
+def create_official(data: OfficialCreate, db: SessionDep, actor: AdminOnly) -> OfficialRead:
     """Register an official; the same person (however the ID was typed) twice is 409. Admins only."""
-    return OfficialRead.model_validate(service.create_official(session, data=data, actor=actor))
+    return OfficialRead.model_validate(service.create_official(db, data=data, actor=actor))
 
 
 @router.get("/officials", response_model=Page[OfficialRead], responses=responses(401, 422))
 def list_officials(
-    session: SessionDep,
+    db: SessionDep,
     actor: Anyone,
     q: str | None = Query(default=None, max_length=200, description="Part of a name (Hebrew or English) or an ID."),
     authority: str | None = Query(default=None, description="CBS code of an authority the official served in."),
@@ -47,23 +47,21 @@ def list_officials(
 ) -> Page[OfficialRead]:
     """Officials the caller may see: all for admins and auditors, a liaison's authority, an official's own."""
     rows, total = selectors.list_officials(
-        session, q=q, authority=authority, role=role, actor=actor, limit=limit, offset=offset
+        db, q=q, authority=authority, role=role, actor=actor, limit=limit, offset=offset
     )
     return Page(items=rows, total=total)
 
 
 @router.get("/officials/{official_id}", response_model=OfficialRead, responses=responses(401, 404))
-def get_official(official_id: RecordId, session: SessionDep, actor: Anyone) -> OfficialRead:
+def get_official(official_id: RecordId, db: SessionDep, actor: Anyone) -> OfficialRead:
     """One official within the caller's scope."""
-    return selectors.get_official(session, official_id=official_id, actor=actor)
+    return selectors.get_official(db, official_id=official_id, actor=actor)
 
 
 @router.patch("/officials/{official_id}", response_model=OfficialRead, responses=responses(401, 403, 404, 409, 422))
-def update_official(official_id: RecordId, data: OfficialUpdate, session: SessionDep, actor: AdminOnly) -> OfficialRead:
+def update_official(official_id: RecordId, data: OfficialUpdate, db: SessionDep, actor: AdminOnly) -> OfficialRead:
     """Change any of an official's fields. Admins only."""
-    return OfficialRead.model_validate(
-        service.update_official(session, official_id=official_id, data=data, actor=actor)
-    )
+    return OfficialRead.model_validate(service.update_official(db, official_id=official_id, data=data, actor=actor))
 
 
 @router.post(
@@ -73,11 +71,11 @@ def update_official(official_id: RecordId, data: OfficialUpdate, session: Sessio
     responses=responses(401, 403, 404, 409, 422),
 )
 def create_appointment(
-    official_id: RecordId, data: AppointmentCreate, session: SessionDep, actor: AdminOnly
+    official_id: RecordId, data: AppointmentCreate, db: SessionDep, actor: AdminOnly
 ) -> AppointmentRead:
     """Appoint the official to a role in an authority; a role with a mandatory programme owes it. Admins only."""
     return AppointmentRead.model_validate(
-        service.create_appointment(session, official_id=official_id, data=data, actor=actor)
+        service.create_appointment(db, official_id=official_id, data=data, actor=actor)
     )
 
 
@@ -86,16 +84,16 @@ def create_appointment(
     response_model=Page[AppointmentRead],
     responses=responses(401, 404),
 )
-def list_appointments(official_id: RecordId, session: SessionDep, actor: Anyone) -> Page[AppointmentRead]:
+def list_appointments(official_id: RecordId, db: SessionDep, actor: Anyone) -> Page[AppointmentRead]:
     """An official's appointments within the caller's scope."""
-    rows = selectors.list_appointments(session, official_id=official_id, actor=actor)
+    rows = selectors.list_appointments(db, official_id=official_id, actor=actor)
     return Page(items=rows, total=len(rows))
 
 
 @router.get("/appointments/{appointment_id}", response_model=AppointmentRead, responses=responses(401, 404))
-def get_appointment(appointment_id: RecordId, session: SessionDep, actor: Anyone) -> AppointmentRead:
+def get_appointment(appointment_id: RecordId, db: SessionDep, actor: Anyone) -> AppointmentRead:
     """One appointment within the caller's scope."""
-    return selectors.get_appointment(session, appointment_id=appointment_id, actor=actor)
+    return selectors.get_appointment(db, appointment_id=appointment_id, actor=actor)
 
 
 @router.patch(
@@ -104,11 +102,11 @@ def get_appointment(appointment_id: RecordId, session: SessionDep, actor: Anyone
     responses=responses(401, 403, 404, 409, 422),
 )
 def update_appointment(
-    appointment_id: RecordId, data: AppointmentUpdate, session: SessionDep, actor: AdminOnly
+    appointment_id: RecordId, data: AppointmentUpdate, db: SessionDep, actor: AdminOnly
 ) -> AppointmentRead:
     """Correct an appointment's start date or set its end (the last day in the role). Admins only."""
     return AppointmentRead.model_validate(
-        service.update_appointment(session, appointment_id=appointment_id, data=data, actor=actor)
+        service.update_appointment(db, appointment_id=appointment_id, data=data, actor=actor)
     )
 
 
@@ -118,10 +116,10 @@ def update_appointment(
     responses=responses(401, 404, 422),
 )
 def list_requirements(
-    official_id: RecordId, session: SessionDep, actor: Anyone, as_of: IsoDate | None = AsOf
+    official_id: RecordId, db: SessionDep, actor: Anyone, as_of: IsoDate | None = AsOf
 ) -> Page[RequirementRead]:
     """The official's requirements and their status as of the date (appointments started by then)."""
-    rows = compliance.official_requirements(session, official_id=official_id, as_of=as_of or today(), actor=actor)
+    rows = compliance.official_requirements(db, official_id=official_id, as_of=as_of or today(), actor=actor)
     return Page(items=[RequirementRead.model_validate(r, from_attributes=True) for r in rows], total=len(rows))
 
 
@@ -132,14 +130,14 @@ def list_requirements(
     responses=responses(401, 403, 404, 409, 422),
 )
 def record_completion(
-    official_id: RecordId, data: CompletionCreate, session: SessionDep, actor: AdminOnly
+    official_id: RecordId, data: CompletionCreate, db: SessionDep, actor: AdminOnly
 ) -> CompletionRead:
     """Record a completion by decision (prior or external training), with its date and reason. Admins only."""
-    return completion_service.record_completion_by_decision(session, official_id=official_id, data=data, actor=actor)
+    return completion_service.record_completion_by_decision(db, official_id=official_id, data=data, actor=actor)
 
 
 @router.get("/officials/{official_id}/completions", response_model=Page[CompletionRead], responses=responses(401, 404))
-def list_completions(official_id: RecordId, session: SessionDep, actor: Anyone) -> Page[CompletionRead]:
+def list_completions(official_id: RecordId, db: SessionDep, actor: Anyone) -> Page[CompletionRead]:
     """The official's completions of programmes, within the caller's scope."""
-    items = completions.official_completions(session, official_id=official_id, actor=actor)
+    items = completions.official_completions(db, official_id=official_id, actor=actor)
     return Page(items=items, total=len(items))

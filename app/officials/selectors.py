@@ -13,16 +13,16 @@ from app.officials.scoping import scope_appointments, scope_officials
 from app.text import search_key
 
 
-def get_official(session: Session, *, official_id: int, actor: Principal) -> OfficialRead:
+def get_official(db: Session, *, official_id: int, actor: Principal) -> OfficialRead:
     """One official the caller may see; 404 otherwise."""
-    official = session.scalar(scope_officials(select(Official).where(Official.id == official_id), actor))
+    official = db.scalar(scope_officials(select(Official).where(Official.id == official_id), actor))
     if official is None:
         raise NotFound(f"no official with id {official_id}")
     return OfficialRead.model_validate(official)
 
 
 def list_officials(
-    session: Session,
+    db: Session,
     *,
     q: str | None,
     authority: str | None,
@@ -47,30 +47,30 @@ def list_officials(
         if role:
             held = held.where(Appointment.role_code == role)
         stmt = stmt.where(Official.id.in_(held))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(
         stmt.order_by(Official.last_name_he, Official.first_name_he, Official.id).limit(limit).offset(offset)
     )
     return [OfficialRead.model_validate(r) for r in rows], total
 
 
-def get_appointment(session: Session, *, appointment_id: int, actor: Principal) -> AppointmentRead:
+def get_appointment(db: Session, *, appointment_id: int, actor: Principal) -> AppointmentRead:
     """One appointment the caller may see; 404 otherwise."""
-    appointment = session.scalar(scope_appointments(select(Appointment).where(Appointment.id == appointment_id), actor))
+    appointment = db.scalar(scope_appointments(select(Appointment).where(Appointment.id == appointment_id), actor))
     if appointment is None:
         raise NotFound(f"no appointment with id {appointment_id}")
     return AppointmentRead.model_validate(appointment)
 
 
-def list_appointments(session: Session, *, official_id: int, actor: Principal) -> list[AppointmentRead]:
+def list_appointments(db: Session, *, official_id: int, actor: Principal) -> list[AppointmentRead]:
     """An official's appointments the caller may see, oldest first; 404 when the official is out of scope."""
-    get_official(session, official_id=official_id, actor=actor)
+    get_official(db, official_id=official_id, actor=actor)
     stmt = scope_appointments(select(Appointment).where(Appointment.official_id == official_id), actor)
-    rows = session.scalars(stmt.order_by(Appointment.start_date, Appointment.id))
+    rows = db.scalars(stmt.order_by(Appointment.start_date, Appointment.id))
     return [AppointmentRead.model_validate(r) for r in rows]
 
 
-def latest_requirement_id(session: Session, *, official_id: int, programme_id: int) -> int | None:
+def latest_requirement_id(db: Session, *, official_id: int, programme_id: int) -> int | None:
     """The requirement of the programme from the official's latest appointment that owes it, if any."""
     stmt = (
         select(Requirement.id)
@@ -79,4 +79,4 @@ def latest_requirement_id(session: Session, *, official_id: int, programme_id: i
         .order_by(Appointment.start_date.desc(), Requirement.id.desc())
         .limit(1)
     )
-    return session.scalar(stmt)
+    return db.scalar(stmt)

@@ -31,14 +31,14 @@ def _search_text(o: Official) -> str:
     return search_text_of(o.national_id, o.first_name_he, o.last_name_he, o.first_name_en, o.last_name_en)
 
 
-def find_official_by_national_id(session: Session, *, national_id: str) -> Official | None:
+def find_official_by_national_id(db: Session, *, national_id: str) -> Official | None:
     """The official with this ID, however it was typed (leading zeros, dashes, controls)."""
-    return session.scalar(select(Official).where(Official.national_id == normalise_national_id(national_id)))
+    return db.scalar(select(Official).where(Official.national_id == normalise_national_id(national_id)))
 
 
-def create_official(session: Session, *, data: OfficialCreate, actor: Principal) -> Official:
+def create_official(db: Session, *, data: OfficialCreate, actor: Principal) -> Official:
     """Register a person; the same ID twice is a conflict."""
-    existing = session.scalar(select(Official.id).where(Official.national_id == data.national_id))
+    existing = db.scalar(select(Official.id).where(Official.national_id == data.national_id))
     if existing is not None:
         raise Conflict(
             f"an official with national_id {data.national_id} is already registered (id {existing})",
@@ -49,28 +49,28 @@ def create_official(session: Session, *, data: OfficialCreate, actor: Principal)
     now = now_utc()
     official = Official(**data.model_dump(), created_at=now, updated_at=now, search_text="")
     official.search_text = _search_text(official)
-    add_and_record(session, official, actor=actor, entity_type="official", exclude=("search_text",))
+    add_and_record(db, official, actor=actor, entity_type="official", exclude=("search_text",))
     return official
 
 
-def get_official(session: Session, *, official_id: int, actor: Principal) -> Official:
+def get_official(db: Session, *, official_id: int, actor: Principal) -> Official:
     """The official a change is made to, if the caller may see them; 404 otherwise (reads: selectors)."""
     stmt = scope_officials(select(Official).where(Official.id == official_id), actor)
-    official: Official | None = session.scalar(stmt)
+    official: Official | None = db.scalar(stmt)
     if official is None:
         raise NotFound(f"no official with id {official_id}")
     return official
 
 
-def update_official(session: Session, *, official_id: int, data: OfficialUpdate, actor: Principal) -> Official:
+def update_official(db: Session, *, official_id: int, data: OfficialUpdate, actor: Principal) -> Official:
     """Change the fields sent; a changed ID must stay unique."""
-    official = get_official(session, official_id=official_id, actor=actor)
+    official = get_official(db, official_id=official_id, actor=actor)
     changes: dict[str, Any] = {k: getattr(data, k) for k in data.model_fields_set}
     changes = {k: v for k, v in changes.items() if getattr(official, k) != v}
     if not changes:
         return official
     if "national_id" in changes:
-        other = session.scalar(select(Official.id).where(Official.national_id == changes["national_id"]))
+        other = db.scalar(select(Official.id).where(Official.national_id == changes["national_id"]))
         if other is not None:
             raise Conflict(
                 f"national_id {changes['national_id']} belongs to another official (id {other})",
@@ -83,12 +83,12 @@ def update_official(session: Session, *, official_id: int, data: OfficialUpdate,
         setattr(official, key, value)
     official.search_text = _search_text(official)
     official.updated_at = now_utc()
-    record_change(session, official, before=before, actor=actor, entity_type="official", exclude=("search_text",))
+    record_change(db, official, before=before, actor=actor, entity_type="official", exclude=("search_text",))
     return official
 
 
 def _check_overlap(
-    session: Session,
+    db: Session,
     *,
     official_id: int,
     authority_code: str,
@@ -107,7 +107,7 @@ def _check_overlap(
         stmt = stmt.where(Appointment.start_date <= end)
     if ignore_id is not None:
         stmt = stmt.where(Appointment.id != ignore_id)
-    other = session.scalar(stmt.limit(1))
+    other = db.scalar(stmt.limit(1))
     if other is not None:
         raise Conflict(
             f"the official already holds {role_code} in authority {authority_code} from {other.start_date}"
@@ -117,11 +117,11 @@ def _check_overlap(
         )
 
 
-def create_appointment(session: Session, *, official_id: int, data: AppointmentCreate, actor: Principal) -> Appointment:
+def create_appointment(db: Session, *, official_id: int, data: AppointmentCreate, actor: Principal) -> Appointment:
     """Appoint an official to a role in an authority; a role with a mandatory programme creates a requirement."""
-    official = get_official(session, official_id=official_id, actor=actor)
-    authority = require_authority(session, code=data.authority_code)
-    require_role(session, code=data.role_code)
+    official = get_official(db, official_id=official_id, actor=actor)
+    authority = require_authority(db, code=data.authority_code)
+    require_role(db, code=data.role_code)
     if not authority.active and authority.inactive_since and data.start_date >= authority.inactive_since:
         raise Invalid(
             f"authority_code: authority {authority.code} is inactive since {authority.inactive_since}",
@@ -129,7 +129,7 @@ def create_appointment(session: Session, *, official_id: int, data: AppointmentC
             code="inactive_authority",
         )
     _check_overlap(
-        session,
+        db,
         official_id=official.id,
         authority_code=authority.code,
         role_code=data.role_code,
@@ -137,26 +137,24 @@ def create_appointment(session: Session, *, official_id: int, data: AppointmentC
         end=data.end_date,
     )
     appointment = Appointment(official_id=official.id, **data.model_dump(), created_at=now_utc())
-    add_and_record(session, appointment, actor=actor, entity_type="appointment")
-    for programme_id in mandatory_programme_ids(session, role_code=appointment.role_code):
-        _add_requirement(session, appointment=appointment, programme_id=programme_id, actor=actor)
+    add_and_record(db, appointment, actor=actor, entity_type="appointment")
+    for programme_id in mandatory_programme_ids(db, role_code=appointment.role_code):
+        _add_requirement(db, appointment=appointment, programme_id=programme_id, actor=actor)
     return appointment
 
 
-def get_appointment(session: Session, *, appointment_id: int, actor: Principal) -> Appointment:
+def get_appointment(db: Session, *, appointment_id: int, actor: Principal) -> Appointment:
     """The appointment a change is made to, if the caller may see it; 404 otherwise (reads: selectors)."""
     stmt = scope_appointments(select(Appointment).where(Appointment.id == appointment_id), actor)
-    appointment: Appointment | None = session.scalar(stmt)
+    appointment: Appointment | None = db.scalar(stmt)
     if appointment is None:
         raise NotFound(f"no appointment with id {appointment_id}")
     return appointment
 
 
-def update_appointment(
-    session: Session, *, appointment_id: int, data: AppointmentUpdate, actor: Principal
-) -> Appointment:
+def update_appointment(db: Session, *, appointment_id: int, data: AppointmentUpdate, actor: Principal) -> Appointment:
     """Correct an appointment's start, or end it; the requirement's due date follows the start."""
-    appointment = get_appointment(session, appointment_id=appointment_id, actor=actor)
+    appointment = get_appointment(db, appointment_id=appointment_id, actor=actor)
     start = data.start_date if "start_date" in data.model_fields_set and data.start_date else appointment.start_date
     end = data.end_date if "end_date" in data.model_fields_set else appointment.end_date
     if end is not None and end < start:
@@ -164,7 +162,7 @@ def update_appointment(
     if start == appointment.start_date and end == appointment.end_date:
         return appointment
     _check_overlap(
-        session,
+        db,
         official_id=appointment.official_id,
         authority_code=appointment.authority_code,
         role_code=appointment.role_code,
@@ -174,12 +172,12 @@ def update_appointment(
     )
     before = snapshot(appointment)
     appointment.start_date, appointment.end_date = start, end
-    record_change(session, appointment, before=before, actor=actor, entity_type="appointment")
-    _refresh_due_dates(session, appointment=appointment, actor=actor)
+    record_change(db, appointment, before=before, actor=actor, entity_type="appointment")
+    _refresh_due_dates(db, appointment=appointment, actor=actor)
     return appointment
 
 
-def get_requirement(session: Session, *, requirement_id: int, actor: Principal) -> Requirement:
+def get_requirement(db: Session, *, requirement_id: int, actor: Principal) -> Requirement:
     """One requirement whose appointment the caller may see; 404 otherwise."""
     stmt = scope_appointments(
         select(Requirement)
@@ -187,7 +185,7 @@ def get_requirement(session: Session, *, requirement_id: int, actor: Principal) 
         .where(Requirement.id == requirement_id),
         actor,
     )
-    requirement: Requirement | None = session.scalar(stmt)
+    requirement: Requirement | None = db.scalar(stmt)
     if requirement is None:
         raise NotFound(f"no requirement with id {requirement_id}")
     return requirement
@@ -196,39 +194,39 @@ def get_requirement(session: Session, *, requirement_id: int, actor: Principal) 
 # --- requirements (rule 1) -----------------------------------------------------------------------------
 
 
-def _add_requirement(session: Session, *, appointment: Appointment, programme_id: int, actor: Principal) -> None:
+def _add_requirement(db: Session, *, appointment: Appointment, programme_id: int, actor: Principal) -> None:
     requirement = Requirement(
         appointment_id=appointment.id,
         programme_id=programme_id,
         due_date=due_date_for(appointment.start_date),
         created_at=now_utc(),
     )
-    add_and_record(session, requirement, actor=actor, entity_type="requirement")
+    add_and_record(db, requirement, actor=actor, entity_type="requirement")
 
 
-def add_requirements_for_programme(session: Session, *, programme_id: int, actor: Principal) -> int:
+def add_requirements_for_programme(db: Session, *, programme_id: int, actor: Principal) -> int:
     """A new mandatory programme is owed by every appointment to its roles that lacks it; how many now owe it.
 
     Called right after a programme is created (its roles are the programme catalogue's), since appointments made
     before it existed owe it too."""
     owing = select(Appointment).where(
-        Appointment.role_code.in_(mandatory_role_codes(session, programme_id=programme_id)),
+        Appointment.role_code.in_(mandatory_role_codes(db, programme_id=programme_id)),
         ~select(Requirement.id)
         .where(Requirement.appointment_id == Appointment.id, Requirement.programme_id == programme_id)
         .exists(),
     )
     count = 0
-    for appointment in session.scalars(owing):
-        _add_requirement(session, appointment=appointment, programme_id=programme_id, actor=actor)
+    for appointment in db.scalars(owing):
+        _add_requirement(db, appointment=appointment, programme_id=programme_id, actor=actor)
         count += 1
     return count
 
 
-def _refresh_due_dates(session: Session, *, appointment: Appointment, actor: Principal) -> None:
+def _refresh_due_dates(db: Session, *, appointment: Appointment, actor: Principal) -> None:
     """After a start date is corrected, the requirement falls due 24 months after the new start."""
     due = due_date_for(appointment.start_date)
-    for requirement in session.scalars(select(Requirement).where(Requirement.appointment_id == appointment.id)):
+    for requirement in db.scalars(select(Requirement).where(Requirement.appointment_id == appointment.id)):
         if requirement.due_date != due:
             before = snapshot(requirement)
             requirement.due_date = due
-            record_change(session, requirement, before=before, actor=actor, entity_type="requirement")
+            record_change(db, requirement, before=before, actor=actor, entity_type="requirement")

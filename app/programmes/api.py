@@ -16,34 +16,34 @@ router = APIRouter(prefix="/api/v1/programmes", tags=["programmes"])
 
 
 @router.post("", status_code=201, response_model=ProgrammeRead, responses=responses(401, 403, 409, 422))
-def create_programme(data: ProgrammeCreate, session: SessionDep, actor: AdminOnly) -> ProgrammeRead:
+def create_programme(data: ProgrammeCreate, db: SessionDep, actor: AdminOnly) -> ProgrammeRead:
     """Add a programme to the catalogue; the roles of a mandatory programme owe it. Admins only."""
-    programme = service.create_programme(session, data=data, actor=actor)
-    officials.add_requirements_for_programme(session, programme_id=programme.id, actor=actor)
-    return selectors.read_programmes(session, [programme.id])[0]
+    programme = service.create_programme(db, data=data, actor=actor)
+    officials.add_requirements_for_programme(db, programme_id=programme.id, actor=actor)
+    return selectors.read_programmes(db, [programme.id])[0]
 
 
 @router.get("", response_model=Page[ProgrammeRead], responses=responses(401, 422))
 def list_programmes(
-    session: SessionDep,
+    db: SessionDep,
     _: Anyone,
     kind: ProgrammeKind | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ProgrammeRead]:
     """The catalogue. Any role."""
-    rows, total = selectors.list_programmes(session, kind=kind, limit=limit, offset=offset)
+    rows, total = selectors.list_programmes(db, kind=kind, limit=limit, offset=offset)
     return Page(items=rows, total=total)
 
 
 @router.get("/{code}", response_model=ProgrammeRead, responses=responses(401, 404))
-def get_programme(code: str, session: SessionDep, _: Anyone) -> ProgrammeRead:
+def get_programme(code: str, db: SessionDep, _: Anyone) -> ProgrammeRead:
     """One programme by code. Any role."""
-    return selectors.get_programme(session, code=code)
+    return selectors.get_programme(db, code=code)
 
 
 @router.patch("/{code}", response_model=ProgrammeRead, responses=responses(401, 403, 404, 422))
-def update_programme(code: str, data: ProgrammeUpdate, session: SessionDep, actor: AdminOnly) -> ProgrammeRead:
+def update_programme(code: str, data: ProgrammeUpdate, db: SessionDep, actor: AdminOnly) -> ProgrammeRead:
     """Change a programme; cohorts already created keep the rules they were opened under. Admins only."""
-    programme = service.update_programme(session, code=code, data=data, actor=actor)
-    return selectors.read_programmes(session, [programme.id])[0]
+    programme = service.update_programme(db, code=code, data=data, actor=actor)
+    return selectors.read_programmes(db, [programme.id])[0]

@@ -26,33 +26,33 @@ def mandatory_programme_of_role() -> Subquery:
     )
 
 
-def mandatory_programme_ids(session: Session, *, role_code: str) -> list[int]:
+def mandatory_programme_ids(db: Session, *, role_code: str) -> list[int]:
     """The ids of the mandatory programmes a role owes."""
     owed = mandatory_programme_of_role()
-    return list(session.scalars(select(owed.c.programme_id).where(owed.c.role_code == role_code)))
+    return list(db.scalars(select(owed.c.programme_id).where(owed.c.role_code == role_code)))
 
 
-def mandatory_role_codes(session: Session, *, programme_id: int) -> list[str]:
+def mandatory_role_codes(db: Session, *, programme_id: int) -> list[str]:
     """The roles that owe a programme (none unless it is mandatory)."""
     owed = mandatory_programme_of_role()
-    return list(session.scalars(select(owed.c.role_code).where(owed.c.programme_id == programme_id)))
+    return list(db.scalars(select(owed.c.role_code).where(owed.c.programme_id == programme_id)))
 
 
-def list_roles(session: Session, *, limit: int, offset: int) -> tuple[list[RoleRead], int]:
+def list_roles(db: Session, *, limit: int, offset: int) -> tuple[list[RoleRead], int]:
     """Every role with the code of its mandatory programme, by code; and how many roles there are."""
     owed = mandatory_programme_of_role()
     stmt = select(Role.code, Role.name_he, Role.name_en, owed.c.programme_code).outerjoin(
         owed, owed.c.role_code == Role.code
     )
-    total = session.scalar(select(func.count()).select_from(Role)) or 0
-    rows = session.execute(stmt.order_by(Role.code).limit(limit).offset(offset))
+    total = db.scalar(select(func.count()).select_from(Role)) or 0
+    rows = db.execute(stmt.order_by(Role.code).limit(limit).offset(offset))
     return [
         RoleRead(code=code, name_he=name_he, name_en=name_en, mandatory_programme_code=programme_code)
         for code, name_he, name_en, programme_code in rows
     ], total
 
 
-def role_codes_of(session: Session, programme_ids: list[int]) -> dict[int, list[str]]:
+def role_codes_of(db: Session, programme_ids: list[int]) -> dict[int, list[str]]:
     """The role codes of each programme, in one query."""
     out: dict[int, list[str]] = {pid: [] for pid in programme_ids}
     if programme_ids:
@@ -61,23 +61,23 @@ def role_codes_of(session: Session, programme_ids: list[int]) -> dict[int, list[
             .where(ProgrammeRole.programme_id.in_(programme_ids))
             .order_by(ProgrammeRole.role_code)
         )
-        for pid, code in session.execute(stmt):
+        for pid, code in db.execute(stmt):
             out[pid].append(code)
     return out
 
 
-def _read(session: Session, programmes: list[Programme]) -> list[ProgrammeRead]:
+def _read(db: Session, programmes: list[Programme]) -> list[ProgrammeRead]:
     """Programmes with their roles, modules and assessments, in one query each, in the order given."""
     ids = [p.id for p in programmes]
-    roles = role_codes_of(session, ids)
+    roles = role_codes_of(db, ids)
     modules: dict[int, list[ModuleRead]] = {pid: [] for pid in ids}
     assessments: dict[int, list[AssessmentRead]] = {pid: [] for pid in ids}
     if ids:
-        for m in session.scalars(
+        for m in db.scalars(
             select(ProgrammeModule).where(ProgrammeModule.programme_id.in_(ids)).order_by(ProgrammeModule.position)
         ):
             modules[m.programme_id].append(ModuleRead.model_validate(m))
-        for a in session.scalars(
+        for a in db.scalars(
             select(ProgrammeAssessment)
             .where(ProgrammeAssessment.programme_id.in_(ids))
             .order_by(ProgrammeAssessment.id)
@@ -96,27 +96,27 @@ def _read(session: Session, programmes: list[Programme]) -> list[ProgrammeRead]:
     ]
 
 
-def read_programmes(session: Session, ids: list[int]) -> list[ProgrammeRead]:
+def read_programmes(db: Session, ids: list[int]) -> list[ProgrammeRead]:
     """The programmes with these ids, with their roles, modules and assessments, in the order of the ids."""
-    found = {p.id: p for p in session.scalars(select(Programme).where(Programme.id.in_(ids)))} if ids else {}
-    return _read(session, [found[i] for i in ids if i in found])
+    found = {p.id: p for p in db.scalars(select(Programme).where(Programme.id.in_(ids)))} if ids else {}
+    return _read(db, [found[i] for i in ids if i in found])
 
 
 def list_programmes(
-    session: Session, *, kind: ProgrammeKind | None, limit: int, offset: int
+    db: Session, *, kind: ProgrammeKind | None, limit: int, offset: int
 ) -> tuple[list[ProgrammeRead], int]:
     """The catalogue, by code, maybe of one kind; and how many programmes match."""
     stmt = select(Programme)
     if kind:
         stmt = stmt.where(Programme.kind == kind)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(session.scalars(stmt.order_by(Programme.code).limit(limit).offset(offset)))
-    return _read(session, rows), total
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(db.scalars(stmt.order_by(Programme.code).limit(limit).offset(offset)))
+    return _read(db, rows), total
 
 
-def get_programme(session: Session, *, code: str) -> ProgrammeRead:
+def get_programme(db: Session, *, code: str) -> ProgrammeRead:
     """One programme by code, with its parts; 404 when there is none."""
-    programme = session.scalar(select(Programme).where(Programme.code == code))
+    programme = db.scalar(select(Programme).where(Programme.code == code))
     if programme is None:
         raise NotFound(f"no programme has the code {code!r}")
-    return _read(session, [programme])[0]
+    return _read(db, [programme])[0]

@@ -16,19 +16,19 @@ from app.programmes.selectors import read_programmes
 from app.roles.models import Role
 
 
-def create_programme(session: Session, *, data: ProgrammeCreate, actor: Principal) -> Programme:
+def create_programme(db: Session, *, data: ProgrammeCreate, actor: Principal) -> Programme:
     """Add a programme; a role owes at most one mandatory programme. The appointments that then owe it get their
     requirements from `app.officials.service.add_requirements_for_programme`."""
-    if session.scalar(select(Programme.id).where(Programme.code == data.code)) is not None:
+    if db.scalar(select(Programme.id).where(Programme.code == data.code)) is not None:
         raise Conflict(f"a programme with code {data.code!r} already exists", code="duplicate_programme", field="code")
-    known = set(session.scalars(select(Role.code).where(Role.code.in_(data.role_codes))))
+    known = set(db.scalars(select(Role.code).where(Role.code.in_(data.role_codes))))
     unknown = [c for c in data.role_codes if c not in known]
     if unknown:
         raise Invalid(f"role_codes: unknown role codes {unknown}", field="role_codes", code="unknown_role")
     if data.kind == ProgrammeKind.MANDATORY:
         if not data.role_codes:
             raise Invalid("role_codes: a mandatory programme names the roles that owe it", field="role_codes")
-        taken = session.execute(
+        taken = db.execute(
             select(ProgrammeRole.role_code, Programme.code)
             .join(Programme, Programme.id == ProgrammeRole.programme_id)
             .where(Programme.kind == ProgrammeKind.MANDATORY, ProgrammeRole.role_code.in_(data.role_codes))
@@ -44,72 +44,70 @@ def create_programme(session: Session, *, data: ProgrammeCreate, actor: Principa
     programme = Programme(
         **data.model_dump(exclude={"role_codes", "modules", "assessments"}), created_at=now, updated_at=now
     )
-    session.add(programme)
-    session.flush()
-    session.add_all(ProgrammeRole(programme_id=programme.id, role_code=c) for c in data.role_codes)
-    _replace_parts(session, programme=programme, modules=data.modules, assessments=data.assessments)
+    db.add(programme)
+    db.flush()
+    db.add_all(ProgrammeRole(programme_id=programme.id, role_code=c) for c in data.role_codes)
+    _replace_parts(db, programme=programme, modules=data.modules, assessments=data.assessments)
     record_event(
-        session,
+        db,
         actor=actor,
         action="create",
         entity_type="programme",
         entity_id=programme.id,
-        after=_full_snapshot(session, programme),
+        after=_full_snapshot(db, programme),
     )
     return programme
 
 
-def require_programme(session: Session, *, code: str, field: str = "programme_code") -> Programme:
+def require_programme(db: Session, *, code: str, field: str = "programme_code") -> Programme:
     """The programme a request names, or a 422 that names the field and the code."""
-    programme = session.scalar(select(Programme).where(Programme.code == code))
+    programme = db.scalar(select(Programme).where(Programme.code == code))
     if programme is None:
         raise Invalid(f"{field}: there is no programme with code {code!r}", field=field, code="unknown_programme")
     return programme
 
 
 def _replace_parts(
-    session: Session, *, programme: Programme, modules: list[ModuleIn] | None, assessments: list[AssessmentIn] | None
+    db: Session, *, programme: Programme, modules: list[ModuleIn] | None, assessments: list[AssessmentIn] | None
 ) -> None:
     if modules is not None:
-        for old in session.scalars(select(ProgrammeModule).where(ProgrammeModule.programme_id == programme.id)):
-            session.delete(old)
-        session.add_all(
+        for old in db.scalars(select(ProgrammeModule).where(ProgrammeModule.programme_id == programme.id)):
+            db.delete(old)
+        db.add_all(
             ProgrammeModule(programme_id=programme.id, position=i, **m.model_dump()) for i, m in enumerate(modules, 1)
         )
     if assessments is not None:
-        for old_a in session.scalars(
-            select(ProgrammeAssessment).where(ProgrammeAssessment.programme_id == programme.id)
-        ):
-            session.delete(old_a)
-        session.flush()
-        session.add_all(ProgrammeAssessment(programme_id=programme.id, **a.model_dump()) for a in assessments)
-    session.flush()
+        for old_a in db.scalars(select(ProgrammeAssessment).where(ProgrammeAssessment.programme_id == programme.id)):
+            db.delete(old_a)
+        db.flush()
+        db.add_all(ProgrammeAssessment(programme_id=programme.id, **a.model_dump()) for a in assessments)
+    db.flush()
 
 
-def _full_snapshot(session: Session, programme: Programme) -> dict[str, object]:
-    return read_programmes(session, [programme.id])[0].model_dump(mode="json")
+def _full_snapshot(db: Session, programme: Programme) -> dict[str, object]:
+    return read_programmes(db, [programme.id])[0].model_dump(mode="json")
 
 
-def update_programme(session: Session, *, code: str, data: ProgrammeUpdate, actor: Principal) -> Programme:
+def update_programme(db: Session, *, code: str, data: ProgrammeUpdate, actor: Principal) -> Programme:
     """Change a programme; cohorts already created keep the rules they were opened under."""
-    programme = session.scalar(select(Programme).where(Programme.code == code))
+    programme = db.scalar(select(Programme).where(Programme.code == code))
     if programme is None:
         raise NotFound(f"no programme has the code {code!r}")
-    before = _full_snapshot(session, programme)
+    before = _full_snapshot(db, programme)
     for key in data.model_fields_set - {"modules", "assessments"}:
         setattr(programme, key, getattr(data, key))
     _replace_parts(
-        session,
+        db,
         programme=programme,
         modules=data.modules if "modules" in data.model_fields_set else None,
         assessments=data.assessments if "assessments" in data.model_fields_set else None,
     )
     programme.updated_at = now_utc()
-    session.flush()
-    after = _full_snapshot(session, programme)
+    db.flush()
+    after = _full_snapshot(db, programme)
     if after != before:
         record_event(
-            session,
+            db,
             actor=actor,
             action="update",
             entity_type="programme",

@@ -19,9 +19,9 @@ Lang = Literal["he", "en"]
 
 
 @router.get("/officials/{official_id}/transcript", response_model=Transcript, responses=responses(401, 404))
-def transcript(official_id: RecordId, session: SessionDep, actor: Anyone) -> Transcript:
+def transcript(official_id: RecordId, db: SessionDep, actor: Anyone) -> Transcript:
     """Every programme, cohort, hours and result of an official, across all appointments; within scope."""
-    return selectors.official_transcript(session, official_id=official_id, actor=actor)
+    return selectors.official_transcript(db, official_id=official_id, actor=actor)
 
 
 @router.get(
@@ -30,10 +30,10 @@ def transcript(official_id: RecordId, session: SessionDep, actor: Anyone) -> Tra
     responses={**FILE_RESPONSES, **responses(401, 404, 422)},
 )
 def transcript_file(
-    official_id: RecordId, fmt: Literal["csv", "xlsx"], session: SessionDep, actor: Anyone, lang: Lang = "he"
+    official_id: RecordId, fmt: Literal["csv", "xlsx"], db: SessionDep, actor: Anyone, lang: Lang = "he"
 ) -> Response:
     """The transcript as CSV or XLSX (right-to-left in Hebrew, or English with lang=en); within scope."""
-    t = selectors.official_transcript(session, official_id=official_id, actor=actor)
+    t = selectors.official_transcript(db, official_id=official_id, actor=actor)
     title = f"{t.name_he} · {t.national_id}" if lang == "he" else f"{t.name_en or t.name_he} · {t.national_id}"
     return export_response(
         fmt,
@@ -47,9 +47,9 @@ def transcript_file(
 
 
 @router.get("/cohorts/{cohort_id}/attendance", response_model=AttendanceMatrix, responses=responses(401, 404))
-def attendance_matrix(cohort_id: RecordId, session: SessionDep, actor: Anyone) -> AttendanceMatrix:
+def attendance_matrix(cohort_id: RecordId, db: SessionDep, actor: Anyone) -> AttendanceMatrix:
     """The cohort's attendance, officials x sessions, with totals; officials within the caller's scope."""
-    return selectors.attendance_matrix(session, cohort_id=cohort_id, actor=actor)
+    return selectors.attendance_matrix(db, cohort_id=cohort_id, actor=actor)
 
 
 @router.get(
@@ -58,10 +58,10 @@ def attendance_matrix(cohort_id: RecordId, session: SessionDep, actor: Anyone) -
     responses={**FILE_RESPONSES, **responses(401, 404, 422)},
 )
 def attendance_matrix_file(
-    cohort_id: RecordId, fmt: Literal["csv", "xlsx"], session: SessionDep, actor: Anyone, lang: Lang = "he"
+    cohort_id: RecordId, fmt: Literal["csv", "xlsx"], db: SessionDep, actor: Anyone, lang: Lang = "he"
 ) -> Response:
     """The attendance matrix as CSV or XLSX, with a row counting those present at each session."""
-    matrix = selectors.attendance_matrix(session, cohort_id=cohort_id, actor=actor)
+    matrix = selectors.attendance_matrix(db, cohort_id=cohort_id, actor=actor)
     columns, rows = exports.matrix_export(matrix, lang=lang)
     return export_response(
         fmt,
@@ -75,6 +75,6 @@ def attendance_matrix_file(
 
 
 @router.get("/officials/{official_id}/cpd", response_model=CpdSummary, responses=responses(401, 404))
-def cpd(official_id: RecordId, session: SessionDep, actor: Anyone) -> CpdSummary:
+def cpd(official_id: RecordId, db: SessionDep, actor: Anyone) -> CpdSummary:
     """Hours of completed advanced programmes per year (continuing professional development); within scope."""
-    return selectors.cpd_summary(session, official_id=official_id, actor=actor)
+    return selectors.cpd_summary(db, official_id=official_id, actor=actor)

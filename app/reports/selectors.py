@@ -33,18 +33,16 @@ def _full_name(first: str | None, last: str | None) -> str | None:
     return f"{first} {last}" if first and last else None
 
 
-def _visible_official(session: Session, *, official_id: int, actor: Principal) -> Official:
-    official: Official | None = session.scalar(
-        scope_officials(select(Official).where(Official.id == official_id), actor)
-    )
+def _visible_official(db: Session, *, official_id: int, actor: Principal) -> Official:
+    official: Official | None = db.scalar(scope_officials(select(Official).where(Official.id == official_id), actor))
     if official is None:
         raise NotFound(f"no official with id {official_id}")
     return official
 
 
-def official_transcript(session: Session, *, official_id: int, actor: Principal) -> Transcript:
+def official_transcript(db: Session, *, official_id: int, actor: Principal) -> Transcript:
     """Every programme an official took, in cohorts or by decision, across all appointments, oldest first."""
-    official = _visible_official(session, official_id=official_id, actor=actor)
+    official = _visible_official(db, official_id=official_id, actor=actor)
     scheduled = (
         select(CohortSession.cohort_id, func.sum(CohortSession.hours).label("hours"))
         .group_by(CohortSession.cohort_id)
@@ -58,7 +56,7 @@ def official_transcript(session: Session, *, official_id: int, actor: Principal)
         .outerjoin(scheduled, scheduled.c.cohort_id == Cohort.id)
         .where(Enrolment.official_id == official.id)
     )
-    for e, c, p, hours in session.execute(stmt):
+    for e, c, p, hours in db.execute(stmt):
         rows.append(
             TranscriptRow(
                 programme_code=p.code,
@@ -81,7 +79,7 @@ def official_transcript(session: Session, *, official_id: int, actor: Principal)
         .join(Programme, Programme.id == Completion.programme_id)
         .where(Completion.official_id == official.id, Completion.enrolment_id.is_(None))
     )
-    for comp, p in session.execute(outside):
+    for comp, p in db.execute(outside):
         rows.append(
             TranscriptRow(
                 programme_code=p.code,
@@ -110,13 +108,13 @@ def official_transcript(session: Session, *, official_id: int, actor: Principal)
     )
 
 
-def attendance_matrix(session: Session, *, cohort_id: int, actor: Principal) -> AttendanceMatrix:
+def attendance_matrix(db: Session, *, cohort_id: int, actor: Principal) -> AttendanceMatrix:
     """A cohort's officials x sessions with each status and the attended hours, for those the caller may see."""
-    cohort = session.scalar(select(Cohort).where(Cohort.id == cohort_id))
+    cohort = db.scalar(select(Cohort).where(Cohort.id == cohort_id))
     if cohort is None:
         raise NotFound(f"no cohort with id {cohort_id}")
     sessions = list(
-        session.scalars(
+        db.scalars(
             select(CohortSession)
             .where(CohortSession.cohort_id == cohort.id)
             .order_by(CohortSession.date, CohortSession.id)
@@ -128,10 +126,10 @@ def attendance_matrix(session: Session, *, cohort_id: int, actor: Principal) -> 
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WAITLISTED),
         actor,
     ).order_by(Official.last_name_he, Official.first_name_he, Enrolment.id)
-    enrolments = session.execute(stmt).all()
+    enrolments = db.execute(stmt).all()
     marks: dict[tuple[int, int], str] = {}
     if sessions and enrolments:
-        records = session.execute(
+        records = db.execute(
             select(AttendanceRecord.official_id, AttendanceRecord.session_id, AttendanceRecord.status).where(
                 AttendanceRecord.session_id.in_([s.id for s in sessions]),
                 AttendanceRecord.official_id.in_([e.official_id for e, _, _ in enrolments]),
@@ -169,15 +167,15 @@ def attendance_matrix(session: Session, *, cohort_id: int, actor: Principal) -> 
     )
 
 
-def cpd_summary(session: Session, *, official_id: int, actor: Principal) -> CpdSummary:
+def cpd_summary(db: Session, *, official_id: int, actor: Principal) -> CpdSummary:
     """Hours of completed advanced programmes per year, for the official's continuing development."""
-    official = _visible_official(session, official_id=official_id, actor=actor)
+    official = _visible_official(db, official_id=official_id, actor=actor)
     stmt = (
         select(Completion.completed_on, Programme.hours, Programme.code)
         .join(Programme, Programme.id == Completion.programme_id)
         .where(Completion.official_id == official.id, Programme.kind == ProgrammeKind.ADVANCED)
     )
-    years = cpd_hours_by_year((d, float(h), code) for d, h, code in session.execute(stmt))
+    years = cpd_hours_by_year((d, float(h), code) for d, h, code in db.execute(stmt))
     items = [CpdYear(year=y, hours=h, programmes=p) for y, h, p in years]
     return CpdSummary(
         official_id=official.id, total_hours=round(sum(i.hours for i in items), 2), items=items, total=len(items)

@@ -16,15 +16,15 @@ from app.text import clean_text
 BUNDLED_FILE = Path(__file__).parent / "data" / "roles.csv"
 
 
-def require_role(session: Session, *, code: str, field: str = "role_code") -> Role:
+def require_role(db: Session, *, code: str, field: str = "role_code") -> Role:
     """The role a request names, or a 422 that names the field and the code."""
-    role = session.get(Role, code)
+    role = db.get(Role, code)
     if role is None:
         raise Invalid(f"{field}: there is no role with code {code!r}", field=field, code="unknown_role")
     return role
 
 
-def load_roles(session: Session, *, path: Path, actor: Principal) -> dict[str, int]:
+def load_roles(db: Session, *, path: Path, actor: Principal) -> dict[str, int]:
     """Create or refresh roles from the roles file; idempotent, changes audited."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -35,16 +35,16 @@ def load_roles(session: Session, *, path: Path, actor: Principal) -> dict[str, i
                 "mandatory_entry_training": row.get("mandatory_entry_training", "").strip().lower() == "yes",
             }
             code = clean_text(row["code"])
-            current = session.get(Role, code)
+            current = db.get(Role, code)
             if current is None:
                 role = Role(code=code, **values)
-                add_and_record(session, role, actor=actor, entity_type="role")
+                add_and_record(db, role, actor=actor, entity_type="role")
                 counts["created"] += 1
             elif any(getattr(current, k) != v for k, v in values.items()):
                 before = snapshot(current)
                 for k, v in values.items():
                     setattr(current, k, v)
-                record_change(session, current, before=before, actor=actor, entity_type="role")
+                record_change(db, current, before=before, actor=actor, entity_type="role")
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1

@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.auth import ADMIN, ALL_ROLES, STAFF, Principal, decode_token
 from app.config import get_settings
-from app.db import get_session
+from app.db import get_db
 from app.errors import Forbidden, Unauthorized
 from app.web import sessions
 from app.web.models import WebSession
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def client_address(request: Request) -> str:
@@ -101,13 +101,13 @@ def check_csrf(request: Request, record: WebSession, sent: str | None) -> None:
         )
 
 
-def _session_caller(request: Request, session: Session, sent: str | None) -> Principal | None:
+def _session_caller(request: Request, db: Session, sent: str | None) -> Principal | None:
     """The caller of a signed-in browser: None without a session cookie; 401 when the session has ended; 403 for an
     unsafe request without the session's CSRF token from our own origin."""
     token = sessions.session_token(request)
     if token is None:
         return None
-    found = sessions.read_session(session, token)
+    found = sessions.read_session(db, token)
     if found is None:
         raise Unauthorized("the session has ended (signed out, idle or too long); sign in again", code="session_ended")
     record, user = found
@@ -119,36 +119,36 @@ def _session_caller(request: Request, session: Session, sent: str | None) -> Pri
 
 def get_principal(
     request: Request,
-    session: SessionDep,
+    db: SessionDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     csrf: CsrfSent,
 ) -> Principal:
     """The authenticated caller of the API: from the bearer token, or without one from the session cookie (with
     its CSRF token and our own Origin on an unsafe request, else 403); 401 without either."""
     if token:
-        user = session.get(User, decode_token(token))
+        user = db.get(User, decode_token(token))
         if user is None or not user.active:
             raise Unauthorized("the account behind this token is not active", code="invalid_token")
         return _principal(user, request)
-    principal = _session_caller(request, session, csrf)
+    principal = _session_caller(request, db, csrf)
     if principal is None:
         raise Unauthorized("log in first: this needs a bearer token", code="not_authenticated")
     return principal
 
 
-def get_page_principal(request: Request, session: SessionDep, csrf: CsrfSent) -> Principal:
+def get_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
     """The signed-in caller of a page, from the session cookie only (a bearer token is never looked at); 401 (a page
     sends the browser to sign in) without a live session."""
-    principal = _session_caller(request, session, csrf)
+    principal = _session_caller(request, db, csrf)
     if principal is None:
         raise Unauthorized("sign in first", code="not_authenticated")
     return principal
 
 
-def get_optional_page_principal(request: Request, session: SessionDep, csrf: CsrfSent) -> Principal | None:
+def get_optional_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal | None:
     """The signed-in caller of a page that anyone may see, or None (no session, or one that has ended)."""
     try:
-        return _session_caller(request, session, csrf)
+        return _session_caller(request, db, csrf)
     except Unauthorized:
         return None
 

@@ -20,7 +20,7 @@ from app.certificates import documents, tasks
 from app.certificates.models import Certificate
 from app.certificates.service import issue_certificate
 from app.config import get_settings
-from app.db import get_sessionmaker, open_read_session
+from app.db import get_sessionmaker, open_read_db
 from tests.certificates.conftest import make_closed_cohort
 from tests.certificates.test_concurrency_and_queue import _cleanup
 
@@ -123,7 +123,7 @@ def _close_committed(big_cohort: dict[str, Any], people: int) -> int:
 
 
 def _rendered(cohort_id: int) -> int:
-    with open_read_session() as s:
+    with open_read_db() as s:
         stmt = select(func.count()).where(Certificate.cohort_id == cohort_id, Certificate.pdf_sha256.is_not(None))
         return s.scalar(stmt) or 0
 

@@ -29,8 +29,8 @@ def sheet(database: str, tmp_path: Path) -> Iterator[tuple[Path, str]]:
 
 
 def _officials_with(nid: str) -> int:
-    with get_sessionmaker()() as session:
-        return session.scalar(select(func.count()).where(Official.national_id == nid)) or 0
+    with get_sessionmaker()() as db:
+        return db.scalar(select(func.count()).where(Official.national_id == nid)) or 0
 
 
 @pytest.mark.parametrize("args", [["--dry-run"], []])

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy.orm import Session
 
-from app.db import get_session, read_session_opener, unit_of_work
+from app.db import get_db, read_db_opener, unit_of_work
 from app.main import create_app
 from app.templating import environment
 from app.web.deps import MaybePageUser, PageAdmin, PageUser
@@ -77,8 +77,8 @@ def web(db: Session) -> Iterator[TestClient]:
         db.commit()
         yield from unit_of_work(db)
 
-    app.dependency_overrides[get_session] = _session
-    app.dependency_overrides[read_session_opener] = lambda: lambda: nullcontext(db)
+    app.dependency_overrides[get_db] = _session
+    app.dependency_overrides[read_db_opener] = lambda: lambda: nullcontext(db)
     env = environment()
     original = env.loader
     env.loader = ChoiceLoader([DictLoader({"test/form.html": FORM}), original])  # type: ignore[list-item]
