@@ -25,14 +25,14 @@ from app.attendance.schemas import (
     CompletionDecisionIn,
 )
 from app.attendance.selectors import assessment_codes, assessment_results, closing_basis, cohort_attendance
-from app.audit.service import add_and_record, record_change, record_event, snapshot
+from app.audit.service import add_and_record, record_change, snapshot
 from app.auth import Principal
 from app.clock import now_utc
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
 from app.cohorts.rules import HOLDING_SEAT, CohortState, EnrolmentStatus
 from app.cohorts.schemas import EnrolmentRead
 from app.cohorts.selectors import read_enrolment
-from app.cohorts.service import get_enrolment, lock_cohort
+from app.cohorts.service import get_enrolment, lock_cohort, mark_closed, update_enrolment, withdraw
 from app.completions.rules import CompletionSource
 from app.completions.service import record_completion
 from app.config import get_settings
@@ -374,16 +374,6 @@ def _decide(
 # --- closing a cohort ----------------------------------------------------------------------------------
 
 
-def _update_enrolment(db: Session, *, enrolment: Enrolment, actor: Principal, **changes: Any) -> None:
-    before = snapshot(enrolment)
-    for key, value in changes.items():
-        setattr(enrolment, key, value)
-    if snapshot(enrolment) == before:
-        return
-    enrolment.updated_at = now_utc()
-    record_change(db, enrolment, before=before, actor=actor, entity_type="enrolment")
-
-
 def _add_completion(
     db: Session,
     *,
@@ -439,14 +429,7 @@ def close_cohort(db: Session, *, cohort_id: int, actor: Principal) -> CloseRepor
     withdrawn = 0
     for enrolment in rows:
         if enrolment.status == EnrolmentStatus.WAITLISTED:
-            _update_enrolment(
-                db,
-                enrolment=enrolment,
-                actor=actor,
-                status=EnrolmentStatus.WITHDRAWN,
-                waitlist_position=None,
-                ended_on=last,
-            )
+            withdraw(db, enrolment=enrolment, actor=actor, on=last)
             withdrawn += 1
             continue
         decision = _decide(
@@ -459,10 +442,10 @@ def close_cohort(db: Session, *, cohort_id: int, actor: Principal) -> CloseRepor
         if enrolment.status == EnrolmentStatus.COMPLETED:
             # Completed earlier by an admin's decision: that stands; the hours are recorded if they were not.
             if enrolment.attended_hours is None:
-                _update_enrolment(db, enrolment=enrolment, actor=actor, attended_hours=decision.attended_hours)
+                update_enrolment(db, enrolment=enrolment, actor=actor, attended_hours=decision.attended_hours)
             by_decision = True
         else:
-            _update_enrolment(
+            update_enrolment(
                 db,
                 enrolment=enrolment,
                 actor=actor,
@@ -493,19 +476,7 @@ def close_cohort(db: Session, *, cohort_id: int, actor: Principal) -> CloseRepor
                 reasons=[] if by_decision else list(decision.reasons),
             )
         )
-    before = snapshot(cohort)
-    cohort.state, cohort.closed_at = CohortState.CLOSED, now_utc()
-    cohort.updated_at = cohort.closed_at
-    db.flush()
-    record_event(
-        db,
-        actor=actor,
-        action="close",
-        entity_type="cohort",
-        entity_id=cohort.id,
-        before=before,
-        after=snapshot(cohort),
-    )
+    mark_closed(db, cohort=cohort, actor=actor)
     # The certificates of those who completed are issued by the worker once the close has committed (by the
     # job's name: certificates sits above attendance and is not imported here).
     jobs.enqueue_after_commit(db, "certificates.issue_cohort", cohort.id)
@@ -554,7 +525,7 @@ def complete_by_decision(
         records = cohort_attendance(db, cohort_id=cohort.id).get(enrolment.official_id)
         if records:
             hours = rules.attended_hours(records, late_credit_pct=cohort.late_credit_pct)
-    _update_enrolment(
+    update_enrolment(
         db,
         enrolment=enrolment,
         actor=actor,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -136,7 +137,7 @@ def update_cohort(db: Session, *, cohort_id: int, data: CohortUpdate, actor: Pri
         for e in db.scalars(
             select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ACTIVE_ENROLMENT))
         ):
-            _end_enrolment(db, enrolment=e, actor=actor)
+            withdraw(db, enrolment=e, actor=actor)
     else:
         fill_seats(db, cohort=cohort, actor=actor)
     return cohort
@@ -306,13 +307,45 @@ def enrol_many(db: Session, *, cohort_id: int, national_ids: list[str], actor: P
     )
 
 
-def _end_enrolment(db: Session, *, enrolment: Enrolment, actor: Principal) -> None:
+def update_enrolment(db: Session, *, enrolment: Enrolment, actor: Principal, **changes: Any) -> None:
+    """Change fields of an enrolment (what withdrawing, closing the cohort or a decision made of it), audited;
+    nothing is written when nothing changes. Enrolments are written by this package only."""
     before = snapshot(enrolment)
-    enrolment.status = EnrolmentStatus.WITHDRAWN
-    enrolment.waitlist_position = None
-    enrolment.ended_on = today()
+    for key, value in changes.items():
+        setattr(enrolment, key, value)
+    if snapshot(enrolment) == before:
+        return
     enrolment.updated_at = now_utc()
     record_change(db, enrolment, before=before, actor=actor, entity_type="enrolment")
+
+
+def withdraw(db: Session, *, enrolment: Enrolment, actor: Principal, on: date | None = None) -> None:
+    """End an enrolment or a waitlist place, on the day given (default today)."""
+    update_enrolment(
+        db,
+        enrolment=enrolment,
+        actor=actor,
+        status=EnrolmentStatus.WITHDRAWN,
+        waitlist_position=None,
+        ended_on=on or today(),
+    )
+
+
+def mark_closed(db: Session, *, cohort: Cohort, actor: Principal) -> None:
+    """Record that the cohort is closed as of now, its seats decided (attendance's close_cohort decides them)."""
+    before = snapshot(cohort)
+    cohort.state, cohort.closed_at = CohortState.CLOSED, now_utc()
+    cohort.updated_at = cohort.closed_at
+    db.flush()
+    record_event(
+        db,
+        actor=actor,
+        action="close",
+        entity_type="cohort",
+        entity_id=cohort.id,
+        before=before,
+        after=snapshot(cohort),
+    )
 
 
 def fill_seats(db: Session, *, cohort: Cohort, actor: Principal) -> None:
@@ -360,7 +393,7 @@ def withdraw_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> E
             f"enrolment {enrolment.id} is {enrolment.status}; only enrolled or waitlisted can withdraw",
             code="wrong_state",
         )
-    _end_enrolment(db, enrolment=enrolment, actor=actor)
+    withdraw(db, enrolment=enrolment, actor=actor)
     fill_seats(db, cohort=cohort, actor=actor)
     return enrolment
 
@@ -386,7 +419,7 @@ def move_enrolment(db: Session, *, enrolment_id: int, cohort_id: int, actor: Pri
         )
     official = db.get(Official, enrolment.official_id)
     assert official is not None
-    _end_enrolment(db, enrolment=enrolment, actor=actor)
+    withdraw(db, enrolment=enrolment, actor=actor)
     moved = _enrol(db, cohort=target, official=official, actor=actor)
     before = snapshot(enrolment)
     enrolment.moved_to_enrolment_id = moved.id

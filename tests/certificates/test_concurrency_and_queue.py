@@ -44,6 +44,16 @@ def _cleanup(cohort_id: int, programme_id: int, official_ids: list[int], label: 
         s.execute(delete(CohortAssessment).where(CohortAssessment.cohort_id == cohort_id))
         s.execute(delete(Cohort).where(Cohort.id == cohort_id))
         appointments = select(Appointment.id).where(Appointment.official_id.in_(official_ids))
+        # The factories record as their own operator: the trail of these people goes by what it is about.
+        about = {
+            "official": [str(i) for i in official_ids],
+            "appointment": [str(i) for i in s.scalars(appointments)],
+            "requirement": [
+                str(i) for i in s.scalars(select(Requirement.id).where(Requirement.appointment_id.in_(appointments)))
+            ],
+        }
+        for entity_type, ids in about.items():
+            s.execute(delete(AuditEvent).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids)))
         s.execute(delete(Requirement).where(Requirement.appointment_id.in_(appointments)))
         s.execute(delete(Appointment).where(Appointment.official_id.in_(official_ids)))
         s.execute(delete(ProgrammeRole).where(ProgrammeRole.programme_id == programme_id))
