@@ -29,6 +29,7 @@ from app.authorities.models import Authority
 from app.completions.rules import completion_counts
 from app.completions.schemas import CompletionCreate
 from app.completions.service import record_completion_by_decision
+from app.compliance.rules import RequirementStatus
 from app.officials.models import Official
 from app.officials.rules import check_digit, due_date_for
 from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate
@@ -751,7 +752,7 @@ def _school_year(db: Session, rng: random.Random, today: date) -> None:
     rows = requirement_rows(db, as_of=today)
 
     def owing(code: str, status: str) -> list[int]:
-        return sorted({r.official_id for r in rows if r.programme_code == code and r.standing.status == status})
+        return sorted({r.official_id for r in rows if r.programme_code == code and r.status == status})
 
     def run_cohort(code: str, programme: str, start: date, officials: list[int], *, absent: int | None) -> int:
         """Six sessions over twelve weeks; attendance taken at those already held (`absent` misses half)."""
@@ -802,7 +803,7 @@ def _school_year(db: Session, rng: random.Random, today: date) -> None:
             run_cohort(f"{spec.code}-{today.year}", spec.code, today - timedelta(weeks=5), officials, absent=None)
     # Requests and an auditor's decisions: an exemption, an extension, and one waiting in the queue.
     auditor = operator("demo auditor")
-    late = [r for r in rows if r.standing.status == "overdue" and r.programme_code in ("DG-ENTRY", "ENG-ENTRY")]
+    late = [r for r in rows if r.status == RequirementStatus.OVERDUE and r.programme_code in ("DG-ENTRY", "ENG-ENTRY")]
     for row, kind in zip(late, ("exemption", "extension", "pending"), strict=False):
         if kind == "exemption":
             req = request_exemption(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field
 
@@ -32,3 +32,13 @@ class ErrorBody(BaseModel):
     error: str
     detail: str
     field: str | None = None
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list, and how many there are in all: what every list answers with."""
+
+    items: list[T]
+    total: int

@@ -274,14 +274,14 @@ def measure(
             offset=0,
         )
 
-    values, (page, total) = timed(engine, drill, runs)
+    values, drilled = timed(engine, drill, runs)
     results.append(
         Measurement(
             "drill_down_authority",
             f"drill-down of authority {authority} ({authority_rows} requirements), first page of {DRILL_DOWN_PAGE}",
             "ms",
             values,
-            {"authority": authority, "page_rows": len(page), "total": total},
+            {"authority": authority, "page_rows": len(drilled.items), "total": drilled.total},
         )
     )
 

@@ -39,5 +39,4 @@ def create_user(data: UserCreate, db: SessionDep, actor: AdminOnly) -> UserRead:
 @router.get("/users", response_model=Page[UserRead], responses=responses(401, 403, 422))
 def list_users(db: SessionDep, _: AdminOnly, limit: Limit = 50, offset: Offset = 0) -> Page[UserRead]:
     """Every login. Admins only."""
-    rows, total = selectors.list_users(db, limit=limit, offset=offset)
-    return Page(items=rows, total=total)
+    return selectors.list_users(db, limit=limit, offset=offset)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.accounts.schemas import UserRead
+from app.schemas import Page
 
 
 def get_user(db: Session, *, user_id: int) -> UserRead:
@@ -16,8 +17,8 @@ def get_user(db: Session, *, user_id: int) -> UserRead:
     return UserRead.model_validate(user)
 
 
-def list_users(db: Session, *, limit: int, offset: int) -> tuple[list[UserRead], int]:
+def list_users(db: Session, *, limit: int, offset: int) -> Page[UserRead]:
     """Every login, by email; and how many there are."""
     total = db.scalar(select(func.count()).select_from(User)) or 0
     rows = db.scalars(select(User).order_by(User.email).limit(limit).offset(offset))
-    return [UserRead.model_validate(r) for r in rows], total
+    return Page(items=[UserRead.model_validate(r) for r in rows], total=total)

@@ -26,7 +26,7 @@ def list_audit_events(
     offset: Offset = 0,
 ) -> Page[AuditEventRead]:
     """The audit trail, newest first, filtered by record and by user. Admins and auditors."""
-    rows, total = selectors.list_events(
+    return selectors.list_events(
         db,
         entity_type=entity_type,
         entity_id=entity_id,
@@ -35,4 +35,3 @@ def list_audit_events(
         limit=limit,
         offset=offset,
     )
-    return Page(items=rows, total=total)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.audit.schemas import AuditEventRead
+from app.schemas import Page
 
 
 def list_events(
@@ -18,7 +19,7 @@ def list_events(
     action: str | None,
     limit: int,
     offset: int,
-) -> tuple[list[AuditEventRead], int]:
+) -> Page[AuditEventRead]:
     """Audit events, newest first, filtered by record, by user and by action; and how many match."""
     stmt = select(AuditEvent)
     if entity_type:
@@ -31,4 +32,4 @@ def list_events(
         stmt = stmt.where(AuditEvent.action == action)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
-    return [AuditEventRead.model_validate(r) for r in rows], total
+    return Page(items=[AuditEventRead.model_validate(r) for r in rows], total=total)

@@ -26,8 +26,7 @@ def list_authorities(
     offset: Offset = 0,
 ) -> Page[AuthorityRead]:
     """Local authorities; `q` matches Hebrew or English names, with either quotes and any hyphen spacing. Any role."""
-    rows, total = selectors.list_authorities(db, q=q, type=type, district=district, limit=limit, offset=offset)
-    return Page(items=rows, total=total)
+    return selectors.list_authorities(db, q=q, type=type, district=district, limit=limit, offset=offset)
 
 
 @router.get("/{code}", response_model=AuthorityRead, responses=responses(401, 404))

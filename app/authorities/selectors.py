@@ -8,12 +8,13 @@ from sqlalchemy.orm import Session
 from app.authorities.models import Authority
 from app.authorities.schemas import AuthorityRead
 from app.errors import NotFound
+from app.schemas import Page
 from app.text import search_key
 
 
 def list_authorities(
     db: Session, *, q: str | None, type: str | None, district: str | None, limit: int, offset: int
-) -> tuple[list[AuthorityRead], int]:
+) -> Page[AuthorityRead]:
     """Authorities matching a name (Hebrew or English, any spelling of quotes and hyphens), type, district; by
     Hebrew name; and how many match."""
     stmt = select(Authority)
@@ -25,7 +26,7 @@ def list_authorities(
         stmt = stmt.where(func.lower(Authority.district) == district.strip().lower())
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.scalars(stmt.order_by(Authority.name_he, Authority.code).limit(limit).offset(offset))
-    return [AuthorityRead.model_validate(r) for r in rows], total
+    return Page(items=[AuthorityRead.model_validate(r) for r in rows], total=total)
 
 
 def get_authority(db: Session, *, code: str) -> AuthorityRead:

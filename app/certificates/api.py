@@ -58,8 +58,7 @@ def list_certificates(
     offset: Offset = 0,
 ) -> Page[CertificateItem]:
     """Certificates, newest first: all for admins and auditors, a liaison's authority's officials, an official's own."""
-    items, total = selectors.list_certificates(db, actor=actor, official_id=official_id, limit=limit, offset=offset)
-    return Page(items=items, total=total)
+    return selectors.list_certificates(db, actor=actor, official_id=official_id, limit=limit, offset=offset)
 
 
 @router.get("/certificates/{serial}", response_model=CertificateRead, responses=responses(401, 404, 422))

@@ -20,6 +20,7 @@ from app.db import AnySelect
 from app.errors import NotFound
 from app.officials.models import Official
 from app.officials.scoping import scope_officials
+from app.schemas import Page
 
 
 def visible_certificates(actor: Principal) -> AnySelect:
@@ -61,14 +62,14 @@ def read_certificate(db: Session, *, serial: str, actor: Principal) -> Certifica
 
 def list_certificates(
     db: Session, *, actor: Principal, official_id: int | None, limit: int, offset: int
-) -> tuple[list[CertificateItem], int]:
+) -> Page[CertificateItem]:
     """Certificates the caller may see, newest first, maybe of one official."""
     stmt = visible_certificates(actor)
     if official_id is not None:
         stmt = stmt.where(Certificate.official_id == official_id)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.scalars(stmt.order_by(Certificate.id.desc()).limit(limit).offset(offset))
-    return [CertificateItem.model_validate(c, from_attributes=True) for c in rows], total
+    return Page(items=[CertificateItem.model_validate(c, from_attributes=True) for c in rows], total=total)
 
 
 def cohort_certificates(db: Session, *, cohort_id: int) -> list[CertificateItem]:

@@ -42,8 +42,7 @@ def list_cohorts(
     offset: Offset = 0,
 ) -> Page[CohortRead]:
     """Cohorts, newest first, by programme code and state. Any role."""
-    rows, total = selectors.list_cohorts(db, programme=programme, state=state, limit=limit, offset=offset)
-    return Page(items=rows, total=total)
+    return selectors.list_cohorts(db, programme=programme, state=state, limit=limit, offset=offset)
 
 
 @router.get("/cohorts/{cohort_id}", response_model=CohortRead, responses=responses(401, 404))

@@ -12,8 +12,9 @@ from app.cohorts.schemas import CohortRead, EnrolmentRead, SessionRead
 from app.db import AnySelect
 from app.errors import NotFound
 from app.officials.models import Official
-from app.officials.scoping import scope_officials
+from app.officials.scoping import scope_officials, visible_official
 from app.programmes.models import Programme
+from app.schemas import Page
 
 # --- cohorts -------------------------------------------------------------------------------------------
 
@@ -94,7 +95,7 @@ def read_cohort(db: Session, *, cohort_id: int) -> CohortRead:
 
 def list_cohorts(
     db: Session, *, programme: str | None, state: CohortState | None, limit: int, offset: int
-) -> tuple[list[CohortRead], int]:
+) -> Page[CohortRead]:
     """Cohorts, newest first, by programme code and state, with the total before paging."""
     stmt = select(Cohort.id)
     if programme:
@@ -103,7 +104,7 @@ def list_cohorts(
         stmt = stmt.where(Cohort.state == state)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     ids = db.scalars(stmt.order_by(Cohort.start_date.desc(), Cohort.id.desc()).limit(limit).offset(offset))
-    return read_cohorts(db, list(ids)), total
+    return Page(items=read_cohorts(db, list(ids)), total=total)
 
 
 def _require_cohort(db: Session, cohort_id: int) -> None:
@@ -189,7 +190,6 @@ def cohort_enrolments(db: Session, *, cohort_id: int, actor: Principal) -> list[
 
 def official_enrolments(db: Session, *, official_id: int, actor: Principal) -> list[EnrolmentRead]:
     """An official's enrolments, newest cohort first; 404 when the official is not within the caller's scope."""
-    if db.scalar(scope_officials(select(Official.id).where(Official.id == official_id), actor)) is None:
-        raise NotFound(f"no official with id {official_id}")
+    visible_official(db, official_id=official_id, actor=actor)
     stmt = _enrolment_query().where(Enrolment.official_id == official_id)
     return _enrolment_reads(db, stmt.order_by(Cohort.start_date.desc(), Enrolment.id.desc()))

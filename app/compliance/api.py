@@ -107,8 +107,7 @@ def list_requests(
     offset: Offset = 0,
 ) -> Page[RequestRead]:
     """Extension and exemption requests within the caller's scope, oldest first (the auditors' queue)."""
-    rows, total = selectors.list_requests(db, actor=actor, state=state, kind=kind, limit=limit, offset=offset)
-    return Page(items=rows, total=total)
+    return selectors.list_requests(db, actor=actor, state=state, kind=kind, limit=limit, offset=offset)
 
 
 @router.get(
@@ -116,8 +115,7 @@ def list_requests(
 )
 def requirement_requests(requirement_id: RecordId, db: SessionDep, actor: Anyone) -> Page[RequestRead]:
     """The history of a requirement's requests and decisions, within the caller's scope."""
-    rows, total = selectors.requirement_requests(db, requirement_id=requirement_id, actor=actor)
-    return Page(items=rows, total=total)
+    return selectors.requirement_requests(db, requirement_id=requirement_id, actor=actor)
 
 
 # --- reports -------------------------------------------------------------------------------------------
@@ -213,10 +211,7 @@ def compliance_requirements(
     offset: Offset = 0,
 ) -> Page[DrillDownRow]:
     """The requirement rows behind any number, filtered and sorted, with cohort and decisions."""
-    rows, total = selectors.drill_down(
-        db, as_of=as_of, filters=filters, actor=actor, sort=sort, limit=limit, offset=offset
-    )
-    return Page(items=rows, total=total)
+    return selectors.drill_down(db, as_of=as_of, filters=filters, actor=actor, sort=sort, limit=limit, offset=offset)
 
 
 @router.get("/compliance/changes", response_model=Page[ChangeRow], responses=responses(401, 422))
@@ -229,10 +224,9 @@ def compliance_changes(
     offset: Offset = 0,
 ) -> Page[ChangeRow]:
     """Requirements whose status changed between two dates (e.g. over a quarter); `status` filters the new one."""
-    rows, total = selectors.changes(
+    return selectors.changes(
         db, since=period.since, until=period.until, filters=filters, actor=actor, limit=limit, offset=offset
     )
-    return Page(items=rows, total=total)
 
 
 @router.get("/compliance/at-risk", response_model=Page[AtRiskRow], responses=responses(401, 422))
@@ -240,8 +234,7 @@ def compliance_at_risk(
     db: SessionDep, actor: Anyone, as_of: AsOfDate, filters: Filtered, limit: Limit = 50, offset: Offset = 0
 ) -> Page[AtRiskRow]:
     """Officials due within 90 days and not enrolled, or enrolled in a cohort that ends after their due date."""
-    rows, total = selectors.at_risk(db, as_of=as_of, filters=filters, actor=actor, limit=limit, offset=offset)
-    return Page(items=rows, total=total)
+    return selectors.at_risk(db, as_of=as_of, filters=filters, actor=actor, limit=limit, offset=offset)
 
 
 @router.get("/compliance/seat-demand", response_model=Page[SeatDemandRow], responses=responses(401, 403, 422))

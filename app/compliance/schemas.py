@@ -26,6 +26,14 @@ class RequirementRead(BaseModel):
     completed_on: date | None = None
 
 
+class RequirementRow(RequirementRead):
+    """A requirement as the reads give it: the public record, with whose it is and the appointment's dates."""
+
+    official_id: int
+    appointment_start: date
+    appointment_end: date | None
+
+
 class ExtensionRequestCreate(BaseModel):
     """A request to move the due date later, with the reason."""
 

@@ -26,52 +26,23 @@ from app.compliance.schemas import (
     ChangeRow,
     DrillDownRow,
     RequestRead,
+    RequirementRow,
     SeatDemandRow,
     SummaryComparisonRow,
     SummaryCounts,
     SummaryRow,
 )
 from app.db import AnySelect
-from app.errors import NotFound
 from app.officials.models import Appointment, Official, Requirement
-from app.officials.scoping import scope_appointments, scope_officials
+from app.officials.scoping import scope_appointments, visible_official, visible_requirement
 from app.programmes.models import Programme
 from app.programmes.rules import ProgrammeKind
 from app.roles.models import Role
+from app.schemas import Page
 
 S = RequirementStatus
 
 # --- requirements and their requests ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RequirementRow:
-    """A requirement with its appointment and programme, and its status as of a date."""
-
-    id: int
-    appointment_id: int
-    official_id: int
-    role_code: str
-    authority_code: str
-    programme_code: str
-    appointment_start: date
-    appointment_end: date | None
-    due_date: date
-    status: RequirementStatus
-    due_soon: bool
-    late: bool
-    completed_on: date | None
-
-    @property
-    def standing(self) -> Standing:
-        """The status part, as rule 3 states it."""
-        return Standing(
-            status=self.status,
-            due_date=self.due_date,
-            due_soon=self.due_soon,
-            late=self.late,
-            completed_on=self.completed_on,
-        )
 
 
 def requirement_rows(
@@ -87,31 +58,12 @@ def requirement_rows(
 
     q = status_query(as_of, restrict).subquery("status")
     stmt = select(q).order_by(q.c.appointment_start, q.c.id)
-    return [
-        RequirementRow(
-            id=r.id,
-            appointment_id=r.appointment_id,
-            official_id=r.official_id,
-            role_code=r.role_code,
-            authority_code=r.authority_code,
-            programme_code=r.programme_code,
-            appointment_start=r.appointment_start,
-            appointment_end=r.appointment_end,
-            due_date=r.due_date,
-            status=RequirementStatus(r.status),
-            due_soon=bool(r.due_soon),
-            late=bool(r.late),
-            completed_on=r.completed_on,
-        )
-        for r in db.execute(stmt)
-    ]
+    return [RequirementRow.model_validate(r, from_attributes=True) for r in db.execute(stmt)]
 
 
 def official_requirements(db: Session, *, official_id: int, as_of: date, actor: Principal) -> list[RequirementRow]:
     """An official's requirements (those the caller may see) as of the date; 404 for an official out of sight."""
-    visible = db.scalar(scope_officials(select(Official.id).where(Official.id == official_id), actor))
-    if visible is None:
-        raise NotFound(f"no official with id {official_id}")
+    visible_official(db, official_id=official_id, actor=actor)
     ids = (
         select(Requirement.id)
         .join(Appointment, Appointment.id == Requirement.appointment_id)
@@ -123,7 +75,10 @@ def official_requirements(db: Session, *, official_id: int, as_of: date, actor: 
 def standing_of(db: Session, *, requirement_id: int, as_of: date) -> Standing | None:
     """The status of one requirement as of a date (None before its appointment starts)."""
     rows = requirement_rows(db, where=select(literal(requirement_id)), as_of=as_of)
-    return rows[0].standing if rows else None
+    if not rows:
+        return None
+    r = rows[0]
+    return Standing(status=r.status, due_date=r.due_date, due_soon=r.due_soon, late=r.late, completed_on=r.completed_on)
 
 
 def _requests(actor: Principal) -> AnySelect:
@@ -145,7 +100,7 @@ def list_requests(
     kind: RequestKind | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[RequestRead], int]:
+) -> Page[RequestRead]:
     """Requests the caller may see (by the scope of their requirement's appointment), oldest pending first."""
     stmt = _requests(actor)
     if requirement_id is not None:
@@ -156,23 +111,12 @@ def list_requests(
         stmt = stmt.where(RequirementRequest.kind == kind)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.scalars(stmt.order_by(RequirementRequest.requested_at, RequirementRequest.id).limit(limit).offset(offset))
-    return [RequestRead.model_validate(r) for r in rows], total
+    return Page(items=[RequestRead.model_validate(r) for r in rows], total=total)
 
 
-def requirement_requests(
-    db: Session, *, requirement_id: int, actor: Principal, limit: int = 500
-) -> tuple[list[RequestRead], int]:
+def requirement_requests(db: Session, *, requirement_id: int, actor: Principal, limit: int = 500) -> Page[RequestRead]:
     """The requests of one requirement the caller may see, oldest first; 404 for a requirement out of sight."""
-    visible = db.scalar(
-        scope_appointments(
-            select(Requirement.id)
-            .join(Appointment, Appointment.id == Requirement.appointment_id)
-            .where(Requirement.id == requirement_id),
-            actor,
-        )
-    )
-    if visible is None:
-        raise NotFound(f"no requirement with id {requirement_id}")
+    visible_requirement(db, requirement_id=requirement_id, actor=actor)
     return list_requests(db, actor=actor, requirement_id=requirement_id, limit=limit)
 
 
@@ -431,13 +375,13 @@ def _mapping(r: Any) -> dict[str, Any]:
 
 def drill_down(
     db: Session, *, as_of: date, filters: Filters, actor: Principal, sort: Sort, limit: int, offset: int
-) -> tuple[list[DrillDownRow], int]:
+) -> Page[DrillDownRow]:
     """A page of drill-down rows and how many there are in all."""
     stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)
     page = db.execute(stmt.add_columns(func.count().over().label("total")).limit(limit).offset(offset)).all()
     if not page:  # past the last page (or nothing at all): the count on its own
-        return [], db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    return [DrillDownRow.model_validate(_mapping(r)) for r in page], page[0].total
+        return Page(items=[], total=db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+    return Page(items=[DrillDownRow.model_validate(_mapping(r)) for r in page], total=page[0].total)
 
 
 def drill_down_rows(
@@ -460,7 +404,7 @@ def stream_drill_down(
 
 def changes(
     db: Session, *, since: date, until: date, filters: Filters, actor: Principal, limit: int, offset: int
-) -> tuple[list[ChangeRow], int]:
+) -> Page[ChangeRow]:
     """Requirements whose status differs between two dates (new ones count as changed from `none`)."""
     a = _status_rows(since, replace(filters, status=None), actor).subquery("a")
     b = _status_rows(until, replace(filters, status=None), actor).subquery("b")
@@ -483,12 +427,12 @@ def changes(
         stmt = stmt.where(b.c.status == filters.status)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.execute(stmt.order_by(b.c.authority_code, b.c.id).limit(limit).offset(offset))
-    return [ChangeRow.model_validate(dict(r._mapping)) for r in rows], total
+    return Page(items=[ChangeRow.model_validate(dict(r._mapping)) for r in rows], total=total)
 
 
 def at_risk(
     db: Session, *, as_of: date, filters: Filters, actor: Principal, limit: int, offset: int
-) -> tuple[list[AtRiskRow], int]:
+) -> Page[AtRiskRow]:
     """Officials due within 90 days and not enrolled, or enrolled in a cohort that ends after their due date."""
     stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort="due_date").subquery("d")
     cond = or_(
@@ -503,7 +447,7 @@ def at_risk(
     ).where(cond)
     total = db.scalar(select(func.count()).select_from(risky.subquery())) or 0
     rows = db.execute(risky.order_by(stmt.c.due_date, stmt.c.id).limit(limit).offset(offset))
-    return [AtRiskRow.model_validate(_mapping(r)) for r in rows], total
+    return Page(items=[AtRiskRow.model_validate(_mapping(r)) for r in rows], total=total)
 
 
 def seat_demand(db: Session, *, as_of: date, actor: Principal) -> list[SeatDemandRow]:

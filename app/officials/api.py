@@ -46,10 +46,7 @@ def list_officials(
     offset: Offset = 0,
 ) -> Page[OfficialRead]:
     """Officials the caller may see: all for admins and auditors, a liaison's authority, an official's own."""
-    rows, total = selectors.list_officials(
-        db, q=q, authority=authority, role=role, actor=actor, limit=limit, offset=offset
-    )
-    return Page(items=rows, total=total)
+    return selectors.list_officials(db, q=q, authority=authority, role=role, actor=actor, limit=limit, offset=offset)
 
 
 @router.get("/officials/{official_id}", response_model=OfficialRead, responses=responses(401, 404))

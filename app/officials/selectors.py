@@ -9,16 +9,14 @@ from app.auth import Principal
 from app.errors import NotFound
 from app.officials.models import Appointment, Official, Requirement
 from app.officials.schemas import AppointmentRead, OfficialRead
-from app.officials.scoping import scope_appointments, scope_officials
+from app.officials.scoping import scope_appointments, scope_officials, visible_official
+from app.schemas import Page
 from app.text import search_key
 
 
 def get_official(db: Session, *, official_id: int, actor: Principal) -> OfficialRead:
     """One official the caller may see; 404 otherwise."""
-    official = db.scalar(scope_officials(select(Official).where(Official.id == official_id), actor))
-    if official is None:
-        raise NotFound(f"no official with id {official_id}")
-    return OfficialRead.model_validate(official)
+    return OfficialRead.model_validate(visible_official(db, official_id=official_id, actor=actor))
 
 
 def list_officials(
@@ -30,7 +28,7 @@ def list_officials(
     actor: Principal,
     limit: int,
     offset: int,
-) -> tuple[list[OfficialRead], int]:
+) -> Page[OfficialRead]:
     """Officials the caller may see, by name or ID, and by the authority or role of any appointment; by Hebrew
     name; and how many match."""
     stmt = scope_officials(select(Official), actor)
@@ -51,7 +49,7 @@ def list_officials(
     rows = db.scalars(
         stmt.order_by(Official.last_name_he, Official.first_name_he, Official.id).limit(limit).offset(offset)
     )
-    return [OfficialRead.model_validate(r) for r in rows], total
+    return Page(items=[OfficialRead.model_validate(r) for r in rows], total=total)
 
 
 def get_appointment(db: Session, *, appointment_id: int, actor: Principal) -> AppointmentRead:

@@ -16,7 +16,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.officials.models import Appointment, Official, Requirement
 from app.officials.rules import due_date_for, normalise_national_id
 from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate, OfficialUpdate
-from app.officials.scoping import scope_appointments, scope_officials
+from app.officials.scoping import scope_appointments, visible_official, visible_requirement
 from app.programmes.selectors import mandatory_programme_ids, mandatory_role_codes
 from app.roles.service import require_role
 from app.text import search_key
@@ -55,11 +55,7 @@ def create_official(db: Session, *, data: OfficialCreate, actor: Principal) -> O
 
 def get_official(db: Session, *, official_id: int, actor: Principal) -> Official:
     """The official a change is made to, if the caller may see them; 404 otherwise (reads: selectors)."""
-    stmt = scope_officials(select(Official).where(Official.id == official_id), actor)
-    official: Official | None = db.scalar(stmt)
-    if official is None:
-        raise NotFound(f"no official with id {official_id}")
-    return official
+    return visible_official(db, official_id=official_id, actor=actor)
 
 
 def update_official(db: Session, *, official_id: int, data: OfficialUpdate, actor: Principal) -> Official:
@@ -178,17 +174,8 @@ def update_appointment(db: Session, *, appointment_id: int, data: AppointmentUpd
 
 
 def get_requirement(db: Session, *, requirement_id: int, actor: Principal) -> Requirement:
-    """One requirement whose appointment the caller may see; 404 otherwise."""
-    stmt = scope_appointments(
-        select(Requirement)
-        .join(Appointment, Appointment.id == Requirement.appointment_id)
-        .where(Requirement.id == requirement_id),
-        actor,
-    )
-    requirement: Requirement | None = db.scalar(stmt)
-    if requirement is None:
-        raise NotFound(f"no requirement with id {requirement_id}")
-    return requirement
+    """The requirement a request is made on, if the caller may see its appointment; 404 otherwise."""
+    return visible_requirement(db, requirement_id=requirement_id, actor=actor)
 
 
 # --- requirements (rule 1) -----------------------------------------------------------------------------

@@ -32,8 +32,7 @@ def list_programmes(
     offset: Offset = 0,
 ) -> Page[ProgrammeRead]:
     """The catalogue. Any role."""
-    rows, total = selectors.list_programmes(db, kind=kind, limit=limit, offset=offset)
-    return Page(items=rows, total=total)
+    return selectors.list_programmes(db, kind=kind, limit=limit, offset=offset)
 
 
 @router.get("/{code}", response_model=ProgrammeRead, responses=responses(401, 404))

@@ -11,6 +11,7 @@ from app.programmes.rules import ProgrammeKind
 from app.programmes.schemas import AssessmentRead, ModuleRead, ProgrammeRead
 from app.roles.models import Role
 from app.roles.schemas import RoleRead
+from app.schemas import Page
 
 
 def mandatory_programme_of_role() -> Subquery:
@@ -38,7 +39,7 @@ def mandatory_role_codes(db: Session, *, programme_id: int) -> list[str]:
     return list(db.scalars(select(owed.c.role_code).where(owed.c.programme_id == programme_id)))
 
 
-def list_roles(db: Session, *, limit: int, offset: int) -> tuple[list[RoleRead], int]:
+def list_roles(db: Session, *, limit: int, offset: int) -> Page[RoleRead]:
     """Every role with the code of its mandatory programme, by code; and how many roles there are."""
     owed = mandatory_programme_of_role()
     stmt = select(Role.code, Role.name_he, Role.name_en, owed.c.programme_code).outerjoin(
@@ -46,10 +47,11 @@ def list_roles(db: Session, *, limit: int, offset: int) -> tuple[list[RoleRead],
     )
     total = db.scalar(select(func.count()).select_from(Role)) or 0
     rows = db.execute(stmt.order_by(Role.code).limit(limit).offset(offset))
-    return [
+    items = [
         RoleRead(code=code, name_he=name_he, name_en=name_en, mandatory_programme_code=programme_code)
         for code, name_he, name_en, programme_code in rows
-    ], total
+    ]
+    return Page(items=items, total=total)
 
 
 def role_codes_of(db: Session, programme_ids: list[int]) -> dict[int, list[str]]:
@@ -102,16 +104,14 @@ def read_programmes(db: Session, ids: list[int]) -> list[ProgrammeRead]:
     return _read(db, [found[i] for i in ids if i in found])
 
 
-def list_programmes(
-    db: Session, *, kind: ProgrammeKind | None, limit: int, offset: int
-) -> tuple[list[ProgrammeRead], int]:
+def list_programmes(db: Session, *, kind: ProgrammeKind | None, limit: int, offset: int) -> Page[ProgrammeRead]:
     """The catalogue, by code, maybe of one kind; and how many programmes match."""
     stmt = select(Programme)
     if kind:
         stmt = stmt.where(Programme.kind == kind)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(db.scalars(stmt.order_by(Programme.code).limit(limit).offset(offset)))
-    return _read(db, rows), total
+    return Page(items=_read(db, rows), total=total)
 
 
 def get_programme(db: Session, *, code: str) -> ProgrammeRead:

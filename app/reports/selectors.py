@@ -14,7 +14,7 @@ from app.cohorts.rules import EnrolmentStatus
 from app.completions.models import Completion
 from app.errors import NotFound
 from app.officials.models import Official
-from app.officials.scoping import scope_officials
+from app.officials.scoping import scope_officials, visible_official
 from app.programmes.models import Programme
 from app.programmes.rules import ProgrammeKind
 from app.reports.rules import cpd_hours_by_year
@@ -33,16 +33,9 @@ def _full_name(first: str | None, last: str | None) -> str | None:
     return f"{first} {last}" if first and last else None
 
 
-def _visible_official(db: Session, *, official_id: int, actor: Principal) -> Official:
-    official: Official | None = db.scalar(scope_officials(select(Official).where(Official.id == official_id), actor))
-    if official is None:
-        raise NotFound(f"no official with id {official_id}")
-    return official
-
-
 def official_transcript(db: Session, *, official_id: int, actor: Principal) -> Transcript:
     """Every programme an official took, in cohorts or by decision, across all appointments, oldest first."""
-    official = _visible_official(db, official_id=official_id, actor=actor)
+    official = visible_official(db, official_id=official_id, actor=actor)
     scheduled = (
         select(CohortSession.cohort_id, func.sum(CohortSession.hours).label("hours"))
         .group_by(CohortSession.cohort_id)
@@ -169,7 +162,7 @@ def attendance_matrix(db: Session, *, cohort_id: int, actor: Principal) -> Atten
 
 def cpd_summary(db: Session, *, official_id: int, actor: Principal) -> CpdSummary:
     """Hours of completed advanced programmes per year, for the official's continuing development."""
-    official = _visible_official(db, official_id=official_id, actor=actor)
+    official = visible_official(db, official_id=official_id, actor=actor)
     stmt = (
         select(Completion.completed_on, Programme.hours, Programme.code)
         .join(Programme, Programme.id == Completion.programme_id)

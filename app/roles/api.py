@@ -16,5 +16,4 @@ router = APIRouter(prefix="/api/v1/roles", tags=["reference"])
 @router.get("", response_model=Page[RoleRead], responses=responses(401, 422))
 def list_roles(db: SessionDep, _: Anyone, limit: Limit = 50, offset: Offset = 0) -> Page[RoleRead]:
     """Senior roles and the mandatory programme each owes. Any role."""
-    rows, total = programmes.list_roles(db, limit=limit, offset=offset)
-    return Page(items=rows, total=total)
+    return programmes.list_roles(db, limit=limit, offset=offset)

@@ -1,23 +1,14 @@
-"""The list envelope every collection answers with: {"items": [...], "total": N}, and the shared parameters."""
+"""The parameters of lists (limit, offset) and record ids in paths; the envelope, `Page`, is `app.schemas.Page`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import BaseModel
 
-from app.schemas import MAX_ID
+from app.schemas import MAX_ID, Page
 
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    """A page of a list, and how many there are in all."""
-
-    items: list[T]
-    total: int
-
+__all__ = ["Limit", "Offset", "Page", "RecordId"]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many items (1-500).")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Skip this many items.")]
