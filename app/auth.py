@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 import jwt
 
@@ -14,8 +15,18 @@ from app.clock import now_utc
 from app.config import get_settings
 from app.errors import Unauthorized
 
-ADMIN, AUDITOR, LIAISON, OFFICIAL = "admin", "auditor", "liaison", "official"
-ALL_ROLES = (ADMIN, AUDITOR, LIAISON, OFFICIAL)
+
+class UserRole(StrEnum):
+    """What a login may do: run the school, audit for the Ministry, follow one authority, or be an official."""
+
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+    LIAISON = "liaison"
+    OFFICIAL = "official"
+
+
+ADMIN, AUDITOR, LIAISON, OFFICIAL = UserRole.ADMIN, UserRole.AUDITOR, UserRole.LIAISON, UserRole.OFFICIAL
+ALL_ROLES = tuple(UserRole)
 STAFF = (ADMIN, AUDITOR)
 
 

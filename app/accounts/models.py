@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime
-
-USER_ROLES = ("admin", "auditor", "liaison", "official")
+from app.auth import UserRole
+from app.db import Base, UTCDateTime, one_of
 
 
 class User(Base):
@@ -17,7 +16,7 @@ class User(Base):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'auditor', 'liaison', 'official')", name="role"),
+        CheckConstraint(one_of("role", UserRole), name="role"),
         CheckConstraint("role <> 'liaison' OR authority_code IS NOT NULL", name="liaison_has_authority"),
         CheckConstraint("role <> 'official' OR official_id IS NOT NULL", name="official_has_person"),
     )

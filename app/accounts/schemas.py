@@ -7,10 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from app.auth import LIAISON, OFFICIAL
+from app.auth import LIAISON, OFFICIAL, UserRole
 from app.text import clean_text
-
-UserRole = Literal["admin", "auditor", "liaison", "official"]
 
 
 class UserCreate(BaseModel):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 
 from app.authorities import selectors
+from app.authorities.rules import AuthorityType
 from app.authorities.schemas import AuthorityRead
 from app.web.deps import Anyone, SessionDep
 from app.web.errors import responses
@@ -20,7 +19,7 @@ def list_authorities(
     db: SessionDep,
     _: Anyone,
     q: str | None = None,
-    type: Literal["city", "local_council", "regional_council"] | None = None,
+    type: AuthorityType | None = None,
     district: str | None = None,
     limit: Limit = 50,
     offset: Offset = 0,

@@ -7,16 +7,15 @@ from datetime import date
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
-
-AUTHORITY_TYPES = ("city", "local_council", "regional_council")
+from app.authorities.rules import AuthorityType
+from app.db import Base, one_of
 
 
 class Authority(Base):
     """A local authority, keyed by its CBS code as a string ("0031" and "31" differ)."""
 
     __tablename__ = "authorities"
-    __table_args__ = (CheckConstraint("type IN ('city', 'local_council', 'regional_council')", name="type"),)
+    __table_args__ = (CheckConstraint(one_of("type", AuthorityType), name="type"),)
 
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     name_he: Mapped[str] = mapped_column(String(200))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from app.authorities.rules import AuthorityType
+
 
 class AuthorityRead(BaseModel):
     """A local authority; `code` is the CBS code as a string."""
@@ -13,7 +15,7 @@ class AuthorityRead(BaseModel):
     code: str
     name_he: str
     name_en: str
-    type: str
+    type: AuthorityType
     district: str
     district_he: str
     active: bool

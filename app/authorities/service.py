@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import add_and_record, record_change, snapshot
 from app.auth import Principal
-from app.authorities.models import AUTHORITY_TYPES, Authority
+from app.authorities.models import Authority
+from app.authorities.rules import AuthorityType
 from app.errors import Invalid
 from app.text import clean_text, search_key
 
@@ -54,7 +55,7 @@ def load_authorities(
     counts = {"created": 0, "updated": 0, "unchanged": 0, "deactivated": 0}
     for row in rows:
         code = clean_text(row["cbs_code"])
-        if row["type"] not in AUTHORITY_TYPES:
+        if row["type"] not in tuple(AuthorityType):
             raise Invalid(f"authority {code}: unknown type {row['type']!r}", field="type")
         seen.add(code)
         population = (row.get("population_end_2021") or "").strip()
