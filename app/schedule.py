@@ -38,4 +38,6 @@ def crontab(
 PERIODIC: dict[str, Schedule] = {
     # Every hour: queue again the PDFs of valid certificates whose rendering failed every retry.
     "certificates.render_missing": crontab(minute=20),
+    # Every night: delete the page sessions that have run out.
+    "web.purge_expired_sessions": crontab(minute=40, hour=3),
 }

@@ -8,11 +8,13 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from starlette.responses import Response
 
-from app import clock
+from app import clock, jobs
+from app.accounts.models import User
 from app.config import get_settings
+from app.db import get_sessionmaker
 from app.web import sessions
 from app.web.models import WebSession
 from tests.factories import headers, make_user, sign_in
@@ -147,6 +149,26 @@ def test_expired_sessions_are_purged(web, db, clock_at):
     assert sessions.purge_expired_sessions(db) >= 1
     hashes = set(db.scalars(select(WebSession.token_hash)))
     assert sessions.hash_token(stale) not in hashes and sessions.hash_token(fresh) in hashes
+
+
+def test_the_nightly_job_deletes_the_sessions_that_ran_out(database, clock_at):
+    with get_sessionmaker().begin() as db:
+        gone, stays = make_user(db, "admin"), make_user(db, "auditor")
+        sessions.start_session(db, user_id=gone.id)
+    users = (gone.id, stays.id)
+    try:
+        clock_at(timedelta(hours=9))
+        with get_sessionmaker().begin() as db:
+            fresh, _ = sessions.start_session(db, user_id=stays.id)
+        assert "web.purge_expired_sessions" in jobs.periodic()
+        assert jobs.declared()["web.purge_expired_sessions"]() >= 1
+        with get_sessionmaker().begin() as db:
+            left = set(db.scalars(select(WebSession.token_hash).where(WebSession.user_id.in_(users))))
+        assert left == {sessions.hash_token(fresh)}
+    finally:
+        with get_sessionmaker().begin() as db:
+            db.execute(delete(WebSession).where(WebSession.user_id.in_(users)))
+            db.execute(delete(User).where(User.id.in_(users)))
 
 
 def test_a_deactivated_user_is_refused(web, db):
