@@ -33,10 +33,11 @@ from app.completions.selectors import last_valid_completion
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.officials.models import Official
 from app.officials.rules import normalise_national_id
-from app.officials.scoping import scope_officials
+from app.officials.scoping import scope_officials, visible_official
 from app.officials.selectors import latest_requirement_id
-from app.officials.service import get_official
-from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule
+from app.officials.service import find_official_by_national_id, get_official
+from app.programmes.schemas import ProgrammeRead
+from app.programmes.selectors import read_programme
 from app.programmes.service import require_programme
 
 # --- cohorts -------------------------------------------------------------------------------------------
@@ -58,11 +59,7 @@ def create_cohort(db: Session, *, data: CohortCreate, actor: Principal) -> Cohor
     )
     db.add(cohort)
     db.flush()
-    required = db.scalars(
-        select(ProgrammeAssessment).where(
-            ProgrammeAssessment.programme_id == programme.id, ProgrammeAssessment.required.is_(True)
-        )
-    )
+    required = [a for a in read_programme(db, programme_id=programme.id).assessments if a.required]
     db.add_all(
         CohortAssessment(cohort_id=cohort.id, code=a.code, title_he=a.title_he, title_en=a.title_en) for a in required
     )
@@ -158,8 +155,8 @@ def add_session(db: Session, *, cohort_id: int, data: SessionCreate, actor: Prin
             code="session_outside_cohort",
         )
     if data.module_id is not None:
-        module = db.get(ProgrammeModule, data.module_id)
-        if module is None or module.programme_id != cohort.programme_id:
+        modules = {m.id for m in read_programme(db, programme_id=cohort.programme_id).modules}
+        if data.module_id not in modules:
             raise Invalid(
                 f"module_id: module {data.module_id} is not a module of this cohort's programme", field="module_id"
             )
@@ -171,7 +168,7 @@ def add_session(db: Session, *, cohort_id: int, data: SessionCreate, actor: Prin
 # --- enrolment -----------------------------------------------------------------------------------------
 
 
-def _refuse_if_cannot_enrol(db: Session, *, cohort: Cohort, official: Official, programme: Programme) -> None:
+def _refuse_if_cannot_enrol(db: Session, *, cohort: Cohort, official: Official, programme: ProgrammeRead) -> None:
     if cohort.state not in ENROLLING_STATES:
         raise Conflict(f"cohort {cohort.code} is {cohort.state}, not open for enrolment", code="cohort_not_open")
     other = db.execute(
@@ -214,8 +211,7 @@ def _next_waitlist_position(db: Session, cohort_id: int) -> int:
 
 def _enrol(db: Session, *, cohort: Cohort, official: Official, actor: Principal) -> Enrolment:
     """Enrol in a locked cohort: a seat while there is one, else the end of the waitlist."""
-    programme = db.get(Programme, cohort.programme_id)
-    assert programme is not None
+    programme = read_programme(db, programme_id=cohort.programme_id)
     existing = db.scalar(
         select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.official_id == official.id)
     )
@@ -272,7 +268,7 @@ def enrol_many(db: Session, *, cohort_id: int, national_ids: list[str], actor: P
                 BulkRow(row=i, national_id=str(raw), result="refused", error="invalid", detail=f"national_id {exc}")
             )
             continue
-        official = db.scalar(select(Official).where(Official.national_id == nid))
+        official = find_official_by_national_id(db, national_id=nid)
         if official is None:
             rows.append(
                 BulkRow(
@@ -417,7 +413,7 @@ def move_enrolment(db: Session, *, enrolment_id: int, cohort_id: int, actor: Pri
         raise Conflict(
             f"enrolment {enrolment.id} is {enrolment.status}; only enrolled or waitlisted can move", code="wrong_state"
         )
-    official = db.get(Official, enrolment.official_id)
+    official = visible_official(db, official_id=enrolment.official_id, actor=actor)
     assert official is not None
     withdraw(db, enrolment=enrolment, actor=actor)
     moved = _enrol(db, cohort=target, official=official, actor=actor)

@@ -105,7 +105,11 @@ def decide_request(
         raise Invalid(f"decided_on: {problem}", field="decided_on")
     if approve and request.kind == RequestKind.EXTENSION and request.requested_due_date is not None:
         standing = standing_of(db, requirement_id=request.requirement_id, as_of=decided_on)
-        current = standing.due_date if standing else db.get(Requirement, request.requirement_id).due_date  # type: ignore[union-attr]
+        current = (
+            standing.due_date
+            if standing
+            else get_requirement(db, requirement_id=request.requirement_id, actor=actor).due_date
+        )
         problem = extension_problem(request.requested_due_date, current_due_date=current)
         if problem:
             raise Conflict(f"cannot approve: {problem} on {decided_on}", code="extension_not_later")

@@ -104,6 +104,11 @@ def read_programmes(db: Session, ids: list[int]) -> list[ProgrammeRead]:
     return _read(db, [found[i] for i in ids if i in found])
 
 
+def read_programme(db: Session, *, programme_id: int) -> ProgrammeRead:
+    """One programme by id, with its roles, modules and assessments (the programme of a cohort: it exists)."""
+    return read_programmes(db, [programme_id])[0]
+
+
 def list_programmes(db: Session, *, kind: ProgrammeKind | None, limit: int, offset: int) -> Page[ProgrammeRead]:
     """The catalogue, by code, maybe of one kind; and how many programmes match."""
     stmt = select(Programme)

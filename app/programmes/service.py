@@ -13,7 +13,7 @@ from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModul
 from app.programmes.rules import ProgrammeKind
 from app.programmes.schemas import AssessmentIn, ModuleIn, ProgrammeCreate, ProgrammeUpdate
 from app.programmes.selectors import read_programmes
-from app.roles.models import Role
+from app.roles.selectors import existing_role_codes
 
 
 def create_programme(db: Session, *, data: ProgrammeCreate, actor: Principal) -> Programme:
@@ -21,7 +21,7 @@ def create_programme(db: Session, *, data: ProgrammeCreate, actor: Principal) ->
     requirements from `app.officials.service.add_requirements_for_programme`."""
     if db.scalar(select(Programme.id).where(Programme.code == data.code)) is not None:
         raise Conflict(f"a programme with code {data.code!r} already exists", code="duplicate_programme", field="code")
-    known = set(db.scalars(select(Role.code).where(Role.code.in_(data.role_codes))))
+    known = existing_role_codes(db, data.role_codes)
     unknown = [c for c in data.role_codes if c not in known]
     if unknown:
         raise Invalid(f"role_codes: unknown role codes {unknown}", field="role_codes", code="unknown_role")
