@@ -28,17 +28,27 @@ from app.attendance.selectors import assessment_codes, assessment_results, closi
 from app.audit.service import add_and_record, record_change, snapshot
 from app.auth import Principal
 from app.clock import now_utc
-from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
+from app.cohorts.models import Cohort, CohortSession, Enrolment
 from app.cohorts.rules import HOLDING_SEAT, CohortState, EnrolmentStatus
 from app.cohorts.schemas import EnrolmentRead
 from app.cohorts.selectors import read_enrolment
-from app.cohorts.service import get_enrolment, lock_cohort, mark_closed, update_enrolment, withdraw
+from app.cohorts.service import (
+    cohort_assessment,
+    enrolments_of,
+    get_enrolment,
+    get_session,
+    lock_cohort,
+    mark_closed,
+    sessions_of,
+    update_enrolment,
+    withdraw,
+)
 from app.completions.rules import CompletionSource
 from app.completions.service import record_completion
 from app.config import get_settings
-from app.errors import Conflict, Invalid, NotFound
-from app.officials.models import Official
+from app.errors import Conflict, Invalid
 from app.officials.rules import normalise_national_id
+from app.officials.selectors import official_ids_by_national_id
 from app.schemas import MAX_ID
 
 # --- shared checks -------------------------------------------------------------------------------------
@@ -54,25 +64,6 @@ def _refuse_if_finished(cohort: Cohort) -> None:
         )
     if cohort.state == CohortState.CANCELLED:
         raise Conflict(f"cohort {cohort.code} is cancelled: it takes no attendance or results", code="cohort_cancelled")
-
-
-def _get_session(db: Session, *, session_id: int) -> CohortSession:
-    item = db.get(CohortSession, session_id)
-    if item is None:
-        raise NotFound(f"no session with id {session_id}")
-    return item
-
-
-def _sessions_of(db: Session, cohort_id: int) -> list[CohortSession]:
-    stmt = select(CohortSession).where(CohortSession.cohort_id == cohort_id)
-    return list(db.scalars(stmt.order_by(CohortSession.date, CohortSession.id)))
-
-
-def _enrolments_by_official(db: Session, cohort_id: int) -> dict[int, Enrolment]:
-    # Read after the cohort's lock, past anything this session held: seats decided by others count.
-    stmt = select(Enrolment).where(Enrolment.cohort_id == cohort_id).execution_options(populate_existing=True)
-    rows = db.scalars(stmt)
-    return {e.official_id: e for e in rows}
 
 
 def _no_seat(official: str, enrolment: Enrolment | None, cohort: Cohort) -> tuple[str, str] | None:
@@ -105,7 +96,7 @@ def _open_sheet(db: Session, *, cohort: Cohort, session_ids: list[int]) -> _Shee
             existing[(r.session_id, r.official_id)] = r
     return _Sheet(
         cohort=cohort,
-        enrolments=_enrolments_by_official(db, cohort.id),
+        enrolments={e.official_id: e for e in enrolments_of(db, cohort_id=cohort.id)},
         existing=existing,
         rows=[],
         seen={},
@@ -184,7 +175,7 @@ def record_attendance(
     db: Session, *, session_id: int, records: list[AttendanceIn], actor: Principal
 ) -> AttendanceReport:
     """Take or correct a session's attendance in bulk; each change is audited, unfit rows are refused one by one."""
-    item = _get_session(db, session_id=session_id)
+    item = get_session(db, session_id=session_id)
     # The cohort's lock orders attendance against a close: nothing is written into a cohort being decided.
     cohort = lock_cohort(db, cohort_id=item.cohort_id)
     _refuse_if_finished(cohort)
@@ -248,7 +239,7 @@ def import_attendance(
     _refuse_if_finished(cohort)
     limit = get_settings().xlsx_max_uncompressed_bytes
     lines = rules.read_sheet(content, filename=filename, max_uncompressed=limit)
-    cohort_sessions = _sessions_of(db, cohort.id)
+    cohort_sessions = sessions_of(db, cohort_id=cohort.id)
     sessions = {s.id: s for s in cohort_sessions}
     by_date: dict[Any, list[CohortSession]] = defaultdict(list)
     for s in cohort_sessions:
@@ -261,9 +252,7 @@ def import_attendance(
         except ValueError as exc:
             ids[line.national_id] = exc
     valid = {v for v in ids.values() if isinstance(v, str)}
-    officials: dict[str, int] = dict(
-        db.execute(select(Official.national_id, Official.id).where(Official.national_id.in_(valid))).tuples().all()
-    )
+    officials = official_ids_by_national_id(db, national_ids=valid)
     sheet = _open_sheet(db, cohort=cohort, session_ids=list(sessions))
     for line in lines:
         row = AttendanceRowReport(row=line.row, national_id=line.national_id, result="refused")
@@ -311,9 +300,7 @@ def record_assessment_result(
     enrolment = get_enrolment(db, enrolment_id=enrolment_id, actor=actor)
     cohort = lock_cohort(db, cohort_id=enrolment.cohort_id)
     db.refresh(enrolment)
-    assessment = db.scalar(
-        select(CohortAssessment).where(CohortAssessment.cohort_id == cohort.id, CohortAssessment.code == code)
-    )
+    assessment = cohort_assessment(db, cohort_id=cohort.id, code=code)
     if assessment is None:
         known = assessment_codes(db, cohort_id=cohort.id)
         which = f"its required assessments are {', '.join(known)}" if known else "it requires no assessment"
@@ -416,15 +403,11 @@ def close_cohort(db: Session, *, cohort_id: int, actor: Principal) -> CloseRepor
     required = basis.required
     attendance = basis.attendance
     results = basis.results
-    rows = db.scalars(
-        select(Enrolment)
-        .where(
-            Enrolment.cohort_id == cohort.id,
-            Enrolment.status.in_((EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.WAITLISTED)),
-        )
-        .order_by(Enrolment.id)
-        .execution_options(populate_existing=True)
-    ).all()
+    rows = enrolments_of(
+        db,
+        cohort_id=cohort.id,
+        statuses=(EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.WAITLISTED),
+    )
     items: list[CloseItem] = []
     withdrawn = 0
     for enrolment in rows:

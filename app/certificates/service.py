@@ -22,13 +22,13 @@ from app.certificates.rules import CertificateStatus
 from app.certificates.schemas import CertificateRead
 from app.certificates.selectors import read_certificates, visible_certificates
 from app.clock import now_utc, today
-from app.cohorts.models import Cohort, Enrolment
+from app.cohorts.models import Enrolment
 from app.cohorts.rules import EnrolmentStatus
-from app.cohorts.service import get_cohort, get_enrolment
+from app.cohorts.service import enrolments_of, get_cohort, get_enrolment
 from app.config import get_settings
 from app.errors import Conflict, NotFound
-from app.officials.models import Official
-from app.programmes.models import Programme
+from app.officials.service import get_official
+from app.programmes.service import programme_by_id
 
 # --- serial numbers and signing ------------------------------------------------------------------------
 
@@ -141,11 +141,10 @@ def _new_certificate(
     db: Session, *, enrolment: Enrolment, actor: Principal, supersedes: Certificate | None = None
 ) -> Certificate:
     """A certificate of the completed enrolment with today's facts (names as they are now), not yet added."""
-    cohort = db.get(Cohort, enrolment.cohort_id)
-    assert cohort is not None
-    programme = db.get(Programme, cohort.programme_id)
-    official = db.get(Official, enrolment.official_id)
-    assert programme is not None and official is not None and enrolment.completed_on is not None
+    cohort = get_cohort(db, cohort_id=enrolment.cohort_id)
+    programme = programme_by_id(db, programme_id=cohort.programme_id)
+    official = get_official(db, official_id=enrolment.official_id, actor=actor)
+    assert enrolment.completed_on is not None
     settings = get_settings()
     issued_at = now_utc()
     issued_on = today()
@@ -245,12 +244,7 @@ def issue_certificate(db: Session, *, enrolment_id: int, actor: Principal) -> tu
 
 def issue_cohort_certificates(db: Session, *, cohort_id: int, actor: Principal) -> list[int]:
     """Issue the missing certificates of every completed enrolment of a cohort; the ids of all its current ones."""
-    enrolments = db.scalars(
-        select(Enrolment)
-        .where(Enrolment.cohort_id == cohort_id, Enrolment.status == EnrolmentStatus.COMPLETED)
-        .order_by(Enrolment.id)
-        .execution_options(populate_existing=True)
-    ).all()
+    enrolments = enrolments_of(db, cohort_id=cohort_id, statuses=(EnrolmentStatus.COMPLETED,))
     return [issue_for_enrolment(db, e, actor=actor)[0].id for e in enrolments]
 
 
@@ -285,8 +279,8 @@ def reissue_certificate(db: Session, *, serial: str, actor: Principal) -> Certif
         )
     if old.status == CertificateStatus.REVOKED:
         raise Conflict(f"certificate {serial} is revoked: a revoked certificate is not reissued", code="revoked")
-    enrolment = db.get(Enrolment, old.enrolment_id, populate_existing=True)
-    assert enrolment is not None
+    enrolment = get_enrolment(db, enrolment_id=old.enrolment_id, actor=actor)
+    db.refresh(enrolment)
     if enrolment.status != EnrolmentStatus.COMPLETED:
         raise Conflict(f"enrolment {enrolment.id} is no longer completed", code="not_completed")
     before = snapshot(old, exclude=_AUDIT_EXCLUDE)

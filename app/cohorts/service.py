@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -74,6 +75,37 @@ def get_cohort(db: Session, *, cohort_id: int) -> Cohort:
     if cohort is None:
         raise NotFound(f"no cohort with id {cohort_id}")
     return cohort
+
+
+def get_session(db: Session, *, session_id: int) -> CohortSession:
+    """One session of a cohort, to write its attendance; 404 when there is none."""
+    item = db.get(CohortSession, session_id)
+    if item is None:
+        raise NotFound(f"no session with id {session_id}")
+    return item
+
+
+def sessions_of(db: Session, *, cohort_id: int) -> list[CohortSession]:
+    """A cohort's sessions in date order, to write their attendance."""
+    stmt = select(CohortSession).where(CohortSession.cohort_id == cohort_id)
+    return list(db.scalars(stmt.order_by(CohortSession.date, CohortSession.id)))
+
+
+def enrolments_of(
+    db: Session, *, cohort_id: int, statuses: Collection[EnrolmentStatus] | None = None
+) -> list[Enrolment]:
+    """A cohort's enrolments (maybe of some statuses only), by id, read past anything this session held: after the
+    cohort's lock, seats decided by others count."""
+    stmt = select(Enrolment).where(Enrolment.cohort_id == cohort_id)
+    if statuses is not None:
+        stmt = stmt.where(Enrolment.status.in_(statuses))
+    return list(db.scalars(stmt.order_by(Enrolment.id).execution_options(populate_existing=True)))
+
+
+def cohort_assessment(db: Session, *, cohort_id: int, code: str) -> CohortAssessment | None:
+    """The required assessment of the cohort with this code, if it has one."""
+    stmt = select(CohortAssessment).where(CohortAssessment.cohort_id == cohort_id, CohortAssessment.code == code)
+    return db.scalar(stmt)
 
 
 def lock_cohort(db: Session, *, cohort_id: int) -> Cohort:

@@ -19,7 +19,7 @@ from app.imports import rules
 from app.imports.rules import APPOINTMENT_FIELDS, OFFICIAL_FIELDS, Cell, KnownAuthority
 from app.imports.schemas import ImportReport, ImportSummary, RowError, RowReport
 from app.officials import service as officials
-from app.officials.models import Appointment, Official
+from app.officials.models import Official
 from app.officials.rules import normalise_national_id
 from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate, OfficialUpdate
 from app.roles.models import Role
@@ -217,13 +217,12 @@ def _apply_appointment(db: Session, plan: _Plan, official: Official, actor: Prin
     data = plan.appointment
     if data is None:
         return "none"
-    existing = db.scalar(
-        select(Appointment).where(
-            Appointment.official_id == official.id,
-            Appointment.authority_code == data.authority_code,
-            Appointment.role_code == data.role_code,
-            Appointment.start_date == data.start_date,
-        )
+    existing = officials.find_appointment(
+        db,
+        official_id=official.id,
+        authority_code=data.authority_code,
+        role_code=data.role_code,
+        start_date=data.start_date,
     )
     if existing is None:
         officials.create_appointment(db, official_id=official.id, data=data, actor=actor)

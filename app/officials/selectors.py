@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -78,3 +80,11 @@ def latest_requirement_id(db: Session, *, official_id: int, programme_id: int) -
         .limit(1)
     )
     return db.scalar(stmt)
+
+
+def official_ids_by_national_id(db: Session, *, national_ids: Collection[str]) -> dict[str, int]:
+    """The ids of the officials with these (normalised) national IDs, by ID; those with none are left out."""
+    if not national_ids:
+        return {}
+    stmt = select(Official.national_id, Official.id).where(Official.national_id.in_(list(national_ids)))
+    return {national_id: official_id for national_id, official_id in db.execute(stmt)}

@@ -139,6 +139,19 @@ def create_appointment(db: Session, *, official_id: int, data: AppointmentCreate
     return appointment
 
 
+def find_appointment(
+    db: Session, *, official_id: int, authority_code: str, role_code: str, start_date: date
+) -> Appointment | None:
+    """The official's appointment to the role in the authority from that day, if there is one."""
+    stmt = select(Appointment).where(
+        Appointment.official_id == official_id,
+        Appointment.authority_code == authority_code,
+        Appointment.role_code == role_code,
+        Appointment.start_date == start_date,
+    )
+    return db.scalar(stmt)
+
+
 def get_appointment(db: Session, *, appointment_id: int, actor: Principal) -> Appointment:
     """The appointment a change is made to, if the caller may see it; 404 otherwise (reads: selectors)."""
     stmt = scope_appointments(select(Appointment).where(Appointment.id == appointment_id), actor)

@@ -59,6 +59,14 @@ def create_programme(db: Session, *, data: ProgrammeCreate, actor: Principal) ->
     return programme
 
 
+def programme_by_id(db: Session, *, programme_id: int) -> Programme:
+    """The programme of a record that names it (a cohort's, a completion's): it exists."""
+    programme = db.get(Programme, programme_id)
+    if programme is None:
+        raise NotFound(f"no programme with id {programme_id}")
+    return programme
+
+
 def require_programme(db: Session, *, code: str, field: str = "programme_code") -> Programme:
     """The programme a request names, or a 422 that names the field and the code."""
     programme = db.scalar(select(Programme).where(Programme.code == code))
