@@ -3,6 +3,8 @@ professional development hours, a cohort's attendance matrix; set-based, within 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -33,6 +35,16 @@ def _full_name(first: str | None, last: str | None) -> str | None:
     return f"{first} {last}" if first and last else None
 
 
+def _programme_fields(p: Programme) -> dict[str, Any]:
+    """What a transcript row says of its programme."""
+    return {
+        "programme_code": p.code,
+        "programme_title_he": p.title_he,
+        "programme_title_en": p.title_en,
+        "kind": p.kind,
+    }
+
+
 def official_transcript(db: Session, *, official_id: int, actor: Principal) -> Transcript:
     """Every programme an official took, in cohorts or by decision, across all appointments, oldest first."""
     official = visible_official(db, official_id=official_id, actor=actor)
@@ -52,10 +64,7 @@ def official_transcript(db: Session, *, official_id: int, actor: Principal) -> T
     for e, c, p, hours in db.execute(stmt):
         rows.append(
             TranscriptRow(
-                programme_code=p.code,
-                programme_title_he=p.title_he,
-                programme_title_en=p.title_en,
-                kind=p.kind,
+                **_programme_fields(p),
                 cohort_code=c.code,
                 cohort_start=c.start_date,
                 cohort_end=c.end_date,
@@ -75,10 +84,7 @@ def official_transcript(db: Session, *, official_id: int, actor: Principal) -> T
     for comp, p in db.execute(outside):
         rows.append(
             TranscriptRow(
-                programme_code=p.code,
-                programme_title_he=p.title_he,
-                programme_title_en=p.title_en,
-                kind=p.kind,
+                **_programme_fields(p),
                 cohort_code=None,
                 cohort_start=None,
                 cohort_end=None,
