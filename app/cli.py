@@ -119,7 +119,9 @@ def users_create(
             user = create_user(db, data=data, actor=operator())
     except ValidationError as exc:
         for err in exc.errors():
-            typer.echo(f"error: {'.'.join(map(str, err['loc'])) or 'input'}: {err['msg']}", err=True)
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            where = ".".join(map(str, err["loc"]))
+            typer.echo(f"error: {where}: {msg}" if where else f"error: {msg}", err=True)
         raise typer.Exit(2) from exc
     except DomainError as exc:
         typer.echo(f"error: {exc.detail}", err=True)

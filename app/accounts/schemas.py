@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from app.accounts.rules import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, password_problem
 from app.auth import LIAISON, OFFICIAL, UserRole
 from app.text import clean_text
 
@@ -17,7 +18,10 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailStr
-    password: str = Field(min_length=10, max_length=200, description="At least 10 characters.")
+    password: str = Field(
+        max_length=PASSWORD_MAX_LENGTH,
+        description=f"At least {PASSWORD_MIN_LENGTH} characters, not a common or breached password, not the email.",
+    )
     role: UserRole
     authority_code: str | None = Field(default=None, max_length=8)
     official_national_id: str | None = Field(default=None, max_length=12)
@@ -27,6 +31,13 @@ class UserCreate(BaseModel):
     def _blank_is_none(cls, v: str | None) -> str | None:
         # An empty code is no code: otherwise "" would pass the checks below and reach the database.
         return (clean_text(v) or None) if v is not None else None
+
+    @model_validator(mode="after")
+    def _password(self) -> UserCreate:
+        problem = password_problem(self.password, email=str(self.email))
+        if problem:
+            raise ValueError(f"password: {problem}")
+        return self
 
     @model_validator(mode="after")
     def _links(self) -> UserCreate:

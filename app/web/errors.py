@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -103,14 +104,24 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or ("body" if list(loc) == ["body"] else "request")
 
 
+# A rule across fields (a model validator) has no location of its own; its sentence starts with the field it blames.
+_BLAMED_FIELD = re.compile(r"([a-z][a-z0-9_]*): ")
+
+
+def _located(err: dict[str, Any]) -> tuple[str, str]:
+    """The field an error is about, and the sentence without that name in front."""
+    msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+    field = _field_name(err.get("loc", ()))
+    blamed = _BLAMED_FIELD.match(msg)
+    if field in ("body", "request") and blamed and err.get("type") == "value_error":
+        return blamed.group(1), msg[blamed.end() :]
+    return field, msg
+
+
 def _validation_detail(errors: list[dict[str, Any]]) -> tuple[str, str]:
-    sentences = []
-    for err in errors:
-        msg = str(err.get("msg", "is invalid"))
-        msg = msg.removeprefix("Value error, ")
-        sentences.append(f"{_field_name(err.get('loc', ()))}: {msg}")
-    first = _field_name(errors[0].get("loc", ())) if errors else "request"
-    return first, "; ".join(sentences)
+    located = [_located(err) for err in errors]
+    first = located[0][0] if located else "request"
+    return first, "; ".join(f"{field}: {msg}" for field, msg in located)
 
 
 def _allowed_methods(request: Request) -> list[str]:
