@@ -156,6 +156,7 @@ class Route:
     who: frozenset[str]
     scoped: bool = False  # the path names a record that a liaison or an official may see only in their scope
     call: Callable[[World, str], Call] = lambda w, scope: Call()
+    refused_as: dict[str, str] = field(default_factory=dict)  # a role's 403 code where it is not plain `forbidden`
 
     @property
     def label(self) -> str:
@@ -180,7 +181,9 @@ def _new_programme(w: World, scope: str) -> Call:
 
 def _new_user(w: World, scope: str) -> Call:
     email = f"new{next(_fresh)}@test.example"
-    return Call(json={"email": email, "password": "long-enough-password", "role": "auditor"})
+    # A liaison's account: the admins make those (an auditor makes auditors only, and only auditors do).
+    body = {"email": email, "password": "long-enough-password", "role": "liaison", "authority_code": LIAISON_AUTHORITY}
+    return Call(json=body)
 
 
 def _import_file(w: World, scope: str) -> Call:
@@ -237,7 +240,8 @@ GRID: tuple[Route, ...] = (
     Route("POST", "/api/v1/auth/token", PUBLIC,
           call=lambda w, s: Call(data={"username": w.users[OFFICIAL].email, "password": PASSWORD})),
     Route("GET", "/api/v1/auth/me", ANY_ROLE),
-    Route("POST", "/api/v1/users", ADMIN_ONLY, call=_new_user),
+    # An auditor may create accounts, but auditors' only (separation of duties): a liaison's is refused.
+    Route("POST", "/api/v1/users", ADMIN_ONLY, call=_new_user, refused_as={AUDITOR: "separation_of_duties"}),
     Route("GET", "/api/v1/users", ADMIN_ONLY),
     Route("GET", "/api/v1/authorities", ANY_ROLE, call=lambda w, s: Call(query={"q": "אופקים"})),
     Route("GET", "/api/v1/authorities/{code}", ANY_ROLE, call=lambda w, s: Call(path={"code": OTHER_AUTHORITY})),
@@ -555,7 +559,8 @@ def test_grid(api: TestClient, world: World, route: Route, role: str, scope: str
     assert got == int(want), f"expected {want}; {context}"
     body = response.json()
     assert set(body) >= {"error", "detail"}, context
-    assert body["error"] in {"401": ("not_authenticated",), "403": ("forbidden",), "404": ("not_found",)}[want]
+    refusal = route.refused_as.get(role, "forbidden")
+    assert body["error"] == {"401": "not_authenticated", "403": refusal, "404": "not_found"}[want], context
     if want == "404":
         # Outside one's scope looks exactly like a record that does not exist: nothing leaks.
         missing = {k: MISSING.get(k, 987_654_321) if k in SCOPED_IDS else v for k, v in call.path.items()}

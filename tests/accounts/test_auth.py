@@ -100,11 +100,14 @@ def test_deactivated_account_token_stops_working(client, db):
     assert client.get("/api/v1/auth/me", headers=h).status_code == 401
 
 
-def test_admin_creates_users_of_every_kind(client, db):
+def test_admin_creates_users_of_every_kind_but_auditors(client, db):
     admin = headers(make_user(db, "admin"))
     person = make_official(db)
+    auditor = {"email": "aud@moin.gov.il", "role": "auditor", "password": "a-long-password"}
+    assert client.post("/api/v1/users", json=auditor, headers=admin).status_code == 403
+    assert client.post("/api/v1/users", json=auditor, headers=headers(make_user(db, "auditor"))).status_code == 201
     cases = [
-        {"email": "aud@moin.gov.il", "role": "auditor"},
+        {"email": "admin2@school.example", "role": "admin"},
         {"email": "liaison@ofakim.muni.il", "role": "liaison", "authority_code": "0031"},
         {"email": "me@ofakim.muni.il", "role": "official", "official_national_id": person.national_id.lstrip("0")},
     ]

@@ -75,3 +75,24 @@ def test_the_command_line_refuses_a_weak_password_in_plain_words(database):
     )
     assert result.returncode == 2
     assert "error: password: is one of the commonly used or breached passwords" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("creator", "new_role", "status"),
+    [
+        ("admin", "auditor", 403),
+        ("admin", "admin", 201),
+        ("auditor", "auditor", 201),
+        ("auditor", "admin", 403),
+        ("liaison", "auditor", 403),
+        ("official", "auditor", 403),
+    ],
+)
+def test_only_an_operator_or_an_auditor_makes_an_auditor(client, db, creator, new_role, status):
+    from tests.factories import headers, make_user
+
+    body = {"email": f"new-{creator}-{new_role}@school.example", "role": new_role, "password": "a fine long passphrase"}
+    r = client.post("/api/v1/users", json=body, headers=headers(make_user(db, creator)))
+    assert r.status_code == status, r.text
+    if status == 403 and creator in ("admin", "auditor"):
+        assert r.json()["error"] == "separation_of_duties"

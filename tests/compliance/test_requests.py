@@ -246,3 +246,40 @@ def test_one_decision_per_request_under_concurrency(database):
             s.execute(delete(Official).where(Official.id == ids["official"]))
             s.execute(delete(ProgrammeRole).where(ProgrammeRole.programme_id == ids["programme"]))
             s.execute(delete(Programme).where(Programme.id == ids["programme"]))
+
+
+def test_an_auditor_made_or_promoted_by_the_filer_does_not_decide(client, db, world):
+    from app.audit.service import record_event
+    from app.auth import Principal
+
+    w = world
+    filer = make_user(db, "admin")
+    r = client.post(
+        f"/api/v1/requirements/{w['requirement'].id}/exemption-requests",
+        headers=headers(filer),
+        json={"reason_code": "acting_appointment", "reason": "acting until the tender closes"},
+    )
+    assert r.status_code == 201, r.text
+    request_id = r.json()["id"]
+    by_filer = Principal(user_id=filer.id, label=filer.email, role="admin")
+    made, promoted = make_user(db, "auditor"), make_user(db, "auditor")
+    # The trail says the filer made one auditor's account and promoted the other's (as a change of role does).
+    record_event(db, actor=by_filer, action="create", entity_type="user", entity_id=made.id, after={"role": "auditor"})
+    record_event(
+        db,
+        actor=by_filer,
+        action="update",
+        entity_type="user",
+        entity_id=promoted.id,
+        before={"role": "liaison"},
+        after={"role": "auditor"},
+    )
+    for auditor in (made, promoted):
+        refused = client.post(
+            f"/api/v1/decisions/{request_id}", headers=headers(auditor), json={"approve": True, "note": "ok"}
+        )
+        assert refused.status_code == 403 and refused.json()["error"] == "separation_of_duties", refused.text
+    decided = client.post(
+        f"/api/v1/decisions/{request_id}", headers=w["auditor"], json={"approve": True, "note": "yes"}
+    )
+    assert decided.status_code == 200 and decided.json()["state"] == "approved"

@@ -181,7 +181,7 @@ def test_a_deactivated_user_is_refused(web, db):
 
 
 def _new_user_body(n: int) -> dict[str, str]:
-    return {"email": f"made{n}@school.example", "password": "long-enough-password", "role": "auditor"}
+    return {"email": f"made{n}@school.example", "password": "long-enough-password", "role": "admin"}
 
 
 def test_an_unsafe_request_by_cookie_needs_the_csrf_token_and_our_origin(web, db):
