@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = 30
     login_window_minutes: int = 15
     upload_max_bytes: int = 5 * 1024 * 1024
+    # Any other request body: refused (413) past this many bytes, before it is read and before sign-in.
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     xlsx_max_uncompressed_bytes: int = 50 * 1024 * 1024
     timezone: str = "Asia/Jerusalem"
     sql_echo: bool = False

@@ -20,6 +20,7 @@ from app.programmes.api import router as programmes_router
 from app.reports.api import router as reports_router
 from app.roles.api import router as roles_router
 from app.web.errors import install_error_handlers
+from app.web.security import install_assets, install_security
 
 DESCRIPTION = """
 The JSON API of Mekomot LMS, the learning management system of the national school for the senior
@@ -33,8 +34,10 @@ names the `field`. Records outside the caller's scope answer 404.
 
 def create_app() -> FastAPI:
     """Build the application with every router and the error mapping."""
-    app = FastAPI(title="Mekomot LMS", version="1.0", description=DESCRIPTION)
+    # The documentation is served from the application's own assets (install_assets), never from a CDN.
+    app = FastAPI(title="Mekomot LMS", version="1.0", description=DESCRIPTION, docs_url=None, redoc_url=None)
     install_error_handlers(app)
+    install_assets(app)
     for router in (
         accounts_router,
         authorities_router,
@@ -58,4 +61,5 @@ def create_app() -> FastAPI:
         """Liveness probe. No login needed."""
         return {"status": "ok"}
 
+    install_security(app)
     return app

@@ -158,3 +158,61 @@ def test_worker_processes_share_one_verification_limit_through_redis(tmp_path: P
                 time.sleep(61 - time.time() % 60)
             codes = [httpx.get(f"{base}/api/v1/verify/unknown-{n}", timeout=10).status_code for n in range(8)]
     assert codes == [404] * 3 + [429] * 5
+
+
+def _raw_request(base: str, head: str, chunks: tuple[bytes, ...] = (), *, timeout: float = 10) -> tuple[bytes, int]:
+    """Send a request head, then the chunks of a body while the server reads them (stopping when it answers or
+    closes); the answer's first bytes and how many body bytes were sent."""
+    host, port = base.removeprefix("http://").split(":")
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=timeout) as s:
+        s.sendall(head.encode("latin-1"))
+        try:
+            for chunk in chunks:
+                s.sendall(chunk)
+                sent += len(chunk)
+        except OSError:  # the server answered and closed: the rest is never sent
+            pass
+        answer = b""
+        try:
+            while b"\r\n\r\n" not in answer:
+                data = s.recv(65536)
+                if not data:
+                    break
+                answer += data
+        except OSError:
+            pass
+    return answer, sent
+
+
+def test_a_body_too_large_is_refused_before_it_is_sent(server: str) -> None:
+    """100 MB announced by Content-Length to a route that needs a login: 413 at once, with none of it sent."""
+    head = (
+        "POST /api/v1/officials HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {100 * 1024 * 1024}\r\n\r\n"
+    )
+    answer, _ = _raw_request(server, head, timeout=5)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b'"too_large"' in answer or b"content-length" in answer.lower()
+
+
+def test_a_streamed_body_is_refused_past_the_limit_and_no_further_is_read(server: str) -> None:
+    """A chunked body with no length: the server answers 413 once past LMS_MAX_BODY_BYTES (2 MiB by default)
+    and stops reading; the client never gets to send its 100 MiB."""
+    head = (
+        "POST /api/v1/officials HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    )
+    piece = b"x" * 65536
+    chunk = b"%x\r\n%s\r\n" % (len(piece), piece)
+    answer, sent = _raw_request(server, head, (chunk,) * 1600, timeout=10)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert sent < 50 * 1024 * 1024  # the server stopped reading long before the end
+
+
+def test_the_server_names_no_software_and_sends_the_security_headers(server: str) -> None:
+    for path in ("/healthz", "/api/v1/officials", "/docs", "/verify/unknown"):
+        r = httpx.get(f"{server}{path}", timeout=10)
+        assert "server" not in r.headers, path
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+        assert r.headers["x-content-type-options"] == "nosniff"

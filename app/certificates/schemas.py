@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.certificates.rules import CertificateStatus
 from app.text import clean_text
@@ -45,6 +45,8 @@ class CertificateRead(CertificateItem):
 
 class RevokeIn(BaseModel):
     """Why a certificate is revoked."""
+
+    model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=3, max_length=2000)
 

@@ -201,6 +201,7 @@ def _nul_in_json(value: Any, path: tuple[str, ...] = ()) -> str | None:
 class RefuseNul:
     """A NUL character in the path, the query, or a JSON or form body is a 422 that names where it is.
 
+    It reads a JSON or form body whole, once (at most the body limit: `app.web.security.LimitBody` is outside it).
     No field of this API can hold one, and PostgreSQL cannot even compare text holding one (the driver raises,
     a 500), while SQLite would store it silently. Uploaded files are not looked at: their readers decide.
     """
@@ -218,13 +219,15 @@ class RefuseNul:
             field = _nul_in_pairs(query.decode("latin-1"))
         kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
         if field is None and (kind.endswith(b"json") or kind == b"application/x-www-form-urlencoded"):
-            messages, body = [], b""
+            # Bounded: LimitBody, outside this middleware, stops the reading past the body limit (a 413).
+            messages, chunks = [], []
             while True:
                 message = await receive()
                 messages.append(message)
-                body += message.get("body", b"")
+                chunks.append(message.get("body", b""))
                 if message["type"] != "http.request" or not message.get("more_body"):
                     break
+            body = b"".join(chunks)
             if kind.endswith(b"json") and b"\\u0000" in body:
                 try:
                     field = _nul_in_json(json.loads(body))
