@@ -31,7 +31,7 @@ from app.compliance.schemas import (
 )
 from app.db import read_db_opener
 from app.errors import Invalid
-from app.schemas import IsoDate
+from app.schemas import PlanDate
 from app.web.deps import Anyone, SessionDep, Staff, allow
 from app.web.errors import responses
 from app.web.exports import FILE_RESPONSES, export_response, streamed_export
@@ -152,7 +152,7 @@ def _filters(
 Filtered = Annotated[selectors.Filters, Depends(_filters)]
 
 
-def _as_of(as_of: IsoDate | None = Query(default=None, description="YYYY-MM-DD; default today in Israel.")) -> date:
+def _as_of(as_of: PlanDate | None = Query(default=None, description="YYYY-MM-DD; default today in Israel.")) -> date:
     return as_of or today()
 
 
@@ -166,8 +166,9 @@ class Period:
 
 
 def _period(
-    since: IsoDate = Query(description="The earlier date, e.g. the first day of a quarter."),
-    until: IsoDate | None = Query(default=None, description="The later date; default today in Israel."),
+    # In Annotated, not as a default: FastAPI drops the validators of a required parameter's type otherwise.
+    since: Annotated[PlanDate, Query(description="The earlier date, e.g. the first day of a quarter.")],
+    until: PlanDate | None = Query(default=None, description="The later date; default today in Israel."),
 ) -> Period:
     until = until or today()
     if since > until:
