@@ -83,8 +83,9 @@ def request_exemption(
 
 @router.post("/decisions/{request_id}", response_model=RequestRead, responses=responses(401, 403, 404, 409, 422))
 def decide(request_id: RecordId, data: DecisionCreate, db: SessionDep, actor: Auditor) -> RequestRead:
-    """Approve or refuse a request, effective on `decided_on` (default today; past allowed, future not); a second
-    decision is 409. Auditors only."""
+    """Approve or refuse a request, effective on `decided_on` (default today; past allowed back to the day the
+    request was filed, future not); a second decision is 409, and so is approving an extension more than
+    LMS_MAX_EXTENSION_MONTHS (12) past the due date in force (`extension_too_long`). Auditors only."""
     return RequestRead.model_validate(
         service.decide_request(
             db,
