@@ -16,3 +16,10 @@ def now_utc() -> datetime:
 def today() -> date:
     """Today's date in the school's timezone (Asia/Jerusalem)."""
     return datetime.now(ZoneInfo(get_settings().timezone)).date()
+
+
+def local_date(instant: datetime) -> date:
+    """The date in the school's timezone of an instant (a naive one is taken as UTC)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(ZoneInfo(get_settings().timezone)).date()

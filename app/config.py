@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     xlsx_max_uncompressed_bytes: int = 50 * 1024 * 1024
     timezone: str = "Asia/Jerusalem"
+    # An approved extension moves the due date in force at most this many calendar months later.
+    max_extension_months: int = Field(default=12, gt=0)
     sql_echo: bool = False
     # Certificates: where the public verification page lives (in the QR code and the signed credential),
     # where rendered PDFs and signing keys are kept, and the task queue that renders them in bulk.

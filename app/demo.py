@@ -30,8 +30,9 @@ from app.completions.rules import completion_counts
 from app.completions.schemas import CompletionCreate
 from app.completions.service import record_completion_by_decision
 from app.compliance.rules import RequirementStatus
+from app.config import get_settings
 from app.officials.models import Official
-from app.officials.rules import check_digit, due_date_for
+from app.officials.rules import add_months, check_digit, due_date_for
 from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate
 from app.officials.service import (
     add_requirements_for_programme,
@@ -804,6 +805,8 @@ def _school_year(db: Session, rng: random.Random, today: date) -> None:
     # Requests and an auditor's decisions: an exemption, an extension, and one waiting in the queue.
     auditor = operator("demo auditor")
     late = [r for r in rows if r.status == RequirementStatus.OVERDUE and r.programme_code in ("DG-ENTRY", "ENG-ENTRY")]
+    # The most recently overdue first: an extension moves a due date at most LMS_MAX_EXTENSION_MONTHS.
+    late.sort(key=lambda r: (r.due_date, r.id), reverse=True)
     for row, kind in zip(late, ("exemption", "extension", "pending"), strict=False):
         if kind == "exemption":
             req = request_exemption(
@@ -818,14 +821,16 @@ def _school_year(db: Session, rng: random.Random, today: date) -> None:
                 request_id=req.id,
                 approve=True,
                 note="אושר לפי מסמכי התואר",
-                decided_on=today - timedelta(days=20),
+                decided_on=today,
                 actor=auditor,
             )
             continue
         ext = request_extension(
             db,
             requirement_id=row.id,
-            requested_due_date=today + timedelta(days=150),
+            requested_due_date=min(
+                today + timedelta(days=150), add_months(row.due_date, get_settings().max_extension_months)
+            ),
             reason="חופשת לידה ארוכה",
             actor=ACTOR,
         )

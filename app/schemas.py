@@ -6,7 +6,9 @@ import re
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+
+from app.clock import today
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -20,6 +22,67 @@ def _iso_date(value: Any) -> Any:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(examples=["2025-09-01"])]
 """A calendar date, written YYYY-MM-DD in JSON and in query strings; nothing else is read as a date."""
+
+# The plausible range of every date a client sends. Nothing the school records is older than the State (its
+# local authorities, roles and officials all come after 14 May 1948), and nothing is planned more than ten
+# years ahead. Past these bounds a date is a slip of the keyboard, and an attack besides: date arithmetic near
+# year 9999 overflows (a 500 on every report), and years before 1900 make broken cells in a spreadsheet.
+FIRST_PLAUSIBLE_DATE = date(1948, 5, 14)
+PLAN_YEARS_AHEAD = 10
+
+
+def last_plausible_plan_date(today: date) -> date:
+    """The latest date a plan may name: today ten years on (28 February for a 29 February)."""
+    year = today.year + PLAN_YEARS_AHEAD
+    return today.replace(year=year, day=28) if (today.month, today.day) == (2, 29) else today.replace(year=year)
+
+
+def plan_date_problem(value: date, *, today: date) -> str | None:
+    """Why a date of a plan, or a report's as-of date, is implausible: before the State, or over ten years ahead."""
+    if value < FIRST_PLAUSIBLE_DATE:
+        return f"{value} is before {FIRST_PLAUSIBLE_DATE}, the earliest date the school records"
+    last = last_plausible_plan_date(today)
+    if value > last:
+        return f"{value} is more than {PLAN_YEARS_AHEAD} years ahead; the latest date accepted is {last}"
+    return None
+
+
+def fact_date_problem(value: date, *, today: date) -> str | None:
+    """Why the date of a fact (a completion, a decision) is implausible: before the State, or in the future."""
+    if value < FIRST_PLAUSIBLE_DATE:
+        return f"{value} is before {FIRST_PLAUSIBLE_DATE}, the earliest date the school records"
+    if value > today:
+        return f"{value} is in the future; the latest date accepted is today, {today}"
+    return None
+
+
+def _plan_date(value: date) -> date:
+    if problem := plan_date_problem(value, today=today()):
+        raise ValueError(problem)
+    return value
+
+
+def _fact_date(value: date) -> date:
+    if problem := fact_date_problem(value, today=today()):
+        raise ValueError(problem)
+    return value
+
+
+PlanDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    AfterValidator(_plan_date),
+    Field(examples=["2025-09-01"], description="YYYY-MM-DD, from 1948-05-14 to ten years from today."),
+]
+"""A date of a plan (an appointment, a cohort, a due date) or a report's as-of date, within the plausible range."""
+
+FactDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    AfterValidator(_fact_date),
+    Field(examples=["2025-09-01"], description="YYYY-MM-DD, from 1948-05-14 to today."),
+]
+"""The date of something that happened (a completion, a decision): within the plausible range, never future."""
 
 
 # Ids are 32-bit integers in PostgreSQL; an unbounded int from a client would overflow the driver (a 500).

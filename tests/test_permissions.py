@@ -312,9 +312,10 @@ GRID: tuple[Route, ...] = (
                                  json={"completed_on": "2025-03-31", "reason": "completed the course elsewhere"})),
     Route("POST", "/api/v1/imports/officials", ADMIN_ONLY, call=_import_file),
     # Extensions and exemptions: the official, their liaison or an admin asks; an auditor decides.
+    # The requirement (an appointment from 2024-01-01) is due 2026-01-01: an extension may set 2027-01-01 at most.
     Route("POST", "/api/v1/requirements/{requirement_id}/extension-requests", REQUESTERS, scoped=True,
           call=lambda w, s: Call(path=_requirement_id(w, s),
-                                 json={"requested_due_date": "2027-06-30", "reason": "parental leave"})),
+                                 json={"requested_due_date": "2026-12-31", "reason": "parental leave"})),
     Route("POST", "/api/v1/requirements/{requirement_id}/exemption-requests", REQUESTERS, scoped=True,
           call=lambda w, s: Call(path=_requirement_id(w, s),
                                  json={"reason_code": "acting_appointment", "reason": "acting for three months"})),

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.attendance.rules import AttendanceStatus
 from app.cohorts.rules import EnrolmentStatus
-from app.schemas import MAX_ID, IsoDate
+from app.schemas import MAX_ID, FactDate
 from app.text import clean_text
 
 RowResult = Literal["created", "updated", "unchanged", "refused"]
@@ -110,7 +110,7 @@ class CompletionDecisionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    completed_on: IsoDate = Field(description="Not in the future, and not before the cohort's start.")
+    completed_on: FactDate = Field(description="Not in the future, and not before the cohort's start.")
     reason: str = Field(min_length=3, max_length=2000)
 
     @field_validator("reason")

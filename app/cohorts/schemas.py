@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from app.cohorts.rules import CohortState, EnrolmentStatus, SessionMode
 from app.programmes.schemas import CODE_PATTERN
-from app.schemas import MAX_ID, IsoDate
+from app.schemas import MAX_ID, PlanDate
 
 
 class CohortCreate(BaseModel):
@@ -19,8 +19,8 @@ class CohortCreate(BaseModel):
 
     programme_code: str = Field(min_length=1, max_length=40)
     code: str = Field(pattern=CODE_PATTERN)
-    start_date: IsoDate
-    end_date: IsoDate
+    start_date: PlanDate
+    end_date: PlanDate
     capacity: int = Field(ge=1, le=10_000)
     state: Literal[CohortState.PLANNED, CohortState.OPEN] = CohortState.OPEN
     location: str | None = Field(default=None, max_length=300)
@@ -40,8 +40,8 @@ class CohortUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start_date: IsoDate | None = None
-    end_date: IsoDate | None = None
+    start_date: PlanDate | None = None
+    end_date: PlanDate | None = None
     capacity: int | None = Field(default=None, ge=1, le=10_000)
     state: Literal[CohortState.PLANNED, CohortState.OPEN, CohortState.RUNNING, CohortState.CANCELLED] | None = None
     location: str | None = Field(default=None, max_length=300)
@@ -86,7 +86,7 @@ class SessionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    date: IsoDate
+    date: PlanDate
     hours: float = Field(gt=0, le=24)
     title: str | None = Field(default=None, max_length=300)
     module_id: int | None = Field(default=None, ge=1, le=MAX_ID)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.completions.rules import CompletionSource
-from app.schemas import IsoDate
+from app.schemas import FactDate
 
 
 class CompletionCreate(BaseModel):
@@ -16,7 +16,7 @@ class CompletionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     programme_code: str = Field(min_length=1, max_length=40)
-    completed_on: IsoDate
+    completed_on: FactDate
     reason: str = Field(min_length=3, max_length=2000)
 
 

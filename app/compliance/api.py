@@ -31,7 +31,7 @@ from app.compliance.schemas import (
 )
 from app.db import read_db_opener
 from app.errors import Invalid
-from app.schemas import IsoDate
+from app.schemas import PlanDate
 from app.web.deps import Anyone, SessionDep, Staff, allow
 from app.web.errors import responses
 from app.web.exports import FILE_RESPONSES, export_response, streamed_export
@@ -83,8 +83,9 @@ def request_exemption(
 
 @router.post("/decisions/{request_id}", response_model=RequestRead, responses=responses(401, 403, 404, 409, 422))
 def decide(request_id: RecordId, data: DecisionCreate, db: SessionDep, actor: Auditor) -> RequestRead:
-    """Approve or refuse a request, effective on `decided_on` (default today; past allowed, future not); a second
-    decision is 409. Auditors only."""
+    """Approve or refuse a request, effective on `decided_on` (default today; past allowed back to the day the
+    request was filed, future not); a second decision is 409, and so is approving an extension more than
+    LMS_MAX_EXTENSION_MONTHS (12) past the due date in force (`extension_too_long`). Auditors only."""
     return RequestRead.model_validate(
         service.decide_request(
             db,
@@ -152,7 +153,7 @@ def _filters(
 Filtered = Annotated[selectors.Filters, Depends(_filters)]
 
 
-def _as_of(as_of: IsoDate | None = Query(default=None, description="YYYY-MM-DD; default today in Israel.")) -> date:
+def _as_of(as_of: PlanDate | None = Query(default=None, description="YYYY-MM-DD; default today in Israel.")) -> date:
     return as_of or today()
 
 
@@ -166,8 +167,9 @@ class Period:
 
 
 def _period(
-    since: IsoDate = Query(description="The earlier date, e.g. the first day of a quarter."),
-    until: IsoDate | None = Query(default=None, description="The later date; default today in Israel."),
+    # In Annotated, not as a default: FastAPI drops the validators of a required parameter's type otherwise.
+    since: Annotated[PlanDate, Query(description="The earlier date, e.g. the first day of a quarter.")],
+    until: PlanDate | None = Query(default=None, description="The later date; default today in Israel."),
 ) -> Period:
     until = until or today()
     if since > until:

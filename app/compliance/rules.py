@@ -11,6 +11,7 @@ from datetime import date
 from enum import StrEnum
 
 from app.completions.rules import completion_counts
+from app.officials.rules import add_months
 
 DUE_SOON_DAYS = 90
 
@@ -130,10 +131,13 @@ def status_as_of(facts: RequirementFacts, as_of: date) -> Standing:
     return Standing(S.NOT_STARTED, due, due_soon=soon, exists=exists)
 
 
-def decision_date_problem(decided_on: date, *, today: date) -> str | None:
-    """Rule 4: a decision takes effect on its date, which may be past (a paper decision) but never future."""
+def decision_date_problem(decided_on: date, *, requested_on: date, today: date) -> str | None:
+    """Rule 4: a decision takes effect on its date, which may be past (a paper decision) but never future, and
+    never before the day its request was filed: a decision dated earlier would rewrite reports already given."""
     if decided_on > today:
         return f"{decided_on} is in the future; a decision takes effect on the day it was made"
+    if decided_on < requested_on:
+        return f"{decided_on} is before the request was filed, on {requested_on}; a decision comes after its request"
     return None
 
 
@@ -141,6 +145,22 @@ def extension_problem(requested_due_date: date, *, current_due_date: date) -> st
     """Rule 4: an extension must move the due date later than the one in force."""
     if requested_due_date <= current_due_date:
         return f"{requested_due_date} is not later than the due date in force, {current_due_date}"
+    return None
+
+
+def extension_limit(current_due_date: date, *, max_months: int) -> date:
+    """The latest due date an extension may set: `max_months` calendar months after the due date it extends."""
+    return add_months(current_due_date, max_months)
+
+
+def extension_length_problem(requested_due_date: date, *, current_due_date: date, max_months: int) -> str | None:
+    """Rule 4: an extension moves the due date in force at most `max_months` calendar months later."""
+    limit = extension_limit(current_due_date, max_months=max_months)
+    if requested_due_date > limit:
+        return (
+            f"{requested_due_date} is more than {max_months} months after the due date in force, "
+            f"{current_due_date}; the latest an extension may set is {limit}"
+        )
     return None
 
 

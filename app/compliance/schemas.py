@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.compliance.rules import ReasonCode, RequestKind, RequestState, RequirementStatus
-from app.schemas import IsoDate
+from app.schemas import FactDate, PlanDate
 
 
 class RequirementRead(BaseModel):
@@ -39,7 +39,7 @@ class ExtensionRequestCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    requested_due_date: IsoDate
+    requested_due_date: PlanDate
     reason: str = Field(min_length=3, max_length=4000)
 
 
@@ -59,7 +59,7 @@ class DecisionCreate(BaseModel):
 
     approve: bool
     note: str = Field(min_length=1, max_length=4000)
-    decided_on: IsoDate | None = None
+    decided_on: FactDate | None = None
 
 
 class RequestRead(BaseModel):

@@ -14,10 +14,19 @@ if TYPE_CHECKING:
 from app.audit.selectors import made_or_changed_by
 from app.audit.service import add_and_record, record_event, snapshot
 from app.auth import Principal
-from app.clock import now_utc, today
+from app.clock import local_date, now_utc, today
 from app.compliance.models import RequirementRequest
-from app.compliance.rules import SETTLED, RequestKind, RequestState, Standing, decision_date_problem, extension_problem
+from app.compliance.rules import (
+    SETTLED,
+    RequestKind,
+    RequestState,
+    Standing,
+    decision_date_problem,
+    extension_length_problem,
+    extension_problem,
+)
 from app.compliance.selectors import standing_of
+from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.officials.models import Requirement
 from app.officials.service import get_requirement
@@ -64,7 +73,9 @@ def request_extension(
     """Ask to move a requirement's due date later; an auditor decides."""
     requirement = get_requirement(db, requirement_id=requirement_id, actor=actor)
     standing = _open_for_requests(db, requirement=requirement, kind=RequestKind.EXTENSION)
-    problem = extension_problem(requested_due_date, current_due_date=standing.due_date)
+    problem = extension_problem(requested_due_date, current_due_date=standing.due_date) or extension_length_problem(
+        requested_due_date, current_due_date=standing.due_date, max_months=get_settings().max_extension_months
+    )
     if problem:
         raise Invalid(f"requested_due_date: {problem}", field="requested_due_date")
     return _add_request(
@@ -110,7 +121,7 @@ def decide_request(
                 code="separation_of_duties",
             )
     decided_on = decided_on or today()
-    problem = decision_date_problem(decided_on, today=today())
+    problem = decision_date_problem(decided_on, requested_on=local_date(request.requested_at), today=today())
     if problem:
         raise Invalid(f"decided_on: {problem}", field="decided_on")
     if approve and request.kind == RequestKind.EXTENSION and request.requested_due_date is not None:
@@ -123,6 +134,10 @@ def decide_request(
         problem = extension_problem(request.requested_due_date, current_due_date=current)
         if problem:
             raise Conflict(f"cannot approve: {problem} on {decided_on}", code="extension_not_later")
+        max_months = get_settings().max_extension_months
+        problem = extension_length_problem(request.requested_due_date, current_due_date=current, max_months=max_months)
+        if problem:
+            raise Conflict(f"cannot approve: {problem} on {decided_on}", code="extension_too_long")
     before = snapshot(request)
     # The state check and the change are one statement: of two decisions racing, only one finds it pending.
     changed = cast(  # an UPDATE's result is a cursor result, with its row count

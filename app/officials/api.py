@@ -19,7 +19,7 @@ from app.officials.schemas import (
     OfficialRead,
     OfficialUpdate,
 )
-from app.schemas import IsoDate
+from app.schemas import PlanDate
 from app.web.deps import AdminOnly, Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
@@ -113,7 +113,7 @@ def update_appointment(
     responses=responses(401, 404, 422),
 )
 def list_requirements(
-    official_id: RecordId, db: SessionDep, actor: Anyone, as_of: IsoDate | None = AsOf
+    official_id: RecordId, db: SessionDep, actor: Anyone, as_of: PlanDate | None = AsOf
 ) -> Page[RequirementRead]:
     """The official's requirements and their status as of the date (appointments started by then)."""
     rows = compliance.official_requirements(db, official_id=official_id, as_of=as_of or today(), actor=actor)

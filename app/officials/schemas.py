@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from app.officials.rules import normalise_name, normalise_national_id
-from app.schemas import IsoDate
+from app.schemas import PlanDate
 from app.text import clean_text
 
 
@@ -103,8 +103,8 @@ class AppointmentCreate(BaseModel):
 
     authority_code: str = Field(min_length=1, max_length=8, description='CBS code as a string, e.g. "0031".')
     role_code: str = Field(min_length=1, max_length=60)
-    start_date: IsoDate
-    end_date: IsoDate | None = None
+    start_date: PlanDate
+    end_date: PlanDate | None = None
 
     @field_validator("authority_code", "role_code")
     @classmethod
@@ -123,8 +123,8 @@ class AppointmentUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start_date: IsoDate | None = None
-    end_date: IsoDate | None = None
+    start_date: PlanDate | None = None
+    end_date: PlanDate | None = None
 
     @model_validator(mode="after")
     def _start_stays(self) -> AppointmentUpdate:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import sessionmaker
 
 from app.auth import operator
 from app.clock import now_utc, today
 from app.compliance.models import RequirementRequest
 from app.compliance.service import decide_request
+from app.config import get_settings
 from app.db import get_engine, get_sessionmaker, make_engine
 from app.officials.models import Appointment, Official, Requirement
+from app.officials.rules import add_months
 from app.programmes.models import Programme, ProgrammeRole
 from tests.factories import headers, make_appointment, make_official, make_programme, make_user
 
@@ -36,7 +39,15 @@ def world(db):
         "liaison": headers(make_user(db, "liaison", authority="0031")),
         "other_liaison": headers(make_user(db, "liaison", authority="31")),
         "me": headers(make_user(db, "official", official=o)),
+        "db": db,
     }
+
+
+def _filed_on(db, request_id, day):
+    """A request recorded as filed on the day (noon in Israel): what a past paper decision needs behind it."""
+    at = datetime.combine(day, time(12), tzinfo=ZoneInfo("Asia/Jerusalem"))
+    db.execute(update(RequirementRequest).where(RequirementRequest.id == request_id).values(requested_at=at))
+    db.commit()
 
 
 def _status(client, w, as_of):
@@ -73,6 +84,7 @@ def test_extension_flow(client, world):
             == 403
         )
     decided_on = today() - timedelta(days=10)
+    _filed_on(w["db"], request["id"], decided_on - timedelta(days=5))
     r = client.post(
         f"/api/v1/decisions/{request['id']}",
         headers=w["auditor"],
@@ -108,6 +120,7 @@ def test_exemption_makes_the_requirement_exempt_from_its_decision_date(client, w
     )
     assert bad.status_code == 422 and bad.json()["field"] == "reason_code"
     on = today() - timedelta(days=3)
+    _filed_on(w["db"], r.json()["id"], on)
     client.post(
         f"/api/v1/decisions/{r.json()['id']}",
         headers=w["auditor"],
@@ -283,3 +296,81 @@ def test_an_auditor_made_or_promoted_by_the_filer_does_not_decide(client, db, wo
         f"/api/v1/decisions/{request_id}", headers=w["auditor"], json={"approve": True, "note": "yes"}
     )
     assert decided.status_code == 200 and decided.json()["state"] == "approved"
+
+
+def _extension(client, w, new_due, who="admin"):
+    r = client.post(
+        f"/api/v1/requirements/{w['requirement'].id}/extension-requests",
+        headers=w[who],
+        json={"requested_due_date": str(new_due), "reason": "long leave"},
+    )
+    return r
+
+
+@pytest.mark.parametrize("decided_on", ["0001-01-01", "1948-05-14", "yesterday"])
+def test_a_decision_cannot_predate_its_request_and_rewrite_past_reports(client, world, decided_on):
+    w = world
+    due = w["requirement"].due_date
+    yesterday = today() - timedelta(days=1)
+    before = _status(client, w, yesterday)
+    r = _extension(client, w, due + timedelta(days=200))
+    assert r.status_code == 201, r.text
+    day = str(yesterday) if decided_on == "yesterday" else decided_on
+    d = client.post(
+        f"/api/v1/decisions/{r.json()['id']}",
+        headers=w["auditor"],
+        json={"approve": True, "note": "backdated", "decided_on": day},
+    )
+    assert d.status_code == 422, d.text
+    assert d.json()["field"] == "decided_on"
+    # The report as of yesterday is what it was; the request is still pending and may be decided today.
+    assert _status(client, w, yesterday) == before
+    ok = client.post(f"/api/v1/decisions/{r.json()['id']}", headers=w["auditor"], json={"approve": True, "note": "ok"})
+    assert ok.status_code == 200 and ok.json()["decided_on"] == str(today())
+    assert _status(client, w, yesterday) == before
+    assert _status(client, w, today())["due_date"] == str(due + timedelta(days=200))
+
+
+def test_a_decision_may_be_dated_the_day_its_request_was_filed(client, world):
+    w = world
+    r = _extension(client, w, w["requirement"].due_date + timedelta(days=30)).json()
+    filed = today() - timedelta(days=7)
+    _filed_on(w["db"], r["id"], filed)
+    d = client.post(
+        f"/api/v1/decisions/{r['id']}",
+        headers=w["auditor"],
+        json={"approve": True, "note": "on paper", "decided_on": str(filed)},
+    )
+    assert d.status_code == 200, d.text
+    assert d.json()["decided_on"] == str(filed)
+
+
+@pytest.fixture
+def max_extension_months():
+    settings = get_settings()
+    saved = settings.max_extension_months
+    yield settings
+    settings.max_extension_months = saved
+
+
+def test_an_extension_is_capped_beyond_the_due_date_it_extends(client, world, max_extension_months):
+    w = world
+    due = w["requirement"].due_date
+    too_far = client.post(
+        f"/api/v1/requirements/{w['requirement'].id}/extension-requests",
+        headers=w["me"],
+        json={"requested_due_date": str(add_months(due, 12) + timedelta(days=1)), "reason": "a long time"},
+    )
+    assert too_far.status_code == 422, too_far.text
+    assert too_far.json()["field"] == "requested_due_date" and "12 months" in too_far.json()["detail"]
+    r = _extension(client, w, add_months(due, 12), who="me")
+    assert r.status_code == 201, r.text
+    # The cap in force on the day of the decision applies: lowered since, the approval is refused.
+    max_extension_months.max_extension_months = 6
+    d = client.post(f"/api/v1/decisions/{r.json()['id']}", headers=w["auditor"], json={"approve": True, "note": "ok"})
+    assert d.status_code == 409, d.text
+    assert d.json()["error"] == "extension_too_long"
+    assert _status(client, w, today())["due_date"] == str(due)
+    # Refusing it is always possible.
+    d = client.post(f"/api/v1/decisions/{r.json()['id']}", headers=w["auditor"], json={"approve": False, "note": "no"})
+    assert d.status_code == 200 and d.json()["state"] == "refused"

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from app.compliance.rules import Decision, RequirementFacts, status_as_of
+from app.compliance.rules import (
+    Decision,
+    RequirementFacts,
+    decision_date_problem,
+    extension_length_problem,
+    extension_limit,
+    status_as_of,
+)
 from app.officials.rules import add_months, due_date_for
 
 CASES = list(csv.DictReader((Path(__file__).parents[1] / "data" / "requirement-cases.csv").open(encoding="utf-8")))
@@ -89,3 +96,41 @@ def test_requirement_does_not_exist_before_its_appointment_starts() -> None:
     facts = RequirementFacts(appointment_start=date(2025, 1, 1), appointment_end=None, due_date=date(2027, 1, 1))
     assert status_as_of(facts, date(2024, 12, 31)).exists is False
     assert status_as_of(facts, date(2025, 1, 1)).exists is True
+
+
+@pytest.mark.parametrize(
+    ("decided_on", "requested_on", "today", "refused"),
+    [
+        (date(2026, 3, 1), date(2026, 3, 1), date(2026, 3, 10), False),  # the day it was filed
+        (date(2026, 3, 10), date(2026, 3, 1), date(2026, 3, 10), False),  # today
+        (date(2026, 2, 28), date(2026, 3, 1), date(2026, 3, 10), True),  # before the request
+        (date(1, 1, 1), date(2026, 3, 1), date(2026, 3, 10), True),
+        (date(2026, 3, 11), date(2026, 3, 1), date(2026, 3, 10), True),  # future
+    ],
+)
+def test_decision_date(decided_on: date, requested_on: date, today: date, refused: bool) -> None:
+    problem = decision_date_problem(decided_on, requested_on=requested_on, today=today)
+    assert (problem is not None) == refused
+
+
+@pytest.mark.parametrize(
+    ("requested", "current", "months", "refused"),
+    [
+        (date(2027, 3, 1), date(2026, 3, 1), 12, False),  # exactly the cap
+        (date(2027, 3, 2), date(2026, 3, 1), 12, True),
+        (date(2027, 2, 28), date(2026, 2, 28), 12, False),
+        (date(2025, 2, 28), date(2024, 2, 29), 12, False),  # 29 Feb + 12 months: 28 Feb
+        (date(2025, 3, 1), date(2024, 2, 29), 12, True),
+        (date(2026, 9, 1), date(2026, 3, 1), 6, False),
+        (date(2026, 9, 2), date(2026, 3, 1), 6, True),
+        (date(9999, 12, 31), date(2026, 3, 1), 12, True),
+    ],
+)
+def test_extension_length(requested: date, current: date, months: int, refused: bool) -> None:
+    problem = extension_length_problem(requested, current_due_date=current, max_months=months)
+    assert (problem is not None) == refused
+
+
+def test_extension_limit_is_calendar_months_after_the_due_date_in_force() -> None:
+    assert extension_limit(date(2026, 1, 31), max_months=1) == date(2026, 2, 28)
+    assert extension_limit(date(2026, 3, 1), max_months=12) == date(2027, 3, 1)
