@@ -5,6 +5,7 @@ The web layer (`app.web.deps`) finds the caller of a request; who may see which 
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -47,12 +48,25 @@ def operator(label: str = "cli") -> Principal:
     return Principal(user_id=None, label=label, role=ADMIN)
 
 
-def create_token(*, user_id: int, role: str) -> str:
-    """A signed bearer token for the user, expiring after LMS_TOKEN_TTL_MINUTES."""
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a bearer token says of its user: the id, the account's token version when it was issued, and the
+    account's random key (so that a later user given the same id is never taken for this one)."""
+
+    user_id: int
+    version: int
+    key: str
+
+
+def create_token(*, user_id: int, role: str, version: int, key: str) -> str:
+    """A signed bearer token for the user, expiring after LMS_TOKEN_TTL_MINUTES; it holds only while the account's
+    token version and key are those given here."""
     settings = get_settings()
     now = now_utc()
     claims = {
         "sub": str(user_id),
+        "ver": version,
+        "key": key,
         "role": role,
         "iat": now,
         "exp": now + timedelta(minutes=settings.token_ttl_minutes),
@@ -60,8 +74,9 @@ def create_token(*, user_id: int, role: str) -> str:
     return jwt.encode(claims, settings.resolved_secret_key(), algorithm="HS256")
 
 
-def decode_token(token: str) -> int:
-    """The user id a bearer token names; 401 when it is expired or not ours."""
+def decode_token(token: str) -> TokenClaims:
+    """What a bearer token says of its user; 401 when it is expired or not ours. Whether the account still has that
+    version and key is for the caller to check (`token_matches`)."""
     try:
         claims = jwt.decode(
             token,
@@ -69,8 +84,16 @@ def decode_token(token: str) -> int:
             algorithms=["HS256"],
             options={"require": ["exp", "sub"]},
         )
-        return int(claims["sub"])
+        version, key = claims.get("ver"), claims.get("key")
+        if not isinstance(version, int) or isinstance(version, bool) or not isinstance(key, str):
+            raise ValueError("the token names no token version or key")
+        return TokenClaims(user_id=int(claims["sub"]), version=version, key=key)
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("the token has expired; log in again", code="token_expired") from exc
     except (jwt.PyJWTError, ValueError) as exc:
         raise Unauthorized("the token is not valid", code="invalid_token") from exc
+
+
+def token_matches(claims: TokenClaims, *, version: int, key: str) -> bool:
+    """Whether a token's claims are those of the account as it is now (its token version and key)."""
+    return claims.version == version and hmac.compare_digest(claims.key.encode(), key.encode())

@@ -25,9 +25,14 @@ class Settings(BaseSettings):
     # sign-in whatever happens.
     session_idle_minutes: int = Field(default=30, gt=0)
     session_absolute_hours: int = Field(default=8, gt=0)
-    login_max_failures_per_account: int = 5
-    login_max_failures_per_address: int = 30
-    login_window_minutes: int = 15
+    # Login limits (docs/operations.md, Security): per (email, address) pair, growing delays after a few failures;
+    # per address, a cap on failures in a window.
+    login_failures_before_delay: int = Field(default=5, gt=0)
+    login_first_delay_seconds: int = Field(default=60, gt=0)
+    login_max_delay_minutes: int = Field(default=60, gt=0)
+    login_pair_memory_hours: int = Field(default=24, gt=0)
+    login_max_failures_per_address: int = Field(default=30, gt=0)
+    login_window_minutes: int = Field(default=15, gt=0)
     upload_max_bytes: int = 5 * 1024 * 1024
     # Any other request body: refused (413) past this many bytes, before it is read and before sign-in.
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)

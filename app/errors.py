@@ -39,6 +39,13 @@ class Invalid(DomainError):
     code = "invalid"
 
 
+class InvalidLogin(Invalid):
+    """A login form the server will not even check (a field over its length): 422 naming the field, yet counted as
+    an attempt, so the transaction is kept."""
+
+    keep_changes = True
+
+
 class NotFound(DomainError):
     """No such record, or one the caller may not see (404)."""
 

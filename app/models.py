@@ -1,6 +1,6 @@
 """Every mapped class, imported so that the metadata (and Alembic) sees all tables."""
 
-from app.accounts.models import LoginAttempt, User
+from app.accounts.models import LoginAttempt, LoginThrottle, User
 from app.attendance.models import AssessmentResult, AttendanceRecord
 from app.audit.models import AuditEvent
 from app.authorities.models import Authority
@@ -26,6 +26,7 @@ __all__ = [
     "Completion",
     "Enrolment",
     "LoginAttempt",
+    "LoginThrottle",
     "Official",
     "Programme",
     "ProgrammeAssessment",

@@ -127,7 +127,12 @@ def make_user(
 
 def headers(user: User) -> dict[str, str]:
     """Bearer headers for the user."""
-    return {"Authorization": f"Bearer {create_token(user_id=user.id, role=user.role)}"}
+    return {"Authorization": f"Bearer {token_for(user)}"}
+
+
+def token_for(user: User) -> str:
+    """A bearer token for the user as the account is now."""
+    return create_token(user_id=user.id, role=user.role, version=user.token_version, key=user.token_key)
 
 
 def sign_in(db: Session, client: TestClient, user: User) -> WebSession:

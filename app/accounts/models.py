@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth import UserRole
@@ -17,6 +18,7 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(one_of("role", UserRole), name="role"),
+        CheckConstraint("token_version >= 1", name="token_version_positive"),
         CheckConstraint("role <> 'liaison' OR authority_code IS NOT NULL", name="liaison_has_authority"),
         CheckConstraint("role <> 'official' OR official_id IS NOT NULL", name="official_has_person"),
     )
@@ -29,6 +31,11 @@ class User(Base):
     official_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Every bearer token and page session carries the version it was issued under; raising it (deactivation, a
+    # password or role change) ends them all at once. The random key, made with the row, is in every token too,
+    # so a token never names a later user who happens to get the same id.
+    token_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    token_key: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
 
 
 class LoginAttempt(Base):
@@ -45,3 +52,23 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginThrottle(Base):
+    """The running count of failed logins of one key: a network address, or an (email, address) pair (kept as a
+    SHA-256, so the table holds no email). Each login locks its rows, so the count and the check are one step
+    whatever the concurrency."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (
+        CheckConstraint("kind IN ('address', 'pair')", name="kind"),
+        CheckConstraint("failures >= 0", name="failures_not_negative"),
+        Index("ix_login_throttles_last_failure_at", "last_failure_at"),
+    )
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

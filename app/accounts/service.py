@@ -1,15 +1,19 @@
-"""Accounts: creating logins, checking passwords, limiting guesses."""
+"""Accounts: creating logins, checking passwords, limiting guesses, ending a user's tokens and sessions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+import math
+from datetime import datetime, timedelta
 from typing import Any
 
 from pwdlib import PasswordHash
-from sqlalchemy import func, select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.accounts.models import LoginAttempt, User
+from app.accounts.models import LoginAttempt, LoginThrottle, User
 from app.accounts.rules import creation_problem
 from app.accounts.schemas import UserCreate
 from app.audit.service import add_and_record, record_event
@@ -17,7 +21,7 @@ from app.auth import Principal, create_token
 from app.authorities.service import require_authority
 from app.clock import now_utc
 from app.config import get_settings
-from app.errors import Conflict, Forbidden, Invalid, LoginFailed, TooManyRequests
+from app.errors import Conflict, Forbidden, Invalid, InvalidLogin, LoginFailed, TooManyRequests
 
 _hasher = PasswordHash.recommended()
 # Checking a password against this keeps the time of "no such user" equal to "wrong password".
@@ -62,46 +66,159 @@ def create_user(db: Session, *, data: UserCreate, actor: Principal) -> User:
     return user
 
 
-def _recent_failures(db: Session, *, column: Any, value: str, reset_on_success: bool) -> int:
-    """Failed logins in the window; for an account, only those since its last success count."""
-    since = now_utc() - timedelta(minutes=get_settings().login_window_minutes)
-    stmt = select(func.count()).where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
-    if reset_on_success:
-        last_success = (
-            select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True)).scalar_subquery()
-        )
-        stmt = stmt.where(LoginAttempt.at > func.coalesce(last_success, since))
-    return db.scalar(stmt) or 0
+def end_access(db: Session, *, user: User, actor: Principal, reason: str) -> int:
+    """End every bearer token and page session of the user at once: the account's token version is raised, and a
+    token or session issued under an older one is refused from the next request on. For a deactivation, a password
+    change or a role change (the caller says which in `reason`); audited. The new version."""
+    db.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(token_version=User.token_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.refresh(user, ["token_version"])
+    record_event(
+        db,
+        actor=actor,
+        action="access_ended",
+        entity_type="user",
+        entity_id=user.id,
+        after={"reason": reason, "token_version": user.token_version},
+    )
+    return user.token_version
 
 
-def log_in(db: Session, *, email: str, password: str, address: str) -> tuple[str, int]:
-    """Check the password and issue a token; failures are counted per account and per address."""
+def issue_token(user: User) -> str:
+    """A bearer token for the user, valid until it expires or the account's access is ended."""
+    return create_token(user_id=user.id, role=user.role, version=user.token_version, key=user.token_key)
+
+
+# --- login limits --------------------------------------------------------------------------------------------------
+
+EMAIL_MAX = 254  # RFC 5321's longest address, and the width of users.email
+PASSWORD_MAX = 1024
+
+
+def _throttle_key(kind: str, *parts: str) -> str:
+    """The SHA-256 (hex) of "kind|part|...": an address has no "|", so a pair's email and address never mix."""
+    return hashlib.sha256("|".join((kind, *parts)).encode()).hexdigest()
+
+
+def _lock_throttles(db: Session, keys: dict[str, str], now: datetime) -> dict[str, LoginThrottle]:
+    """The throttle rows of these keys (key -> kind), made if missing and locked until the transaction ends, in the
+    order of their keys (so two logins never wait on each other crosswise). On SQLite every writing transaction
+    already holds the database's write lock (BEGIN IMMEDIATE)."""
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = [{"key": key, "kind": keys[key], "failures": 0, "window_started_at": now} for key in sorted(keys)]
+    db.execute(insert(LoginThrottle).values(values).on_conflict_do_nothing(index_elements=["key"]))
+    rows = db.scalars(
+        select(LoginThrottle)
+        .where(LoginThrottle.key.in_(list(keys)))
+        .order_by(LoginThrottle.key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return {row.key: row for row in rows}
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def _address_wait(row: LoginThrottle, now: datetime) -> int:
+    """Seconds until this address may try again (0: now). Its failures count in fixed windows."""
     settings = get_settings()
-    email = email.strip().lower()
-    window = settings.login_window_minutes * 60
-    if (
-        _recent_failures(db, column=LoginAttempt.email, value=email, reset_on_success=True)
-        >= settings.login_max_failures_per_account
-        or _recent_failures(db, column=LoginAttempt.address, value=address, reset_on_success=False)
-        >= settings.login_max_failures_per_address
+    window = timedelta(minutes=settings.login_window_minutes)
+    if now - row.window_started_at >= window:
+        row.failures, row.window_started_at = 0, now
+    if row.failures >= settings.login_max_failures_per_address:
+        return _seconds_until(row.window_started_at + window, now)
+    return 0
+
+
+def _pair_wait(row: LoginThrottle, now: datetime) -> int:
+    """Seconds until this (email, address) pair may try again (0: now). A pair forgets its failures after
+    LMS_LOGIN_PAIR_MEMORY_HOURS without one."""
+    if row.last_failure_at is not None and now - row.last_failure_at > timedelta(
+        hours=get_settings().login_pair_memory_hours
     ):
-        raise TooManyRequests("too many failed logins; try again later", retry_after=window)
-    user = db.scalar(select(User).where(User.email == email))
-    ok = _hasher.verify(password, user.password_hash if user else _DUMMY_HASH) and user is not None and user.active
-    db.add(LoginAttempt(email=email, address=address, succeeded=ok, at=now_utc()))
+        row.failures, row.locked_until = 0, None
+    if row.locked_until is not None and now < row.locked_until:
+        return _seconds_until(row.locked_until, now)
+    return 0
+
+
+def pair_delay(failures: int) -> timedelta:
+    """How long an (email, address) pair waits after its n-th failure in a row: nothing for the first few
+    (LMS_LOGIN_FAILURES_BEFORE_DELAY - 1), then LMS_LOGIN_FIRST_DELAY_SECONDS, doubling with each further
+    failure up to LMS_LOGIN_MAX_DELAY_MINUTES."""
+    settings = get_settings()
+    over = failures - settings.login_failures_before_delay
+    if over < 0:
+        return timedelta(0)
+    cap = settings.login_max_delay_minutes * 60
+    return timedelta(seconds=min(cap, settings.login_first_delay_seconds * 2 ** min(over, 32)))
+
+
+def _audit_login(db: Session, *, action: str, email: str, address: str, user: User | None, **after: Any) -> None:
     actor = Principal(
         user_id=user.id if user else None,
-        label=email,
+        label=email[:200],
         role=user.role if user else "anonymous",
         address=address,
     )
     record_event(
         db,
         actor=actor,
-        action="login" if ok else "login_failed",
+        action=action,
         entity_type="user",
-        entity_id=user.id if user else email,
+        entity_id=user.id if user else email[:64],
+        after=after or None,
     )
+
+
+def log_in(db: Session, *, email: str, password: str, address: str) -> tuple[str, int]:
+    """Check the password and issue a token. Failures are limited per (email, address) pair, with growing delays,
+    and per address; the count and the check are one atomic step, and every attempt (refused ones too) is recorded.
+    Someone guessing from elsewhere never locks the real user out of their own address."""
+    settings = get_settings()
+    address = address[:64]
+    email = email.strip().lower()
+    too_long = "username" if len(email) > EMAIL_MAX else "password" if len(password) > PASSWORD_MAX else None
+    now = now_utc()
+    address_key = _throttle_key("address", address)
+    if too_long is not None:
+        # Not looked at, but counted against the address: the long form is an attempt like any other.
+        row = _lock_throttles(db, {address_key: "address"}, now)[address_key]
+        wait = _address_wait(row, now)
+        if not wait:
+            row.failures += 1
+            row.last_failure_at = now
+        db.add(LoginAttempt(email=email[:EMAIL_MAX], address=address, succeeded=False, at=now))
+        _audit_login(db, action="login_failed", email=email, address=address, user=None, reason=f"{too_long}_too_long")
+        limit = EMAIL_MAX if too_long == "username" else PASSWORD_MAX
+        raise InvalidLogin(f"{too_long}: at most {limit} characters", field=too_long, code="too_long")
+
+    pair_key = _throttle_key("pair", email, address)
+    rows = _lock_throttles(db, {address_key: "address", pair_key: "pair"}, now)
+    by_address, by_pair = rows[address_key], rows[pair_key]
+    wait = max(_address_wait(by_address, now), _pair_wait(by_pair, now))
+    if wait:
+        # Refused without checking the password, so a refusal neither prolongs the wait nor tells anything.
+        _audit_login(db, action="login_refused", email=email, address=address, user=None, retry_after=wait)
+        raise TooManyRequests(f"too many failed logins; try again in {wait} seconds", retry_after=wait)
+
+    user = db.scalar(select(User).where(User.email == email))
+    ok = _hasher.verify(password, user.password_hash if user else _DUMMY_HASH) and user is not None and user.active
+    db.add(LoginAttempt(email=email, address=address, succeeded=ok, at=now))
+    _audit_login(db, action="login" if ok else "login_failed", email=email, address=address, user=user)
     if not ok or user is None:
+        by_address.failures += 1
+        by_address.last_failure_at = now
+        by_pair.failures += 1
+        by_pair.last_failure_at = now
+        delay = pair_delay(by_pair.failures)
+        by_pair.locked_until = now + delay if delay else None
         raise LoginFailed("wrong email or password")
-    return create_token(user_id=user.id, role=user.role), settings.token_ttl_minutes * 60
+    by_pair.failures, by_pair.locked_until = 0, None
+    return issue_token(user), settings.token_ttl_minutes * 60

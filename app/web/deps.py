@@ -16,7 +16,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.auth import ADMIN, ALL_ROLES, STAFF, Principal, decode_token
+from app.auth import ADMIN, ALL_ROLES, STAFF, Principal, decode_token, token_matches
 from app.config import get_settings
 from app.db import get_db
 from app.errors import Forbidden, Unauthorized
@@ -126,9 +126,11 @@ def get_principal(
     """The authenticated caller of the API: from the bearer token, or without one from the session cookie (with
     its CSRF token and our own Origin on an unsafe request, else 403); 401 without either."""
     if token:
-        user = db.get(User, decode_token(token))
-        if user is None or not user.active:
-            raise Unauthorized("the account behind this token is not active", code="invalid_token")
+        claims = decode_token(token)
+        user = db.get(User, claims.user_id)
+        if user is None or not user.active or not token_matches(claims, version=user.token_version, key=user.token_key):
+            # Deactivated, or its access ended since (a password or role change), or a different account now.
+            raise Unauthorized("the token no longer holds for this account; log in again", code="invalid_token")
         return _principal(user, request)
     principal = _session_caller(request, db, csrf)
     if principal is None:

@@ -1,5 +1,6 @@
 """Server-side sessions of the web pages: start one at sign-in, read it on each request, end it at sign-out, and end
-all of a user's when the account is deactivated or its password changes.
+all of a user's when the account is deactivated or its password changes. A session also keeps the account's token
+version of its sign-in, so that `accounts.service.end_access` (which raises the version) ends it with the tokens.
 
 The browser holds a random id (256 bits) in an HttpOnly, SameSite=Lax cookie (Secure, and named `__Host-...`,
 when the site is served over HTTPS); the table holds only its SHA-256. A session ends after
@@ -59,6 +60,9 @@ def start_session(db: Session, *, user_id: int, replacing: str | None = None) ->
     if replacing:
         end_session(db, replacing)
     _delete_expired(db, now, user_id=user_id)
+    version = db.scalar(select(User.token_version).where(User.id == user_id))
+    if version is None:
+        raise ValueError(f"no user has the id {user_id}")
     token = secrets.token_urlsafe(32)
     record = WebSession(
         token_hash=hash_token(token),
@@ -66,6 +70,7 @@ def start_session(db: Session, *, user_id: int, replacing: str | None = None) ->
         csrf_token=secrets.token_urlsafe(32),
         created_at=now,
         last_seen_at=now,
+        token_version=version,
     )
     db.add(record)
     db.flush()
@@ -74,7 +79,8 @@ def start_session(db: Session, *, user_id: int, replacing: str | None = None) ->
 
 def read_session(db: Session, token: str | None) -> tuple[WebSession, User] | None:
     """The live session of this id and its user, its last request noted; None when there is no such session, it
-    has run out, or the account is no longer active."""
+    has run out, the account is no longer active, or its access has ended since sign-in (its token version moved
+    on: a password or role change, a deactivation)."""
     if not token:
         return None
     found = db.execute(
@@ -86,7 +92,7 @@ def read_session(db: Session, token: str | None) -> tuple[WebSession, User] | No
         return None
     record, user = found.tuple()
     now = clock.now_utc()
-    if is_expired(record, now) or not user.active:
+    if is_expired(record, now) or not user.active or record.token_version != user.token_version:
         return None
     if now - record.last_seen_at >= TOUCH_EVERY:
         record.last_seen_at = now

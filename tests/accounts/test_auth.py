@@ -42,7 +42,7 @@ def test_wrong_password_is_401_and_recorded(client, db):
 
 def test_login_is_limited_per_account(client, db):
     make_user(db, "admin", email="target@school.example")
-    limit = get_settings().login_max_failures_per_account
+    limit = get_settings().login_failures_before_delay
     for _ in range(limit):
         assert _login(client, "target@school.example", "guess").status_code == 401
     r = _login(client, "target@school.example")  # even the right password waits now
@@ -64,7 +64,7 @@ def test_login_is_limited_per_address(client, db, monkeypatch):
 
 
 def test_a_success_resets_the_account_count(client, db, monkeypatch):
-    monkeypatch.setattr(get_settings(), "login_max_failures_per_account", 2)
+    monkeypatch.setattr(get_settings(), "login_failures_before_delay", 2)
     make_user(db, "admin", email="typo@school.example")
     assert _login(client, "typo@school.example", "x").status_code == 401
     assert _login(client, "typo@school.example").status_code == 200

@@ -248,3 +248,19 @@ def test_the_cookie_is_httponly_lax_and_secure_behind_https(monkeypatch):
     sessions.set_session_cookie(response, "abc")
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("__Host-lms_session=abc;") and "Secure" in cookie and "Domain" not in cookie
+
+
+def test_ending_a_users_access_ends_their_page_sessions(web, db):
+    from app.accounts.service import end_access
+    from app.auth import operator
+
+    user = make_user(db, "admin")
+    sign_in(db, web, user)
+    assert _me(web).status_code == 200
+    end_access(db, user=user, actor=operator("test"), reason="role_changed")
+    db.commit()
+    r = _me(web)
+    assert r.status_code == 401 and r.json()["error"] == "session_ended"
+    assert web.get("/test-pages/mine", follow_redirects=False).status_code == 303
+    sign_in(db, web, user)  # signing in again, under the new version, works
+    assert _me(web).status_code == 200
