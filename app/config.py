@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 30
     login_window_minutes: int = 15
+    # A liaison keeps seeing an official (and their enrolments, transcript, certificates) for this many days
+    # after the official's last appointment in the liaison's authority ended; then the official is out of sight.
+    liaison_grace_days: int = Field(default=90, ge=0)
     upload_max_bytes: int = 5 * 1024 * 1024
     xlsx_max_uncompressed_bytes: int = 50 * 1024 * 1024
     timezone: str = "Asia/Jerusalem"
