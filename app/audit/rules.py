@@ -14,7 +14,3 @@ class AccessKind(StrEnum):
     CREDENTIAL = "credential"  # a certificate's signed credential
     CERTIFICATE_PDF = "certificate_pdf"  # a certificate as a PDF
     EXPORT = "export"  # a file of records (transcript, attendance, compliance rows, a cohort's certificates)
-
-
-# Israel's data-security regulations (medium level) keep the access log at least this long.
-ACCESS_LOG_RETENTION_MONTHS = 24

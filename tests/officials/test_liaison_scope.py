@@ -19,6 +19,7 @@ from app.cohorts.models import Cohort, CohortSession, Enrolment
 from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
 from app.config import get_settings
+from app.main import create_app
 from app.officials.models import Official
 from tests.factories import ACTOR, headers, make_appointment, make_official, make_programme, make_user
 
@@ -67,24 +68,45 @@ def _career(db: Session, *, ended_days_ago: int | None) -> Career:
     return Career(official, cohort, meeting, db.get_one(Enrolment, enrolment.id), certificate.serial, liaison)
 
 
-def _record_routes(c: Career) -> list[str]:
-    """Every route that names the official, or a record of theirs, in its path."""
-    o, e = c.official.id, c.enrolment.id
+# Every route that reads the official, or a record of theirs, named in its path (the certificate's PDF is
+# rendered only where it is refused: rendering is slow and proves nothing more here).
+RECORD_ROUTES = (
+    "/api/v1/officials/{official_id}",
+    "/api/v1/officials/{official_id}/appointments",
+    "/api/v1/officials/{official_id}/requirements",
+    "/api/v1/officials/{official_id}/completions",
+    "/api/v1/officials/{official_id}/enrolments",
+    "/api/v1/officials/{official_id}/transcript",
+    "/api/v1/officials/{official_id}/transcript.{fmt}",
+    "/api/v1/officials/{official_id}/cpd",
+    "/api/v1/enrolments/{enrolment_id}/progress",
+    "/api/v1/enrolments/{enrolment_id}/assessments",
+    "/api/v1/certificates/{serial}",
+    "/api/v1/certificates/{serial}/credential",
+    "/api/v1/certificates/{serial}/pdf",
+)
+
+
+def _record_routes(c: Career, *, with_pdf: bool = False) -> list[str]:
+    """RECORD_ROUTES for this official's records (a file route in each of its formats)."""
+    names = {"official_id": c.official.id, "enrolment_id": c.enrolment.id, "serial": c.serial}
     return [
-        f"/api/v1/officials/{o}",
-        f"/api/v1/officials/{o}/appointments",
-        f"/api/v1/officials/{o}/requirements",
-        f"/api/v1/officials/{o}/completions",
-        f"/api/v1/officials/{o}/enrolments",
-        f"/api/v1/officials/{o}/transcript",
-        f"/api/v1/officials/{o}/transcript.csv",
-        f"/api/v1/officials/{o}/transcript.xlsx",
-        f"/api/v1/officials/{o}/cpd",
-        f"/api/v1/enrolments/{e}/progress",
-        f"/api/v1/enrolments/{e}/assessments",
-        f"/api/v1/certificates/{c.serial}",
-        f"/api/v1/certificates/{c.serial}/credential",
+        template.format(**names, fmt=fmt)
+        for template in RECORD_ROUTES
+        if with_pdf or not template.endswith("/pdf")
+        for fmt in (("csv", "xlsx") if "{fmt}" in template else ("",))
     ]
+
+
+def test_every_read_route_of_an_officials_records_is_walked() -> None:
+    """A new GET route naming an official, an enrolment or a certificate must join RECORD_ROUTES."""
+    paths = create_app().openapi()["paths"]
+    served = {
+        path
+        for path, operations in paths.items()
+        if "get" in operations and any(f"{{{name}}}" in path for name in ("official_id", "enrolment_id", "serial"))
+    }
+    assert served == set(RECORD_ROUTES)
 
 
 def _listed(client: TestClient, c: Career) -> dict[str, bool]:
@@ -133,7 +155,7 @@ def test_past_the_grace_period_nothing_of_a_former_official_is_found(
 ) -> None:
     c = _career(db, ended_days_ago=ended_days_ago)
     auth = headers(c.liaison)
-    for path in [*_record_routes(c), f"/api/v1/certificates/{c.serial}/pdf"]:
+    for path in _record_routes(c, with_pdf=True):
         response = client.get(path, headers=auth)
         assert response.status_code == 404, f"{path}: {response.status_code} {response.text[:200]}"
         assert c.official.national_id not in response.text
