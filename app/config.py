@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     login_pair_memory_hours: int = Field(default=24, gt=0)
     login_max_failures_per_address: int = Field(default=30, gt=0)
     login_window_minutes: int = Field(default=15, gt=0)
+    # A liaison keeps seeing an official (and their enrolments, transcript, certificates) for this many days
+    # after the official's last appointment in the liaison's authority ended; then the official is out of sight.
+    liaison_grace_days: int = Field(default=90, ge=0)
     upload_max_bytes: int = 5 * 1024 * 1024
     # Any other request body: refused (413) past this many bytes, before it is read and before sign-in.
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)

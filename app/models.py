@@ -2,7 +2,7 @@
 
 from app.accounts.models import LoginAttempt, LoginThrottle, User
 from app.attendance.models import AssessmentResult, AttendanceRecord
-from app.audit.models import AuditEvent
+from app.audit.models import AccessRecord, AuditEvent
 from app.authorities.models import Authority
 from app.certificates.models import Certificate, SerialCounter
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
@@ -14,6 +14,7 @@ from app.roles.models import Role
 from app.web.models import WebSession
 
 __all__ = [
+    "AccessRecord",
     "Appointment",
     "AssessmentResult",
     "AttendanceRecord",

@@ -352,6 +352,7 @@ GRID: tuple[Route, ...] = (
     Route("GET", "/api/v1/cohorts/{cohort_id}/attendance.{fmt}", ANY_ROLE,
           call=lambda w, s: Call(path={**_cohort_id(w, s), "fmt": "csv"}, query={"lang": "en"})),
     Route("GET", "/api/v1/audit", STAFF),
+    Route("GET", "/api/v1/audit/access-log", frozenset({AUDITOR})),  # the admins' reads are in it
     # Certificates: admins issue and correct; every role reads its scope's; anyone verifies by code.
     Route("POST", "/api/v1/enrolments/{enrolment_id}/certificate", ADMIN_ONLY, scoped=True,
           call=lambda w, s: Call(path={"enrolment_id": w.certificate_enrolments[OTHER if s == OTHER else OWN].id})),

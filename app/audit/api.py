@@ -1,13 +1,17 @@
-"""JSON routes of the audit trail (read only: no route changes or deletes it)."""
+"""JSON routes of the audit trail and the access log (read only: no route changes or deletes them)."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from app.audit import selectors
-from app.audit.schemas import AuditEventRead
+from app.audit.rules import AccessKind
+from app.audit.schemas import AccessRecordRead, AuditEventRead
+from app.auth import AUDITOR, Principal
 from app.schemas import MAX_ID
-from app.web.deps import SessionDep, Staff
+from app.web.deps import SessionDep, Staff, allow
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page
 
@@ -35,3 +39,21 @@ def list_audit_events(
         limit=limit,
         offset=offset,
     )
+
+
+AuditorOnly = Annotated[Principal, allow(AUDITOR)]
+
+
+@router.get("/access-log", response_model=Page[AccessRecordRead], responses=responses(401, 403, 422))
+def list_access_log(
+    db: SessionDep,
+    _: AuditorOnly,
+    official_id: int | None = Query(default=None, ge=1, le=MAX_ID, description="Reads of this official's data."),
+    user_id: int | None = Query(default=None, ge=1, le=MAX_ID, description="Reads by this user."),
+    kind: AccessKind | None = Query(default=None),
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[AccessRecordRead]:
+    """Who read or exported which person's data (records, national-ID searches, transcripts, credentials,
+    certificates, exports), newest first. Auditors only: the admins whose reads it records may not read it."""
+    return selectors.list_access(db, official_id=official_id, user_id=user_id, kind=kind, limit=limit, offset=offset)

@@ -1,12 +1,12 @@
-"""Reading the audit trail."""
+"""Reading the audit trail and the access log."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit.models import AuditEvent
-from app.audit.schemas import AuditEventRead
+from app.audit.models import AccessRecord, AuditEvent
+from app.audit.schemas import AccessRecordRead, AuditEventRead
 from app.schemas import Page
 
 
@@ -48,3 +48,25 @@ def made_or_changed_by(db: Session, *, entity_type: str, entity_id: object, acto
         if action == "create" or (before or {}).get(field) != (after or {}).get(field):
             return True
     return False
+
+
+def list_access(
+    db: Session,
+    *,
+    official_id: int | None,
+    user_id: int | None,
+    kind: str | None,
+    limit: int,
+    offset: int,
+) -> Page[AccessRecordRead]:
+    """The access log, newest first: reads of one official's data, or by one user, or of one kind."""
+    stmt = select(AccessRecord)
+    if official_id is not None:
+        stmt = stmt.where(AccessRecord.official_id == official_id)
+    if user_id is not None:
+        stmt = stmt.where(AccessRecord.actor_user_id == user_id)
+    if kind:
+        stmt = stmt.where(AccessRecord.kind == kind)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(AccessRecord.id.desc()).limit(limit).offset(offset))
+    return Page(items=[AccessRecordRead.model_validate(r) for r in rows], total=total)

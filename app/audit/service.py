@@ -1,7 +1,9 @@
-"""Writing the audit trail: each record in the same transaction as the change it records."""
+"""Writing the audit trail and the access log: each record in the same transaction as the change or the read it
+records."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -9,7 +11,8 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from app.audit.models import AuditEvent
+from app.audit.models import AccessRecord, AuditEvent
+from app.audit.rules import AccessKind
 from app.auth import Principal
 from app.clock import now_utc
 
@@ -95,3 +98,32 @@ def record_change(
         db, actor=actor, action=action, entity_type=entity_type, entity_id=_key(obj), before=before, after=after
     )
     return True
+
+
+def record_access(
+    db: Session,
+    *,
+    actor: Principal,
+    kind: AccessKind,
+    subject: str,
+    official_ids: Iterable[int] = (),
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Log a read or an export of personal data: one row for each official whose data it reached, or one row
+    without an official for a read of many (an export of a whole report says its filters in `detail`)."""
+    at = now_utc()
+    whose: list[int | None] = [*sorted(set(official_ids))] or [None]
+    for official_id in whose:
+        db.add(
+            AccessRecord(
+                at=at,
+                actor_user_id=actor.user_id,
+                actor_label=actor.label[:200],
+                actor_role=str(actor.role)[:20],
+                address=actor.address,
+                kind=kind,
+                subject=subject[:200],
+                official_id=official_id,
+                detail=detail,
+            )
+        )

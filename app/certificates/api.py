@@ -6,8 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.orm import Session
 
+from app.audit.rules import AccessKind
+from app.audit.service import record_access
+from app.auth import Principal
 from app.certificates import keys, selectors, service
+from app.certificates.rules import CertificateStatus
 from app.certificates.schemas import CertificateItem, CertificateRead, CredentialRead, RevokeIn, VerifyRead
 from app.schemas import MAX_ID, ErrorBody
 from app.web.deps import AdminOnly, Anyone, SessionDep, Staff
@@ -67,18 +72,26 @@ def get_certificate(serial: Serial, db: SessionDep, actor: Anyone) -> Certificat
     return selectors.read_certificate(db, serial=serial, actor=actor)
 
 
+def _log_read(db: Session, *, serial: str, actor: Principal, kind: AccessKind, subject: str) -> None:
+    """Write a read of a certificate to the access log, under its holder."""
+    holder = selectors.read_certificate(db, serial=serial, actor=actor).official_id
+    record_access(db, actor=actor, kind=kind, subject=subject, official_ids=[holder])
+
+
 @router.get(
     "/certificates/{serial}/pdf",
     response_class=Response,
     responses=_answers({200: PDF}, 401, 404, 409, 422),
 )
 def certificate_pdf(serial: Serial, db: SessionDep, actor: Anyone) -> Response:
-    """The certificate as a PDF, byte-identical at every download.
+    """The certificate as a PDF, byte-identical at every download. Written to the access log.
 
     A revoked or superseded certificate is not served as valid: 409 (`certificate_revoked`, or
     `certificate_superseded` naming the current serial); its record stays readable and verifiable.
     """
     file = service.certificate_pdf(db, serial=serial, actor=actor)
+    subject = f"/api/v1/certificates/{serial}/pdf"
+    _log_read(db, serial=serial, actor=actor, kind=AccessKind.CERTIFICATE_PDF, subject=subject)
     return Response(
         file.content,
         media_type="application/pdf",
@@ -131,13 +144,16 @@ def reissue_certificate(serial: Serial, db: SessionDep, actor: AdminOnly) -> Cer
     ),
 )
 def certificate_credential(serial: Serial, request: Request, db: SessionDep, actor: Anyone) -> Any:
-    """The certificate as a signed Open Badges 3.0 AchievementCredential (a W3C verifiable credential).
+    """The certificate as a signed Open Badges 3.0 AchievementCredential (a W3C verifiable credential). Written
+    to the access log.
 
     A compact JWS, alg EdDSA (Ed25519), whose `kid` names a key of `GET /.well-known/jwks.json`. The holder's
     national ID appears only as a salted SHA-256 hash. Whether the certificate still stands (not revoked) is
     answered by `GET /api/v1/verify/{code}`.
     """
     token, kid, credential = selectors.get_credential(db, serial=serial, actor=actor)
+    subject = f"/api/v1/certificates/{serial}/credential"
+    _log_read(db, serial=serial, actor=actor, kind=AccessKind.CREDENTIAL, subject=subject)
     if "application/vc+jwt" in request.headers.get("accept", ""):
         return Response(token, media_type="application/vc+jwt")
     return CredentialRead(kid=kid, jws=token, credential=credential)
@@ -175,8 +191,20 @@ def issue_cohort_certificates(cohort_id: RecordId, db: SessionDep, actor: AdminO
     ),
 )
 def cohort_certificates_file(cohort_id: RecordId, fmt: Literal["pdf", "zip"], db: SessionDep, actor: Staff) -> Response:
-    """A cohort's valid certificates in one file, to print or to send: one PDF with a page each, or a ZIP."""
+    """A cohort's valid certificates in one file, to print or to send: one PDF with a page each, or a ZIP.
+    Written to the access log, with the holders."""
     file = service.cohort_certificates_file(db, cohort_id=cohort_id, fmt=fmt)
+    record_access(
+        db,
+        actor=actor,
+        kind=AccessKind.EXPORT,
+        subject=f"/api/v1/cohorts/{cohort_id}/certificates.{fmt}",
+        official_ids=[
+            c.official_id
+            for c in selectors.cohort_certificates(db, cohort_id=cohort_id)
+            if c.status == CertificateStatus.VALID
+        ],
+    )
     media = "application/zip" if fmt == "zip" else "application/pdf"
     headers = {"Content-Disposition": f'attachment; filename="{file.filename}"'}
     return Response(file.content, media_type=media, headers=headers)

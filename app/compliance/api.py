@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -12,6 +12,8 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from app.audit.rules import AccessKind
+from app.audit.service import record_access
 from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Principal
 from app.clock import today
 from app.compliance import selectors, service
@@ -250,6 +252,7 @@ def compliance_seat_demand(db: SessionDep, actor: Staff, as_of: AsOfDate) -> Pag
 @router.get("/compliance/export.{fmt}", response_class=Response, responses={**FILE_RESPONSES, **responses(401, 422)})
 def compliance_export(
     fmt: Literal["csv", "xlsx"],
+    db: SessionDep,
     actor: Anyone,
     as_of: AsOfDate,
     filters: Filtered,
@@ -258,7 +261,14 @@ def compliance_export(
     sort: selectors.Sort = "authority",
 ) -> Response:
     """Every requirement row as of the date (filtered like the drill-down), streamed as CSV or XLSX with Hebrew
-    headers and a right-to-left sheet (lang=en for English)."""
+    headers and a right-to-left sheet (lang=en for English). Written to the access log, with its filters."""
+    record_access(
+        db,
+        actor=actor,
+        kind=AccessKind.EXPORT,
+        subject=f"/api/v1/compliance/export.{fmt}",
+        detail={"as_of": as_of.isoformat(), **{k: v for k, v in asdict(filters).items() if v is not None}},
+    )
 
     @contextmanager
     def open_rows() -> Iterator[Iterator[dict[str, Any]]]:
@@ -351,6 +361,8 @@ def compliance_report_pdf(
     authority, or one authority by role with its officials overdue or due soon. A liaison gets their own
     authority (another is 404); admins and auditors any. Officials: 403."""
     report = report_pdf.compliance_report(db, as_of=as_of, authority=authority, actor=actor)
+    detail = {"as_of": as_of.isoformat(), "authority": authority}
+    record_access(db, actor=actor, kind=AccessKind.EXPORT, subject="/api/v1/compliance/report.pdf", detail=detail)
     return Response(
         report.content,
         media_type="application/pdf",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from app.audit.rules import AccessKind
+from app.audit.service import record_access
 from app.clock import today
 from app.completions import selectors as completions
 from app.completions import service as completion_service
@@ -20,6 +22,7 @@ from app.officials.schemas import (
     OfficialUpdate,
 )
 from app.schemas import PlanDate
+from app.text import search_key
 from app.web.deps import AdminOnly, Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
@@ -45,14 +48,34 @@ def list_officials(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[OfficialRead]:
-    """Officials the caller may see: all for admins and auditors, a liaison's authority, an official's own."""
-    return selectors.list_officials(db, q=q, authority=authority, role=role, actor=actor, limit=limit, offset=offset)
+    """Officials the caller may see: all for admins and auditors, a liaison's authority, an official's own.
+
+    A search by national ID (`q` all digits) is written to the access log, with the officials it found."""
+    page = selectors.list_officials(db, q=q, authority=authority, role=role, actor=actor, limit=limit, offset=offset)
+    if q and search_key(q).isdigit():
+        record_access(
+            db,
+            actor=actor,
+            kind=AccessKind.NATIONAL_ID_SEARCH,
+            subject="/api/v1/officials",
+            official_ids=[o.id for o in page.items],
+            detail={"q": search_key(q), "found": page.total},
+        )
+    return page
 
 
 @router.get("/officials/{official_id}", response_model=OfficialRead, responses=responses(401, 404))
 def get_official(official_id: RecordId, db: SessionDep, actor: Anyone) -> OfficialRead:
-    """One official within the caller's scope."""
-    return selectors.get_official(db, official_id=official_id, actor=actor)
+    """One official within the caller's scope. Written to the access log."""
+    official = selectors.get_official(db, official_id=official_id, actor=actor)
+    record_access(
+        db,
+        actor=actor,
+        kind=AccessKind.OFFICIAL_RECORD,
+        subject=f"/api/v1/officials/{official_id}",
+        official_ids=[official_id],
+    )
+    return official
 
 
 @router.patch("/officials/{official_id}", response_model=OfficialRead, responses=responses(401, 403, 404, 409, 422))

@@ -1,25 +1,43 @@
 """Who may see which records, decided here only: every query over officials, appointments or what hangs on them
-(requirements, enrolments, attendance, certificates) is narrowed by one of these."""
+(requirements, enrolments, attendance, certificates) is narrowed by one of these.
+
+A liaison sees the appointments (and their requirements) of their authority, current and past, since those are
+the authority's record. An official, and everything that hangs on the person (their record with email and
+national ID, enrolments, progress, transcript, certificates), the liaison sees only while the official holds an
+appointment in the authority, or one that starts later, and for LMS_LIAISON_GRACE_DAYS after the last such
+appointment ended; after that the person is simply not found, as an official of another authority."""
 
 from __future__ import annotations
 
-from sqlalchemy import false, select
+from datetime import date, timedelta
+
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth import LIAISON, OFFICIAL, STAFF, Principal
+from app.clock import today
+from app.config import get_settings
 from app.db import AnySelect
 from app.errors import NotFound
 from app.officials.models import Appointment, Official, Requirement
 
 
+def liaison_sees_ended_since(on: date | None = None) -> date:
+    """The earliest last day of an appointment that still shows its official to the authority's liaison."""
+    return (on or today()) - timedelta(days=get_settings().liaison_grace_days)
+
+
 def scope_officials(stmt: AnySelect, principal: Principal) -> AnySelect:
-    """Limit a query over officials to those the caller may see."""
+    """Limit a query over officials (or what hangs on one) to those the caller may see."""
     if principal.role in STAFF:
         return stmt
     if principal.role == OFFICIAL:
         return stmt.where(Official.id == principal.official_id)
     if principal.role == LIAISON:
-        mine = select(Appointment.official_id).where(Appointment.authority_code == principal.authority_code)
+        mine = select(Appointment.official_id).where(
+            Appointment.authority_code == principal.authority_code,
+            or_(Appointment.end_date.is_(None), Appointment.end_date >= liaison_sees_ended_since()),
+        )
         return stmt.where(Official.id.in_(mine))
     return stmt.where(false())
 

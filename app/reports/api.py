@@ -7,6 +7,8 @@ from typing import Literal
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from app.audit.rules import AccessKind
+from app.audit.service import record_access
 from app.reports import exports, selectors
 from app.reports.schemas import AttendanceMatrix, CpdSummary, Transcript
 from app.web.deps import Anyone, SessionDep
@@ -20,8 +22,12 @@ Lang = Literal["he", "en"]
 
 @router.get("/officials/{official_id}/transcript", response_model=Transcript, responses=responses(401, 404))
 def transcript(official_id: RecordId, db: SessionDep, actor: Anyone) -> Transcript:
-    """Every programme, cohort, hours and result of an official, across all appointments; within scope."""
-    return selectors.official_transcript(db, official_id=official_id, actor=actor)
+    """Every programme, cohort, hours and result of an official, across all appointments; within scope. Written
+    to the access log."""
+    t = selectors.official_transcript(db, official_id=official_id, actor=actor)
+    subject = f"/api/v1/officials/{official_id}/transcript"
+    record_access(db, actor=actor, kind=AccessKind.TRANSCRIPT, subject=subject, official_ids=[official_id])
+    return t
 
 
 @router.get(
@@ -32,8 +38,11 @@ def transcript(official_id: RecordId, db: SessionDep, actor: Anyone) -> Transcri
 def transcript_file(
     official_id: RecordId, fmt: Literal["csv", "xlsx"], db: SessionDep, actor: Anyone, lang: Lang = "he"
 ) -> Response:
-    """The transcript as CSV or XLSX (right-to-left in Hebrew, or English with lang=en); within scope."""
+    """The transcript as CSV or XLSX (right-to-left in Hebrew, or English with lang=en); within scope. Written to
+    the access log."""
     t = selectors.official_transcript(db, official_id=official_id, actor=actor)
+    subject = f"/api/v1/officials/{official_id}/transcript.{fmt}"
+    record_access(db, actor=actor, kind=AccessKind.EXPORT, subject=subject, official_ids=[official_id])
     title = f"{t.name_he} · {t.national_id}" if lang == "he" else f"{t.name_en or t.name_he} · {t.national_id}"
     return export_response(
         fmt,
@@ -60,8 +69,16 @@ def attendance_matrix(cohort_id: RecordId, db: SessionDep, actor: Anyone) -> Att
 def attendance_matrix_file(
     cohort_id: RecordId, fmt: Literal["csv", "xlsx"], db: SessionDep, actor: Anyone, lang: Lang = "he"
 ) -> Response:
-    """The attendance matrix as CSV or XLSX, with a row counting those present at each session."""
+    """The attendance matrix as CSV or XLSX, with a row counting those present at each session. Written to the
+    access log, with the officials in the file."""
     matrix = selectors.attendance_matrix(db, cohort_id=cohort_id, actor=actor)
+    record_access(
+        db,
+        actor=actor,
+        kind=AccessKind.EXPORT,
+        subject=f"/api/v1/cohorts/{cohort_id}/attendance.{fmt}",
+        official_ids=[row.official_id for row in matrix.items],
+    )
     columns, rows = exports.matrix_export(matrix, lang=lang)
     return export_response(
         fmt,
