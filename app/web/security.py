@@ -8,6 +8,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -15,7 +16,7 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from app.config import PROJECT_ROOT, get_settings
+from app.config import get_settings
 from app.web.errors import error_response
 
 Message = MutableMapping[str, Any]
@@ -24,7 +25,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Message, Receive, Send], Awaitable[None]]
 
 STATIC_PREFIX = "/static"
-STATIC_DIR = PROJECT_ROOT / "static"
+STATIC_DIR = Path(__file__).parent / "static"
 SWAGGER_PREFIX = f"{STATIC_PREFIX}/swagger-ui"
 
 # The routes that take an upload (officials import, attendance import): their limit is the upload limit.
