@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from pwdlib import PasswordHash
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.auth import Principal, create_token, operator
 from app.clock import now_utc
+from app.cohorts.models import Cohort, CohortSession
 from app.completions.models import Completion
 from app.officials.models import Appointment, Official
 from app.officials.rules import check_digit
@@ -140,3 +142,45 @@ def sign_in(db: Session, client: TestClient, user: User) -> WebSession:
     token, record = start_session(db, user_id=user.id)
     client.cookies.set(cookie_name(), token)
     return record
+
+
+@dataclass(frozen=True)
+class Certified:
+    """An official who attended the one session of a cohort, closed and certified."""
+
+    cohort: Cohort
+    meeting: CohortSession
+    enrolment_id: int
+    serial: str
+
+
+def make_certified(db: Session, official: Official, *, start: date, hours: float = 3) -> Certified:
+    """The official completes a cohort of a new advanced programme that starts on `start` (one session of `hours`
+    ten days in, attended), the cohort is closed, and the certificate issued."""
+    from app.attendance.schemas import AttendanceIn
+    from app.attendance.service import close_cohort, record_attendance
+    from app.certificates.service import issue_certificate
+    from app.cohorts.schemas import CohortCreate, SessionCreate
+    from app.cohorts.service import add_session, create_cohort, enrol_official
+
+    programme = make_programme(db, kind="advanced")
+    cohort = create_cohort(
+        db,
+        data=CohortCreate(
+            programme_code=programme.code,
+            code=f"{programme.code}-A",
+            start_date=start,
+            end_date=start + timedelta(days=58),
+            capacity=10,
+        ),
+        actor=ACTOR,
+    )
+    meeting = add_session(
+        db, cohort_id=cohort.id, data=SessionCreate(date=start + timedelta(days=9), hours=hours), actor=ACTOR
+    )
+    enrolment = enrol_official(db, cohort_id=cohort.id, official_id=official.id, actor=ACTOR)
+    present = [AttendanceIn(official_id=official.id, status="present")]
+    record_attendance(db, session_id=meeting.id, records=present, actor=ACTOR)
+    close_cohort(db, cohort_id=cohort.id, actor=ACTOR)
+    serial = issue_certificate(db, enrolment_id=enrolment.id, actor=ACTOR)[0].serial
+    return Certified(cohort, meeting, enrolment.id, serial)

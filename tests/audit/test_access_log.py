@@ -16,13 +16,8 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.attendance.schemas import AttendanceIn
-from app.attendance.service import close_cohort, record_attendance
-from app.certificates.service import issue_certificate
-from app.cohorts.schemas import CohortCreate, SessionCreate
-from app.cohorts.service import add_session, create_cohort, enrol_official
 from app.officials.models import Official
-from tests.factories import ACTOR, headers, make_appointment, make_official, make_programme, make_user
+from tests.factories import headers, make_appointment, make_certified, make_official, make_user
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 
@@ -38,25 +33,8 @@ def _certified(db: Session) -> tuple[Official, int, str]:
     """An official of Ofakim who completed an advanced course: (official, cohort id, certificate serial)."""
     official = make_official(db)
     make_appointment(db, official, authority="0031")
-    programme = make_programme(db, kind="advanced")
-    cohort = create_cohort(
-        db,
-        data=CohortCreate(
-            programme_code=programme.code,
-            code=f"{programme.code}-A",
-            start_date=date(2025, 1, 1),
-            end_date=date(2025, 2, 28),
-            capacity=5,
-        ),
-        actor=ACTOR,
-    )
-    meeting = add_session(db, cohort_id=cohort.id, data=SessionCreate(date=date(2025, 1, 10), hours=3), actor=ACTOR)
-    enrolment = enrol_official(db, cohort_id=cohort.id, official_id=official.id, actor=ACTOR)
-    present = [AttendanceIn(official_id=official.id, status="present")]
-    record_attendance(db, session_id=meeting.id, records=present, actor=ACTOR)
-    close_cohort(db, cohort_id=cohort.id, actor=ACTOR)
-    serial = issue_certificate(db, enrolment_id=enrolment.id, actor=ACTOR)[0].serial
-    return official, cohort.id, serial
+    done = make_certified(db, official, start=date(2025, 1, 1))
+    return official, done.cohort.id, done.serial
 
 
 def test_reads_of_a_persons_data_are_logged_with_who_what_and_whose(db: Session, client: TestClient) -> None:

@@ -11,17 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.attendance.schemas import AttendanceIn
-from app.attendance.service import close_cohort, record_attendance
-from app.certificates.service import issue_certificate
 from app.clock import today
 from app.cohorts.models import Cohort, CohortSession, Enrolment
-from app.cohorts.schemas import CohortCreate, SessionCreate
-from app.cohorts.service import add_session, create_cohort, enrol_official
 from app.config import get_settings
 from app.main import create_app
 from app.officials.models import Official
-from tests.factories import ACTOR, headers, make_appointment, make_official, make_programme, make_user
+from tests.factories import headers, make_appointment, make_certified, make_official, make_user
 
 LIAISON_AUTHORITY = "0031"  # Ofakim
 ELSEWHERE = "0070"  # Ashdod
@@ -45,27 +40,10 @@ def _career(db: Session, *, ended_days_ago: int | None) -> Career:
     make_appointment(db, official, authority=LIAISON_AUTHORITY, role="treasurer", start=date(2021, 1, 1), end=end)
     if end is not None:
         make_appointment(db, official, authority=ELSEWHERE, role="treasurer", start=end + timedelta(days=1))
-    programme = make_programme(db, kind="advanced")
-    cohort = create_cohort(
-        db,
-        data=CohortCreate(
-            programme_code=programme.code,
-            code=f"{programme.code}-A",
-            start_date=date(2022, 1, 1),
-            end_date=date(2022, 3, 31),
-            capacity=10,
-        ),
-        actor=ACTOR,
-    )
-    meeting = add_session(db, cohort_id=cohort.id, data=SessionCreate(date=date(2022, 2, 1), hours=4), actor=ACTOR)
-    enrolment = enrol_official(db, cohort_id=cohort.id, official_id=official.id, actor=ACTOR)
-    record_attendance(
-        db, session_id=meeting.id, records=[AttendanceIn(official_id=official.id, status="present")], actor=ACTOR
-    )
-    close_cohort(db, cohort_id=cohort.id, actor=ACTOR)
-    certificate = issue_certificate(db, enrolment_id=enrolment.id, actor=ACTOR)[0]
+    done = make_certified(db, official, start=date(2022, 1, 1), hours=4)
     liaison = make_user(db, "liaison", authority=LIAISON_AUTHORITY)
-    return Career(official, cohort, meeting, db.get_one(Enrolment, enrolment.id), certificate.serial, liaison)
+    enrolment = db.get_one(Enrolment, done.enrolment_id)
+    return Career(official, done.cohort, done.meeting, enrolment, done.serial, liaison)
 
 
 # Every route that reads the official, or a record of theirs, named in its path (the certificate's PDF is
