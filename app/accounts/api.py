@@ -53,12 +53,12 @@ def list_users(db: SessionDep, _: AdminOnly, limit: Limit = 50, offset: Offset =
     return selectors.list_users(db, limit=limit, offset=offset)
 
 
-@router.post("/auth/password", response_model=Token, responses=responses(401, 403, 422))
+@router.post("/auth/password", response_model=Token, responses=responses(401, 403, 422, 429))
 def change_password(data: PasswordChange, db: SessionDep, principal: PasswordChanger) -> Token:
     """Change your own password: the current one, and a new one of at least 12 characters, not common or breached,
     not your email. Every token and session of yours ends, this one too: the answer is a new token. Also the way
     out of a temporary password an admin set (until then every other route answers 403 `password_change_required`).
-    Any role."""
+    Wrong current passwords count as failed logins from your address (429 with their waits). Any role."""
     token = service.change_own_password(
         db, actor=principal, current_password=data.current_password, new_password=data.new_password
     )

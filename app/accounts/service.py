@@ -259,10 +259,24 @@ def change_own_password(db: Session, *, actor: Principal, current_password: str,
     """The caller changes their own password (the current one required; also the way out of a temporary one). Every
     other token and session of theirs ends; the new token is returned."""
     assert actor.user_id is not None
-    user = db.get(User, actor.user_id, with_for_update=True)
+    user = db.get(User, actor.user_id)
     assert user is not None
+    # A wrong current password counts as a failed login of the (email, address) pair, under the same lock and the
+    # same growing waits: a stolen token is no way to guess the password at leisure.
+    now, address = now_utc(), (actor.address or "unknown")[:64]
+    pair_key = _throttle_key("pair", user.email, address)
+    by_pair = _lock_throttles(db, {pair_key: "pair"}, now)[pair_key]
+    wait = _pair_wait(by_pair, now)
+    if wait:
+        raise TooManyRequests(f"too many wrong passwords; try again in {wait} seconds", retry_after=wait)
     if not _hasher.verify(current_password, user.password_hash):
-        raise Invalid("current_password: wrong password", field="current_password", code="wrong_password")
+        by_pair.failures += 1
+        by_pair.last_failure_at = now
+        delay = pair_delay(by_pair.failures)
+        by_pair.locked_until = now + delay if delay else None
+        _audit_login(db, action="password_change_failed", email=user.email, address=address, user=user)
+        raise InvalidLogin("current_password: wrong password", field="current_password", code="wrong_password")
+    by_pair.failures, by_pair.locked_until = 0, None
     if new_password == current_password:
         raise Invalid("new_password: must differ from the current password", field="new_password", code="weak_password")
     problem = password_problem(new_password, email=user.email)

@@ -209,6 +209,12 @@ def test_a_temporary_password_opens_only_the_change_of_password(client, db):
     pending = _bearer(login.json()["access_token"])
     for response in (_me(client, pending), client.get("/api/v1/officials", headers=pending)):
         assert response.status_code == 403 and response.json()["error"] == "password_change_required"
+    browser = client.__class__(client.app)
+    db.refresh(user)
+    sign_in(db, browser, user)
+    db.commit()
+    r = browser.get("/api/v1/officials")
+    assert r.status_code == 403 and r.json()["error"] == "password_change_required"
     r = client.post(
         "/api/v1/auth/password", json={"current_password": temporary, "new_password": NEW_PASSWORD}, headers=pending
     )
@@ -274,3 +280,17 @@ def test_the_operators_commands_manage_any_account(db, monkeypatch):
     assert {"deactivate", "reactivate", "change_role", "password_reset_temporary", "password_reset_link"} <= set(
         actions
     )
+
+
+def test_wrong_current_passwords_are_limited_like_logins(client, db):
+    user = make_user(db, "official", email="stolen@school.example")
+    stolen = headers(user)
+    body = {"current_password": "guess-number-0", "new_password": NEW_PASSWORD}
+    answers = [client.post("/api/v1/auth/password", json=body, headers=stolen).status_code for _ in range(6)]
+    assert answers[:5] == [422] * 5 and answers[5] == 429
+    right = client.post(
+        "/api/v1/auth/password", json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}, headers=stolen
+    )
+    assert right.status_code == 429  # even the right one waits: the guesses cannot go on
+    assert _login(client, "stolen@school.example").status_code == 429
+    assert len(_events(db, user, "password_change_failed")) == 5
