@@ -1,4 +1,5 @@
-"""The operators' command line: lms db upgrade, load-reference, demo, users create, import, serve."""
+"""The operators' command line: lms db upgrade, load-reference, demo, users create|deactivate|reactivate|set-role|
+reset-password, import, serve."""
 
 from __future__ import annotations
 
@@ -127,6 +128,82 @@ def users_create(
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"created user {user.id} <{user.email}> as {user.role}")
+
+
+def _manage_user(email: str, act: str) -> None:
+    """Run one change of an account as an operator (who may manage any account), with the command line's errors."""
+    from app.accounts import service
+    from app.accounts.schemas import RoleChange
+    from app.auth import operator
+    from app.errors import DomainError
+
+    try:
+        with _in_transaction() as db:
+            user_id = service.find_user_id(db, email=email)
+            actor = operator()
+            if act == "deactivate":
+                user = service.deactivate_user(db, user_id=user_id, actor=actor)
+                typer.echo(f"user {user.id} <{user.email}> is deactivated; every token and session of it has ended")
+            elif act == "reactivate":
+                user = service.reactivate_user(db, user_id=user_id, actor=actor)
+                typer.echo(f"user {user.id} <{user.email}> is active")
+            elif act.startswith("role:"):
+                _, role, authority = act.split(":", 2)
+                data = RoleChange(role=role, authority_code=authority or None)
+                user = service.change_role(db, user_id=user_id, data=data, actor=actor)
+                where = f" of {user.authority_code}" if user.authority_code else ""
+                typer.echo(f"user {user.id} <{user.email}> is {user.role}{where}")
+            else:
+                method = act.removeprefix("reset:")
+                out = service.reset_password(db, user_id=user_id, method=method, actor=actor)
+                if out.temporary_password:
+                    typer.echo(f"temporary password (to be changed at the first sign-in): {out.temporary_password}")
+                else:
+                    assert out.expires_at is not None
+                    until = out.expires_at.isoformat(timespec="minutes")
+                    typer.echo(f"one-time reset token for POST /api/v1/auth/password-reset, until {until}:")
+                    typer.echo(f"  {out.reset_token}")
+    except ValueError as exc:  # a RoleChange refused (pydantic's ValidationError is a ValueError)
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+
+
+@users_cli.command("deactivate")
+def users_deactivate(email: Annotated[str, typer.Argument(help="The account's email.")]) -> None:
+    """Deactivate an account: no more logins, and every token and session of it ends at once."""
+    _manage_user(email, "deactivate")
+
+
+@users_cli.command("reactivate")
+def users_reactivate(email: Annotated[str, typer.Argument(help="The account's email.")]) -> None:
+    """Let a deactivated account log in again with its password."""
+    _manage_user(email, "reactivate")
+
+
+@users_cli.command("set-role")
+def users_set_role(
+    email: Annotated[str, typer.Argument(help="The account's email.")],
+    role: Annotated[str, typer.Option(help="admin | auditor | liaison")],
+    authority: Annotated[str | None, typer.Option(help="CBS code, for a liaison")] = None,
+) -> None:
+    """Change an account's role or a liaison's authority (an official's account keeps its person and its role);
+    every token and session of it ends."""
+    _manage_user(email, f"role:{role}:{authority or ''}")
+
+
+@users_cli.command("reset-password")
+def users_reset_password(
+    email: Annotated[str, typer.Argument(help="The account's email.")],
+    temporary: Annotated[
+        bool, typer.Option("--temporary", help="A temporary password, changed at first sign-in, instead of a link.")
+    ] = False,
+) -> None:
+    """Reset a password: print a one-time reset link (the default) or a temporary password; hand it over out of
+    band."""
+    _manage_user(email, "reset:temporary" if temporary else "reset:link")
 
 
 @import_cli.command("officials")

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     login_pair_memory_hours: int = Field(default=24, gt=0)
     login_max_failures_per_address: int = Field(default=30, gt=0)
     login_window_minutes: int = Field(default=15, gt=0)
+    # A one-time password-reset link an admin makes holds this long (and only until it is used).
+    password_reset_hours: int = Field(default=24, gt=0)
     # A liaison keeps seeing an official (and their enrolments, transcript, certificates) for this many days
     # after the official's last appointment in the liaison's authority ended; then the official is out of sight.
     liaison_grace_days: int = Field(default=90, ge=0)

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.accounts.service import reset_password
 from app.attendance.schemas import AttendanceIn
 from app.attendance.service import close_cohort, record_attendance
 from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL
@@ -110,6 +111,8 @@ class World:
     certificate_cohort: Cohort
     certificate_enrolments: dict[str, Enrolment]
     certificates: dict[str, Certificate]
+    # A one-time password-reset link of the official user's account, made by an operator.
+    reset_token: str
 
     def certificate(self, scope: str) -> Certificate:
         """The certificate of the scope's official."""
@@ -186,6 +189,10 @@ def _new_user(w: World, scope: str) -> Call:
     return Call(json=body)
 
 
+def _managed_user(w: World, scope: str) -> Call:
+    return Call(path={"user_id": w.users[OFFICIAL].id})
+
+
 def _import_file(w: World, scope: str) -> Call:
     csv = (
         "national_id,first_name_he,last_name_he,authority_code,role_code,start_date\n"
@@ -243,6 +250,23 @@ GRID: tuple[Route, ...] = (
     # An auditor may create accounts, but auditors' only (separation of duties): a liaison's is refused.
     Route("POST", "/api/v1/users", ADMIN_ONLY, call=_new_user, refused_as={AUDITOR: "separation_of_duties"}),
     Route("GET", "/api/v1/users", ADMIN_ONLY),
+    # The lifecycle of accounts: an admin manages the others' accounts (here the official's or the liaison's); an
+    # auditor manages auditors' only, so these are refused (separation of duties).
+    Route("POST", "/api/v1/users/{user_id}/deactivate", ADMIN_ONLY, call=_managed_user,
+          refused_as={AUDITOR: "separation_of_duties"}),
+    Route("POST", "/api/v1/users/{user_id}/reactivate", ADMIN_ONLY, call=_managed_user,
+          refused_as={AUDITOR: "separation_of_duties"}),
+    Route("PUT", "/api/v1/users/{user_id}/role", ADMIN_ONLY,
+          call=lambda w, s: Call(path={"user_id": w.users[LIAISON].id},
+                                 json={"role": "liaison", "authority_code": OTHER_AUTHORITY}),
+          refused_as={AUDITOR: "separation_of_duties"}),
+    Route("POST", "/api/v1/users/{user_id}/password-reset", ADMIN_ONLY,
+          call=lambda w, s: Call(path={"user_id": w.users[OFFICIAL].id}, json={"method": "temporary"}),
+          refused_as={AUDITOR: "separation_of_duties"}),
+    Route("POST", "/api/v1/auth/password", ANY_ROLE,
+          call=lambda w, s: Call(json={"current_password": PASSWORD, "new_password": "a-new-long-passphrase-7"})),
+    Route("POST", "/api/v1/auth/password-reset", PUBLIC,
+          call=lambda w, s: Call(json={"token": w.reset_token, "new_password": "a-new-long-passphrase-7"})),
     Route("GET", "/api/v1/authorities", ANY_ROLE, call=lambda w, s: Call(query={"q": "אופקים"})),
     Route("GET", "/api/v1/authorities/{code}", ANY_ROLE, call=lambda w, s: Call(path={"code": OTHER_AUTHORITY})),
     Route("GET", "/api/v1/roles", ANY_ROLE),
@@ -511,9 +535,12 @@ def world(shared: Connection) -> World:
         LIAISON: make_user(db, LIAISON, authority=LIAISON_AUTHORITY),
         OFFICIAL: make_user(db, OFFICIAL, official=mine),
     }
+    reset = reset_password(db, user_id=users[OFFICIAL].id, method="link", actor=ACTOR)
+    assert reset.reset_token is not None
     db.commit()  # releases the savepoint only: the module's transaction keeps the world until the end
     db.close()
     return World(
+        reset_token=reset.reset_token,
         users=users,
         mine=mine,
         theirs=theirs,
@@ -623,8 +650,10 @@ def test_the_auditor_reads_all_and_writes_nothing_but_decisions() -> None:
     # The one exception: the list of logins is the school's account administration, not a record of the domain
     # (the audit trail, which the auditor reads, names every user who changed anything).
     not_for_the_auditor = {("GET", "/api/v1/users")}
+    # Nor is the change of one's own password a write of the domain: every user changes theirs.
+    own_account = {("POST", "/api/v1/auth/password")}
     for route in GRID:
-        if route.who == PUBLIC or (route.method, route.path) in not_for_the_auditor:
+        if route.who == PUBLIC or (route.method, route.path) in not_for_the_auditor | own_account:
             continue
         if route.method == "GET":
             assert AUDITOR in route.who, f"the auditor cannot read {route.label}"

@@ -8,10 +8,20 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.accounts import selectors, service
-from app.accounts.schemas import Token, UserCreate, UserRead
-from app.web.deps import AdminOnly, Anyone, SessionDep, Staff, client_address
+from app.accounts.schemas import (
+    PasswordChange,
+    PasswordResetComplete,
+    PasswordResetIn,
+    PasswordResetOut,
+    RoleChange,
+    Token,
+    UserCreate,
+    UserRead,
+)
+from app.config import get_settings
+from app.web.deps import AdminOnly, Anyone, PasswordChanger, SessionDep, Staff, client_address
 from app.web.errors import responses
-from app.web.pagination import Limit, Offset, Page
+from app.web.pagination import Limit, Offset, Page, RecordId
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -41,3 +51,61 @@ def create_user(data: UserCreate, db: SessionDep, actor: Staff) -> UserRead:
 def list_users(db: SessionDep, _: AdminOnly, limit: Limit = 50, offset: Offset = 0) -> Page[UserRead]:
     """Every login. Admins only."""
     return selectors.list_users(db, limit=limit, offset=offset)
+
+
+@router.post("/auth/password", response_model=Token, responses=responses(401, 403, 422, 429))
+def change_password(data: PasswordChange, db: SessionDep, principal: PasswordChanger) -> Token:
+    """Change your own password: the current one, and a new one of at least 12 characters, not common or breached,
+    not your email. Every token and session of yours ends, this one too: the answer is a new token. Also the way
+    out of a temporary password an admin set (until then every other route answers 403 `password_change_required`).
+    Wrong current passwords count as failed logins from your address (429 with their waits). Any role."""
+    token = service.change_own_password(
+        db, actor=principal, current_password=data.current_password, new_password=data.new_password
+    )
+    return Token(access_token=token, expires_in=get_settings().token_ttl_minutes * 60)
+
+
+@router.post("/auth/password-reset", status_code=204, responses=responses(422))
+def complete_password_reset(request: Request, data: PasswordResetComplete, db: SessionDep) -> None:
+    """Set a new password with the token of a one-time reset link an admin made: once, before it expires (422
+    `invalid_reset_token` otherwise). Every token and session of the account ends. No login needed."""
+    service.complete_password_reset(
+        db, token=data.token, new_password=data.new_password, address=client_address(request)
+    )
+
+
+@router.post("/users/{user_id}/deactivate", response_model=UserRead, responses=responses(401, 403, 404, 422))
+def deactivate_user(user_id: RecordId, db: SessionDep, actor: Staff) -> UserRead:
+    """Deactivate an account: it can no longer log in, and every token and session of it ends at once. Admins
+    manage admins, liaisons and officials, never an auditor's account; auditors manage auditors' accounts only (403
+    `separation_of_duties`). Not one's own account (403 `own_account`)."""
+    return UserRead.model_validate(service.deactivate_user(db, user_id=user_id, actor=actor))
+
+
+@router.post("/users/{user_id}/reactivate", response_model=UserRead, responses=responses(401, 403, 404, 422))
+def reactivate_user(user_id: RecordId, db: SessionDep, actor: Staff) -> UserRead:
+    """Let a deactivated account log in again with its password; its old tokens stay dead. Admins manage admins,
+    liaisons and officials; auditors manage auditors' accounts only (403 `separation_of_duties`). Not one's own
+    account (403 `own_account`)."""
+    return UserRead.model_validate(service.reactivate_user(db, user_id=user_id, actor=actor))
+
+
+@router.put("/users/{user_id}/role", response_model=UserRead, responses=responses(401, 403, 404, 409, 422))
+def change_role(user_id: RecordId, data: RoleChange, db: SessionDep, actor: Staff) -> UserRead:
+    """Change an account's role, or a liaison's authority (`authority_code`, for a liaison only); every token and
+    session of it ends. An admin never makes anyone an auditor nor changes an auditor's account; an auditor changes
+    auditors' accounts only, and they stay auditors (403 `separation_of_duties`). An official's account stays that
+    person's (409 `official_account`). Not one's own account (403 `own_account`)."""
+    return UserRead.model_validate(service.change_role(db, user_id=user_id, data=data, actor=actor))
+
+
+@router.post(
+    "/users/{user_id}/password-reset", response_model=PasswordResetOut, responses=responses(401, 403, 404, 409, 422)
+)
+def reset_password(user_id: RecordId, data: PasswordResetIn, db: SessionDep, actor: Staff) -> PasswordResetOut:
+    """Reset an account's password: `method: link` gives a one-time token for POST /auth/password-reset (the old
+    password holds until it is used, for LMS_PASSWORD_RESET_HOURS at most); `method: temporary` sets a random
+    password at once (every token and session ends) that the user must change before anything else. Hand it over out
+    of band: it is shown once. Admins manage admins, liaisons and officials; auditors manage auditors' accounts only
+    (403 `separation_of_duties`). Not one's own account (403 `own_account`); not a deactivated one (409)."""
+    return service.reset_password(db, user_id=user_id, method=data.method, actor=actor)

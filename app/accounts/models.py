@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth import UserRole
@@ -36,6 +36,13 @@ class User(Base):
     # so a token never names a later user who happens to get the same id.
     token_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     token_key: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    # Set with a temporary password an admin gave: until the user chooses their own, a token or session of theirs
+    # opens nothing but the change of their password (403 `password_change_required`).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A one-time password-reset link: the SHA-256 of its random token (the token itself is never stored), usable
+    # once and until it expires; a new link replaces the one before.
+    password_reset_hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    password_reset_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class LoginAttempt(Base):

@@ -42,3 +42,26 @@ def creation_problem(new_role: str, *, creator_role: str, by_operator: bool) -> 
             return "an admin may not create an auditor account: an operator (lms users create) or an auditor does"
         return None
     return f"the {creator_role} role may not create accounts"
+
+
+def management_problem(target_role: str, new_role: str, *, actor_role: str, by_operator: bool) -> str | None:
+    """Separation of duties for an existing account: who may deactivate, reactivate, reset the password of or change
+    the role of an account of `target_role` (to `new_role`; the same role for anything but a role change), or None
+    when the actor may.
+
+    The rule of creation holds here too, so that no one gets by a change what they could not get by a creation: an
+    admin manages admins, liaisons and officials and never makes anyone an auditor nor touches an auditor's account;
+    an auditor manages auditors' accounts only, and they stay auditors; an operator at the command line manages any."""
+    if by_operator:
+        return None
+    if actor_role == AUDITOR:
+        if target_role != AUDITOR or new_role != AUDITOR:
+            return "an auditor manages auditor accounts only, and they stay auditors"
+        return None
+    if actor_role == ADMIN:
+        if target_role == AUDITOR:
+            return "an admin may not change an auditor's account: an operator (lms users ...) or an auditor does"
+        if new_role == AUDITOR:
+            return "an admin may not make anyone an auditor: an operator (lms users set-role) or an auditor does"
+        return None
+    return f"the {actor_role} role may not manage accounts"

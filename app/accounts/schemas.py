@@ -63,6 +63,7 @@ class UserRead(BaseModel):
     authority_code: str | None
     official_id: int | None
     active: bool
+    must_change_password: bool = Field(description="A temporary password is set: the user must choose their own.")
     created_at: datetime
 
 
@@ -72,3 +73,70 @@ class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class RoleChange(BaseModel):
+    """A new role for an account, or a liaison's new authority. An official's account stays that person's: it is
+    neither given another role nor made from another role's account."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: UserRole
+    authority_code: str | None = Field(default=None, max_length=8, description="For a liaison: the authority.")
+
+    @field_validator("authority_code")
+    @classmethod
+    def _blank_is_none(cls, v: str | None) -> str | None:
+        return (clean_text(v) or None) if v is not None else None
+
+    @model_validator(mode="after")
+    def _links(self) -> RoleChange:
+        if self.role == LIAISON and not self.authority_code:
+            raise ValueError("authority_code: a liaison account names its authority")
+        if self.role != LIAISON and self.authority_code:
+            raise ValueError("authority_code: only a liaison account names an authority")
+        return self
+
+
+class PasswordResetIn(BaseModel):
+    """How to reset a password: a one-time link for the user to choose a new one, or a temporary password the
+    user must change at their first sign-in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["link", "temporary"] = "link"
+
+
+class PasswordResetOut(BaseModel):
+    """What to hand the user, out of band: the link's one-time token, or the temporary password (shown once)."""
+
+    method: Literal["link", "temporary"]
+    reset_token: str | None = Field(
+        default=None, description="For POST /api/v1/auth/password-reset; usable once, until `expires_at`."
+    )
+    expires_at: datetime | None = None
+    temporary_password: str | None = Field(default=None, description="To be changed at the first sign-in.")
+
+
+class PasswordChange(BaseModel):
+    """The caller's own new password; the current one proves it is them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(max_length=PASSWORD_MAX_LENGTH)
+    new_password: str = Field(
+        max_length=PASSWORD_MAX_LENGTH,
+        description=f"At least {PASSWORD_MIN_LENGTH} characters, not a common or breached password, not the email.",
+    )
+
+
+class PasswordResetComplete(BaseModel):
+    """A new password set with a one-time reset link's token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(
+        max_length=PASSWORD_MAX_LENGTH,
+        description=f"At least {PASSWORD_MIN_LENGTH} characters, not a common or breached password, not the email.",
+    )

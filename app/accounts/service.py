@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,18 +15,20 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.accounts.models import LoginAttempt, LoginThrottle, User
-from app.accounts.rules import creation_problem
-from app.accounts.schemas import UserCreate
-from app.audit.service import add_and_record, record_event
-from app.auth import Principal, create_token
+from app.accounts.rules import creation_problem, management_problem, password_problem
+from app.accounts.schemas import PasswordResetOut, RoleChange, UserCreate
+from app.audit.service import add_and_record, record_change, record_event, snapshot
+from app.auth import OFFICIAL, Principal, create_token
 from app.authorities.service import require_authority
 from app.clock import now_utc
 from app.config import get_settings
-from app.errors import Conflict, Forbidden, Invalid, InvalidLogin, LoginFailed, TooManyRequests
+from app.errors import Conflict, Forbidden, Invalid, InvalidLogin, LoginFailed, NotFound, TooManyRequests
 
 _hasher = PasswordHash.recommended()
 # Checking a password against this keeps the time of "no such user" equal to "wrong password".
 _DUMMY_HASH = _hasher.hash("not a real password")
+# Never written to the audit trail: the password's hash, the reset link's, and the key every token of the user names.
+SECRET_COLUMNS = ("password_hash", "password_reset_hash", "token_key")
 
 
 def create_user(db: Session, *, data: UserCreate, actor: Principal) -> User:
@@ -62,7 +65,7 @@ def create_user(db: Session, *, data: UserCreate, actor: Principal) -> User:
         active=True,
         created_at=now_utc(),
     )
-    add_and_record(db, user, actor=actor, entity_type="user", exclude=("password_hash",))
+    add_and_record(db, user, actor=actor, entity_type="user", exclude=SECRET_COLUMNS)
     return user
 
 
@@ -86,6 +89,201 @@ def end_access(db: Session, *, user: User, actor: Principal, reason: str) -> int
         after={"reason": reason, "token_version": user.token_version},
     )
     return user.token_version
+
+
+# --- the lifecycle of an account ------------------------------------------------------------------------------------
+
+
+def _managed_user(db: Session, *, user_id: int, actor: Principal, new_role: str | None = None) -> User:
+    """The account an admin, an auditor or an operator acts on: 404 when there is none; 403 `own_account` for the
+    actor's own (their password is changed at /auth/password, and no one deactivates or demotes themselves); 403
+    `separation_of_duties` when the actor's role may not manage it (rules.management_problem)."""
+    user = db.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    if actor.user_id is not None and actor.user_id == user.id:
+        raise Forbidden(
+            "no one manages their own account this way; change your password at /auth/password", code="own_account"
+        )
+    problem = management_problem(
+        user.role, new_role or user.role, actor_role=actor.role, by_operator=actor.user_id is None
+    )
+    if problem:
+        raise Forbidden(problem, code="separation_of_duties")
+    return user
+
+
+def find_user_id(db: Session, *, email: str) -> int:
+    """The id of the account with this email (case-insensitively); 404 when there is none."""
+    user_id = db.scalar(select(User.id).where(User.email == email.strip().lower()))
+    if user_id is None:
+        raise NotFound(f"no user with email {email}")
+    return user_id
+
+
+def deactivate_user(db: Session, *, user_id: int, actor: Principal) -> User:
+    """Deactivate an account: it can no longer log in, and every token and session of it ends at once. Audited;
+    deactivating an inactive account changes nothing."""
+    user = _managed_user(db, user_id=user_id, actor=actor)
+    if not user.active:
+        return user
+    before = snapshot(user, exclude=SECRET_COLUMNS)
+    user.active = False
+    user.password_reset_hash, user.password_reset_expires_at = None, None
+    record_change(db, user, before=before, actor=actor, entity_type="user", action="deactivate", exclude=SECRET_COLUMNS)
+    end_access(db, user=user, actor=actor, reason="deactivated")
+    return user
+
+
+def reactivate_user(db: Session, *, user_id: int, actor: Principal) -> User:
+    """Let a deactivated account log in again (with its password as it was; tokens from before stay dead).
+    Audited; reactivating an active account changes nothing."""
+    user = _managed_user(db, user_id=user_id, actor=actor)
+    if user.active:
+        return user
+    before = snapshot(user, exclude=SECRET_COLUMNS)
+    user.active = True
+    record_change(db, user, before=before, actor=actor, entity_type="user", action="reactivate", exclude=SECRET_COLUMNS)
+    return user
+
+
+def change_role(db: Session, *, user_id: int, data: RoleChange, actor: Principal) -> User:
+    """Give an account another role, or a liaison another authority; every token and session of it ends (they carry
+    the old role). An official's account stays that person's: 409 `official_account` for a change to or from the
+    official role. Audited; the same role and authority again changes nothing."""
+    user = _managed_user(db, user_id=user_id, actor=actor, new_role=data.role)
+    if OFFICIAL in (user.role, data.role) and user.role != data.role:
+        raise Conflict(
+            "an official's account belongs to that person: it takes no other role, and no other account becomes one",
+            code="official_account",
+            field="role",
+        )
+    if user.role == data.role and user.authority_code == data.authority_code:
+        return user
+    if data.authority_code:
+        require_authority(db, code=data.authority_code)
+    before = snapshot(user, exclude=SECRET_COLUMNS)
+    user.role, user.authority_code = data.role, data.authority_code
+    record_change(
+        db, user, before=before, actor=actor, entity_type="user", action="change_role", exclude=SECRET_COLUMNS
+    )
+    end_access(db, user=user, actor=actor, reason="role_changed")
+    return user
+
+
+def _hash_reset_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def temporary_password() -> str:
+    """A random password that passes the password rule (about 96 bits)."""
+    while True:
+        candidate = secrets.token_urlsafe(12)
+        if password_problem(candidate) is None:
+            return candidate
+
+
+def _set_password(db: Session, *, user: User, password: str, must_change: bool, actor: Principal, action: str) -> None:
+    """Replace the account's password (a pending reset link dies with the old one); every token and session of the
+    account ends. Audited, without any hash."""
+    before = snapshot(user, exclude=SECRET_COLUMNS)
+    user.password_hash = _hasher.hash(password)
+    user.must_change_password = must_change
+    user.password_reset_hash, user.password_reset_expires_at = None, None
+    db.flush()
+    record_event(
+        db,
+        actor=actor,
+        action=action,
+        entity_type="user",
+        entity_id=user.id,
+        before=before,
+        after=snapshot(user, exclude=SECRET_COLUMNS),
+    )
+    end_access(db, user=user, actor=actor, reason=action)
+
+
+def reset_password(db: Session, *, user_id: int, method: str, actor: Principal) -> PasswordResetOut:
+    """Reset an account's password. `link`: a one-time token (random, kept only as its SHA-256) with which the user
+    sets a new password at POST /api/v1/auth/password-reset within LMS_PASSWORD_RESET_HOURS; the old password holds
+    until then. `temporary`: a random password, in force at once (every token and session of the account ends), that
+    the user must change before anything else. Audited (never the token nor the password)."""
+    user = _managed_user(db, user_id=user_id, actor=actor)
+    if not user.active:
+        raise Conflict("the account is deactivated: reactivate it first", code="inactive_user")
+    if method == "temporary":
+        password = temporary_password()
+        _set_password(
+            db, user=user, password=password, must_change=True, actor=actor, action="password_reset_temporary"
+        )
+        return PasswordResetOut(method="temporary", temporary_password=password)
+    token = secrets.token_urlsafe(32)
+    expires_at = now_utc() + timedelta(hours=get_settings().password_reset_hours)
+    user.password_reset_hash, user.password_reset_expires_at = _hash_reset_token(token), expires_at
+    db.flush()
+    record_event(
+        db,
+        actor=actor,
+        action="password_reset_link",
+        entity_type="user",
+        entity_id=user.id,
+        after={"expires_at": expires_at.isoformat()},
+    )
+    return PasswordResetOut(method="link", reset_token=token, expires_at=expires_at)
+
+
+def complete_password_reset(db: Session, *, token: str, new_password: str, address: str | None) -> User:
+    """Set a new password with a reset link's token: once, before it expires, for an active account; every token and
+    session of the account ends. 422 `invalid_reset_token` otherwise (unknown, used, expired or replaced alike)."""
+    user = db.scalar(select(User).where(User.password_reset_hash == _hash_reset_token(token)).with_for_update())
+    if (
+        user is None
+        or not user.active
+        or user.password_reset_expires_at is None
+        or (user.password_reset_expires_at <= now_utc())
+    ):
+        raise Invalid(
+            "token: the reset link is unknown, used or expired; ask an admin for a new one",
+            field="token",
+            code="invalid_reset_token",
+        )
+    problem = password_problem(new_password, email=user.email)
+    if problem:
+        raise Invalid(f"new_password: {problem}", field="new_password", code="weak_password")
+    actor = Principal(user_id=user.id, label=user.email, role=user.role, address=address)
+    _set_password(db, user=user, password=new_password, must_change=False, actor=actor, action="password_reset")
+    return user
+
+
+def change_own_password(db: Session, *, actor: Principal, current_password: str, new_password: str) -> str:
+    """The caller changes their own password (the current one required; also the way out of a temporary one). Every
+    other token and session of theirs ends; the new token is returned."""
+    assert actor.user_id is not None
+    user = db.get(User, actor.user_id)
+    assert user is not None
+    # A wrong current password counts as a failed login of the (email, address) pair, under the same lock and the
+    # same growing waits: a stolen token is no way to guess the password at leisure.
+    now, address = now_utc(), (actor.address or "unknown")[:64]
+    pair_key = _throttle_key("pair", user.email, address)
+    by_pair = _lock_throttles(db, {pair_key: "pair"}, now)[pair_key]
+    wait = _pair_wait(by_pair, now)
+    if wait:
+        raise TooManyRequests(f"too many wrong passwords; try again in {wait} seconds", retry_after=wait)
+    if not _hasher.verify(current_password, user.password_hash):
+        by_pair.failures += 1
+        by_pair.last_failure_at = now
+        delay = pair_delay(by_pair.failures)
+        by_pair.locked_until = now + delay if delay else None
+        _audit_login(db, action="password_change_failed", email=user.email, address=address, user=user)
+        raise InvalidLogin("current_password: wrong password", field="current_password", code="wrong_password")
+    by_pair.failures, by_pair.locked_until = 0, None
+    if new_password == current_password:
+        raise Invalid("new_password: must differ from the current password", field="new_password", code="weak_password")
+    problem = password_problem(new_password, email=user.email)
+    if problem:
+        raise Invalid(f"new_password: {problem}", field="new_password", code="weak_password")
+    _set_password(db, user=user, password=new_password, must_change=False, actor=actor, action="password_changed")
+    return issue_token(user)
 
 
 def issue_token(user: User) -> str:

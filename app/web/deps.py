@@ -101,8 +101,8 @@ def check_csrf(request: Request, record: WebSession, sent: str | None) -> None:
         )
 
 
-def _session_caller(request: Request, db: Session, sent: str | None) -> Principal | None:
-    """The caller of a signed-in browser: None without a session cookie; 401 when the session has ended; 403 for an
+def _session_user(request: Request, db: Session, sent: str | None) -> User | None:
+    """The user of a signed-in browser: None without a session cookie; 401 when the session has ended; 403 for an
     unsafe request without the session's CSRF token from our own origin."""
     token = sessions.session_token(request)
     if token is None:
@@ -114,7 +114,30 @@ def _session_caller(request: Request, db: Session, sent: str | None) -> Principa
     if request.method not in SAFE_METHODS:
         check_csrf(request, record, sent)
     request.state.web_session = record  # pages put its CSRF token in their forms
-    return _principal(user, request)
+    return user
+
+
+def _password_change_required() -> Forbidden:
+    return Forbidden(
+        "the account has a temporary password: choose your own first (POST /api/v1/auth/password)",
+        code="password_change_required",
+    )
+
+
+def _api_user(request: Request, db: Session, token: str | None, csrf: str | None) -> User:
+    """The account calling the API: from the bearer token, or without one from the session cookie (with its CSRF
+    token and our own Origin on an unsafe request, else 403); 401 without either."""
+    if token:
+        claims = decode_token(token)
+        user = db.get(User, claims.user_id)
+        if user is None or not user.active or not token_matches(claims, version=user.token_version, key=user.token_key):
+            # Deactivated, or its access ended since (a password or role change), or a different account now.
+            raise Unauthorized("the token no longer holds for this account; log in again", code="invalid_token")
+        return user
+    found = _session_user(request, db, csrf)
+    if found is None:
+        raise Unauthorized("log in first: this needs a bearer token", code="not_authenticated")
+    return found
 
 
 def get_principal(
@@ -124,35 +147,43 @@ def get_principal(
     csrf: CsrfSent,
 ) -> Principal:
     """The authenticated caller of the API: from the bearer token, or without one from the session cookie (with
-    its CSRF token and our own Origin on an unsafe request, else 403); 401 without either."""
-    if token:
-        claims = decode_token(token)
-        user = db.get(User, claims.user_id)
-        if user is None or not user.active or not token_matches(claims, version=user.token_version, key=user.token_key):
-            # Deactivated, or its access ended since (a password or role change), or a different account now.
-            raise Unauthorized("the token no longer holds for this account; log in again", code="invalid_token")
-        return _principal(user, request)
-    principal = _session_caller(request, db, csrf)
-    if principal is None:
-        raise Unauthorized("log in first: this needs a bearer token", code="not_authenticated")
-    return principal
+    its CSRF token and our own Origin on an unsafe request, else 403); 401 without either. An account with a
+    temporary password gets 403 `password_change_required` until it has chosen its own."""
+    user = _api_user(request, db, token, csrf)
+    if user.must_change_password:
+        raise _password_change_required()
+    return _principal(user, request)
+
+
+def get_principal_with_temporary_password(
+    request: Request,
+    db: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    csrf: CsrfSent,
+) -> Principal:
+    """As get_principal, but an account with a temporary password passes too: for changing the password only."""
+    return _principal(_api_user(request, db, token, csrf), request)
 
 
 def get_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
     """The signed-in caller of a page, from the session cookie only (a bearer token is never looked at); 401 (a page
-    sends the browser to sign in) without a live session."""
-    principal = _session_caller(request, db, csrf)
-    if principal is None:
+    sends the browser to sign in) without a live session; 403 `password_change_required` with a temporary password."""
+    user = _session_user(request, db, csrf)
+    if user is None:
         raise Unauthorized("sign in first", code="not_authenticated")
-    return principal
+    if user.must_change_password:
+        raise _password_change_required()
+    return _principal(user, request)
 
 
 def get_optional_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal | None:
-    """The signed-in caller of a page that anyone may see, or None (no session, or one that has ended)."""
+    """The signed-in caller of a page that anyone may see, or None (no session, one that has ended, or an account
+    that must change its temporary password first)."""
     try:
-        return _session_caller(request, db, csrf)
+        user = _session_user(request, db, csrf)
     except Unauthorized:
         return None
+    return None if user is None or user.must_change_password else _principal(user, request)
 
 
 def allow(*roles: str) -> Any:
@@ -183,6 +214,9 @@ def page_allow(*roles: str) -> Any:
 Anyone = Annotated[Principal, allow(*ALL_ROLES)]
 AdminOnly = Annotated[Principal, allow(ADMIN)]
 Staff = Annotated[Principal, allow(*STAFF)]
+
+# The caller changing their own password, a temporary one too.
+PasswordChanger = Annotated[Principal, Depends(get_principal_with_temporary_password)]
 
 # The pages' callers: a signed-in browser only.
 PageUser = Annotated[Principal, Depends(get_page_principal)]

@@ -114,7 +114,7 @@ def test_admin_creates_users_of_every_kind_but_auditors(client, db):
     for body in cases:
         r = client.post("/api/v1/users", json={**body, "password": "a-long-password"}, headers=admin)
         assert r.status_code == 201, r.text
-        assert "password" not in r.text and "password_hash" not in r.text
+        assert "password" not in r.json() and "password_hash" not in r.text and "a-long-password" not in r.text
     assert (
         client.post("/api/v1/users", json={**cases[0], "password": "a-long-password"}, headers=admin).status_code == 409
     )
