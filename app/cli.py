@@ -145,6 +145,25 @@ def users_create(
             typer.echo(f"  {code}")
 
 
+@users_cli.command("reset-totp")
+def users_reset_totp(email: Annotated[str, typer.Option()]) -> None:
+    """Remove a user's second factor (a lost phone, a changed LMS_SECRET_KEY): every token and session of the user
+    ends, and an admin or auditor must enrol anew at the next sign-in. Audited."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from app.accounts.service import reset_totp
+    from app.auth import operator
+
+    with _in_transaction() as db:
+        user_id = db.scalar(select(User.id).where(User.email == email.strip().lower()))
+        if user_id is None:
+            typer.echo(f"error: no user has the email {email}", err=True)
+            raise typer.Exit(1)
+        reset_totp(db, user_id=user_id, actor=operator())
+    typer.echo(f"second factor of <{email.strip().lower()}> reset; it enrols anew at its next sign-in")
+
+
 @import_cli.command("officials")
 def import_officials(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A CSV or XLSX file.")],

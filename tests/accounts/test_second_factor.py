@@ -16,6 +16,7 @@ from app.accounts.totp import decrypt_secret
 from app.audit.models import AuditEvent
 from app.cli import cli
 from app.clock import now_utc
+from app.config import get_settings
 from app.db import get_sessionmaker
 from app.main import create_app
 from tests.factories import PASSWORD, TEST_TOTP_SECRET, headers, make_user
@@ -71,6 +72,12 @@ def test_a_wrong_or_missing_code_is_a_failed_login_for_the_limits(client, db):
     assert r.status_code == 429
     pair = db.scalars(select(LoginThrottle).where(LoginThrottle.kind == "pair")).all()
     assert max(row.failures for row in pair) >= 5
+    reasons = [
+        (e.after or {}).get("reason")
+        for e in db.scalars(select(AuditEvent).where(AuditEvent.action == "login_failed"))
+        if e.actor_label == "slowpoke@school.example"
+    ]
+    assert reasons.count("totp_required") == 3 and "invalid_totp" in reasons
 
 
 def test_enrolment_gives_a_secret_a_code_confirms_it_and_ten_recovery_codes_each_work_once(client, db):
@@ -169,3 +176,19 @@ def test_the_command_line_creates_an_admin_with_a_second_factor(database):
     assert bad.exit_code != 0
     with get_sessionmaker()() as s:
         assert s.scalar(select(User.id).where(User.email == "x" + email)) is None
+
+
+def test_an_operator_resets_a_second_factor_and_a_changed_key_is_no_server_error(database, monkeypatch):
+    client = TestClient(create_app())
+    email = f"ops-{uuid.uuid4().hex[:8]}@school.example"
+    args = ["users", "create", "--email", email, "--password", "a-long-operator-password", "--role", "auditor"]
+    assert CliRunner().invoke(cli, [*args, "--totp-secret", pyotp.random_base32()]).exit_code == 0
+    # LMS_SECRET_KEY changed since enrolment: the secret cannot be read, the code is refused (not a 500).
+    monkeypatch.setattr(get_settings(), "secret_key", "another-key-" + uuid.uuid4().hex)
+    r = _login(client, email, "123456", password="a-long-operator-password")
+    assert r.status_code == 401 and r.json()["error"] == "invalid_totp"
+    result = CliRunner().invoke(cli, ["users", "reset-totp", "--email", email])
+    assert result.exit_code == 0, result.output
+    r = _login(client, email, password="a-long-operator-password")
+    assert r.status_code == 200 and r.json()["totp_enrolment_required"] is True
+    assert CliRunner().invoke(cli, ["users", "reset-totp", "--email", "nobody@x.example"]).exit_code == 1
