@@ -3,6 +3,7 @@ with one-time recovery codes; a code is never accepted twice, a wrong or missing
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -11,6 +12,7 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
+from sqlalchemy.orm import sessionmaker
 from typer.testing import CliRunner
 
 from app.accounts.models import LoginAttempt, LoginThrottle, User
@@ -19,7 +21,8 @@ from app.audit.models import AccessRecord, AuditEvent
 from app.cli import cli
 from app.clock import now_utc
 from app.config import get_settings
-from app.db import get_sessionmaker
+from app.db import get_engine, get_sessionmaker
+from app.errors import LoginFailed
 from app.main import create_app
 from tests.factories import PASSWORD, TEST_TOTP_SECRET, headers, make_user
 
@@ -209,3 +212,53 @@ def test_an_operator_resets_a_second_factor_and_a_changed_key_is_no_server_error
     r = _login(client, email, password="a-long-operator-password")
     assert r.status_code == 200 and r.json()["totp_enrolment_required"] is True
     assert CliRunner().invoke(cli, ["users", "reset-totp", "--email", "nobody@x.example"]).exit_code == 1
+
+
+def test_one_code_sent_at_once_from_many_places_signs_in_once(database):
+    """Real parallel connections (on PostgreSQL, each its own): the user row is locked while a code is checked, so
+    the same code is accepted once, however many send it at the same moment."""
+    from app.accounts import service
+    from app.db import make_engine
+
+    tag = uuid.uuid4().hex[:10]
+    email = f"ops-{tag}@school.example"
+    engine = make_engine(get_engine().url.render_as_string(hide_password=False), pool_size=10, max_overflow=0)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    start = now_utc()
+    with get_sessionmaker().begin() as s:
+        make_user(s, "liaison", email=email, totp_secret=TEST_TOTP_SECRET)
+    code = TOTP.now()
+    n = 8 if engine.dialect.name == "postgresql" else 4
+    barrier = threading.Barrier(n)
+    results = [""] * n
+
+    def work(i: int) -> None:
+        barrier.wait()
+        s = factory()
+        try:
+            service.log_in(s, email=email, password=PASSWORD, address=f"par-{tag}-{i}", code=code)
+            s.commit()
+            results[i] = "ok"
+        except LoginFailed as exc:
+            s.commit()
+            results[i] = exc.code
+        except Exception as exc:  # any other outcome fails the test below
+            s.rollback()
+            results[i] = repr(exc)
+        finally:
+            s.close()
+
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert sorted(results) == ["invalid_totp"] * (n - 1) + ["ok"], results
+    finally:
+        engine.dispose()
+        with get_sessionmaker().begin() as s:
+            s.execute(delete(AuditEvent).where(AuditEvent.at >= start))
+            s.execute(delete(LoginAttempt).where(LoginAttempt.at >= start))
+            s.execute(delete(LoginThrottle).where(LoginThrottle.window_started_at >= start))
+            s.execute(delete(User).where(User.email == email))
