@@ -82,7 +82,7 @@ def load_reference(
 @cli.command("demo")
 def demo() -> None:
     """Fill a believable school (idempotent) and print the demo logins."""
-    from app.demo import DEMO_LOGINS, load_demo
+    from app.demo import DEMO_LOGINS, DEMO_TOTP_SECRETS, load_demo
 
     with _in_transaction() as db:
         created = load_demo(db)
@@ -90,6 +90,12 @@ def demo() -> None:
     typer.echo("Demo logins:")
     for role, email, password in DEMO_LOGINS:
         typer.echo(f"  {role:<9} {email:<32} {password}")
+    typer.echo("The admin and the auditor sign in with a second factor too (the form field `totp`): their demo")
+    typer.echo(
+        "TOTP secrets, for an authenticator app or `python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"`:"
+    )
+    for email, secret in DEMO_TOTP_SECRETS.items():
+        typer.echo(f"  {email:<42} {secret}")
 
 
 @users_cli.command("create")
@@ -99,12 +105,15 @@ def users_create(
     role: Annotated[str, typer.Option(help="admin | auditor | liaison | official")],
     authority: Annotated[str | None, typer.Option(help="CBS code, for a liaison")] = None,
     official: Annotated[str | None, typer.Option(help="National ID, for an official")] = None,
+    totp_secret: Annotated[
+        str | None, typer.Option(help="Base32 TOTP secret: enrols the second factor with it at creation")
+    ] = None,
 ) -> None:
-    """Create a login."""
+    """Create a login (with --totp-secret, its second factor too; the recovery codes are printed once)."""
     from pydantic import ValidationError
 
     from app.accounts.schemas import UserCreate
-    from app.accounts.service import create_user
+    from app.accounts.service import create_user, enrol_totp_with_secret
     from app.auth import operator
     from app.errors import DomainError
 
@@ -116,8 +125,11 @@ def users_create(
             authority_code=authority,
             official_national_id=official,
         )
+        codes: list[str] = []
         with _in_transaction() as db:
             user = create_user(db, data=data, actor=operator())
+            if totp_secret is not None:
+                codes = enrol_totp_with_secret(db, user=user, secret=totp_secret, actor=operator())
     except ValidationError as exc:
         for err in exc.errors():
             msg = str(err["msg"]).removeprefix("Value error, ")
@@ -128,6 +140,29 @@ def users_create(
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"created user {user.id} <{user.email}> as {user.role}")
+    if codes:
+        typer.echo("second factor enrolled; recovery codes (each usable once, shown only now):")
+        for code in codes:
+            typer.echo(f"  {code}")
+
+
+@users_cli.command("reset-totp")
+def users_reset_totp(email: Annotated[str, typer.Option()]) -> None:
+    """Remove a user's second factor (a lost phone, a changed LMS_SECRET_KEY): every token and session of the user
+    ends, and an admin or auditor must enrol anew at the next sign-in. Audited."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from app.accounts.service import reset_totp
+    from app.auth import operator
+
+    with _in_transaction() as db:
+        user_id = db.scalar(select(User.id).where(User.email == email.strip().lower()))
+        if user_id is None:
+            typer.echo(f"error: no user has the email {email}", err=True)
+            raise typer.Exit(1)
+        reset_totp(db, user_id=user_id, actor=operator())
+    typer.echo(f"second factor of <{email.strip().lower()}> reset; it enrols anew at its next sign-in")
 
 
 def _manage_user(email: str, act: str) -> None:

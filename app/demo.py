@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.accounts.models import User
 from app.accounts.schemas import UserCreate
-from app.accounts.service import create_user
+from app.accounts.service import create_user, enrol_totp_with_secret
 from app.auth import operator
 from app.authorities.models import Authority
 from app.completions.rules import completion_counts
@@ -54,6 +54,12 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
     ("liaison", f"liaison@{DOMAIN}", "demo-liaison-2021"),
     ("official", OFFICIAL_EMAIL, "demo-official-2021"),
 ]
+
+# The demo admin's and auditor's second factor (their roles must have one): fixed, printed by `lms demo`. Base32.
+DEMO_TOTP_SECRETS: dict[str, str] = {
+    ADMIN_EMAIL: "MEKOMOTDEMOADMINSECRETAAAAAAAAAA",
+    f"auditor@{DOMAIN}": "MEKOMOTDEMOAUDITORSECRETAAAAAAAA",
+}
 
 SEED = 5568
 ACTOR = operator("demo")
@@ -727,7 +733,7 @@ def load_demo(db: Session) -> bool:
     _school_year(db, rng, clock.today())
     liaison_code = LIAISON_AUTHORITY if any(a.code == LIAISON_AUTHORITY for a in authorities) else authorities[0].code
     for role, email, password in DEMO_LOGINS:
-        create_user(
+        user = create_user(
             db,
             data=UserCreate(
                 email=email,
@@ -738,6 +744,8 @@ def load_demo(db: Session) -> bool:
             ),
             actor=ACTOR,
         )
+        if email in DEMO_TOTP_SECRETS:
+            enrol_totp_with_secret(db, user=user, secret=DEMO_TOTP_SECRETS[email], actor=ACTOR)
     return True
 
 

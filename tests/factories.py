@@ -12,6 +12,7 @@ from pwdlib import PasswordHash
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.accounts.totp import encrypt_secret
 from app.auth import Principal, create_token, operator
 from app.clock import now_utc
 from app.cohorts.models import Cohort, CohortSession
@@ -105,10 +106,21 @@ def make_completion(db: Session, official: Official, programme: Programme, on: d
     return c
 
 
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
 def make_user(
-    db: Session, role: str, *, authority: str | None = None, official: Official | None = None, email: str | None = None
+    db: Session,
+    role: str,
+    *,
+    authority: str | None = None,
+    official: Official | None = None,
+    email: str | None = None,
+    totp_secret: str | None = None,
 ) -> User:
-    """A login of the role (a liaison of Ofakim, an official of a fresh person, unless told otherwise)."""
+    """A login of the role (a liaison of Ofakim, an official of a fresh person, unless told otherwise). An admin or
+    an auditor has a second factor (TEST_TOTP_SECRET unless told otherwise), as their roles must; pass
+    `totp_secret=""` for one without."""
     if role == "liaison" and authority is None:
         authority = "0031"
     if role == "official" and official is None:
@@ -122,6 +134,12 @@ def make_user(
         active=True,
         created_at=now_utc(),
     )
+    if totp_secret is None and role in ("admin", "auditor"):
+        totp_secret = TEST_TOTP_SECRET
+    if totp_secret:
+        user.totp_secret = encrypt_secret(totp_secret)
+        user.totp_enrolled_at = now_utc()
+        user.totp_recovery_hashes = []
     db.add(user)
     db.flush()
     return user

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 
 LMS = [sys.executable, "-m", "app.cli"]
@@ -88,20 +89,26 @@ def _school(var: Path, *commands: list[str]) -> dict[str, str]:
     return env
 
 
+_CREATE = ["users", "create"]
+_TOTP = ["--totp-secret", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"]
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A served embedded SQLite school with an admin and an auditor."""
     env = _school(
         tmp_path_factory.mktemp("server"),
-        ["users", "create", "--email", "admin@x.example", "--password", "admin-password", "--role", "admin"],
-        ["users", "create", "--email", "aud@x.example", "--password", "auditor-password", "--role", "auditor"],
+        [*_CREATE, "--email", "admin@x.example", "--password", "admin-password", "--role", "admin", *_TOTP],
+        [*_CREATE, "--email", "aud@x.example", "--password", "auditor-password", "--role", "auditor", *_TOTP],
     )
     with _serving(env) as base:
         yield base
 
 
 def _token(base: str, email: str, password: str) -> dict[str, str]:
-    r = httpx.post(f"{base}/api/v1/auth/token", data={"username": email, "password": password}, timeout=10)
+    # Admins and auditors have a second factor: the current code of the secret they were created with.
+    form = {"username": email, "password": password, "totp": pyotp.TOTP(_TOTP[1]).now()}
+    r = httpx.post(f"{base}/api/v1/auth/token", data=form, timeout=10)
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 

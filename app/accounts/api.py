@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import select
 
 from app.accounts import selectors, service
+from app.accounts.models import User
 from app.accounts.schemas import (
     PasswordChange,
     PasswordResetComplete,
     PasswordResetIn,
     PasswordResetOut,
+    RecoveryCodes,
     RoleChange,
     Token,
+    TotpConfirm,
+    TotpEnrolment,
     UserCreate,
     UserRead,
 )
+from app.accounts.totp import required_for
+from app.auth import Principal
 from app.config import get_settings
-from app.web.deps import AdminOnly, Anyone, PasswordChanger, SessionDep, Staff, client_address
+from app.web.deps import AdminOnly, AnyoneEnrolling, PasswordChanger, SessionDep, Staff, client_address
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
 
@@ -27,14 +34,56 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
 @router.post("/auth/token", response_model=Token, responses=responses(400, 401, 422, 429))
-def issue_token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], db: SessionDep) -> Token:
-    """Log in with form fields `username` (the email) and `password`; failures are limited. No login needed."""
-    token, ttl = service.log_in(db, email=form.username, password=form.password, address=client_address(request))
-    return Token(access_token=token, expires_in=ttl)
+def issue_token(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    db: SessionDep,
+    totp: Annotated[str | None, Form(max_length=64, description="The current 6-digit code, or a recovery code")] = None,
+) -> Token:
+    """Log in with form fields `username` (the email) and `password`, and `totp` (the current code of the
+    authenticator app, or an unused recovery code) for an account with a second factor: without it 401
+    `totp_required`, a wrong or used one 401 `invalid_totp`, both counted as failed logins. An admin or auditor
+    without a second factor gets a token that only enrols one (`totp_enrolment_required`). No login needed."""
+    address = client_address(request)
+    token, ttl = service.log_in(db, email=form.username, password=form.password, address=address, code=totp)
+    user = db.scalar(select(User).where(User.email == form.username.strip().lower()))
+    enrol = user is not None and user.totp_enrolled_at is None and required_for(user.role)
+    return Token(access_token=token, expires_in=ttl, totp_enrolment_required=enrol)
+
+
+@router.post("/auth/totp", response_model=TotpEnrolment, responses=responses(401))
+def start_totp_enrolment(db: SessionDep, principal: AnyoneEnrolling) -> TotpEnrolment:
+    """Offer a new TOTP secret for the caller's second factor (any role; an admin or auditor without one may do
+    only this and confirm it). A second factor in force stays so until the new secret is confirmed."""
+    secret, uri = service.start_totp_enrolment(db, user=_user(db, principal), actor=principal)
+    return TotpEnrolment(secret=secret, provisioning_uri=uri)
+
+
+@router.post("/auth/totp/confirm", response_model=RecoveryCodes, responses=responses(401, 409, 422))
+def confirm_totp(data: TotpConfirm, db: SessionDep, principal: AnyoneEnrolling) -> RecoveryCodes:
+    """Confirm the secret offered with its current code (422 `invalid_totp` when it does not match; 409
+    `totp_not_started` with none offered): it is the second factor from now on, every token and session of the
+    account ends (log in again with a code), and ten recovery codes are answered, only this once."""
+    codes = service.confirm_totp(db, user=_user(db, principal), code=data.totp, actor=principal)
+    return RecoveryCodes(recovery_codes=codes)
+
+
+@router.post("/users/{user_id}/totp/reset", response_model=UserRead, responses=responses(401, 403, 404))
+def reset_totp(user_id: RecordId, db: SessionDep, actor: Staff) -> UserRead:
+    """Remove a user's second factor (a lost phone); every token and session of the user ends and the account enrols
+    anew. An admin resets admins, liaisons and officials; an auditor resets auditors (403 `separation_of_duties`)."""
+    return UserRead.model_validate(service.reset_totp(db, user_id=user_id, actor=actor))
+
+
+def _user(db: SessionDep, principal: Principal) -> User:
+    assert principal.user_id is not None
+    user = db.get(User, principal.user_id)
+    assert user is not None
+    return user
 
 
 @router.get("/auth/me", response_model=UserRead, responses=responses(401))
-def who_am_i(db: SessionDep, principal: Anyone) -> UserRead:
+def who_am_i(db: SessionDep, principal: AnyoneEnrolling) -> UserRead:
     """The account of the token. Any role."""
     assert principal.user_id is not None
     return selectors.get_user(db, user_id=principal.user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth import UserRole
@@ -43,6 +43,14 @@ class User(Base):
     # once and until it expires; a new link replaces the one before.
     password_reset_hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     password_reset_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The second factor (app.accounts.totp): the TOTP secret in force, encrypted, and when it was enrolled; a new
+    # secret offered and not yet confirmed by a code (encrypted); the last time step whose code was accepted (never
+    # accepted twice); the SHA-256 hashes of the recovery codes not yet used.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    totp_recovery_hashes: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class LoginAttempt(Base):

@@ -65,6 +65,7 @@ class UserRead(BaseModel):
     active: bool
     must_change_password: bool = Field(description="A temporary password is set: the user must choose their own.")
     created_at: datetime
+    totp_enrolled_at: datetime | None = None
 
 
 class Token(BaseModel):
@@ -73,6 +74,11 @@ class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the token expires.")
+    totp_enrolment_required: bool = Field(
+        default=False,
+        description="True for an admin or auditor without a second factor: the token only enrols one "
+        "(POST /api/v1/auth/totp, then /api/v1/auth/totp/confirm); every other route answers 403.",
+    )
 
 
 class RoleChange(BaseModel):
@@ -140,3 +146,25 @@ class PasswordResetComplete(BaseModel):
         max_length=PASSWORD_MAX_LENGTH,
         description=f"At least {PASSWORD_MIN_LENGTH} characters, not a common or breached password, not the email.",
     )
+
+
+class TotpEnrolment(BaseModel):
+    """A TOTP secret offered to the account: add it to an authenticator app (the URI as a QR code, or the secret
+    typed in), then confirm it with a code."""
+
+    secret: str = Field(description="Base32, for typing into an authenticator app.")
+    provisioning_uri: str = Field(description="otpauth:// URI, for a QR code.")
+
+
+class TotpConfirm(BaseModel):
+    """The current code of the authenticator app, proving the secret offered is in it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    totp: str = Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")
+
+
+class RecoveryCodes(BaseModel):
+    """Ten one-time codes, each usable once instead of a TOTP code; shown only this once."""
+
+    recovery_codes: list[str]

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.accounts import totp
 from app.accounts.models import LoginAttempt, LoginThrottle, User
 from app.accounts.rules import creation_problem, management_problem, password_problem
 from app.accounts.schemas import PasswordResetOut, RoleChange, UserCreate
@@ -375,10 +376,12 @@ def _audit_login(db: Session, *, action: str, email: str, address: str, user: Us
     )
 
 
-def log_in(db: Session, *, email: str, password: str, address: str) -> tuple[str, int]:
-    """Check the password and issue a token. Failures are limited per (email, address) pair, with growing delays,
-    and per address; the count and the check are one atomic step, and every attempt (refused ones too) is recorded.
-    Someone guessing from elsewhere never locks the real user out of their own address."""
+def log_in(db: Session, *, email: str, password: str, address: str, code: str | None = None) -> tuple[str, int]:
+    """Check the password, and the second factor of an account that has one (`code`: the current TOTP code or an
+    unused recovery code), and issue a token. Failures (a wrong or missing code too) are limited per (email, address)
+    pair, with growing delays, and per address; the count and the check are one atomic step, and every attempt
+    (refused ones too) is recorded. Someone guessing from elsewhere never locks the real user out of their own
+    address."""
     settings = get_settings()
     address = address[:64]
     email = email.strip().lower()
@@ -408,15 +411,157 @@ def log_in(db: Session, *, email: str, password: str, address: str) -> tuple[str
 
     user = db.scalar(select(User).where(User.email == email))
     ok = _hasher.verify(password, user.password_hash if user else _DUMMY_HASH) and user is not None and user.active
+    failure: LoginFailed | None = None if ok else LoginFailed("wrong email or password")
+    if ok and user is not None and user.totp_enrolled_at is not None:
+        failure = _second_factor_failure(db, user=user, code=(code or "").strip(), address=address, now=now)
+        ok = failure is None
     db.add(LoginAttempt(email=email, address=address, succeeded=ok, at=now))
-    _audit_login(db, action="login" if ok else "login_failed", email=email, address=address, user=user)
-    if not ok or user is None:
+    reason = {"reason": failure.code} if failure is not None and failure.code != LoginFailed.code else {}
+    _audit_login(db, action="login" if ok else "login_failed", email=email, address=address, user=user, **reason)
+    if failure is not None or user is None:
         by_address.failures += 1
         by_address.last_failure_at = now
         by_pair.failures += 1
         by_pair.last_failure_at = now
         delay = pair_delay(by_pair.failures)
         by_pair.locked_until = now + delay if delay else None
-        raise LoginFailed("wrong email or password")
+        raise failure or LoginFailed("wrong email or password")
     by_pair.failures, by_pair.locked_until = 0, None
     return issue_token(user), settings.token_ttl_minutes * 60
+
+
+# --- the second factor ---------------------------------------------------------------------------------------------
+
+
+def _locked_user(db: Session, user: User) -> User:
+    """The user's row, locked until the transaction ends (so a code or a recovery code is used once, whatever the
+    concurrency) and read afresh."""
+    locked = db.scalar(
+        select(User).where(User.id == user.id).with_for_update().execution_options(populate_existing=True)
+    )
+    assert locked is not None
+    return locked
+
+
+def _second_factor_failure(db: Session, *, user: User, code: str, address: str, now: datetime) -> LoginFailed | None:
+    """None when `code` is the account's current TOTP code (a time step not used before) or one of its unused
+    recovery codes, which is then used up; else the failure to answer."""
+    if not code:
+        return LoginFailed("this account has a second factor: send the current code as `totp`", code="totp_required")
+    if len(code) > 64:
+        return LoginFailed("the second-factor code is wrong or was already used", code="invalid_totp")
+    user = _locked_user(db, user)
+    if totp.is_code(code):
+        step = None
+        try:
+            secret = totp.decrypt_secret(user.totp_secret) if user.totp_secret is not None else None
+        except ValueError:  # LMS_SECRET_KEY changed since enrolment: a recovery code or a reset is the way back
+            secret = None
+        if secret is not None:
+            step = totp.matching_step(secret, code, at=now, after=user.totp_last_step)
+        if step is None:
+            return LoginFailed("the second-factor code is wrong or was already used", code="invalid_totp")
+        user.totp_last_step = step
+        return None
+    hashed = totp.hash_recovery_code(code)
+    left = list(user.totp_recovery_hashes or [])
+    if hashed not in left:
+        return LoginFailed("the second-factor code is wrong or was already used", code="invalid_totp")
+    left.remove(hashed)
+    user.totp_recovery_hashes = left
+    actor = Principal(user_id=user.id, label=user.email, role=user.role, address=address)
+    record_event(
+        db,
+        actor=actor,
+        action="totp_recovery_code_used",
+        entity_type="user",
+        entity_id=user.id,
+        after={"recovery_codes_left": len(left)},
+    )
+    return None
+
+
+def _enrol(user: User, secret: str, *, now: datetime, step: int | None) -> list[str]:
+    codes = totp.new_recovery_codes()
+    user.totp_secret = totp.encrypt_secret(secret)
+    user.totp_pending_secret = None
+    user.totp_enrolled_at = now
+    user.totp_last_step = step
+    user.totp_recovery_hashes = [totp.hash_recovery_code(c) for c in codes]
+    return codes
+
+
+def enrol_totp_with_secret(db: Session, *, user: User, secret: str, actor: Principal) -> list[str]:
+    """Enrol the second factor with a secret the operator gives (`lms users create --totp-secret`): at once
+    confirmed; the ten recovery codes, shown once. Audited."""
+    try:
+        secret = totp.normalise_secret(secret)
+    except ValueError as exc:
+        raise Invalid(f"totp_secret: {exc}", field="totp_secret") from exc
+    user = _locked_user(db, user)
+    codes = _enrol(user, secret, now=now_utc(), step=None)
+    record_event(
+        db, actor=actor, action="totp_enrolled", entity_type="user", entity_id=user.id, after={"by": "operator"}
+    )
+    return codes
+
+
+def start_totp_enrolment(db: Session, *, user: User, actor: Principal) -> tuple[str, str]:
+    """Offer a new TOTP secret: (secret, otpauth URI). It holds only once a code from it confirms it
+    (`confirm_totp`); until then a second factor already in force stays so, and asking again offers another.
+    Audited."""
+    user = _locked_user(db, user)
+    secret = totp.new_secret()
+    user.totp_pending_secret = totp.encrypt_secret(secret)
+    record_event(db, actor=actor, action="totp_enrolment_started", entity_type="user", entity_id=user.id)
+    return secret, totp.provisioning_uri(secret, email=user.email)
+
+
+def confirm_totp(db: Session, *, user: User, code: str, actor: Principal) -> list[str]:
+    """Confirm the secret offered with a code from it: it is the second factor from now on (replacing any before),
+    every token and session of the user ends (log in again with a code), and ten new recovery codes are returned,
+    shown only this once. Audited."""
+    user = _locked_user(db, user)
+    if user.totp_pending_secret is None:
+        raise Conflict("start the enrolment first (POST /api/v1/auth/totp)", code="totp_not_started")
+    now = now_utc()
+    secret = totp.decrypt_secret(user.totp_pending_secret)
+    step = totp.matching_step(secret, code.strip(), at=now, after=None)
+    if step is None:
+        raise Invalid("totp: the code does not match the secret offered", field="totp", code="invalid_totp")
+    replaced = user.totp_enrolled_at is not None
+    codes = _enrol(user, secret, now=now, step=step)
+    record_event(
+        db,
+        actor=actor,
+        action="totp_enrolled",
+        entity_type="user",
+        entity_id=user.id,
+        after={"by": "user", "replaced": replaced},
+    )
+    end_access(db, user=user, actor=actor, reason="totp_enrolled")
+    return codes
+
+
+def reset_totp(db: Session, *, user_id: int, actor: Principal) -> User:
+    """Remove a user's second factor (a lost phone): the account enrols anew at its next sign-in, and every token
+    and session of it ends. Who may reset whom follows who may create whom (an admin never an auditor's). Audited."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user has the id {user_id}")
+    problem = creation_problem(user.role, creator_role=actor.role, by_operator=actor.user_id is None)
+    if problem:
+        raise Forbidden(
+            f"the {actor.role} role may not reset the second factor of {user.role} accounts",
+            code="separation_of_duties",
+        )
+    user = _locked_user(db, user)
+    had = user.totp_enrolled_at is not None
+    user.totp_secret = None
+    user.totp_pending_secret = None
+    user.totp_enrolled_at = None
+    user.totp_last_step = None
+    user.totp_recovery_hashes = None
+    record_event(db, actor=actor, action="totp_reset", entity_type="user", entity_id=user.id, after={"had": had})
+    end_access(db, user=user, actor=actor, reason="totp_reset")
+    return user

@@ -16,6 +16,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.accounts.totp import required_for
 from app.auth import ADMIN, ALL_ROLES, STAFF, Principal, decode_token, token_matches
 from app.config import get_settings
 from app.db import get_db
@@ -140,7 +141,7 @@ def _api_user(request: Request, db: Session, token: str | None, csrf: str | None
     return found
 
 
-def get_principal(
+def get_enrolling_principal(
     request: Request,
     db: SessionDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
@@ -165,6 +166,26 @@ def get_principal_with_temporary_password(
     return _principal(_api_user(request, db, token, csrf), request)
 
 
+def _second_factor_enrolled(db: Session, principal: Principal) -> Principal:
+    """The principal, or 403 `totp_enrolment_required` for an admin or auditor without a second factor (they may
+    only enrol one)."""
+    if required_for(principal.role) and principal.user_id is not None:
+        user = db.get(User, principal.user_id)
+        if user is not None and user.totp_enrolled_at is None:
+            raise Forbidden(
+                "this account must have a second factor first: POST /api/v1/auth/totp, add the secret to an "
+                "authenticator app, POST /api/v1/auth/totp/confirm with a code, then log in again with `totp`",
+                code="totp_enrolment_required",
+            )
+    return principal
+
+
+def get_principal(principal: Annotated[Principal, Depends(get_enrolling_principal)], db: SessionDep) -> Principal:
+    """The authenticated caller of the API (`get_enrolling_principal`), once an admin or auditor has a second factor
+    (else 403 `totp_enrolment_required`)."""
+    return _second_factor_enrolled(db, principal)
+
+
 def get_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
     """The signed-in caller of a page, from the session cookie only (a bearer token is never looked at); 401 (a page
     sends the browser to sign in) without a live session; 403 `password_change_required` with a temporary password."""
@@ -173,7 +194,7 @@ def get_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Prin
         raise Unauthorized("sign in first", code="not_authenticated")
     if user.must_change_password:
         raise _password_change_required()
-    return _principal(user, request)
+    return _second_factor_enrolled(db, _principal(user, request))
 
 
 def get_optional_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal | None:
@@ -212,6 +233,8 @@ def page_allow(*roles: str) -> Any:
 
 # The API's callers: a bearer token, or a signed-in browser (with CSRF on unsafe requests).
 Anyone = Annotated[Principal, allow(*ALL_ROLES)]
+# Any signed-in caller, an admin or auditor without a second factor too (they may only enrol one).
+AnyoneEnrolling = Annotated[Principal, Depends(get_enrolling_principal)]
 AdminOnly = Annotated[Principal, allow(ADMIN)]
 Staff = Annotated[Principal, allow(*STAFF)]
 

@@ -18,7 +18,7 @@ def _login(client, email, password=PASSWORD):
 
 
 def test_login_returns_a_bearer_token_that_works(client, db):
-    user = make_user(db, "auditor", email="auditor@moin.gov.il")
+    user = make_user(db, "auditor", totp_secret="", email="auditor@moin.gov.il")
     r = _login(client, "Auditor@moin.gov.il")
     assert r.status_code == 200, r.text
     body = r.json()
@@ -32,7 +32,7 @@ def test_login_returns_a_bearer_token_that_works(client, db):
 
 
 def test_wrong_password_is_401_and_recorded(client, db):
-    make_user(db, "admin", email="a@school.example")
+    make_user(db, "admin", totp_secret="", email="a@school.example")
     r = _login(client, "a@school.example", "wrong-password")
     assert r.status_code == 401 and r.json()["error"] == "invalid_credentials"
     assert _login(client, "nobody@school.example").status_code == 401
@@ -41,31 +41,31 @@ def test_wrong_password_is_401_and_recorded(client, db):
 
 
 def test_login_is_limited_per_account(client, db):
-    make_user(db, "admin", email="target@school.example")
+    make_user(db, "admin", totp_secret="", email="target@school.example")
     limit = get_settings().login_failures_before_delay
     for _ in range(limit):
         assert _login(client, "target@school.example", "guess").status_code == 401
     r = _login(client, "target@school.example")  # even the right password waits now
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
-    make_user(db, "admin", email="other@school.example")
+    make_user(db, "admin", totp_secret="", email="other@school.example")
     assert _login(client, "other@school.example").status_code == 200
 
 
 def test_login_is_limited_per_address(client, db, monkeypatch):
     # Every test request comes from the same address; a success in between does not reset the count.
     monkeypatch.setattr(get_settings(), "login_max_failures_per_address", 3)
-    make_user(db, "admin", email="mine@school.example")
+    make_user(db, "admin", totp_secret="", email="mine@school.example")
     assert _login(client, "nobody@school.example", "guess").status_code == 401
     assert _login(client, "mine@school.example").status_code == 200
     for i in range(2):
         assert _login(client, f"nobody{i}@school.example", "guess").status_code == 401
-    make_user(db, "admin", email="real@school.example")
+    make_user(db, "admin", totp_secret="", email="real@school.example")
     assert _login(client, "real@school.example").status_code == 429
 
 
 def test_a_success_resets_the_account_count(client, db, monkeypatch):
     monkeypatch.setattr(get_settings(), "login_failures_before_delay", 2)
-    make_user(db, "admin", email="typo@school.example")
+    make_user(db, "admin", totp_secret="", email="typo@school.example")
     assert _login(client, "typo@school.example", "x").status_code == 401
     assert _login(client, "typo@school.example").status_code == 200
     assert _login(client, "typo@school.example", "x").status_code == 401

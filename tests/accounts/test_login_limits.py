@@ -52,7 +52,7 @@ def clock(monkeypatch):
 
 
 def test_a_stranger_guessing_never_locks_the_real_user_out(client, db):
-    make_user(db, "admin", email="head@school.example")
+    make_user(db, "admin", totp_secret="", email="head@school.example")
     attacker = "198.51.100.7"
     for _ in range(12):
         assert _try(db, "head@school.example", "guess", address=attacker) in ("wrong", "wait")
@@ -64,7 +64,7 @@ def test_a_stranger_guessing_never_locks_the_real_user_out(client, db):
 
 
 def test_delays_grow_with_each_failure_of_a_pair_and_a_success_clears_them(db, clock):
-    make_user(db, "admin", email="slow@school.example")
+    make_user(db, "admin", totp_secret="", email="slow@school.example")
     s = get_settings()
     for _ in range(s.login_failures_before_delay - 1):
         assert _try(db, "slow@school.example", "guess") == "wrong"
@@ -90,7 +90,7 @@ def test_delays_grow_with_each_failure_of_a_pair_and_a_success_clears_them(db, c
 
 def test_a_refused_attempt_is_recorded_with_its_wait(client, db, monkeypatch):
     monkeypatch.setattr(get_settings(), "login_failures_before_delay", 1)
-    make_user(db, "admin", email="rec@school.example")
+    make_user(db, "admin", totp_secret="", email="rec@school.example")
     assert _login(client, "rec@school.example", "guess").status_code == 401
     r = _login(client, "rec@school.example")
     assert r.status_code == 429 and int(r.headers["Retry-After"]) == get_settings().login_first_delay_seconds
@@ -109,7 +109,7 @@ def test_an_oversized_username_is_422_naming_it_and_counted(client, db, monkeypa
     attempts = db.scalars(select(LoginAttempt).where(LoginAttempt.address == "testclient")).all()
     assert len(attempts) == 2 and not any(a.succeeded for a in attempts)
     assert _login(client, "y@school.example", "guess").status_code == 401
-    make_user(db, "admin", email="late@school.example")
+    make_user(db, "admin", totp_secret="", email="late@school.example")
     assert _login(client, "late@school.example").status_code == 429  # the address has used its three
 
 
@@ -173,7 +173,7 @@ def test_thirty_parallel_guesses_at_one_account_check_only_the_free_ones(paralle
     factory, address = parallel
     email = f"victim@{address}.example"
     with get_sessionmaker().begin() as s:
-        make_user(s, "admin", email=email)
+        make_user(s, "admin", totp_secret="", email=email)
     results = _run_parallel(factory, [(email, "guess")] * 30, address)
     free = get_settings().login_failures_before_delay
     assert sorted(results) == ["wait"] * (30 - free) + ["wrong"] * free, results
@@ -205,7 +205,7 @@ def test_the_throttle_rows_are_those_operations_md_says_to_delete(db, monkeypatc
     import hashlib
 
     monkeypatch.setattr(get_settings(), "login_failures_before_delay", 1)
-    make_user(db, "admin", email="dana@school.example")
+    make_user(db, "admin", totp_secret="", email="dana@school.example")
     assert _try(db, "Dana@school.example", "guess", address="203.0.113.7") == "wrong"
     assert _try(db, "dana@school.example", address="203.0.113.7") == "wait"
     pair = hashlib.sha256(b"pair|dana@school.example|203.0.113.7").hexdigest()

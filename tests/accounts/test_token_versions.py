@@ -26,7 +26,7 @@ def _login(client, email, password=PASSWORD):
 
 
 def test_ending_access_ends_every_token_issued_before(client, db):
-    user = make_user(db, "admin", email="ended@school.example")
+    user = make_user(db, "admin", totp_secret="", email="ended@school.example")
     first = {"Authorization": f"Bearer {_login(client, 'ended@school.example').json()['access_token']}"}
     second = headers(user)
     assert _me(client, first).status_code == 200 and _me(client, second).status_code == 200
@@ -43,7 +43,7 @@ def test_ending_access_ends_every_token_issued_before(client, db):
 
 
 def test_a_reused_id_never_revives_a_deleted_users_token(client, db):
-    gone = make_user(db, "admin", email="gone@school.example")
+    gone = make_user(db, "admin", totp_secret="", email="gone@school.example")
     old = headers(gone)
     user_id = gone.id
     db.delete(gone)

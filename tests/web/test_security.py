@@ -110,7 +110,7 @@ def test_every_answer_carries_the_security_headers(web, db):
 def test_the_token_is_never_cached(web, db):
     from tests.factories import PASSWORD
 
-    user = make_user(db, "admin")
+    user = make_user(db, "liaison")
     r = web.post("/api/v1/auth/token", data={"username": user.email, "password": PASSWORD})
     assert r.status_code == 200 and r.json()["access_token"]
     _assert_security_headers(r)
