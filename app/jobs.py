@@ -2,7 +2,7 @@
 transaction that asked for it has committed.
 
 A domain declares its jobs in its own `tasks.py` with `task("domain.verb", retries=..., retry_delay=...)`; a
-service asks for one with `enqueue_after_commit(session, job, *ids)`, passing the job or its name (a package
+service asks for one with `enqueue_after_commit(db, job, *ids)`, passing the job or its name (a package
 lower down, such as attendance, names a job of certificates without importing certificates). When the periodic
 jobs run is written in one place, `app/schedule.py`. `load()` reads every domain's `tasks.py` and that schedule;
 `lms worker` loads them and consumes the queue.
