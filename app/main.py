@@ -26,7 +26,8 @@ DESCRIPTION = """
 The JSON API of Mekomot LMS, the learning management system of the national school for the senior
 officials of Israel's local authorities.
 
-Log in at `POST /api/v1/auth/token` (form fields `username`, the email, and `password`) and send
+Log in at `POST /api/v1/auth/token` (form fields `username`, the email, and `password`; and `totp` for an
+account with a second factor) and send
 `Authorization: Bearer <token>`. Errors answer `{"error": "<code>", "detail": "<sentence>"}`; a 422 also
 names the `field`. Records outside the caller's scope answer 404.
 """

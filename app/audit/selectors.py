@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AccessRecord, AuditEvent
 from app.audit.schemas import AccessRecordRead, AuditEventRead
+from app.db import count_of
 from app.schemas import Page
 
 
@@ -30,7 +31,7 @@ def list_events(
         stmt = stmt.where(AuditEvent.actor_user_id == user_id)
     if action:
         stmt = stmt.where(AuditEvent.action == action)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(db, stmt)
     rows = db.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
     return Page(items=[AuditEventRead.model_validate(r) for r in rows], total=total)
 
@@ -67,6 +68,6 @@ def list_access(
         stmt = stmt.where(AccessRecord.actor_user_id == user_id)
     if kind:
         stmt = stmt.where(AccessRecord.kind == kind)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(db, stmt)
     rows = db.scalars(stmt.order_by(AccessRecord.id.desc()).limit(limit).offset(offset))
     return Page(items=[AccessRecordRead.model_validate(r) for r in rows], total=total)

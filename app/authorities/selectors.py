@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.authorities.models import Authority
 from app.authorities.schemas import AuthorityRead
+from app.db import count_of
 from app.errors import NotFound
 from app.schemas import Page
 from app.text import search_key
@@ -24,7 +25,7 @@ def list_authorities(
         stmt = stmt.where(Authority.type == type)
     if district:
         stmt = stmt.where(func.lower(Authority.district) == district.strip().lower())
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(db, stmt)
     rows = db.scalars(stmt.order_by(Authority.name_he, Authority.code).limit(limit).offset(offset))
     return Page(items=[AuthorityRead.model_validate(r) for r in rows], total=total)
 

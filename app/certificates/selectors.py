@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
@@ -16,7 +16,7 @@ from app.certificates.rules import CertificateStatus
 from app.certificates.schemas import CertificateItem, CertificateRead, VerifyRead
 from app.cohorts.models import Cohort
 from app.config import get_settings
-from app.db import AnySelect
+from app.db import AnySelect, count_of
 from app.errors import NotFound
 from app.officials.models import Official
 from app.officials.scoping import scope_officials
@@ -67,7 +67,7 @@ def list_certificates(
     stmt = visible_certificates(actor)
     if official_id is not None:
         stmt = stmt.where(Certificate.official_id == official_id)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(db, stmt)
     rows = db.scalars(stmt.order_by(Certificate.id.desc()).limit(limit).offset(offset))
     return Page(items=[CertificateItem.model_validate(c, from_attributes=True) for c in rows], total=total)
 

@@ -9,7 +9,7 @@ from app.auth import Principal
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
 from app.cohorts.rules import HOLDING_SEAT, CohortState, EnrolmentStatus
 from app.cohorts.schemas import CohortRead, EnrolmentRead, SessionRead
-from app.db import AnySelect
+from app.db import AnySelect, count_of
 from app.errors import NotFound
 from app.officials.models import Official
 from app.officials.scoping import scope_officials, visible_official
@@ -102,7 +102,7 @@ def list_cohorts(
         stmt = stmt.join(Programme, Programme.id == Cohort.programme_id).where(Programme.code == programme)
     if state:
         stmt = stmt.where(Cohort.state == state)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(db, stmt)
     ids = db.scalars(stmt.order_by(Cohort.start_date.desc(), Cohort.id.desc()).limit(limit).offset(offset))
     return Page(items=read_cohorts(db, list(ids)), total=total)
 

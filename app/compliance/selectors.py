@@ -32,7 +32,7 @@ from app.compliance.schemas import (
     SummaryCounts,
     SummaryRow,
 )
-from app.db import AnySelect
+from app.db import AnySelect, count_of
 from app.officials.models import Appointment, Official, Requirement
 from app.officials.scoping import scope_appointments, visible_official, visible_requirement
 from app.programmes.models import Programme
@@ -109,7 +109,7 @@ def list_requests(
         stmt = stmt.where(RequirementRequest.state == state)
     if kind:
         stmt = stmt.where(RequirementRequest.kind == kind)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(db, stmt)
     rows = db.scalars(stmt.order_by(RequirementRequest.requested_at, RequirementRequest.id).limit(limit).offset(offset))
     return Page(items=[RequestRead.model_validate(r) for r in rows], total=total)
 
@@ -380,7 +380,7 @@ def drill_down(
     stmt = drill_down_query(as_of=as_of, filters=filters, actor=actor, sort=sort)
     page = db.execute(stmt.add_columns(func.count().over().label("total")).limit(limit).offset(offset)).all()
     if not page:  # past the last page (or nothing at all): the count on its own
-        return Page(items=[], total=db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+        return Page(items=[], total=count_of(db, stmt))
     return Page(items=[DrillDownRow.model_validate(_mapping(r)) for r in page], total=page[0].total)
 
 
@@ -425,7 +425,7 @@ def changes(
     )
     if filters.status:
         stmt = stmt.where(b.c.status == filters.status)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(db, stmt)
     rows = db.execute(stmt.order_by(b.c.authority_code, b.c.id).limit(limit).offset(offset))
     return Page(items=[ChangeRow.model_validate(dict(r._mapping)) for r in rows], total=total)
 
@@ -445,7 +445,7 @@ def at_risk(
             "risk"
         ),
     ).where(cond)
-    total = db.scalar(select(func.count()).select_from(risky.subquery())) or 0
+    total = count_of(db, risky)
     rows = db.execute(risky.order_by(stmt.c.due_date, stmt.c.id).limit(limit).offset(offset))
     return Page(items=[AtRiskRow.model_validate(_mapping(r)) for r in rows], total=total)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
+from app.db import count_of
 from app.errors import NotFound
 from app.officials.models import Appointment, Official, Requirement
 from app.officials.schemas import AppointmentRead, OfficialRead
@@ -47,7 +48,7 @@ def list_officials(
         if role:
             held = held.where(Appointment.role_code == role)
         stmt = stmt.where(Official.id.in_(held))
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(db, stmt)
     rows = db.scalars(
         stmt.order_by(Official.last_name_he, Official.first_name_he, Official.id).limit(limit).offset(offset)
     )

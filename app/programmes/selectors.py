@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
+from app.db import count_of
 from app.errors import NotFound
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.programmes.rules import ProgrammeKind
@@ -114,7 +115,7 @@ def list_programmes(db: Session, *, kind: ProgrammeKind | None, limit: int, offs
     stmt = select(Programme)
     if kind:
         stmt = stmt.where(Programme.kind == kind)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(db, stmt)
     rows = list(db.scalars(stmt.order_by(Programme.code).limit(limit).offset(offset)))
     return Page(items=_read(db, rows), total=total)
 

@@ -8,6 +8,7 @@ our own Origin, else 403.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -207,28 +208,27 @@ def get_optional_page_principal(request: Request, db: SessionDep, csrf: CsrfSent
     return None if user is None or user.must_change_password else _principal(user, request)
 
 
-def allow(*roles: str) -> Any:
-    """A dependency that lets only the given roles through (403 for the others)."""
+def _role_check(caller: Callable[..., Principal], roles: tuple[str, ...], name: str, refusal: str) -> Any:
+    """A dependency taking the caller from `caller` and letting only the given roles through (403 for the others)."""
 
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    # The dependency as a default: an annotation naming `caller` could not be resolved (annotations are strings).
+    def check(principal: Principal = Depends(caller)) -> Principal:
         if principal.role not in roles:
-            raise Forbidden(f"the {principal.role} role may not do this")
+            raise Forbidden(f"the {principal.role} role may not {refusal}")
         return principal
 
-    check.__name__ = "allow_" + "_".join(roles)
+    check.__name__ = f"{name}_" + "_".join(roles)
     return Depends(check)
+
+
+def allow(*roles: str) -> Any:
+    """An API dependency that lets only the given roles through (403 for the others)."""
+    return _role_check(get_principal, roles, "allow", "do this")
 
 
 def page_allow(*roles: str) -> Any:
     """A page dependency that lets only the given roles through, signed in by session (403 for the others)."""
-
-    def check(principal: Annotated[Principal, Depends(get_page_principal)]) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden(f"the {principal.role} role may not see this page")
-        return principal
-
-    check.__name__ = "page_allow_" + "_".join(roles)
-    return Depends(check)
+    return _role_check(get_page_principal, roles, "page_allow", "see this page")
 
 
 # The API's callers: a bearer token, or a signed-in browser (with CSRF on unsafe requests).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.resources
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -179,8 +180,9 @@ def install_security(app: FastAPI) -> None:
 
 def install_assets(app: FastAPI) -> None:
     """Serve the application's static assets under /static and the API documentation (/docs) from them; the
-    Swagger UI files come from the swagger-ui-bundle package, installed with the application."""
-    from swagger_ui_bundle import swagger_ui_path
+    Swagger UI files (version 5, which reads the OpenAPI 3.1 document FastAPI writes) come from the fastapi-offline
+    package, installed with the application (only its files are used)."""
+    swagger_ui_path = Path(str(importlib.resources.files("fastapi_offline") / "static"))
 
     app.mount(SWAGGER_PREFIX, StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
@@ -193,7 +195,7 @@ def install_assets(app: FastAPI) -> None:
             title=f"{app.title} - API",
             swagger_js_url=f"{SWAGGER_PREFIX}/swagger-ui-bundle.js",
             swagger_css_url=f"{SWAGGER_PREFIX}/swagger-ui.css",
-            swagger_favicon_url=f"{SWAGGER_PREFIX}/favicon-32x32.png",
+            swagger_favicon_url=f"{SWAGGER_PREFIX}/favicon.png",
             oauth2_redirect_url=oauth2_redirect_url,
         )
         return _with_script_hashes(page)
