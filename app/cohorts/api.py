@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Query
+
+from app.audit.service import record_list, record_read
 from app.cohorts import selectors, service
 from app.cohorts.rules import CohortState
 from app.cohorts.schemas import (
@@ -36,7 +39,7 @@ def create_cohort(data: CohortCreate, db: SessionDep, actor: AdminOnly) -> Cohor
 def list_cohorts(
     db: SessionDep,
     _: Anyone,
-    programme: str | None = None,
+    programme: Annotated[str | None, Query(max_length=40)] = None,
     state: CohortState | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -96,15 +99,20 @@ def enrol_many(cohort_id: RecordId, data: BulkEnrolmentCreate, db: SessionDep, a
 
 @router.get("/cohorts/{cohort_id}/enrolments", response_model=Page[EnrolmentRead], responses=responses(401, 404))
 def cohort_enrolments(cohort_id: RecordId, db: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
-    """A cohort's enrolments within the caller's scope: seats, then the waitlist in order, then withdrawn."""
+    """A cohort's enrolments within the caller's scope: seats, then the waitlist in order, then withdrawn. Written
+    to the access log with the officials listed."""
     rows = selectors.cohort_enrolments(db, cohort_id=cohort_id, actor=actor)
+    record_list(
+        db, actor=actor, subject=f"/api/v1/cohorts/{cohort_id}/enrolments", official_ids=[r.official_id for r in rows]
+    )
     return Page(items=rows, total=len(rows))
 
 
 @router.get("/officials/{official_id}/enrolments", response_model=Page[EnrolmentRead], responses=responses(401, 404))
 def official_enrolments(official_id: RecordId, db: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
-    """An official's enrolments, newest first, within the caller's scope."""
+    """An official's enrolments, newest first, within the caller's scope. Written to the access log."""
     rows = selectors.official_enrolments(db, official_id=official_id, actor=actor)
+    record_read(db, actor=actor, subject=f"/api/v1/officials/{official_id}/enrolments", official_id=official_id)
     return Page(items=rows, total=len(rows))
 
 
