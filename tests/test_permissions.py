@@ -381,6 +381,8 @@ GRID: tuple[Route, ...] = (
           call=lambda w, s: Call(path={**_official_id(w, s), "fmt": "xlsx"})),
     Route("GET", "/api/v1/officials/{official_id}/cpd", ANY_ROLE, scoped=True,
           call=lambda w, s: Call(path=_official_id(w, s))),
+    Route("GET", "/api/v1/officials/{official_id}/home", ANY_ROLE, scoped=True,
+          call=lambda w, s: Call(path=_official_id(w, s))),
     Route("GET", "/api/v1/cohorts/{cohort_id}/attendance", ANY_ROLE,  # the matrix holds only the caller's scope
           call=lambda w, s: Call(path=_cohort_id(w, s))),
     Route("GET", "/api/v1/cohorts/{cohort_id}/attendance.{fmt}", ANY_ROLE,
