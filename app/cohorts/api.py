@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.audit.service import record_list, record_read
+from app.auth import ADMIN, OFFICIAL, Principal
 from app.cohorts import selectors, service
 from app.cohorts.rules import CohortState
 from app.cohorts.schemas import (
@@ -21,9 +22,11 @@ from app.cohorts.schemas import (
     SessionCreate,
     SessionRead,
 )
-from app.web.deps import AdminOnly, Anyone, SessionDep
+from app.web.deps import AdminOnly, Anyone, SessionDep, allow
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
+
+Enroller = Annotated[Principal, allow(ADMIN, OFFICIAL)]
 
 router = APIRouter(prefix="/api/v1", tags=["cohorts"])
 
@@ -85,8 +88,10 @@ def list_sessions(cohort_id: RecordId, db: SessionDep, _: Anyone) -> Page[Sessio
     response_model=EnrolmentRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def enrol(cohort_id: RecordId, data: EnrolmentCreate, db: SessionDep, actor: AdminOnly) -> EnrolmentRead:
-    """Enrol an official; past capacity, the waitlist in order. Already enrolled or completed: 409. Admins only."""
+def enrol(cohort_id: RecordId, data: EnrolmentCreate, db: SessionDep, actor: Enroller) -> EnrolmentRead:
+    """Enrol an official; past capacity, the waitlist in order. Already enrolled or completed: 409. Admins; and an
+    official, themselves only (403 `not_yourself`), in an open cohort (409 `cohort_not_open`), and in a mandatory
+    programme only one they owe (403 `not_required`)."""
     e = service.enrol_official(db, cohort_id=cohort_id, official_id=data.official_id, actor=actor)
     return selectors.read_enrolment(db, enrolment_id=e.id, actor=actor)
 
