@@ -80,6 +80,7 @@ def _start_session(request: Request, db: SessionDep, user: User) -> str:
     it. The new id, for `_signed_in`."""
     token, record = sessions.start_session(db, user_id=user.id, replacing=sessions.session_token(request))
     request.state.web_session = record
+    language.note_signed_in(request, user, record.csrf_token)
     if user.preferred_language is None and getattr(request.state, "lang_source", "default") != "default":
         user.preferred_language = request.state.lang
     return token
@@ -334,7 +335,6 @@ def start_two_factor(request: Request, db: SessionDep, principal: PageAccountHol
     """Offer a new secret: its QR code, the secret to type, and the form for a code from it."""
     user = _account_user(db, principal.user_id)
     service.start_totp_enrolment(db, user=user, actor=principal)
-    db.refresh(user)
     return templates.TemplateResponse(request, "accounts/two_factor.html", _enrolment_context(user))
 
 
@@ -354,7 +354,6 @@ def confirm_two_factor(
     except Conflict:
         return RedirectResponse("/account/two-factor", status_code=303)
     except Invalid as exc:
-        db.refresh(user)
         problem = "missing" if exc.code == "missing" else "wrong"
         context = {**_enrolment_context(user), "errors": [("totp", problem)]}
         return templates.TemplateResponse(request, "accounts/two_factor.html", context, status_code=422)

@@ -8,6 +8,7 @@ knows its signed-in user then applies or records the user's preference (`apply_p
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -81,4 +82,20 @@ def apply_preference(connection: HTTPConnection, user: User) -> None:
         user.preferred_language = state.lang
     elif source == "default" and user.preferred_language in LANGUAGES:
         state.lang = user.preferred_language
-    state.page_user = user
+    record = getattr(state, "web_session", None)
+    note_signed_in(connection, user, record.csrf_token if record is not None else None)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who the layout shows as signed in, and the CSRF token of their forms: plain values, so that an error page
+    rendered after the request's transaction was rolled back can still show them."""
+
+    email: str
+    role: str
+    csrf_token: str | None
+
+
+def note_signed_in(connection: HTTPConnection, user: User, csrf_token: str | None) -> None:
+    """Note the signed-in user of the page for the layout (`request.state.page_user`)."""
+    connection.state.page_user = SignedIn(email=user.email, role=user.role, csrf_token=csrf_token)

@@ -2,8 +2,9 @@
 page gets whatever its route gives:
 
 - `lang` and `dir` of the page, `school_name` in its language;
-- `csrf_token` of the signed-in session (for the forms' hidden field and the X-CSRF-Token header of scripts; None
-  when no one is signed in), and `user`, the signed-in account (None for no one, and on pages that do not ask);
+- `user`, the signed-in account (`app.web.language.SignedIn`: email and role; None for no one, and on pages that do
+  not ask for the caller), and `csrf_token` of their session (for the forms' hidden field and the X-CSRF-Token
+  header of scripts; None when no one is signed in);
 - `nav`: the navigation of the user's role, as (path, key) pairs the layout names in the page's language, with
   `current_path` to mark the page's own;
 - `switch_lang` and `switch_url`: the other language and this page's address in it;
@@ -64,7 +65,6 @@ def _navigation(role: str | None) -> list[tuple[str, str]]:
 def page_variables(request: Request) -> dict[str, Any]:
     """The variables every page gets."""
     lang = page_language(request)
-    record = getattr(request.state, "web_session", None)
     user = getattr(request.state, "page_user", None)
     settings = get_settings()
     other = "en" if lang == "he" else "he"
@@ -75,7 +75,7 @@ def page_variables(request: Request) -> dict[str, Any]:
         "lang": lang,
         "dir": direction(lang),
         "school_name": settings.school_name_he if lang == "he" else settings.school_name_en,
-        "csrf_token": record.csrf_token if record is not None else None,
+        "csrf_token": user.csrf_token if user is not None else None,
         "user": user,
         "nav": _navigation(user.role if user is not None else None),
         "current_path": request.url.path,
