@@ -152,10 +152,9 @@ def log_in(
             status=429,
             headers={"Retry-After": str(wait)},
         )
-    except InvalidLogin as exc:
-        return _render(
-            request, "accounts/login.html", {**context, "errors": [(exc.field or "email", "too_long")]}, status=422
-        )
+    except InvalidLogin as exc:  # a field over its length (the API's `username` is this form's `email`)
+        field = "password" if exc.field == "password" else "email"
+        return _render(request, "accounts/login.html", {**context, "errors": [(field, "too_long")]}, status=422)
     except LoginFailed as exc:
         if exc.code in ("totp_required", "invalid_totp"):
             problem = "totp_required" if exc.code == "totp_required" else "totp_wrong"

@@ -85,6 +85,11 @@ def test_a_wrong_password_is_a_422_form_that_keeps_the_email_and_not_the_passwor
     assert sessions.cookie_name() not in r.cookies
 
 
+def test_an_email_past_its_length_is_named_at_the_email_field(web):
+    r = _log_in(web, "x" * 300 + "@school.example")
+    assert r.status_code == 422 and 'href="#email"' in r.text and 'id="email-error"' in r.text
+
+
 def test_the_apis_login_limits_apply_to_the_form(web, db):
     user = make_user(db, "official")
     statuses = [_log_in(web, user.email, "wrong password here").status_code for _ in range(5)]
