@@ -6,12 +6,13 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: system-deps install run serve migrate reference demo test test-sqlite test-postgres test-property lint format typecheck clean
+.PHONY: system-deps install run serve migrate reference demo test test-sqlite test-postgres test-property lint format typecheck clean messages
 
-# System libraries WeasyPrint renders PDFs with, and pdftoppm for the tests that look at a rendered page.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils
+# System libraries WeasyPrint renders PDFs with, pdftoppm for the tests that look at a rendered page, and Debian's
+# Chromium for the browser tests (Playwright drives it; `playwright install` is never run).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils chromium
 
-system-deps: ## Install the system packages PDFs need, where apt-get is available and any is missing.
+system-deps: ## Install the system packages PDFs and the browser tests need, where apt-get is available and any is missing.
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
@@ -69,6 +70,17 @@ test-property: install ## The status engine against the pure rule on many more r
 	LMS_PROPERTY_EXAMPLES=$(PROPERTY_EXAMPLES) env -u LMS_TEST_DATABASE_URL $(BIN)/pytest -q tests/compliance/test_status_engine.py
 	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \
 	LMS_PROPERTY_EXAMPLES=$(PROPERTY_EXAMPLES) $(BIN)/pytest -q tests/compliance/test_status_engine.py; fi
+
+LOCALE := app/locale
+
+messages: install ## Extract the pages' text (babel.cfg) into the catalogue template, update the he and en catalogues, compile them.
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o $(LOCALE)/messages.pot .
+	@for lang in he en; do \
+		if [ -f $(LOCALE)/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -l $$lang -i $(LOCALE)/messages.pot -d $(LOCALE); \
+		else $(BIN)/pybabel init -l $$lang -i $(LOCALE)/messages.pot -d $(LOCALE); fi; \
+	done
+	$(BIN)/pybabel compile --statistics -d $(LOCALE)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.config import PROJECT_ROOT
+from app.config import PROJECT_ROOT, get_settings
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -196,8 +196,10 @@ def _manage_user(email: str, act: str) -> None:
                 else:
                     assert out.expires_at is not None
                     until = out.expires_at.isoformat(timespec="minutes")
-                    typer.echo(f"one-time reset token for POST /api/v1/auth/password-reset, until {until}:")
-                    typer.echo(f"  {out.reset_token}")
+                    base = get_settings().public_base_url.rstrip("/")
+                    typer.echo(f"one-time password link (open it in a browser), until {until}:")
+                    typer.echo(f"  {base}/password-reset/{out.reset_token}")
+                    typer.echo(f"or its token, for POST /api/v1/auth/password-reset: {out.reset_token}")
     except ValueError as exc:  # a RoleChange refused (pydantic's ValidationError is a ValueError)
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,6 +60,12 @@ class Settings(BaseSettings):
     )
     school_name_he: str = "בית הספר הארצי לבכירים ברשויות המקומיות"
     school_name_en: str = "The National School for Senior Officials of Local Authorities"
+    # The accessibility statement (/accessibility): the accessibility coordinator's contact, and the date of the
+    # last accessibility check of the pages.
+    accessibility_coordinator_name: str = "רכז/ת הנגישות של בית הספר"
+    accessibility_coordinator_email: str = "accessibility@school.example"
+    accessibility_coordinator_phone: str = "03-0000000"
+    accessibility_checked_on: date = date(2026, 12, 1)
 
     def secure_cookies(self) -> bool:
         """Whether cookies are marked Secure (sent over HTTPS only): when the public address is https."""

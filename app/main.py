@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from app import models  # noqa: F401  (every table registered before the first query)
 from app.accounts.api import router as accounts_router
+from app.accounts.pages import router as accounts_pages_router
 from app.attendance.api import router as attendance_router
 from app.audit.api import router as audit_router
 from app.authorities.api import router as authorities_router
@@ -17,10 +18,13 @@ from app.compliance.api import router as compliance_router
 from app.home.api import router as home_router
 from app.imports.api import router as imports_router
 from app.officials.api import router as officials_router
+from app.officials.pages import router as officials_pages_router
 from app.programmes.api import router as programmes_router
 from app.reports.api import router as reports_router
 from app.roles.api import router as roles_router
 from app.web.errors import install_error_handlers
+from app.web.homes import router as homes_router
+from app.web.language import ChooseLanguage
 from app.web.security import install_assets, install_security
 
 DESCRIPTION = """
@@ -39,6 +43,8 @@ def create_app() -> FastAPI:
     # The documentation is served from the application's own assets (install_assets), never from a CDN.
     app = FastAPI(title="Mekomot LMS", version="1.0", description=DESCRIPTION, docs_url=None, redoc_url=None)
     install_error_handlers(app)
+    # Outside the error handlers, so that an error page is in the request's language too.
+    app.add_middleware(ChooseLanguage)
     install_assets(app)
     for router in (
         accounts_router,
@@ -56,6 +62,9 @@ def create_app() -> FastAPI:
         certificates_router,
         certificates_public_router,
         certificates_pages_router,
+        homes_router,
+        accounts_pages_router,
+        officials_pages_router,
     ):
         app.include_router(router)
 

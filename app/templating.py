@@ -13,15 +13,17 @@ Filters for text in Hebrew, right to left:
 - `number` ("1,234") and `percent` ("75.0%").
 
 Text goes through gettext (jinja2.ext.i18n, new style: `{{ _("...%(name)s", name=x) }}` and `{% trans %}`), in
-the language named by the template's `lang` variable ("he" when there is none). The catalogues are not written
-yet: every language has null translations, so the Hebrew source text is what shows.
+the language named by the template's `lang` variable ("he" when there is none). The Hebrew text is the source (the
+msgid); the catalogues are app/locale/<lang>/LC_MESSAGES/messages.po, compiled to .mo beside them by
+`make messages` (which also extracts the text, babel.cfg), and the compiled files are committed.
 """
 
 from __future__ import annotations
 
 import gettext as gettext_module
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -62,6 +64,7 @@ __all__ = [
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 DESIGNS_DIR = PROJECT_ROOT / "certificates"
+LOCALE_DIR = Path(__file__).parent / "locale"
 # The project's fonts under the family names app.pdf registers them by: Hebrew first, then Latin letters and digits.
 FONT_STACK = '"LMS Hebrew", "LMS Latin", sans-serif'
 
@@ -159,12 +162,11 @@ def percent(value: float | None, digits: int = 1) -> str:
 
 # --- gettext ---------------------------------------------------------------------------------------------------
 
-_NULL = gettext_module.NullTranslations()
 
-
+@cache
 def translations(lang: str) -> gettext_module.NullTranslations:
-    """The message catalogue of a language. None is written yet: null translations, the source text as it is."""
-    return _NULL
+    """The message catalogue of a language (app/locale); the source text as it is where a message has none."""
+    return gettext_module.translation("messages", localedir=LOCALE_DIR, languages=[lang], fallback=True)
 
 
 # Called by jinja2.ext.i18n's new-style wrappers through the template's context, so each render translates into

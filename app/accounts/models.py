@@ -21,6 +21,7 @@ class User(Base):
         CheckConstraint("token_version >= 1", name="token_version_positive"),
         CheckConstraint("role <> 'liaison' OR authority_code IS NOT NULL", name="liaison_has_authority"),
         CheckConstraint("role <> 'official' OR official_id IS NOT NULL", name="official_has_person"),
+        CheckConstraint("preferred_language IN ('he', 'en')", name="preferred_language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +52,8 @@ class User(Base):
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     totp_recovery_hashes: Mapped[list[str] | None] = mapped_column(JSON)
+    # The language the user chose for the web pages ("he" or "en"); None until they choose (Hebrew then).
+    preferred_language: Mapped[str | None] = mapped_column(String(2))
 
 
 class LoginAttempt(Base):

@@ -234,16 +234,26 @@ def reset_password(db: Session, *, user_id: int, method: str, actor: Principal) 
     return PasswordResetOut(method="link", reset_token=token, expires_at=expires_at)
 
 
-def complete_password_reset(db: Session, *, token: str, new_password: str, address: str | None) -> User:
-    """Set a new password with a reset link's token: once, before it expires, for an active account; every token and
-    session of the account ends. 422 `invalid_reset_token` otherwise (unknown, used, expired or replaced alike)."""
-    user = db.scalar(select(User).where(User.password_reset_hash == _hash_reset_token(token)).with_for_update())
+def reset_link_user(db: Session, *, token: str, lock: bool = False) -> User | None:
+    """The active account whose one-time reset link this token is, while the link holds (not used, not replaced,
+    not expired); None otherwise. `lock`: the row locked until the transaction ends (to use the link)."""
+    stmt = select(User).where(User.password_reset_hash == _hash_reset_token(token))
+    user = db.scalar(stmt.with_for_update() if lock else stmt)
     if (
         user is None
         or not user.active
         or user.password_reset_expires_at is None
-        or (user.password_reset_expires_at <= now_utc())
+        or user.password_reset_expires_at <= now_utc()
     ):
+        return None
+    return user
+
+
+def complete_password_reset(db: Session, *, token: str, new_password: str, address: str | None) -> User:
+    """Set a new password with a reset link's token: once, before it expires, for an active account; every token and
+    session of the account ends. 422 `invalid_reset_token` otherwise (unknown, used, expired or replaced alike)."""
+    user = reset_link_user(db, token=token, lock=True)
+    if user is None:
         raise Invalid(
             "token: the reset link is unknown, used or expired; ask an admin for a new one",
             field="token",

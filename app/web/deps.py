@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.accounts.totp import required_for
-from app.auth import ADMIN, ALL_ROLES, STAFF, Principal, decode_token, token_matches
+from app.auth import ADMIN, ALL_ROLES, OFFICIAL, STAFF, Principal, decode_token, token_matches
 from app.config import get_settings
 from app.db import get_db
 from app.errors import Forbidden, Unauthorized
 from app.web import sessions
+from app.web.language import apply_preference
 from app.web.models import WebSession
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -190,12 +191,26 @@ def get_principal(principal: Annotated[Principal, Depends(get_enrolling_principa
 def get_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
     """The signed-in caller of a page, from the session cookie only (a bearer token is never looked at); 401 (a page
     sends the browser to sign in) without a live session; 403 `password_change_required` with a temporary password."""
-    user = _session_user(request, db, csrf)
-    if user is None:
-        raise Unauthorized("sign in first", code="not_authenticated")
+    user = get_page_account_holder_user(request, db, csrf)
     if user.must_change_password:
         raise _password_change_required()
     return _second_factor_enrolled(db, _principal(user, request))
+
+
+def get_page_account_holder_user(request: Request, db: Session, csrf: str | None) -> User:
+    """The signed-in user of a page, their language preference applied (`language.apply_preference`); 401 without a
+    live session. A temporary password or a missing second factor is for the caller to judge."""
+    user = _session_user(request, db, csrf)
+    if user is None:
+        raise Unauthorized("sign in first", code="not_authenticated")
+    apply_preference(request, user)
+    return user
+
+
+def get_page_account_holder(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
+    """The signed-in caller of the pages of their own account (changing the password, enrolling a second factor):
+    an account with a temporary password or without the second factor its role needs passes too."""
+    return _principal(get_page_account_holder_user(request, db, csrf), request)
 
 
 def get_optional_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal | None:
@@ -205,7 +220,10 @@ def get_optional_page_principal(request: Request, db: SessionDep, csrf: CsrfSent
         user = _session_user(request, db, csrf)
     except Unauthorized:
         return None
-    return None if user is None or user.must_change_password else _principal(user, request)
+    if user is None or user.must_change_password:
+        return None
+    apply_preference(request, user)
+    return _principal(user, request)
 
 
 def _role_check(caller: Callable[..., Principal], roles: tuple[str, ...], name: str, refusal: str) -> Any:
@@ -245,4 +263,7 @@ PasswordChanger = Annotated[Principal, Depends(get_principal_with_temporary_pass
 PageUser = Annotated[Principal, Depends(get_page_principal)]
 MaybePageUser = Annotated[Principal | None, Depends(get_optional_page_principal)]
 PageAdmin = Annotated[Principal, page_allow(ADMIN)]
+# The signed-in caller of their own account's pages, a temporary password or a missing second factor allowed.
+PageAccountHolder = Annotated[Principal, Depends(get_page_account_holder)]
 PageStaff = Annotated[Principal, page_allow(*STAFF)]
+PageOfficial = Annotated[Principal, page_allow(OFFICIAL)]

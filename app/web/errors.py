@@ -30,6 +30,8 @@ MACHINE_PREFIXES = ("/api/", "/.well-known/")
 MACHINE_PATHS = frozenset({"/api", "/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 # Where a page that needs a signed-in browser sends one without a session (with `next`, the page it wanted).
 SIGN_IN_PATH = "/login"
+# Where a page sends an account that must do something before anything else (the code of its 403).
+_FIRST_STEPS = {"password_change_required": "/account/password", "totp_enrolment_required": "/account/two-factor"}
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -73,12 +75,18 @@ def error_response(
 ) -> Response:
     """The answer to a failed request: the JSON body on a machine route, the error page of the status on a page."""
     if is_page(request.scope["path"]):
-        return error_page(request, status, headers)
+        return error_page(request, status, headers, code=body.get("error"))
     return JSONResponse(body, status_code=status, headers=dict(headers) if headers else None)
 
 
-def error_page(request: Request, status: int, headers: Mapping[str, str] | None = None) -> Response:
-    """The error page of the status (a 401 on reading a page: off to sign in, the page asked for kept as `next`)."""
+def error_page(
+    request: Request, status: int, headers: Mapping[str, str] | None = None, *, code: str | None = None
+) -> Response:
+    """The error page of the status. Reading a page, a 401 sends the browser to sign in (the page asked for kept as
+    `next`), and a 403 of an account that must first change its temporary password or enrol its second factor to
+    the page that does it."""
+    if status == 403 and code in _FIRST_STEPS and request.method in ("GET", "HEAD"):
+        return RedirectResponse(_FIRST_STEPS[code], status_code=303)
     if status == 401 and request.method in ("GET", "HEAD"):
         wanted = request.scope["path"] + (f"?{request.url.query}" if request.url.query else "")
         answer: Response = RedirectResponse(f"{SIGN_IN_PATH}?next={quote(wanted, safe='/')}", status_code=303)

@@ -1,17 +1,53 @@
 """What every web page is rendered with: the shared Jinja2 environment (`app.templating`) and the variables each
-page gets whatever its route gives: `lang` and `dir` of the page, `school_name` in its language, and `csrf_token`
-of the signed-in session (for the forms' hidden field and the X-CSRF-Token header of scripts; None when no one is
-signed in)."""
+page gets whatever its route gives:
+
+- `lang` and `dir` of the page, `school_name` in its language;
+- `user`, the signed-in account (`app.web.language.SignedIn`: email and role; None for no one, and on pages that do
+  not ask for the caller), and `csrf_token` of their session (for the forms' hidden field and the X-CSRF-Token
+  header of scripts; None when no one is signed in);
+- `nav`: the navigation of the user's role, as (path, key) pairs the layout names in the page's language, with
+  `current_path` to mark the page's own;
+- `switch_lang` and `switch_url`: the other language and this page's address in it;
+- `asset`: the fingerprinted URL of a static asset (`app.web.security.asset_url`);
+- `notice`: a known one-word notice from the query (`?notice=signed_out`), for the page to show after a redirect.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 
+from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL
 from app.config import get_settings
 from app.templating import DEFAULT_LANGUAGE, LANGUAGES, direction, environment
+from app.web.language import QUERY
+from app.web.security import asset_url
+
+# Each role's home: where `/` and a sign-in without `next` lead.
+HOMES: dict[str, str] = {OFFICIAL: "/me", ADMIN: "/admin", AUDITOR: "/compliance", LIAISON: "/compliance"}
+# Notices a page may be sent to show (?notice=...), after a redirect.
+NOTICES = frozenset({"signed_out", "password_set", "password_changed", "session_ended"})
+
+
+def home_of(role: str) -> str:
+    """The home page of a role."""
+    return HOMES.get(role, "/")
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` when it is a path of this site ("/me?x=1"), else None: never another host ("//evil.example",
+    "https://evil.example", "/\\\\evil.example"), nor anything with a scheme, a backslash or a control character."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def page_language(request: Request) -> str:
@@ -20,16 +56,33 @@ def page_language(request: Request) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def _navigation(role: str | None) -> list[tuple[str, str]]:
+    if role is None:
+        return []
+    return [(home_of(role), "home"), ("/account/password", "password"), ("/account/two-factor", "two_factor")]
+
+
 def page_variables(request: Request) -> dict[str, Any]:
     """The variables every page gets."""
     lang = page_language(request)
-    record = getattr(request.state, "web_session", None)
+    user = getattr(request.state, "page_user", None)
     settings = get_settings()
+    other = "en" if lang == "he" else "he"
+    query = [(k, v) for k, v in request.query_params.multi_items() if k not in (QUERY, "notice")]
+    switch = request.url.path + "?" + urlencode([*query, (QUERY, other)])
+    notice = request.query_params.get("notice")
     return {
         "lang": lang,
         "dir": direction(lang),
         "school_name": settings.school_name_he if lang == "he" else settings.school_name_en,
-        "csrf_token": record.csrf_token if record is not None else None,
+        "csrf_token": user.csrf_token if user is not None else None,
+        "user": user,
+        "nav": _navigation(user.role if user is not None else None),
+        "current_path": request.url.path,
+        "switch_lang": other,
+        "switch_url": switch,
+        "asset": asset_url,
+        "notice": notice if notice in NOTICES else None,
     }
 
 

@@ -1,14 +1,21 @@
 """What the web layer does to every request and answer before and after any route: a body over its limit is refused
 before it is read (`LimitBody`), and every answer carries the security headers (`SecurityHeaders`). Also the
-application's own static assets and the interactive API documentation served from them, never from a CDN."""
+application's own static assets and the interactive API documentation served from them, never from a CDN.
+
+Pages name an asset by `asset_url("css/site.css")`: "/static/css/site.<hash>.css", the first 12 hex digits of the
+SHA-256 of its content. Such a URL changes whenever the file does, so its answer may be cached for a year
+(`immutable`); an asset asked for by its plain name, or by a hash that is no longer its own, is answered too, with
+`no-cache`."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import importlib.resources
+import os
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +23,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
 
 from app.config import get_settings
 from app.web.errors import error_response
@@ -178,6 +186,49 @@ def install_security(app: FastAPI) -> None:
     app.build_middleware_stack = build  # type: ignore[method-assign]
 
 
+_FINGERPRINTED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{12})(?P<ext>\.[A-Za-z0-9]+)$")
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@cache
+def fingerprint(path: str) -> str | None:
+    """The first 12 hex digits of the SHA-256 of a static asset (a path under app/web/static); None for none."""
+    file = STATIC_DIR / path
+    if not file.is_file():
+        return None
+    return hashlib.sha256(file.read_bytes()).hexdigest()[:12]
+
+
+def asset_url(path: str) -> str:
+    """The URL of a static asset with its content's hash in the name, e.g. /static/css/site.0123456789ab.css."""
+    digest = fingerprint(path)
+    if digest is None:
+        raise ValueError(f"no static asset {path}")
+    stem, _, ext = path.rpartition(".")
+    return f"{STATIC_PREFIX}/{stem}.{digest}.{ext}"
+
+
+class FingerprintedStatic(StaticFiles):
+    """The static assets, by their fingerprinted names (cached for a year) or their plain names (`no-cache`)."""
+
+    def get_path(self, scope: Message) -> str:
+        path = super().get_path(scope)
+        found = _FINGERPRINTED.match(path)
+        if found is None:
+            scope["lms_asset_current"] = False
+            return path
+        plain = found["stem"] + found["ext"]
+        scope["lms_asset_current"] = found["hash"] == fingerprint(plain.replace(os.sep, "/"))
+        return plain
+
+    def file_response(
+        self, full_path: Any, stat_result: os.stat_result, scope: Message, status_code: int = 200
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        response.headers["Cache-Control"] = IMMUTABLE if scope.get("lms_asset_current") else "no-cache"
+        return response
+
+
 def install_assets(app: FastAPI) -> None:
     """Serve the application's static assets under /static and the API documentation (/docs) from them; the
     Swagger UI files (version 5, which reads the OpenAPI 3.1 document FastAPI writes) come from the fastapi-offline
@@ -185,7 +236,7 @@ def install_assets(app: FastAPI) -> None:
     swagger_ui_path = Path(str(importlib.resources.files("fastapi_offline") / "static"))
 
     app.mount(SWAGGER_PREFIX, StaticFiles(directory=swagger_ui_path), name="swagger-ui")
-    app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(STATIC_PREFIX, FingerprintedStatic(directory=STATIC_DIR), name="static")
     oauth2_redirect_url = "/docs/oauth2-redirect"
 
     @app.get("/docs", include_in_schema=False)

@@ -33,9 +33,11 @@ def test_verify_a_valid_certificate_in_json_and_html(client, cert):
     }
     page = client.get(f"/verify/{cert['verification_code']}")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "התעודה תקפה" in page.text and "This certificate is valid" in page.text
-    assert f'<span dir="ltr">{cert["serial"]}</span>' in page.text
-    assert 'dir="rtl"' in page.text
+    assert "התעודה תקפה" in page.text and "This certificate is valid" not in page.text
+    assert f"<bdi>{cert['serial']}</bdi>" in page.text  # isolated inside the Hebrew
+    assert '<html lang="he" dir="rtl">' in page.text and 'data-certificate-status="valid"' in page.text
+    english = client.get(f"/verify/{cert['verification_code']}", params={"lang": "en"}).text
+    assert '<html lang="en" dir="ltr">' in english and "This certificate is valid" in english and "Noa Barak" in english
 
 
 def test_unknown_code_is_a_clear_404(client):
@@ -43,7 +45,9 @@ def test_unknown_code_is_a_clear_404(client):
     assert r.status_code == 404
     assert r.json()["valid"] is False and r.json()["error"] == "unknown_certificate"
     page = client.get("/verify/not-a-real-code-at-all")
-    assert page.status_code == 404 and "לא נמצאה תעודה" in page.text and "No certificate has this" in page.text
+    assert page.status_code == 404 and "לא נמצאה תעודה" in page.text
+    english = client.get("/verify/not-a-real-code-at-all", params={"lang": "en"})
+    assert english.status_code == 404 and "No certificate has this verification code" in english.text
 
 
 def test_revoke_keeps_the_record_and_shows_why(client, admin, cert, db):
