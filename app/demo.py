@@ -24,8 +24,9 @@ from app import clock
 from app.accounts.models import User
 from app.accounts.schemas import UserCreate
 from app.accounts.service import create_user, enrol_totp_with_secret
-from app.auth import operator
+from app.auth import Principal, operator
 from app.authorities.models import Authority
+from app.completions.models import Completion
 from app.completions.rules import completion_counts
 from app.completions.schemas import CompletionCreate
 from app.completions.service import record_completion_by_decision
@@ -584,13 +585,15 @@ class _Planner:
             self.completion(holder, programme.code, due + timedelta(days=1), due + relativedelta(months=10))
 
     def _featured(self, liaison: _DemoAuthority, previous: _DemoAuthority) -> list[_Person]:
-        """The demo official: treasurer of the liaison's authority, due soon; earlier treasurer elsewhere."""
+        """The demo official: treasurer of the liaison's authority, due soon; earlier treasurer elsewhere; and, for
+        eight months, also the authority's HR manager (the school year enrols her in that entry training)."""
         start = self.today + timedelta(days=45) - relativedelta(months=24)
         earlier = start - relativedelta(months=20)
         person = _Person(community=J, female=True, login=True)
         person.holdings = [
             _Holding(previous.code, "treasurer", earlier, start - timedelta(days=16)),
             _Holding(liaison.code, "treasurer", start),
+            _Holding(liaison.code, "hr_manager", self.today - relativedelta(months=8)),
         ]
         successor = self.new_person(previous.code)
         s_start = start + timedelta(days=self.rng.randint(20, 60))
@@ -730,7 +733,7 @@ def load_demo(db: Session) -> bool:
             )
 
     assert login_official is not None
-    _school_year(db, rng, clock.today())
+    _school_year(db, rng, clock.today(), featured=login_official.id)
     liaison_code = LIAISON_AUTHORITY if any(a.code == LIAISON_AUTHORITY for a in authorities) else authorities[0].code
     for role, email, password in DEMO_LOGINS:
         user = create_user(
@@ -746,13 +749,36 @@ def load_demo(db: Session) -> bool:
         )
         if email in DEMO_TOTP_SECRETS:
             enrol_totp_with_secret(db, user=user, secret=DEMO_TOTP_SECRETS[email], actor=ACTOR)
+        if role == "official":
+            _ask_for_more_time(db, Principal(user_id=user.id, label=email, role=role, official_id=login_official.id))
     return True
 
 
-def _school_year(db: Session, rng: random.Random, today: date) -> None:
-    """The school at work: a closed cohort, a running cohort per entry programme, and auditors' decisions."""
+def _ask_for_more_time(db: Session, official: Principal) -> None:
+    """The featured official asks for three more months on the treasurers' entry training that is due soon."""
+    from app.compliance.selectors import official_requirements
+    from app.compliance.service import request_extension
+
+    assert official.official_id is not None
+    rows = official_requirements(db, official_id=official.official_id, as_of=clock.today(), actor=official)
+    due = next(r for r in rows if r.programme_code == "TREAS-ENTRY" and r.status == RequirementStatus.NOT_STARTED)
+    request_extension(
+        db,
+        requirement_id=due.id,
+        requested_due_date=add_months(due.due_date, 3),
+        reason="הקורס הקרוב נפתח אחרי המועד; מבקשת להירשם למחזור הבא",
+        actor=official,
+    )
+
+
+def _school_year(db: Session, rng: random.Random, today: date, *, featured: int) -> None:
+    """The school at work: closed cohorts with their certificates, a running cohort per entry programme, and
+    auditors' decisions. The featured official (the demo's official login) has one of each: a certificate of an
+    advanced programme, the HR entry training in progress with sessions to come, and the treasurers' entry
+    training not started and due soon, with an extension asked for and waiting for an auditor."""
     from app.attendance.schemas import AttendanceIn
     from app.attendance.service import close_cohort, record_attendance
+    from app.certificates.service import issue_cohort_certificates
     from app.cohorts.schemas import CohortCreate, SessionCreate
     from app.cohorts.service import add_session, create_cohort, enrol_official
     from app.compliance.selectors import requirement_rows
@@ -805,9 +831,24 @@ def _school_year(db: Session, rng: random.Random, today: date) -> None:
     if overdue:
         past = run_cohort("TREAS-DEMO-1", "TREAS-ENTRY", today - timedelta(weeks=30), overdue, absent=overdue[0])
         close_cohort(db, cohort_id=past, actor=ACTOR)
+        issue_cohort_certificates(db, cohort_id=past, actor=ACTOR)
+    # Last spring's advanced budgeting course, with the featured official and treasurers who finished theirs.
+    took_it = set(
+        db.scalars(
+            select(Completion.official_id)
+            .join(Programme, Programme.id == Completion.programme_id)
+            .where(Programme.code == "ADV-BUDGET")
+        )
+    )
+    budgeting = [featured, *[o for o in owing("TREAS-ENTRY", "completed") if o not in took_it | {featured}][:7]]
+    course = run_cohort("ADV-BUDGET-DEMO-1", "ADV-BUDGET", today - timedelta(weeks=36), budgeting, absent=None)
+    close_cohort(db, cohort_id=course, actor=ACTOR)
+    issue_cohort_certificates(db, cohort_id=course, actor=ACTOR)
     # A running cohort of every entry programme: its officials are in progress.
     for spec in PROGRAMMES:
         officials = owing(spec.code, "not_started")[:8] if spec.kind == "mandatory" else []
+        if spec.code == "HR-ENTRY":
+            officials = [featured, *[o for o in officials if o != featured][:7]]
         if officials:
             run_cohort(f"{spec.code}-{today.year}", spec.code, today - timedelta(weeks=5), officials, absent=None)
     # Requests and an auditor's decisions: an exemption, an extension, and one waiting in the queue.

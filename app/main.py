@@ -15,6 +15,7 @@ from app.certificates.api import router as certificates_router
 from app.certificates.pages import router as certificates_pages_router
 from app.cohorts.api import router as cohorts_router
 from app.compliance.api import router as compliance_router
+from app.home.api import router as home_router
 from app.imports.api import router as imports_router
 from app.officials.api import router as officials_router
 from app.officials.pages import router as officials_pages_router
@@ -54,6 +55,7 @@ def create_app() -> FastAPI:
         cohorts_router,
         attendance_router,
         compliance_router,
+        home_router,
         reports_router,
         imports_router,
         audit_router,

@@ -6,9 +6,13 @@ import re
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, EmailStr, Field
 
 from app.clock import today
+
+EMAIL_MAX_LENGTH = 254  # RFC 5321's longest address, and the width of every email column
+Email = Annotated[EmailStr, Field(max_length=EMAIL_MAX_LENGTH)]
+"""An email address, at most 254 characters."""
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -50,6 +50,8 @@ def test_demo_fills_every_district_and_every_status_once(db: Session) -> None:
     movers = movers.having(func.count(func.distinct(Appointment.authority_code)) > 1)
     assert len(db.scalars(movers).all()) >= 3
 
+    _the_demo_officials_home_shows_every_kind_of_state(db)
+
     # A second run finds the demo there and adds nothing.
     before = _counts(db)
     assert load_demo(db) is False
@@ -95,3 +97,23 @@ def test_every_demo_login_gets_a_token_and_sees_its_scope(client, db: Session) -
     official_id = own["items"][0]["id"]
     reqs = client.get(f"/api/v1/officials/{official_id}/requirements", headers=tokens["official"]).json()
     assert reqs["total"] >= 1
+
+
+def _the_demo_officials_home_shows_every_kind_of_state(db: Session) -> None:
+    """A certificate of a completed course, an entry training in progress with a session to come, one not started
+    and due soon with an extension waiting for an auditor."""
+    from app.auth import operator
+    from app.clock import today
+    from app.home.rules import Step
+    from app.home.selectors import official_home
+
+    user = db.scalar(select(User).where(User.role == "official"))
+    assert user is not None and user.official_id is not None
+    home = official_home(db, official_id=user.official_id, actor=operator("test"), today=today())
+    by_programme = {r.requirement.programme_code: r for r in home.requirements if r.requirement.status != "closed"}
+    treasurer, hr = by_programme["TREAS-ENTRY"], by_programme["HR-ENTRY"]
+    assert (treasurer.requirement.status, treasurer.requirement.due_soon) == ("not_started", True)
+    assert treasurer.pending is not None and treasurer.pending.requested_by_user_id == user.id
+    assert hr.requirement.status == "in_progress" and hr.next.step == Step.ATTEND and hr.next.on is not None
+    assert [c.status for c in home.certificates] == ["valid"]
+    assert any(c.enrolment.status == "completed" for c in home.cohorts)

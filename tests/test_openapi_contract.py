@@ -362,3 +362,64 @@ def test_id_out_of_range_is_422(client: TestClient, db: Session, method: str, pa
     r = client.request(method, path.format(**{**other, **{name: value for name in ids}}), headers=caller)
     assert r.status_code == 422, r.text
     assert r.json()["field"] in ids, r.text
+
+
+# --- length limits ----------------------------------------------------------------------------------------
+
+
+def _unbounded(schema: dict[str, Any], where: str) -> list[str]:
+    """The places under a schema where a client can send text or a list of any length."""
+    if "$ref" in schema:
+        schema = DOC["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    found = [w for key in ("anyOf", "oneOf", "allOf") for sub in schema.get(key, []) for w in _unbounded(sub, where)]
+    kind = schema.get("type")
+    if kind == "string" and not {"maxLength", "enum", "const"} & set(schema) and schema.get("format") != "date":
+        found.append(where)
+    if kind == "array":
+        found += [] if "maxItems" in schema else [f"{where} (a list without maxItems)"]
+        found += _unbounded(schema.get("items", {}), f"{where}[]")
+    for name, sub in schema.get("properties", {}).items():
+        found += _unbounded(sub, f"{where}.{name}")
+    return found
+
+
+def test_every_text_a_client_sends_has_a_length_limit() -> None:
+    """Every path, query and body field that takes text or a list says its longest; files are bounded by the
+    body limit (LMS_MAX_BODY_BYTES) and the import limit instead."""
+    unbounded = []
+    for method, path, operation in _operations():
+        for param in operation.get("parameters", []):
+            unbounded += _unbounded(param["schema"], f"{method} {path} {param['in']} {param['name']}")
+        for kind, content in operation.get("requestBody", {}).get("content", {}).items():
+            if kind != "multipart/form-data":
+                unbounded += _unbounded(content["schema"], f"{method} {path} body")
+    assert unbounded == []
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/authorities?q=" + "א" * 201, "q"),
+        ("/api/v1/authorities/" + "9" * 300, "code"),
+        ("/api/v1/programmes/" + "P" * 300, "code"),
+        ("/api/v1/cohorts?programme=" + "P" * 300, "programme"),
+        ("/api/v1/officials?role=" + "r" * 300, "role"),
+        ("/api/v1/compliance/summary?group_by=" + ",role" * 300, "group_by"),
+    ],
+)
+def test_over_long_text_in_a_path_or_query_is_422_naming_it(
+    client: TestClient, admin: dict[str, str], path: str, field: str
+) -> None:
+    _assert_error(client.get(path, headers=admin), 422, "invalid", field)
+
+
+def test_over_long_fields_of_a_body_and_of_the_login_form_are_422_naming_them(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    long_email = "a" * 250 + "@example.org"
+    r = client.post("/api/v1/officials", json=_official(email=long_email), headers=admin)
+    _assert_error(r, 422, "invalid", "email")
+    r = client.post("/api/v1/cohorts/1/enrolments/bulk", json={"national_ids": ["1" * 300]}, headers=admin)
+    _assert_error(r, 422, "invalid", "national_ids.0")
+    form = {"username": "someone@example.org", "password": "x", "scope": "s" * 201}
+    _assert_error(client.post("/api/v1/auth/token", data=form), 422, "invalid", "scope")

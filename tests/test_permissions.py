@@ -105,6 +105,7 @@ class World:
     programme: Programme
     cohort: Cohort
     other_cohort: Cohort
+    open_cohort: Cohort  # open, of an advanced programme, with no one in it
     meeting: CohortSession
     mine_enrolment: Enrolment
     theirs_enrolment: Enrolment
@@ -316,8 +317,9 @@ GRID: tuple[Route, ...] = (
     Route("POST", "/api/v1/cohorts/{cohort_id}/sessions", ADMIN_ONLY,
           call=lambda w, s: Call(path=_cohort_id(w, s), json={"date": "2025-02-01", "hours": 2.5})),
     Route("GET", "/api/v1/cohorts/{cohort_id}/sessions", ANY_ROLE, call=lambda w, s: Call(path=_cohort_id(w, s))),
-    Route("POST", "/api/v1/cohorts/{cohort_id}/enrolments", ADMIN_ONLY,
-          call=lambda w, s: Call(path=_cohort_id(w, s), json={"official_id": w.spare.id})),
+    # An official enrols themselves (the grid's official user is `mine`) in an open cohort of an advanced programme.
+    Route("POST", "/api/v1/cohorts/{cohort_id}/enrolments", frozenset({ADMIN, OFFICIAL}),
+          call=lambda w, s: Call(path={"cohort_id": w.open_cohort.id}, json={"official_id": w.mine.id})),
     Route("POST", "/api/v1/cohorts/{cohort_id}/enrolments/bulk", ADMIN_ONLY,
           call=lambda w, s: Call(path=_cohort_id(w, s), json={"national_ids": [w.spare.national_id]})),
     Route("GET", "/api/v1/cohorts/{cohort_id}/enrolments", ANY_ROLE,  # the list holds only the caller's scope
@@ -380,6 +382,8 @@ GRID: tuple[Route, ...] = (
     Route("GET", "/api/v1/officials/{official_id}/transcript.{fmt}", ANY_ROLE, scoped=True,
           call=lambda w, s: Call(path={**_official_id(w, s), "fmt": "xlsx"})),
     Route("GET", "/api/v1/officials/{official_id}/cpd", ANY_ROLE, scoped=True,
+          call=lambda w, s: Call(path=_official_id(w, s))),
+    Route("GET", "/api/v1/officials/{official_id}/home", ANY_ROLE, scoped=True,
           call=lambda w, s: Call(path=_official_id(w, s))),
     Route("GET", "/api/v1/cohorts/{cohort_id}/attendance", ANY_ROLE,  # the matrix holds only the caller's scope
           call=lambda w, s: Call(path=_cohort_id(w, s))),
@@ -535,6 +539,17 @@ def world(shared: Connection) -> World:
     }
     record_attendance(db, session_id=lecture.id, records=present, actor=ACTOR)
     close_cohort(db, cohort_id=graduated.id, actor=ACTOR)
+    opening = create_cohort(
+        db,
+        data=CohortCreate(
+            programme_code=make_programme(db, kind="advanced").code,
+            code=f"PERM-{n}-D",
+            start_date="2025-06-01",
+            end_date="2025-07-31",
+            capacity=5,
+        ),
+        actor=ACTOR,
+    )
     certificates = {
         scope: db.get(Certificate, issue_certificate(db, enrolment_id=e.id, actor=ACTOR)[0].id)
         for scope, e in certificate_enrolments.items()
@@ -563,6 +578,7 @@ def world(shared: Connection) -> World:
         programme=programme,
         cohort=first,
         other_cohort=second,
+        open_cohort=opening,
         meeting=meeting,
         mine_enrolment=mine_enrolment,
         theirs_enrolment=theirs_enrolment,

@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.security import OAuth2PasswordRequestForm
-from sqlalchemy import select
 
 from app.accounts import selectors, service
-from app.accounts.models import User
 from app.accounts.schemas import (
     PasswordChange,
     PasswordResetComplete,
@@ -23,9 +20,8 @@ from app.accounts.schemas import (
     UserCreate,
     UserRead,
 )
-from app.accounts.totp import required_for
-from app.auth import Principal
 from app.config import get_settings
+from app.schemas import EMAIL_MAX_LENGTH
 from app.web.deps import AdminOnly, AnyoneEnrolling, PasswordChanger, SessionDep, Staff, client_address
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
@@ -33,21 +29,34 @@ from app.web.pagination import Limit, Offset, Page, RecordId
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
+class TokenForm:
+    """The OAuth2 password grant's form. The email and the password are measured by the login itself, so that
+    an over-long one counts as a failed attempt; the other fields are refused past their length at once."""
+
+    def __init__(
+        self,
+        username: Annotated[str, Form(description="The email.", json_schema_extra={"maxLength": EMAIL_MAX_LENGTH})],
+        password: Annotated[str, Form(json_schema_extra={"maxLength": service.PASSWORD_MAX})],
+        totp: Annotated[
+            str | None, Form(max_length=64, description="The current 6-digit code, or a recovery code")
+        ] = None,
+        grant_type: Annotated[str | None, Form(pattern="^password$", max_length=8)] = None,
+        scope: Annotated[str, Form(max_length=200)] = "",
+        client_id: Annotated[str | None, Form(max_length=200)] = None,
+        client_secret: Annotated[str | None, Form(max_length=200)] = None,
+    ) -> None:
+        self.username, self.password, self.totp = username, password, totp
+
+
 @router.post("/auth/token", response_model=Token, responses=responses(400, 401, 422, 429))
-def issue_token(
-    request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    db: SessionDep,
-    totp: Annotated[str | None, Form(max_length=64, description="The current 6-digit code, or a recovery code")] = None,
-) -> Token:
+def issue_token(request: Request, form: Annotated[TokenForm, Depends()], db: SessionDep) -> Token:
     """Log in with form fields `username` (the email) and `password`, and `totp` (the current code of the
     authenticator app, or an unused recovery code) for an account with a second factor: without it 401
     `totp_required`, a wrong or used one 401 `invalid_totp`, both counted as failed logins. An admin or auditor
     without a second factor gets a token that only enrols one (`totp_enrolment_required`). No login needed."""
     address = client_address(request)
-    token, ttl = service.log_in(db, email=form.username, password=form.password, address=address, code=totp)
-    user = db.scalar(select(User).where(User.email == form.username.strip().lower()))
-    enrol = user is not None and user.totp_enrolled_at is None and required_for(user.role)
+    token, ttl = service.log_in(db, email=form.username, password=form.password, address=address, code=form.totp)
+    enrol = selectors.second_factor_due(db, email=form.username)
     return Token(access_token=token, expires_in=ttl, totp_enrolment_required=enrol)
 
 
@@ -55,7 +64,7 @@ def issue_token(
 def start_totp_enrolment(db: SessionDep, principal: AnyoneEnrolling) -> TotpEnrolment:
     """Offer a new TOTP secret for the caller's second factor (any role; an admin or auditor without one may do
     only this and confirm it). A second factor in force stays so until the new secret is confirmed."""
-    secret, uri = service.start_totp_enrolment(db, user=_user(db, principal), actor=principal)
+    secret, uri = service.start_totp_enrolment(db, user=service.user_of(db, principal), actor=principal)
     return TotpEnrolment(secret=secret, provisioning_uri=uri)
 
 
@@ -64,7 +73,7 @@ def confirm_totp(data: TotpConfirm, db: SessionDep, principal: AnyoneEnrolling) 
     """Confirm the secret offered with its current code (422 `invalid_totp` when it does not match; 409
     `totp_not_started` with none offered): it is the second factor from now on, every token and session of the
     account ends (log in again with a code), and ten recovery codes are answered, only this once."""
-    codes = service.confirm_totp(db, user=_user(db, principal), code=data.totp, actor=principal)
+    codes = service.confirm_totp(db, user=service.user_of(db, principal), code=data.totp, actor=principal)
     return RecoveryCodes(recovery_codes=codes)
 
 
@@ -73,13 +82,6 @@ def reset_totp(user_id: RecordId, db: SessionDep, actor: Staff) -> UserRead:
     """Remove a user's second factor (a lost phone); every token and session of the user ends and the account enrols
     anew. An admin resets admins, liaisons and officials; an auditor resets auditors (403 `separation_of_duties`)."""
     return UserRead.model_validate(service.reset_totp(db, user_id=user_id, actor=actor))
-
-
-def _user(db: SessionDep, principal: Principal) -> User:
-    assert principal.user_id is not None
-    user = db.get(User, principal.user_id)
-    assert user is not None
-    return user
 
 
 @router.get("/auth/me", response_model=UserRead, responses=responses(401))

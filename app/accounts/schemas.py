@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.accounts.rules import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, password_problem
 from app.auth import LIAISON, OFFICIAL, UserRole
+from app.schemas import Email
 from app.text import clean_text
 
 
@@ -17,7 +18,7 @@ class UserCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: Email
     password: str = Field(
         max_length=PASSWORD_MAX_LENGTH,
         description=f"At least {PASSWORD_MIN_LENGTH} characters, not a common or breached password, not the email.",

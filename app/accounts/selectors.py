@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.accounts.schemas import UserRead
+from app.accounts.totp import required_for
 from app.schemas import Page
 
 
@@ -22,3 +23,9 @@ def list_users(db: Session, *, limit: int, offset: int) -> Page[UserRead]:
     total = db.scalar(select(func.count()).select_from(User)) or 0
     rows = db.scalars(select(User).order_by(User.email).limit(limit).offset(offset))
     return Page(items=[UserRead.model_validate(r) for r in rows], total=total)
+
+
+def second_factor_due(db: Session, *, email: str) -> bool:
+    """Whether the account of this email must still enrol a second factor (an admin or an auditor without one)."""
+    user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    return user is not None and user.totp_enrolled_at is None and required_for(user.role)

@@ -24,6 +24,7 @@ from app.authorities.service import require_authority
 from app.clock import now_utc
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, InvalidLogin, LoginFailed, NotFound, TooManyRequests
+from app.schemas import EMAIL_MAX_LENGTH
 
 _hasher = PasswordHash.recommended()
 # Checking a password against this keeps the time of "no such user" equal to "wrong password".
@@ -297,6 +298,14 @@ def change_own_password(db: Session, *, actor: Principal, current_password: str,
     return issue_token(user)
 
 
+def user_of(db: Session, principal: Principal) -> User:
+    """The account a signed-in principal acts as."""
+    assert principal.user_id is not None
+    user = db.get(User, principal.user_id)
+    assert user is not None
+    return user
+
+
 def issue_token(user: User) -> str:
     """A bearer token for the user, valid until it expires or the account's access is ended."""
     return create_token(user_id=user.id, role=user.role, version=user.token_version, key=user.token_key)
@@ -304,7 +313,6 @@ def issue_token(user: User) -> str:
 
 # --- login limits --------------------------------------------------------------------------------------------------
 
-EMAIL_MAX = 254  # RFC 5321's longest address, and the width of users.email
 PASSWORD_MAX = 1024
 
 
@@ -395,7 +403,7 @@ def log_in(db: Session, *, email: str, password: str, address: str, code: str | 
     settings = get_settings()
     address = address[:64]
     email = email.strip().lower()
-    too_long = "username" if len(email) > EMAIL_MAX else "password" if len(password) > PASSWORD_MAX else None
+    too_long = "username" if len(email) > EMAIL_MAX_LENGTH else "password" if len(password) > PASSWORD_MAX else None
     now = now_utc()
     address_key = _throttle_key("address", address)
     if too_long is not None:
@@ -405,9 +413,9 @@ def log_in(db: Session, *, email: str, password: str, address: str, code: str | 
         if not wait:
             row.failures += 1
             row.last_failure_at = now
-        db.add(LoginAttempt(email=email[:EMAIL_MAX], address=address, succeeded=False, at=now))
+        db.add(LoginAttempt(email=email[:EMAIL_MAX_LENGTH], address=address, succeeded=False, at=now))
         _audit_login(db, action="login_failed", email=email, address=address, user=None, reason=f"{too_long}_too_long")
-        limit = EMAIL_MAX if too_long == "username" else PASSWORD_MAX
+        limit = EMAIL_MAX_LENGTH if too_long == "username" else PASSWORD_MAX
         raise InvalidLogin(f"{too_long}: at most {limit} characters", field=too_long, code="too_long")
 
     pair_key = _throttle_key("pair", email, address)

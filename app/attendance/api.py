@@ -17,10 +17,12 @@ from app.attendance.schemas import (
     CompletionDecisionIn,
     ProgressRead,
 )
+from app.audit.service import record_list, record_read
+from app.cohorts import selectors as cohorts
 from app.cohorts.schemas import EnrolmentRead
 from app.config import get_settings
 from app.imports.service import read_limited
-from app.programmes.schemas import CODE_PATTERN
+from app.programmes.schemas import CODE_MAX_LENGTH, CODE_PATTERN
 from app.web.deps import AdminOnly, Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import Page, RecordId
@@ -28,7 +30,12 @@ from app.web.pagination import Page, RecordId
 router = APIRouter(prefix="/api/v1", tags=["attendance"])
 
 AssessmentCode = Annotated[
-    str, Path(pattern=CODE_PATTERN, description="The code of a required assessment of the cohort, e.g. final_project.")
+    str,
+    Path(
+        pattern=CODE_PATTERN,
+        max_length=CODE_MAX_LENGTH,
+        description="The code of a required assessment of the cohort, e.g. final_project.",
+    ),
 ]
 
 
@@ -54,8 +61,11 @@ def record_attendance(
     "/sessions/{session_id}/attendance", response_model=Page[AttendanceRead], responses=responses(401, 404, 422)
 )
 def list_session_attendance(session_id: RecordId, db: SessionDep, actor: Anyone) -> Page[AttendanceRead]:
-    """A session's attendance, by name: all for admins and auditors, a liaison's authority, an official's own."""
+    """A session's attendance, by name: all for admins and auditors, a liaison's authority, an official's own.
+    Written to the access log with the officials listed."""
     rows = selectors.list_session_attendance(db, session_id=session_id, actor=actor)
+    subject = f"/api/v1/sessions/{session_id}/attendance"
+    record_list(db, actor=actor, subject=subject, official_ids=[r.official_id for r in rows])
     return Page(items=rows, total=len(rows))
 
 
@@ -118,15 +128,23 @@ def record_assessment_result(
     responses=responses(401, 404, 422),
 )
 def list_assessment_results(enrolment_id: RecordId, db: SessionDep, actor: Anyone) -> Page[AssessmentResultRead]:
-    """The required assessments of an enrolment's cohort and the results so far, within the caller's scope."""
-    rows = selectors.list_assessment_results(db, enrolment_id=enrolment_id, actor=actor)
+    """The required assessments of an enrolment's cohort and the results so far, within the caller's scope.
+    Written to the access log."""
+    enrolment = cohorts.read_enrolment(db, enrolment_id=enrolment_id, actor=actor)
+    rows = selectors.assessment_results(db, enrolment_id=enrolment.id, cohort_id=enrolment.cohort_id)
+    subject = f"/api/v1/enrolments/{enrolment_id}/assessments"
+    record_read(db, actor=actor, subject=subject, official_id=enrolment.official_id)
     return Page(items=rows, total=len(rows))
 
 
 @router.get("/enrolments/{enrolment_id}/progress", response_model=ProgressRead, responses=responses(401, 404, 422))
 def get_progress(enrolment_id: RecordId, db: SessionDep, actor: Anyone) -> ProgressRead:
-    """An enrolment's attendance session by session and its results, against the cohort's completion rules."""
-    return selectors.enrolment_progress(db, enrolment_id=enrolment_id, actor=actor)
+    """An enrolment's attendance session by session and its results, against the cohort's completion rules.
+    Written to the access log."""
+    progress = selectors.enrolment_progress(db, enrolment_id=enrolment_id, actor=actor)
+    subject = f"/api/v1/enrolments/{enrolment_id}/progress"
+    record_read(db, actor=actor, subject=subject, official_id=progress.official_id)
+    return progress
 
 
 @router.post(

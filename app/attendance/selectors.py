@@ -3,6 +3,7 @@ what closing a cohort decides on; set-based, scoped to the officials the caller 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from app.attendance.models import AssessmentResult, AttendanceRecord
 from app.attendance.schemas import AssessmentResultRead, AttendanceRead, ProgressRead, SessionProgress
 from app.auth import Principal
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
-from app.cohorts.schemas import SessionRead
+from app.cohorts.schemas import EnrolmentRead, SessionRead
 from app.cohorts.selectors import read_enrolment, read_session
 from app.db import AnySelect
 from app.officials.models import Official
@@ -73,34 +74,50 @@ def assessment_codes(db: Session, *, cohort_id: int) -> list[str]:
 
 def assessment_results(db: Session, *, enrolment_id: int, cohort_id: int) -> list[AssessmentResultRead]:
     """The required assessments of the enrolment's cohort, each with its result so far (none: null fields)."""
+    return _results(db, {enrolment_id: cohort_id})[enrolment_id]
+
+
+def assessment_results_of(db: Session, enrolments: list[EnrolmentRead]) -> dict[int, list[AssessmentResultRead]]:
+    """The required assessments of each enrolment's cohort with its results so far, by enrolment: one query."""
+    return _results(db, {e.id: e.cohort_id for e in enrolments})
+
+
+def _results(db: Session, cohort_of: dict[int, int]) -> dict[int, list[AssessmentResultRead]]:
     stmt = (
         select(CohortAssessment, AssessmentResult)
         .outerjoin(
             AssessmentResult,
-            (AssessmentResult.assessment_id == CohortAssessment.id) & (AssessmentResult.enrolment_id == enrolment_id),
+            (AssessmentResult.assessment_id == CohortAssessment.id)
+            & AssessmentResult.enrolment_id.in_(list(cohort_of)),
         )
-        .where(CohortAssessment.cohort_id == cohort_id)
+        .where(CohortAssessment.cohort_id.in_(set(cohort_of.values())))
         .order_by(CohortAssessment.id)
     )
-    return [
-        AssessmentResultRead(
-            enrolment_id=enrolment_id,
-            code=a.code,
-            title_he=a.title_he,
-            title_en=a.title_en,
-            passed=r.passed if r else None,
-            grade=r.grade if r else None,
-            note=r.note if r else None,
-            recorded_at=r.recorded_at if r else None,
-        )
-        for a, r in db.execute(stmt).tuples()
-    ]
-
-
-def list_assessment_results(db: Session, *, enrolment_id: int, actor: Principal) -> list[AssessmentResultRead]:
-    """The required assessments of an enrolment's cohort with the results recorded so far; within scope."""
-    enrolment = read_enrolment(db, enrolment_id=enrolment_id, actor=actor)
-    return assessment_results(db, enrolment_id=enrolment.id, cohort_id=enrolment.cohort_id)
+    assessments: dict[int, list[CohortAssessment]] = defaultdict(list)
+    found: dict[tuple[int, int], AssessmentResult] = {}
+    for a, r in db.execute(stmt).tuples():
+        if not assessments[a.cohort_id] or assessments[a.cohort_id][-1].id != a.id:
+            assessments[a.cohort_id].append(a)
+        if r is not None:
+            found[(a.id, r.enrolment_id)] = r
+    out: dict[int, list[AssessmentResultRead]] = {}
+    for enrolment_id, cohort_id in cohort_of.items():
+        out[enrolment_id] = []
+        for a in assessments[cohort_id]:
+            result = found.get((a.id, enrolment_id))
+            out[enrolment_id].append(
+                AssessmentResultRead(
+                    enrolment_id=enrolment_id,
+                    code=a.code,
+                    title_he=a.title_he,
+                    title_en=a.title_en,
+                    passed=result.passed if result else None,
+                    grade=result.grade if result else None,
+                    note=result.note if result else None,
+                    recorded_at=result.recorded_at if result else None,
+                )
+            )
+    return out
 
 
 def _passed_by_enrolment(db: Session, cohort_id: int) -> dict[int, dict[str, bool]]:
@@ -121,50 +138,78 @@ def _passed_by_enrolment(db: Session, cohort_id: int) -> dict[int, dict[str, boo
 
 def enrolment_progress(db: Session, *, enrolment_id: int, actor: Principal) -> ProgressRead:
     """An enrolment's attendance session by session and its assessment results, against the cohort's rules."""
-    enrolment = read_enrolment(db, enrolment_id=enrolment_id, actor=actor)
-    min_pct, late_pct = db.execute(
-        select(Cohort.min_attendance_pct, Cohort.late_credit_pct).where(Cohort.id == enrolment.cohort_id)
-    ).one()
-    # The official's record at each session, if any (one per session and official).
+    return progress_of(db, [read_enrolment(db, enrolment_id=enrolment_id, actor=actor)])[0]
+
+
+def progress_of(db: Session, enrolments: list[EnrolmentRead]) -> list[ProgressRead]:
+    """The progress of each of these enrolments (read by the caller within their scope), in their order: three
+    queries whatever their number."""
+    if not enrolments:
+        return []
+    cohort_ids = {e.cohort_id for e in enrolments}
+    official_ids = {e.official_id for e in enrolments}
+    pcts = {
+        cid: (min_pct, late_pct)
+        for cid, min_pct, late_pct in db.execute(
+            select(Cohort.id, Cohort.min_attendance_pct, Cohort.late_credit_pct).where(Cohort.id.in_(cohort_ids))
+        ).tuples()
+    }
+    # Every session of these cohorts with each of these officials' record at it, if any (one per session and
+    # official); sessions without any of their records come once, with no official.
     stmt = (
         select(
-            CohortSession.id, CohortSession.date, CohortSession.hours, AttendanceRecord.status, AttendanceRecord.note
+            CohortSession.cohort_id,
+            CohortSession.id,
+            CohortSession.date,
+            CohortSession.hours,
+            AttendanceRecord.official_id,
+            AttendanceRecord.status,
+            AttendanceRecord.note,
         )
         .outerjoin(
             AttendanceRecord,
-            (AttendanceRecord.session_id == CohortSession.id) & (AttendanceRecord.official_id == enrolment.official_id),
+            (AttendanceRecord.session_id == CohortSession.id) & AttendanceRecord.official_id.in_(official_ids),
         )
-        .where(CohortSession.cohort_id == enrolment.cohort_id)
+        .where(CohortSession.cohort_id.in_(cohort_ids))
         .order_by(CohortSession.date, CohortSession.id)
     )
-    sessions = db.execute(stmt).tuples().all()
-    scheduled = float(sum(hours for _, _, hours, _, _ in sessions))
-    lines = [
-        SessionProgress(
-            session_id=sid,
-            date=day,
-            hours=hours,
-            status=status,
-            note=note,
-            attended_hours=rules.attended_hours([(hours, status)] if status else [], late_credit_pct=late_pct),
+    sessions: dict[int, list[tuple[int, dt.date, float]]] = defaultdict(list)
+    records: dict[tuple[int, int], tuple[str | None, str | None]] = {}
+    for cid, sid, day, hours, official_id, status, note in db.execute(stmt).tuples():
+        if not sessions[cid] or sessions[cid][-1][0] != sid:
+            sessions[cid].append((sid, day, hours))
+        if official_id is not None:
+            records[(sid, official_id)] = (status, note)
+    results = assessment_results_of(db, enrolments)
+    out = []
+    for e in enrolments:
+        min_pct, late_pct = pcts[e.cohort_id]
+        lines = []
+        for sid, day, hours in sessions[e.cohort_id]:
+            mark, note = records.get((sid, e.official_id), (None, None))
+            attended = rules.attended_hours([(hours, mark)] if mark else [], late_credit_pct=late_pct)
+            lines.append(
+                SessionProgress(session_id=sid, date=day, hours=hours, status=mark, note=note, attended_hours=attended)
+            )
+        scheduled = float(sum(line.hours for line in lines))
+        out.append(
+            ProgressRead(
+                enrolment_id=e.id,
+                cohort_id=e.cohort_id,
+                official_id=e.official_id,
+                status=e.status,
+                min_attendance_pct=min_pct,
+                late_credit_pct=late_pct,
+                scheduled_hours=rules.round_hours(scheduled),
+                required_hours=rules.required_hours(scheduled, min_attendance_pct=min_pct),
+                attended_hours=rules.attended_hours(
+                    [(line.hours, line.status) for line in lines if line.status], late_credit_pct=late_pct
+                ),
+                sessions=lines,
+                assessments=results[e.id],
+            )
         )
-        for sid, day, hours, status, note in sessions
-    ]
-    return ProgressRead(
-        enrolment_id=enrolment.id,
-        cohort_id=enrolment.cohort_id,
-        official_id=enrolment.official_id,
-        status=enrolment.status,
-        min_attendance_pct=min_pct,
-        late_credit_pct=late_pct,
-        scheduled_hours=rules.round_hours(scheduled),
-        required_hours=rules.required_hours(scheduled, min_attendance_pct=min_pct),
-        attended_hours=rules.attended_hours(
-            [(hours, status) for _, _, hours, status, _ in sessions if status], late_credit_pct=late_pct
-        ),
-        sessions=lines,
-        assessments=assessment_results(db, enrolment_id=enrolment.id, cohort_id=enrolment.cohort_id),
-    )
+    return out
 
 
 # --- closing a cohort ----------------------------------------------------------------------------------

@@ -110,9 +110,15 @@ def record_access(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Log a read or an export of personal data: one row for each official whose data it reached, or one row
-    without an official for a read of many (an export of a whole report says its filters in `detail`)."""
+    without an official for a read of many (an export of a whole report says its filters in `detail`).
+
+    An official reading their own data is not logged: the log is of who reached someone else's data."""
+    named = set(official_ids)
+    others = sorted(named - {actor.official_id}) if actor.official_id is not None else sorted(named)
+    if named and not others:
+        return
     at = now_utc()
-    whose: list[int | None] = [*sorted(set(official_ids))] or [None]
+    whose: list[int | None] = [*others] or [None]
     for official_id in whose:
         db.add(
             AccessRecord(
@@ -127,3 +133,16 @@ def record_access(
                 detail=detail,
             )
         )
+
+
+def record_list(db: Session, *, actor: Principal, subject: str, official_ids: Iterable[int]) -> None:
+    """Log a list on screen that names officials (the registry, a roster, requirement rows): one row for each
+    official on it; a list that names no one is not logged."""
+    named = set(official_ids)
+    if named:
+        record_access(db, actor=actor, kind=AccessKind.LIST, subject=subject, official_ids=named)
+
+
+def record_read(db: Session, *, actor: Principal, subject: str, official_id: int) -> None:
+    """Log a read on screen of one official's data (record, requirements, enrolments, completions, hours)."""
+    record_access(db, actor=actor, kind=AccessKind.OFFICIAL_RECORD, subject=subject, official_ids=[official_id])

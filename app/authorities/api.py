@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
 
 from app.authorities import selectors
 from app.authorities.rules import AuthorityType
@@ -18,9 +20,9 @@ router = APIRouter(prefix="/api/v1/authorities", tags=["reference"])
 def list_authorities(
     db: SessionDep,
     _: Anyone,
-    q: str | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
     type: AuthorityType | None = None,
-    district: str | None = None,
+    district: Annotated[str | None, Query(max_length=40)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[AuthorityRead]:
@@ -29,6 +31,6 @@ def list_authorities(
 
 
 @router.get("/{code}", response_model=AuthorityRead, responses=responses(401, 404))
-def get_authority(code: str, db: SessionDep, _: Anyone) -> AuthorityRead:
+def get_authority(code: Annotated[str, Path(max_length=8)], db: SessionDep, _: Anyone) -> AuthorityRead:
     """One authority by its CBS code. Any role."""
     return selectors.get_authority(db, code=code)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Query
+
+from app.audit.service import record_list, record_read
+from app.auth import ADMIN, OFFICIAL, Principal
 from app.cohorts import selectors, service
 from app.cohorts.rules import CohortState
 from app.cohorts.schemas import (
@@ -18,9 +22,11 @@ from app.cohorts.schemas import (
     SessionCreate,
     SessionRead,
 )
-from app.web.deps import AdminOnly, Anyone, SessionDep
+from app.web.deps import AdminOnly, Anyone, SessionDep, allow
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
+
+Enroller = Annotated[Principal, allow(ADMIN, OFFICIAL)]
 
 router = APIRouter(prefix="/api/v1", tags=["cohorts"])
 
@@ -36,7 +42,7 @@ def create_cohort(data: CohortCreate, db: SessionDep, actor: AdminOnly) -> Cohor
 def list_cohorts(
     db: SessionDep,
     _: Anyone,
-    programme: str | None = None,
+    programme: Annotated[str | None, Query(max_length=40)] = None,
     state: CohortState | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -82,8 +88,10 @@ def list_sessions(cohort_id: RecordId, db: SessionDep, _: Anyone) -> Page[Sessio
     response_model=EnrolmentRead,
     responses=responses(401, 403, 404, 409, 422),
 )
-def enrol(cohort_id: RecordId, data: EnrolmentCreate, db: SessionDep, actor: AdminOnly) -> EnrolmentRead:
-    """Enrol an official; past capacity, the waitlist in order. Already enrolled or completed: 409. Admins only."""
+def enrol(cohort_id: RecordId, data: EnrolmentCreate, db: SessionDep, actor: Enroller) -> EnrolmentRead:
+    """Enrol an official; past capacity, the waitlist in order. Already enrolled or completed: 409. Admins; and an
+    official, themselves only (403 `not_yourself`), in an open cohort (409 `cohort_not_open`), and in a mandatory
+    programme only one they owe (403 `not_required`)."""
     e = service.enrol_official(db, cohort_id=cohort_id, official_id=data.official_id, actor=actor)
     return selectors.read_enrolment(db, enrolment_id=e.id, actor=actor)
 
@@ -96,15 +104,20 @@ def enrol_many(cohort_id: RecordId, data: BulkEnrolmentCreate, db: SessionDep, a
 
 @router.get("/cohorts/{cohort_id}/enrolments", response_model=Page[EnrolmentRead], responses=responses(401, 404))
 def cohort_enrolments(cohort_id: RecordId, db: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
-    """A cohort's enrolments within the caller's scope: seats, then the waitlist in order, then withdrawn."""
+    """A cohort's enrolments within the caller's scope: seats, then the waitlist in order, then withdrawn. Written
+    to the access log with the officials listed."""
     rows = selectors.cohort_enrolments(db, cohort_id=cohort_id, actor=actor)
+    record_list(
+        db, actor=actor, subject=f"/api/v1/cohorts/{cohort_id}/enrolments", official_ids=[r.official_id for r in rows]
+    )
     return Page(items=rows, total=len(rows))
 
 
 @router.get("/officials/{official_id}/enrolments", response_model=Page[EnrolmentRead], responses=responses(401, 404))
 def official_enrolments(official_id: RecordId, db: SessionDep, actor: Anyone) -> Page[EnrolmentRead]:
-    """An official's enrolments, newest first, within the caller's scope."""
+    """An official's enrolments, newest first, within the caller's scope. Written to the access log."""
     rows = selectors.official_enrolments(db, official_id=official_id, actor=actor)
+    record_read(db, actor=actor, subject=f"/api/v1/officials/{official_id}/enrolments", official_id=official_id)
     return Page(items=rows, total=len(rows))
 
 

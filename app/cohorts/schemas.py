@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.cohorts.rules import CohortState, EnrolmentStatus, SessionMode
-from app.programmes.schemas import CODE_PATTERN
-from app.schemas import MAX_ID, PlanDate
+from app.programmes.schemas import CODE_MAX_LENGTH, CODE_PATTERN
+from app.schemas import MAX_ID, Email, PlanDate
 
 
 class CohortCreate(BaseModel):
@@ -18,7 +18,7 @@ class CohortCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     programme_code: str = Field(min_length=1, max_length=40)
-    code: str = Field(pattern=CODE_PATTERN)
+    code: str = Field(pattern=CODE_PATTERN, max_length=CODE_MAX_LENGTH)
     start_date: PlanDate
     end_date: PlanDate
     capacity: int = Field(ge=1, le=10_000)
@@ -26,7 +26,7 @@ class CohortCreate(BaseModel):
     location: str | None = Field(default=None, max_length=300)
     online: bool = Field(default=False, strict=True)
     coordinator_name: str | None = Field(default=None, max_length=200)
-    coordinator_email: EmailStr | None = None
+    coordinator_email: Email | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> CohortCreate:
@@ -47,7 +47,7 @@ class CohortUpdate(BaseModel):
     location: str | None = Field(default=None, max_length=300)
     online: bool | None = Field(default=None, strict=True)
     coordinator_name: str | None = Field(default=None, max_length=200)
-    coordinator_email: EmailStr | None = None
+    coordinator_email: Email | None = None
 
     @model_validator(mode="after")
     def _required_stay(self) -> CohortUpdate:
@@ -122,7 +122,7 @@ class BulkEnrolmentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    national_ids: list[str] = Field(min_length=1, max_length=1000)
+    national_ids: list[Annotated[str, Field(max_length=20)]] = Field(min_length=1, max_length=1000)
 
 
 class EnrolmentMove(BaseModel):

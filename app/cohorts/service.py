@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import add_and_record, record_change, record_event, snapshot
-from app.auth import Principal
+from app.auth import OFFICIAL, Principal
 from app.clock import now_utc, today
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
 from app.cohorts.rules import (
@@ -31,12 +31,13 @@ from app.cohorts.schemas import (
     SessionCreate,
 )
 from app.completions.selectors import last_valid_completion
-from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from app.officials.models import Official
 from app.officials.rules import normalise_national_id
 from app.officials.scoping import scope_officials, visible_official
 from app.officials.selectors import latest_requirement_id
 from app.officials.service import find_official_by_national_id, get_official
+from app.programmes.rules import ProgrammeKind
 from app.programmes.schemas import ProgrammeRead
 from app.programmes.selectors import read_programme
 from app.programmes.service import require_programme
@@ -277,7 +278,10 @@ def _enrol(db: Session, *, cohort: Cohort, official: Official, actor: Principal)
 
 
 def enrol_official(db: Session, *, cohort_id: int, official_id: int, actor: Principal) -> Enrolment:
-    """Enrol an official; past capacity the official joins the waitlist in order."""
+    """Enrol an official; past capacity the official joins the waitlist in order. An official enrols only
+    themselves, only in an open cohort, and in a mandatory programme only one they owe."""
+    if actor.role == OFFICIAL and official_id != actor.official_id:
+        raise Forbidden("an official enrols only themselves", code="not_yourself")
     cohort = lock_cohort(db, cohort_id=cohort_id)
     try:
         official = get_official(db, official_id=official_id, actor=actor)
@@ -285,7 +289,20 @@ def enrol_official(db: Session, *, cohort_id: int, official_id: int, actor: Prin
         raise Invalid(
             f"official_id: no official with id {official_id}", field="official_id", code="unknown_official"
         ) from exc
+    if actor.role == OFFICIAL:
+        _refuse_self_enrolment(db, cohort=cohort, official_id=official_id)
     return _enrol(db, cohort=cohort, official=official, actor=actor)
+
+
+def _refuse_self_enrolment(db: Session, *, cohort: Cohort, official_id: int) -> None:
+    """An official enrols in a cohort open for enrolment (not one already running), and in a mandatory programme
+    only when an appointment of theirs owes it."""
+    if cohort.state != CohortState.OPEN:
+        raise Conflict(f"cohort {cohort.code} is {cohort.state}, not open for enrolment", code="cohort_not_open")
+    programme = read_programme(db, programme_id=cohort.programme_id)
+    owed = latest_requirement_id(db, official_id=official_id, programme_id=programme.id)
+    if programme.kind == ProgrammeKind.MANDATORY and owed is None:
+        raise Forbidden(f"{programme.code} is not required of you: the school enrols you in it", code="not_required")
 
 
 def enrol_many(db: Session, *, cohort_id: int, national_ids: list[str], actor: Principal) -> BulkReport:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.audit.rules import AccessKind
-from app.audit.service import record_access
+from app.audit.service import record_access, record_list
 from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Principal
 from app.clock import today
 from app.compliance import selectors, service
@@ -127,6 +127,7 @@ GroupBy = Annotated[
     str,
     Query(
         pattern=r"^(authority|district|role|programme)(,(authority|district|role|programme))*$",
+        max_length=200,
         description="authority, district, role or programme, or a comma-separated combination.",
     ),
 ]
@@ -214,8 +215,13 @@ def compliance_requirements(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[DrillDownRow]:
-    """The requirement rows behind any number, filtered and sorted, with cohort and decisions."""
-    return selectors.drill_down(db, as_of=as_of, filters=filters, actor=actor, sort=sort, limit=limit, offset=offset)
+    """The requirement rows behind any number, filtered and sorted, with cohort and decisions. Written to the
+    access log with the officials listed."""
+    page = selectors.drill_down(db, as_of=as_of, filters=filters, actor=actor, sort=sort, limit=limit, offset=offset)
+    record_list(
+        db, actor=actor, subject="/api/v1/compliance/requirements", official_ids=[r.official_id for r in page.items]
+    )
+    return page
 
 
 @router.get("/compliance/changes", response_model=Page[ChangeRow], responses=responses(401, 422))
@@ -237,8 +243,11 @@ def compliance_changes(
 def compliance_at_risk(
     db: SessionDep, actor: Anyone, as_of: AsOfDate, filters: Filtered, limit: Limit = 50, offset: Offset = 0
 ) -> Page[AtRiskRow]:
-    """Officials due within 90 days and not enrolled, or enrolled in a cohort that ends after their due date."""
-    return selectors.at_risk(db, as_of=as_of, filters=filters, actor=actor, limit=limit, offset=offset)
+    """Officials due within 90 days and not enrolled, or enrolled in a cohort that ends after their due date.
+    Written to the access log with the officials listed."""
+    page = selectors.at_risk(db, as_of=as_of, filters=filters, actor=actor, limit=limit, offset=offset)
+    record_list(db, actor=actor, subject="/api/v1/compliance/at-risk", official_ids=[r.official_id for r in page.items])
+    return page
 
 
 @router.get("/compliance/seat-demand", response_model=Page[SeatDemandRow], responses=responses(401, 403, 422))

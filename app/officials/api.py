@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from app.audit.rules import AccessKind
-from app.audit.service import record_access
+from app.audit.service import record_access, record_list, record_read
 from app.clock import today
 from app.completions import selectors as completions
 from app.completions import service as completion_service
@@ -43,24 +43,29 @@ def list_officials(
     db: SessionDep,
     actor: Anyone,
     q: str | None = Query(default=None, max_length=200, description="Part of a name (Hebrew or English) or an ID."),
-    authority: str | None = Query(default=None, description="CBS code of an authority the official served in."),
-    role: str | None = Query(default=None, description="Code of a role the official held."),
+    authority: str | None = Query(
+        default=None, max_length=8, description="CBS code of an authority the official served in."
+    ),
+    role: str | None = Query(default=None, max_length=60, description="Code of a role the official held."),
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[OfficialRead]:
     """Officials the caller may see: all for admins and auditors, a liaison's authority, an official's own.
 
-    A search by national ID (`q` all digits) is written to the access log, with the officials it found."""
+    Written to the access log with the officials listed; a search by national ID (`q` all digits) as such."""
     page = selectors.list_officials(db, q=q, authority=authority, role=role, actor=actor, limit=limit, offset=offset)
+    ids = [o.id for o in page.items]
     if q and search_key(q).isdigit():
         record_access(
             db,
             actor=actor,
             kind=AccessKind.NATIONAL_ID_SEARCH,
             subject="/api/v1/officials",
-            official_ids=[o.id for o in page.items],
+            official_ids=ids,
             detail={"q": search_key(q), "found": page.total},
         )
+    else:
+        record_list(db, actor=actor, subject="/api/v1/officials", official_ids=ids)
     return page
 
 
@@ -68,13 +73,7 @@ def list_officials(
 def get_official(official_id: RecordId, db: SessionDep, actor: Anyone) -> OfficialRead:
     """One official within the caller's scope. Written to the access log."""
     official = selectors.get_official(db, official_id=official_id, actor=actor)
-    record_access(
-        db,
-        actor=actor,
-        kind=AccessKind.OFFICIAL_RECORD,
-        subject=f"/api/v1/officials/{official_id}",
-        official_ids=[official_id],
-    )
+    record_read(db, actor=actor, subject=f"/api/v1/officials/{official_id}", official_id=official_id)
     return official
 
 
@@ -105,8 +104,9 @@ def create_appointment(
     responses=responses(401, 404),
 )
 def list_appointments(official_id: RecordId, db: SessionDep, actor: Anyone) -> Page[AppointmentRead]:
-    """An official's appointments within the caller's scope."""
+    """An official's appointments within the caller's scope. Written to the access log."""
     rows = selectors.list_appointments(db, official_id=official_id, actor=actor)
+    record_read(db, actor=actor, subject=f"/api/v1/officials/{official_id}/appointments", official_id=official_id)
     return Page(items=rows, total=len(rows))
 
 
@@ -138,8 +138,10 @@ def update_appointment(
 def list_requirements(
     official_id: RecordId, db: SessionDep, actor: Anyone, as_of: PlanDate | None = AsOf
 ) -> Page[RequirementRead]:
-    """The official's requirements and their status as of the date (appointments started by then)."""
+    """The official's requirements and their status as of the date (appointments started by then). Written to
+    the access log, unless the official reads their own."""
     rows = compliance.official_requirements(db, official_id=official_id, as_of=as_of or today(), actor=actor)
+    record_read(db, actor=actor, subject=f"/api/v1/officials/{official_id}/requirements", official_id=official_id)
     return Page(items=[RequirementRead.model_validate(r, from_attributes=True) for r in rows], total=len(rows))
 
 
@@ -158,6 +160,7 @@ def record_completion(
 
 @router.get("/officials/{official_id}/completions", response_model=Page[CompletionRead], responses=responses(401, 404))
 def list_completions(official_id: RecordId, db: SessionDep, actor: Anyone) -> Page[CompletionRead]:
-    """The official's completions of programmes, within the caller's scope."""
+    """The official's completions of programmes, within the caller's scope. Written to the access log."""
     items = completions.official_completions(db, official_id=official_id, actor=actor)
+    record_read(db, actor=actor, subject=f"/api/v1/officials/{official_id}/completions", official_id=official_id)
     return Page(items=items, total=len(items))

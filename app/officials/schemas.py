@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from app.officials.rules import normalise_name, normalise_national_id
-from app.schemas import PlanDate
+from app.schemas import Email, PlanDate
 from app.text import clean_text
 
 
@@ -21,11 +21,12 @@ NationalId = Annotated[
     str,
     BeforeValidator(_as_text),
     Field(
+        max_length=20,
         description="Israeli ID number: up to 9 digits with a valid check digit; leading zeros are restored.",
         examples=["000000018"],
     ),
 ]
-CleanEmail = Annotated[EmailStr, BeforeValidator(lambda v: clean_text(v).lower() if isinstance(v, str) else v)]
+CleanEmail = Annotated[Email, BeforeValidator(lambda v: clean_text(v).lower() if isinstance(v, str) else v)]
 
 
 class _Names(BaseModel):

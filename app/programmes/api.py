@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from app.officials import service as officials
 from app.programmes import selectors, service
 from app.programmes.rules import ProgrammeKind
-from app.programmes.schemas import ProgrammeCreate, ProgrammeRead, ProgrammeUpdate
+from app.programmes.schemas import CODE_MAX_LENGTH, ProgrammeCreate, ProgrammeRead, ProgrammeUpdate
 from app.web.deps import AdminOnly, Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page
+
+ProgrammeCode = Annotated[str, Path(max_length=CODE_MAX_LENGTH, description="The programme's code.")]
 
 router = APIRouter(prefix="/api/v1/programmes", tags=["programmes"])
 
@@ -36,13 +40,13 @@ def list_programmes(
 
 
 @router.get("/{code}", response_model=ProgrammeRead, responses=responses(401, 404))
-def get_programme(code: str, db: SessionDep, _: Anyone) -> ProgrammeRead:
+def get_programme(code: ProgrammeCode, db: SessionDep, _: Anyone) -> ProgrammeRead:
     """One programme by code. Any role."""
     return selectors.get_programme(db, code=code)
 
 
 @router.patch("/{code}", response_model=ProgrammeRead, responses=responses(401, 403, 404, 422))
-def update_programme(code: str, data: ProgrammeUpdate, db: SessionDep, actor: AdminOnly) -> ProgrammeRead:
+def update_programme(code: ProgrammeCode, data: ProgrammeUpdate, db: SessionDep, actor: AdminOnly) -> ProgrammeRead:
     """Change a programme; cohorts already created keep the rules they were opened under. Admins only."""
     programme = service.update_programme(db, code=code, data=data, actor=actor)
     return selectors.read_programmes(db, [programme.id])[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -10,6 +11,7 @@ from app.programmes.rules import ProgrammeKind
 from app.text import clean_text
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+CODE_MAX_LENGTH = 40
 
 
 def _clean_title(v: str) -> str:
@@ -36,7 +38,7 @@ class AssessmentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(pattern=CODE_PATTERN)
+    code: str = Field(pattern=CODE_PATTERN, max_length=CODE_MAX_LENGTH)
     title_he: str = Field(min_length=1, max_length=300)
     title_en: str = Field(min_length=1, max_length=300)
     required: bool = Field(default=True, strict=True)  # JSON true or false; not 0, 1 or "yes"
@@ -57,7 +59,9 @@ class ProgrammeCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(pattern=CODE_PATTERN, description="Letters, digits, '-', '_' or '.'; at most 40.")
+    code: str = Field(
+        pattern=CODE_PATTERN, max_length=CODE_MAX_LENGTH, description="Letters, digits, '-', '_' or '.'; at most 40."
+    )
     kind: ProgrammeKind
     title_he: str = Field(min_length=1, max_length=300)
     title_en: str = Field(min_length=1, max_length=300)
@@ -66,7 +70,7 @@ class ProgrammeCreate(BaseModel):
     late_credit_pct: int = Field(
         default=50, ge=0, le=100, description="Share of a session's hours that a late arrival counts for."
     )
-    role_codes: list[str] = Field(default_factory=list, max_length=100)
+    role_codes: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=100)
     validity_years: int | None = Field(default=None, ge=1, le=50)
     modules: list[ModuleIn] = Field(default_factory=list, max_length=100)
     assessments: list[AssessmentIn] = Field(default_factory=list, max_length=20)

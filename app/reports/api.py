@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from app.audit.rules import AccessKind
-from app.audit.service import record_access
+from app.audit.service import record_access, record_list, record_read
 from app.reports import exports, selectors
 from app.reports.schemas import AttendanceMatrix, CpdSummary, Transcript
 from app.web.deps import Anyone, SessionDep
@@ -57,8 +57,12 @@ def transcript_file(
 
 @router.get("/cohorts/{cohort_id}/attendance", response_model=AttendanceMatrix, responses=responses(401, 404))
 def attendance_matrix(cohort_id: RecordId, db: SessionDep, actor: Anyone) -> AttendanceMatrix:
-    """The cohort's attendance, officials x sessions, with totals; officials within the caller's scope."""
-    return selectors.attendance_matrix(db, cohort_id=cohort_id, actor=actor)
+    """The cohort's attendance, officials x sessions, with totals; officials within the caller's scope. Written to
+    the access log with the officials listed."""
+    matrix = selectors.attendance_matrix(db, cohort_id=cohort_id, actor=actor)
+    subject = f"/api/v1/cohorts/{cohort_id}/attendance"
+    record_list(db, actor=actor, subject=subject, official_ids=[row.official_id for row in matrix.items])
+    return matrix
 
 
 @router.get(
@@ -93,5 +97,8 @@ def attendance_matrix_file(
 
 @router.get("/officials/{official_id}/cpd", response_model=CpdSummary, responses=responses(401, 404))
 def cpd(official_id: RecordId, db: SessionDep, actor: Anyone) -> CpdSummary:
-    """Hours of completed advanced programmes per year (continuing professional development); within scope."""
-    return selectors.cpd_summary(db, official_id=official_id, actor=actor)
+    """Hours of completed advanced programmes per year (continuing professional development); within scope.
+    Written to the access log."""
+    summary = selectors.cpd_summary(db, official_id=official_id, actor=actor)
+    record_read(db, actor=actor, subject=f"/api/v1/officials/{official_id}/cpd", official_id=official_id)
+    return summary

@@ -88,7 +88,8 @@ def test_delays_grow_with_each_failure_of_a_pair_and_a_success_clears_them(db, c
     assert _try(db, "slow@school.example") == "ok"
 
 
-def test_a_refused_attempt_is_recorded_with_its_wait(client, db, monkeypatch):
+def test_a_refused_attempt_is_recorded_with_its_wait(client, db, monkeypatch, clock):
+    # The clock stands still, so a slow machine taking a second between the two attempts cannot shorten the wait.
     monkeypatch.setattr(get_settings(), "login_failures_before_delay", 1)
     make_user(db, "admin", totp_secret="", email="rec@school.example")
     assert _login(client, "rec@school.example", "guess").status_code == 401

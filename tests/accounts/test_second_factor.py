@@ -216,10 +216,11 @@ def test_an_operator_resets_a_second_factor_and_a_changed_key_is_no_server_error
     assert CliRunner().invoke(cli, ["users", "reset-totp", "--email", "nobody@x.example"]).exit_code == 1
 
 
-def test_one_code_sent_at_once_from_many_places_signs_in_once(database):
+@pytest.mark.parametrize("kind", ["totp", "recovery"])
+def test_one_code_sent_at_once_from_many_places_signs_in_once(database, kind):
     """Real parallel connections (on PostgreSQL, each its own): the user row is locked while a code is checked, so
-    the same code is accepted once, however many send it at the same moment."""
-    from app.accounts import service
+    the same code (the current TOTP code, or one recovery code) is accepted once, however many send it at once."""
+    from app.accounts import service, totp
     from app.db import make_engine
 
     tag = uuid.uuid4().hex[:10]
@@ -227,9 +228,11 @@ def test_one_code_sent_at_once_from_many_places_signs_in_once(database):
     engine = make_engine(get_engine().url.render_as_string(hide_password=False), pool_size=10, max_overflow=0)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     start = now_utc()
+    recovery_codes = totp.new_recovery_codes()
     with get_sessionmaker().begin() as s:
-        make_user(s, "liaison", email=email, totp_secret=TEST_TOTP_SECRET)
-    code = TOTP.now()
+        user = make_user(s, "liaison", email=email, totp_secret=TEST_TOTP_SECRET)
+        user.totp_recovery_hashes = [totp.hash_recovery_code(c) for c in recovery_codes]
+    code = TOTP.now() if kind == "totp" else recovery_codes[3]
     n = 8 if engine.dialect.name == "postgresql" else 4
     barrier = threading.Barrier(n)
     results = [""] * n

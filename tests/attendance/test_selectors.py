@@ -97,7 +97,9 @@ READS: dict[str, Callable[[Session, dict[str, int]], object]] = {
     "session attendance": lambda db, ids: attendance.list_session_attendance(
         db, session_id=ids["session"], actor=ACTOR
     ),
-    "results": lambda db, ids: attendance.list_assessment_results(db, enrolment_id=ids["enrolment"], actor=ACTOR),
+    "results": lambda db, ids: attendance.assessment_results(
+        db, enrolment_id=ids["enrolment"], cohort_id=ids["cohort"]
+    ),
     "progress": lambda db, ids: attendance.enrolment_progress(db, enrolment_id=ids["enrolment"], actor=ACTOR),
     "closing basis": lambda db, ids: attendance.closing_basis(db, cohort_id=ids["cohort"]),
     "matrix": lambda db, ids: reports.attendance_matrix(db, cohort_id=ids["cohort"], actor=ACTOR),

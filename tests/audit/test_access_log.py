@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.officials.models import Official
-from tests.factories import headers, make_appointment, make_certified, make_official, make_user
+from tests.factories import headers, make_appointment, make_certified, make_official, make_programme, make_user
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 
@@ -63,6 +63,59 @@ def test_reads_of_a_persons_data_are_logged_with_who_what_and_whose(db: Session,
     assert all(r["at"].endswith(("+00:00", "Z")) for r in rows)
     # By user: everything the liaison read, and nothing of anyone else's reads.
     assert {r["subject"] for r in _log(client, auditor, user_id=liaison.id)} == {p for u, p, _ in reads if u is liaison}
+
+
+def test_reads_of_an_officials_training_and_lists_naming_officials_are_logged(db: Session, client: TestClient) -> None:
+    make_programme(db)  # mandatory for Ofakim's treasurers: both officials below owe it
+    official, cohort_id, _ = _certified(db)
+    other = make_official(db)
+    make_appointment(db, other, authority="0031")
+    admin, auditor = make_user(db, "admin"), make_user(db, "auditor")
+    o = official.id
+    [enrolment] = client.get(f"/api/v1/officials/{o}/enrolments", headers=headers(admin)).json()["items"]
+    [session] = client.get(f"/api/v1/cohorts/{cohort_id}/sessions", headers=headers(admin)).json()["items"]
+    one_official = [
+        f"/api/v1/officials/{o}/appointments",
+        f"/api/v1/officials/{o}/requirements",
+        f"/api/v1/officials/{o}/completions",
+        f"/api/v1/officials/{o}/cpd",
+        f"/api/v1/enrolments/{enrolment['id']}/progress",
+        f"/api/v1/enrolments/{enrolment['id']}/assessments",
+    ]
+    lists = [
+        f"/api/v1/cohorts/{cohort_id}/enrolments",
+        f"/api/v1/cohorts/{cohort_id}/attendance",
+        f"/api/v1/sessions/{session['id']}/attendance",
+        "/api/v1/compliance/requirements?authority=0031",
+        "/api/v1/officials?authority=0031",
+    ]
+    for path in one_official + lists:
+        assert client.get(path, headers=headers(admin)).status_code == 200, path
+
+    rows = _log(client, auditor, user_id=admin.id, limit=200)
+    got = {(r["subject"], r["kind"], r["official_id"]) for r in rows}
+    want = {(f"/api/v1/officials/{o}/enrolments", "official_record", o)}
+    want |= {(path, "official_record", o) for path in one_official}
+    want |= {(path.split("?")[0], "list", o) for path in lists}
+    # The registry and the requirement rows of the authority name the other official too; the cohort does not.
+    want |= {("/api/v1/compliance/requirements", "list", other.id), ("/api/v1/officials", "list", other.id)}
+    assert got == want
+
+
+def test_an_official_reading_their_own_data_is_not_logged(db: Session, client: TestClient) -> None:
+    official, cohort_id, _ = _certified(db)
+    me, auditor = make_user(db, "official", official=official), make_user(db, "auditor")
+    o = official.id
+    for path in (
+        f"/api/v1/officials/{o}",
+        f"/api/v1/officials/{o}/requirements",
+        f"/api/v1/officials/{o}/enrolments",
+        f"/api/v1/officials/{o}/transcript",
+        f"/api/v1/cohorts/{cohort_id}/attendance",
+        "/api/v1/officials",
+    ):
+        assert client.get(path, headers=headers(me)).status_code == 200, path
+    assert _log(client, auditor, user_id=me.id) == []
 
 
 def test_an_export_of_many_is_logged_with_its_filters(db: Session, client: TestClient) -> None:

@@ -274,3 +274,29 @@ def test_a_waitlist_place_is_not_in_progress_even_after_withdrawal(client, db, a
     assert (status(seated), status(waiting)) == ("in_progress", "not_started")
     client.post(f"/api/v1/enrolments/{w['id']}/withdraw", headers=admin)
     assert status(waiting) == "not_started"
+
+
+def test_an_official_enrols_themselves_in_an_open_cohort_of_a_programme_they_owe(client, db, admin):
+    make_programme(db, code="TREAS")  # mandatory for treasurers
+    engineers = make_programme(db, code="ENG", roles=["city_engineer"])
+    o = make_official(db)
+    make_appointment(db, o, start=date(2025, 1, 1))  # treasurer
+    me = headers(make_user(db, "official", official=o))
+    owed = _cohort(client, admin, "TREAS", start_date="2027-01-10", end_date="2027-03-31")
+    r = _enrol(client, me, owed["id"], o.id)
+    assert r.status_code == 201 and r.json()["status"] == "enrolled", r.text
+    # Not someone else, not a mandatory programme they do not owe, not a cohort that is not open.
+    other = make_official(db)
+    r = _enrol(client, me, owed["id"], other.id)
+    assert r.status_code == 403 and r.json()["error"] == "not_yourself"
+    theirs = _cohort(client, admin, engineers.code, code="C-ENG", start_date="2027-01-10", end_date="2027-03-31")
+    r = _enrol(client, me, theirs["id"], o.id)
+    assert r.status_code == 403 and r.json()["error"] == "not_required"
+    advanced = make_programme(db, kind="advanced")
+    later = _cohort(client, admin, advanced.code, code="C-ADV", state="planned")
+    r = _enrol(client, me, later["id"], o.id)
+    assert r.status_code == 409 and r.json()["error"] == "cohort_not_open"
+    assert client.get(f"/api/v1/cohorts/{theirs['id']}/enrolments", headers=admin).json()["total"] == 0
+    # An advanced programme's open cohort takes anyone who asks.
+    open_advanced = _cohort(client, admin, advanced.code, code="C-ADV2", start_date="2027-01-10", end_date="2027-03-31")
+    assert _enrol(client, me, open_advanced["id"], o.id).status_code == 201

@@ -57,6 +57,7 @@ RECORD_ROUTES = (
     "/api/v1/officials/{official_id}/transcript",
     "/api/v1/officials/{official_id}/transcript.{fmt}",
     "/api/v1/officials/{official_id}/cpd",
+    "/api/v1/officials/{official_id}/home",
     "/api/v1/enrolments/{enrolment_id}/progress",
     "/api/v1/enrolments/{enrolment_id}/assessments",
     "/api/v1/certificates/{serial}",
