@@ -851,6 +851,8 @@ def _school_year(db: Session, rng: random.Random, today: date, *, featured: int)
             officials = [featured, *[o for o in officials if o != featured][:7]]
         if officials:
             run_cohort(f"{spec.code}-{today.year}", spec.code, today - timedelta(weeks=5), officials, absent=None)
+    # The next treasurers' cohort opens for enrolment, starting after the featured official's due date.
+    run_cohort(f"TREAS-ENTRY-{today.year + 1}", "TREAS-ENTRY", today + timedelta(weeks=10), [], absent=None)
     # Requests and an auditor's decisions: an exemption, an extension, and one waiting in the queue.
     auditor = operator("demo auditor")
     late = [r for r in rows if r.status == RequirementStatus.OVERDUE and r.programme_code in ("DG-ENTRY", "ENG-ENTRY")]

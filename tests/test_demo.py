@@ -114,6 +114,9 @@ def _the_demo_officials_home_shows_every_kind_of_state(db: Session) -> None:
     treasurer, hr = by_programme["TREAS-ENTRY"], by_programme["HR-ENTRY"]
     assert (treasurer.requirement.status, treasurer.requirement.due_soon) == ("not_started", True)
     assert treasurer.pending is not None and treasurer.pending.requested_by_user_id == user.id
+    # The next treasurers' cohort starts after her due date (hence the extension she asked for).
+    assert treasurer.next.step == Step.ENROL and treasurer.next.on is not None
+    assert treasurer.next.on > treasurer.requirement.due_date
     assert hr.requirement.status == "in_progress" and hr.next.step == Step.ATTEND and hr.next.on is not None
     assert [c.status for c in home.certificates] == ["valid"]
     assert any(c.enrolment.status == "completed" for c in home.cohorts)

@@ -34,7 +34,7 @@ class Place:
 
 @dataclass(frozen=True)
 class OpenCohort:
-    """The cohort of a programme that is open for enrolment and starts first."""
+    """The cohort of a programme that is open for enrolment and starts first, from today on."""
 
     cohort_id: int
     cohort_code: str

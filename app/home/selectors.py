@@ -49,7 +49,7 @@ def official_home(db: Session, *, official_id: int, actor: Principal, today: dat
     )
     place_of = _places(enrolments, sessions, today)
     owed = {r.programme_code for r in requirements if r.status not in SETTLED and r.programme_code not in place_of}
-    open_cohorts = _open_cohorts(db, owed)
+    open_cohorts = _open_cohorts(db, owed, today)
     programmes = _programme_names(db, {r.programme_code for r in requirements} | {e.programme_code for e in enrolments})
     roles = _names(db, Role, {r.role_code for r in requirements})
     authorities = _names(db, Authority, {r.authority_code for r in requirements})
@@ -132,14 +132,15 @@ def _places(
     return places
 
 
-def _open_cohorts(db: Session, programme_codes: set[str]) -> dict[str, rules.OpenCohort]:
-    """The open cohort of each of these programmes that starts first, by programme code."""
+def _open_cohorts(db: Session, programme_codes: set[str], today: date) -> dict[str, rules.OpenCohort]:
+    """The open cohort of each of these programmes that starts first, from today on (one already under way is
+    not proposed: its first sessions are gone), by programme code."""
     if not programme_codes:
         return {}
     stmt = (
         select(Programme.code, Cohort.id, Cohort.code, Cohort.start_date)
         .join(Programme, Programme.id == Cohort.programme_id)
-        .where(Programme.code.in_(programme_codes), Cohort.state == CohortState.OPEN)
+        .where(Programme.code.in_(programme_codes), Cohort.state == CohortState.OPEN, Cohort.start_date >= today)
         .order_by(Cohort.start_date, Cohort.id)
     )
     out: dict[str, rules.OpenCohort] = {}

@@ -29,7 +29,18 @@ from app.web.security import asset_url
 # Each role's home: where `/` and a sign-in without `next` lead.
 HOMES: dict[str, str] = {OFFICIAL: "/me", ADMIN: "/admin", AUDITOR: "/compliance", LIAISON: "/compliance"}
 # Notices a page may be sent to show (?notice=...), after a redirect.
-NOTICES = frozenset({"signed_out", "password_set", "password_changed", "session_ended"})
+NOTICES = frozenset(
+    {
+        "signed_out",
+        "password_set",
+        "password_changed",
+        "session_ended",
+        "enrolled",
+        "enrol_refused",
+        "request_sent",
+        "cannot_ask",
+    }
+)
 
 
 def home_of(role: str) -> str:

@@ -173,3 +173,10 @@ def test_an_official_reads_their_own_home_and_nobody_elses(db: Session, client: 
     assert body["requirements"][0]["pending"]["state"] == "pending"
     other = make_official(db)
     assert client.get(f"/api/v1/officials/{other.id}/home", headers=headers(me)).status_code == 404
+
+
+def test_a_cohort_already_under_way_is_not_proposed(db: Session) -> None:
+    official_id = _official_of_every_kind(db, ROLES[2:3])
+    home = official_home(db, official_id=official_id, actor=ACTOR, today=today() + timedelta(days=15))
+    [owed] = home.requirements
+    assert owed.next.step == Step.AWAIT_COHORT  # its only open cohort started yesterday
