@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -32,9 +32,12 @@ from app.accounts import service as accounts
 from app.auth import operator
 from app.certificates.models import Certificate
 from app.cli import alembic_config
+from app.clock import today
+from app.cohorts.schemas import CohortCreate
+from app.cohorts.service import create_cohort
 from app.config import PROJECT_ROOT
 from app.db import get_engine
-from tests.factories import TEST_TOTP_SECRET, make_certified, make_official, make_user
+from tests.factories import TEST_TOTP_SECRET, make_appointment, make_certified, make_official, make_programme, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -99,7 +102,6 @@ def browser_database(database: str, tmp_path_factory: pytest.TempPathFactory) ->
             command.upgrade(cfg, "head")
         with Session(engine) as db, db.begin():
             from app.authorities import service as authorities
-            from app.clock import today
             from app.roles import service as roles
 
             rows = authorities.read_cbs_file(authorities.BUNDLED_FILE)
@@ -121,6 +123,21 @@ def _seed(db_url: str) -> People:
             noa = make_official(db, first_name_he="נועה", last_name_he="ברק", first_name_en="Noa", last_name_en="Barak")
             official = make_user(db, "official", official=noa, email="noa@browser.example")
             certified = make_certified(db, noa, start=date(2026, 3, 1))
+            # Noa is Ofakim's treasurer and owes the treasurers' entry training; its next cohort is open.
+            treasurers = make_programme(db)
+            make_appointment(db, noa, start=today() - timedelta(days=400))
+            start = today() + timedelta(days=20)
+            create_cohort(
+                db,
+                data=CohortCreate(
+                    programme_code=treasurers.code,
+                    code="TREAS-NEXT",
+                    start_date=start,
+                    end_date=start + timedelta(days=60),
+                    capacity=10,
+                ),
+                actor=operator("test"),
+            )
             code = db.query(Certificate.verification_code).filter_by(serial=certified.serial).scalar()
             other = make_user(db, "official", email="dan@browser.example")
             admin = make_user(db, "admin", email="admin@browser.example", totp_secret=TEST_TOTP_SECRET)
