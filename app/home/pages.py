@@ -20,6 +20,7 @@ from app.config import get_settings
 from app.errors import Conflict, NotFound
 from app.home import selectors
 from app.home.schemas import Home, HomeRequirement
+from app.reports import selectors as reports
 from app.web.deps import PageOfficial, SessionDep
 from app.web.pages import templates
 from app.web.pagination import RecordId
@@ -45,9 +46,8 @@ def _requirement(home: Home, requirement_id: int) -> HomeRequirement:
 def my_home(request: Request, db: SessionDep, principal: PageOfficial) -> Response:
     """The official's home."""
     home = _home(db, principal)
-    return templates.TemplateResponse(
-        request, "home/me.html", {"home": home, "reason_codes": list(ReasonCode), "today": home.as_of}
-    )
+    cpd = reports.cpd_summary(db, official_id=home.official_id, actor=principal)
+    return templates.TemplateResponse(request, "home/me.html", {"home": home, "cpd": cpd, "today": home.as_of})
 
 
 @router.post("/me/cohorts/{cohort_id}/enrol")

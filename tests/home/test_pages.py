@@ -14,7 +14,7 @@ from app.compliance.models import RequirementRequest
 from app.home.selectors import official_home
 from app.officials.models import Official
 from tests.factories import ACTOR, make_user, sign_in
-from tests.home.test_home import ROLES, _official_of_every_kind
+from tests.home.test_home import ROLES, _counting, _official_of_every_kind
 
 
 def _signed_in(db: Session, client: TestClient, official_id: int) -> str:
@@ -121,3 +121,15 @@ def test_another_officials_requirement_is_404_and_an_admin_is_refused_the_home(d
     client.cookies.clear()
     sign_in(db, client, make_user(db, "admin"))
     assert client.get("/me").status_code == 403
+
+
+def test_the_home_page_runs_as_many_statements_for_ten_of_each_as_for_one(db: Session, client: TestClient) -> None:
+    one, ten = _official_of_every_kind(db, ROLES[:1]), _official_of_every_kind(db, ROLES[1:])
+    counts = []
+    for official_id in (one, ten):
+        client.cookies.clear()
+        _signed_in(db, client, official_id)
+        with _counting(db) as statements:
+            assert client.get("/me").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
