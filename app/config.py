@@ -80,15 +80,22 @@ class Settings(BaseSettings):
         return self.signing_keys_dir or self.var_dir / "keys"
 
     def resolved_secret_key(self) -> str:
-        """The token signing secret: LMS_SECRET_KEY, or one kept in var_dir so all local processes share it."""
+        """The token signing secret: LMS_SECRET_KEY, or one kept in var_dir so all local processes share it (read
+        from the file once per process: every request checks a token with it)."""
         if self.secret_key:
             return self.secret_key
-        self.var_dir.mkdir(parents=True, exist_ok=True)
-        path = self.var_dir / "secret.key"
-        if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return _secret_in(self.var_dir)
+
+
+@lru_cache
+def _secret_in(var_dir: Path) -> str:
+    """The secret kept in var_dir, made there the first time."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path = var_dir / "secret.key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 @lru_cache

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, Select, create_engine, event, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -70,9 +71,31 @@ def count_of(db: Session, stmt: AnySelect) -> int:
     return db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
+def paged(db: Session, stmt: AnySelect, *, limit: int, offset: int) -> tuple[list[Any], int]:
+    """A page of an ordered select's rows and how many rows it gives in all, in one round trip: the total rides on
+    every row (`count(*) OVER ()`). Only a page past the end, which has no row to carry it, is counted apart."""
+    rows = db.execute(stmt.add_columns(func.count().over()).limit(limit).offset(offset)).all()
+    if rows:
+        return [row[:-1] for row in rows], int(rows[0][-1])
+    return [], count_of(db, stmt) if offset else 0
+
+
+# No ping before each checkout (a round trip on every request): instead a connection is replaced after this many
+# seconds, well within any server or proxy idle timeout, and a connection found dropped (a database restart) is
+# detected by the statement that fails on it, which empties the pool; the web layer then runs a read request again
+# on a fresh connection (app/web/security.py, RetryDroppedConnection).
+POOL_RECYCLE_SECONDS = 1800
+
+
+def is_dropped_connection(exc: BaseException) -> bool:
+    """Whether an error is the database connection having been lost (the pool has then been emptied)."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for the URL; SQLite gets foreign keys, WAL and a busy timeout."""
-    engine = create_engine(url, echo=get_settings().sql_echo, pool_pre_ping=True, **kwargs)
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+    engine = create_engine(url, echo=get_settings().sql_echo, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         # IMMEDIATE takes the write lock at the start, so concurrent writers wait (busy_timeout) instead of failing.

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.authorities.models import Authority
 from app.authorities.schemas import AuthorityRead
-from app.db import count_of
+from app.db import paged
 from app.errors import NotFound
 from app.schemas import Page
 from app.text import search_key
@@ -25,9 +25,8 @@ def list_authorities(
         stmt = stmt.where(Authority.type == type)
     if district:
         stmt = stmt.where(func.lower(Authority.district) == district.strip().lower())
-    total = count_of(db, stmt)
-    rows = db.scalars(stmt.order_by(Authority.name_he, Authority.code).limit(limit).offset(offset))
-    return Page(items=[AuthorityRead.model_validate(r) for r in rows], total=total)
+    rows, total = paged(db, stmt.order_by(Authority.name_he, Authority.code), limit=limit, offset=offset)
+    return Page(items=[AuthorityRead.model_validate(authority) for (authority,) in rows], total=total)
 
 
 def get_authority(db: Session, *, code: str) -> AuthorityRead:

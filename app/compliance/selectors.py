@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal, get_args
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
@@ -19,7 +20,7 @@ from app.clock import today
 from app.cohorts.models import Cohort, Enrolment
 from app.cohorts.rules import HOLDING_SEAT, SCHEDULED_STATES
 from app.compliance.models import RequirementRequest
-from app.compliance.queries import Restrict, status_query
+from app.compliance.queries import AS_OF, Restrict, as_of_parameters, status_query
 from app.compliance.rules import RequestKind, RequestState, RequirementStatus, Standing, compliance_rate
 from app.compliance.schemas import (
     AtRiskRow,
@@ -34,7 +35,13 @@ from app.compliance.schemas import (
 )
 from app.db import AnySelect, count_of
 from app.officials.models import Appointment, Official, Requirement
-from app.officials.scoping import scope_appointments, visible_official, visible_requirement
+from app.officials.scoping import (
+    check_official_visible,
+    scope_appointments,
+    scope_appointments_of_role,
+    scope_parameters,
+    visible_requirement,
+)
 from app.programmes.models import Programme
 from app.programmes.rules import ProgrammeKind
 from app.roles.models import Role
@@ -62,14 +69,24 @@ def requirement_rows(
 
 
 def official_requirements(db: Session, *, official_id: int, as_of: date, actor: Principal) -> list[RequirementRow]:
-    """An official's requirements (those the caller may see) as of the date; 404 for an official out of sight."""
-    visible_official(db, official_id=official_id, actor=actor)
-    ids = (
-        select(Requirement.id)
-        .join(Appointment, Appointment.id == Requirement.appointment_id)
-        .where(Appointment.official_id == official_id)
-    )
-    return requirement_rows(db, where=ids, as_of=as_of, scope=lambda s: scope_appointments(s, actor))
+    """An official's requirements (those the caller may see) as of the date; 404 for an official out of sight.
+    The query is built once for each role and run with the official, the caller and the date as parameters."""
+    check_official_visible(db, official_id=official_id, actor=actor)
+    parameters = {"official_id": official_id, **scope_parameters(actor), **as_of_parameters(as_of)}
+    rows = db.execute(_official_requirements_query(actor.role), parameters)
+    return [RequirementRow.model_validate(r, from_attributes=True) for r in rows]
+
+
+@lru_cache(maxsize=8)
+def _official_requirements_query(role: str) -> AnySelect:
+    """The requirements of the official `official_id` as of `as_of` (AS_OF), as a caller of the role sees them."""
+
+    def restrict(stmt: AnySelect) -> AnySelect:
+        stmt = stmt.where(Appointment.official_id == bindparam("official_id", type_=Integer))
+        return scope_appointments_of_role(stmt, role)
+
+    q = status_query(AS_OF, restrict).subquery("status")
+    return select(q).order_by(q.c.appointment_start, q.c.id)
 
 
 def standing_of(db: Session, *, requirement_id: int, as_of: date) -> Standing | None:
@@ -220,9 +237,11 @@ def summary(
         .group_by(*keys)
         .order_by(*keys)
     )
+    found = db.execute(stmt).all()
+    if names is None:
+        names = _names(db, group_by, keys={g: {getattr(r, f"k_{g}") for r in found} for g in group_by})
     out = []
-    names = names or _names(db)
-    for r in db.execute(stmt):
+    for r in found:
         parts = {g: getattr(r, f"k_{g}") for g in group_by}
         counts = {k: int(getattr(r, k) or 0) for k in COUNTS}
         out.append(
@@ -242,7 +261,7 @@ def compare(
 ) -> list[SummaryComparisonRow]:
     """The summary of each group on two dates and the change between them (a group found on only one date has
     zeros on the other)."""
-    names = _names(db)
+    names = _names(db, group_by)
     before, after = (
         {r.key: r for r in summary(db, as_of=d, group_by=group_by, filters=filters, actor=actor, names=names)}
         for d in (since, until)
@@ -274,13 +293,28 @@ def compare(
     return out
 
 
-def _names(db: Session) -> dict[str, dict[Any, str]]:
-    return {
-        "authority": dict(db.execute(select(Authority.code, Authority.name_he)).all()),
-        "district": dict(db.execute(select(Authority.district, Authority.district_he).distinct()).all()),
-        "role": role_names(db),
-        "programme": dict(db.execute(select(Programme.code, Programme.title_he)).all()),
-    }
+# The Hebrew name of each kind of group, by its key.
+_NAME_OF: dict[str, tuple[Any, Any]] = {
+    "authority": (Authority.code, Authority.name_he),
+    "district": (Authority.district, Authority.district_he),
+    "role": (Role.code, Role.name_he),
+    "programme": (Programme.code, Programme.title_he),
+}
+
+
+def _names(db: Session, group_by: list[str], keys: dict[str, set[Any]] | None = None) -> dict[str, dict[Any, str]]:
+    """The names of the groups asked for, by key: of the given keys only, when given (a query per kind of group
+    that has any)."""
+    out: dict[str, dict[Any, str]] = {}
+    for g in group_by:
+        key, name = _NAME_OF[g]
+        wanted = None if keys is None else keys[g]
+        if wanted is not None and not wanted:
+            out[g] = {}
+            continue
+        stmt = select(key, name).distinct()
+        out[g] = dict(db.execute(stmt if wanted is None else stmt.where(key.in_(wanted))).tuples().all())
+    return out
 
 
 def role_names(db: Session) -> dict[str, str]:

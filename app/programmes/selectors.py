@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Subquery, and_, func, select
+from sqlalchemy import Subquery, and_, select
 from sqlalchemy.orm import Session
 
-from app.db import count_of
+from app.db import count_of, paged
 from app.errors import NotFound
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.programmes.rules import ProgrammeKind
@@ -46,8 +46,7 @@ def list_roles(db: Session, *, limit: int, offset: int) -> Page[RoleRead]:
     stmt = select(Role.code, Role.name_he, Role.name_en, owed.c.programme_code).outerjoin(
         owed, owed.c.role_code == Role.code
     )
-    total = db.scalar(select(func.count()).select_from(Role)) or 0
-    rows = db.execute(stmt.order_by(Role.code).limit(limit).offset(offset))
+    rows, total = paged(db, stmt.order_by(Role.code), limit=limit, offset=offset)
     items = [
         RoleRead(code=code, name_he=name_he, name_en=name_en, mandatory_programme_code=programme_code)
         for code, name_he, name_en, programme_code in rows
