@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     # An approved extension moves the due date in force at most this many calendar months later.
     max_extension_months: int = Field(default=12, gt=0)
     sql_echo: bool = False
+    # Database connections each process keeps open, and how many more it may open for a while under load. A request
+    # holds one from its first query to its commit, and a process serves up to 40 at once (its worker threads):
+    # a pool smaller than the requests in flight opens and closes a connection on every request past it.
+    db_pool_size: int = Field(default=20, gt=0)
+    db_max_overflow: int = Field(default=20, ge=0)
     # Certificates: where the public verification page lives (in the QR code and the signed credential),
     # where rendered PDFs and signing keys are kept, and the task queue that renders them in bulk.
     public_base_url: str = "http://localhost:8000"

@@ -94,8 +94,11 @@ def is_dropped_connection(exc: BaseException) -> bool:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for the URL; SQLite gets foreign keys, WAL and a busy timeout."""
+    settings = get_settings()
     kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
-    engine = create_engine(url, echo=get_settings().sql_echo, **kwargs)
+    kwargs.setdefault("pool_size", settings.db_pool_size)
+    kwargs.setdefault("max_overflow", settings.db_max_overflow)
+    engine = create_engine(url, echo=settings.sql_echo, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         # IMMEDIATE takes the write lock at the start, so concurrent writers wait (busy_timeout) instead of failing.

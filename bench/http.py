@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -276,8 +276,23 @@ def _wait_until_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 60
     raise RuntimeError(f"nothing answered on port {port} within {timeout:.0f} s")
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """The processor time a process has used (user and system), from /proc; None where there is no /proc."""
+    try:
+        fields_after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields_after_name[11]) + int(fields_after_name[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+    pid: int
+
+
 @contextlib.contextmanager
-def serving(url: str, spec_path: Path, var_dir: Path) -> Iterator[dict[str, int]]:
+def serving(url: str, spec_path: Path, var_dir: Path) -> Iterator[dict[str, Server]]:
     """The project (as `lms serve`: one uvicorn worker) and the baseline, each on a port of its own."""
     env = {
         **os.environ,
@@ -301,7 +316,7 @@ def serving(url: str, spec_path: Path, var_dir: Path) -> Iterator[dict[str, int]
     try:
         for name, proc in procs.items():
             _wait_until_up(ports[name], proc)
-        yield ports
+        yield {name: Server(ports[name], proc.pid) for name, proc in procs.items()}
     finally:
         for proc in procs.values():
             proc.terminate()
@@ -318,13 +333,14 @@ def serving(url: str, spec_path: Path, var_dir: Path) -> Iterator[dict[str, int]
 
 @dataclass(frozen=True)
 class Load:
-    """What one run of the load generator measured."""
+    """What one run of the load generator measured (and the server's processor time a request, when known)."""
 
     requests: int
     per_second: float
     p50_ms: float
     p99_ms: float
     failures: int
+    cpu_ms: float | None = None
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -409,7 +425,14 @@ DRIVERS = {"wrk": run_wrk, "python": run_python}
 
 
 def measure(
-    ports: dict[str, int], fixtures: Fixtures, *, driver: str, rounds: int, duration: float, connections: int, log: Any
+    servers: dict[str, Server],
+    fixtures: Fixtures,
+    *,
+    driver: str,
+    rounds: int,
+    duration: float,
+    connections: int,
+    log: Any,
 ) -> list[dict[str, Any]]:
     """Each endpoint on both apps, alternating, `rounds` times after a warm-up; the figures of every run."""
     load = DRIVERS[driver]
@@ -419,13 +442,17 @@ def measure(
         for endpoint in ENDPOINTS:
             path, headers = fixtures.path(endpoint), fixtures.headers[endpoint.caller]
             for app in order:
+                cpu_before = cpu_seconds(servers[app].pid)
                 figures = load(
-                    ports[app],
+                    servers[app].port,
                     path,
                     headers,
                     duration=duration if round_no else max(2.0, duration / 4),
                     connections=connections,
                 )
+                cpu_after = cpu_seconds(servers[app].pid)
+                if cpu_before is not None and cpu_after is not None and figures.requests:
+                    figures = replace(figures, cpu_ms=(cpu_after - cpu_before) * 1000 / figures.requests)
                 if figures.failures or (round_no and not figures.requests):
                     raise RuntimeError(f"{app} {path}: {figures.failures} failed of {figures.requests} requests")
                 if round_no:
@@ -455,6 +482,7 @@ def _summary(loads: list[Load]) -> dict[str, Any]:
         "per_second": statistics.median(x.per_second for x in loads),
         "p50_ms": statistics.median(x.p50_ms for x in loads),
         "p99_ms": statistics.median(x.p99_ms for x in loads),
+        "cpu_ms": statistics.median(x.cpu_ms for x in loads) if all(x.cpu_ms for x in loads) else None,
         "runs": [x.__dict__ for x in loads],
     }
 
@@ -462,15 +490,20 @@ def _summary(loads: list[Load]) -> dict[str, Any]:
 def table(results: list[dict[str, Any]]) -> str:
     """The results as a Markdown table."""
     lines = [
-        "| endpoint | before, req/s | req/s | p50 | p99 | baseline req/s | baseline p50 | ratio | ≥ 0.70 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| endpoint | before, req/s | req/s | p50 | p99 | CPU a request | baseline req/s | baseline p50 | baseline CPU "
+        "| ratio | ≥ 0.70 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
+
+    def cpu(figures: dict[str, Any]) -> str:
+        return "–" if figures["cpu_ms"] is None else f"{figures['cpu_ms']:.2f} ms"
+
     for r in results:
         p, b = r["project"], r["baseline"]
         lines.append(
             f"| {r['endpoint']} | {r['before'] or '–'} | {p['per_second']:,.0f} | {p['p50_ms']:.1f} ms "
-            f"| {p['p99_ms']:.1f} ms | {b['per_second']:,.0f} | {b['p50_ms']:.1f} ms | {r['ratio']:.2f} "
-            f"| {'yes' if r['ratio'] >= 0.70 else '**no**'} |"
+            f"| {p['p99_ms']:.1f} ms | {cpu(p)} | {b['per_second']:,.0f} | {b['p50_ms']:.1f} ms | {cpu(b)} "
+            f"| {r['ratio']:.2f} | {'yes' if r['ratio'] >= 0.70 else '**no**'} |"
         )
     return "\n".join(lines)
 
@@ -552,9 +585,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 spec_path.write_text(json.dumps(spec))
                 log(f"scale {scale:g}: serving; {args.rounds} rounds of {args.duration:g} s per endpoint and app")
                 load_before, calibration_before = os.getloadavg()[0], compliance.calibration_ms()
-                with serving(url_text, spec_path, Path(tmp)) as ports:
+                with serving(url_text, spec_path, Path(tmp)) as servers:
                     results = measure(
-                        ports,
+                        servers,
                         fixtures,
                         driver=driver,
                         rounds=args.rounds,

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, Literal, get_args
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import BindParameter, Integer, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
@@ -157,25 +157,47 @@ class Filters:
 
 
 def _restriction(filters: Filters, actor: Principal) -> Restrict:
-    """The caller's scope and the filters on who the requirement is of, applied before statuses are computed."""
+    """The caller's scope and the filters on who the requirement is of, applied before statuses are computed. The
+    values are named bind parameters (`_parameters`), so that a statement built once runs for any caller of the role
+    and any values of the same filters."""
 
     def restrict(stmt: AnySelect) -> AnySelect:
-        stmt = scope_appointments(stmt, actor)
+        stmt = scope_appointments_of_role(stmt, actor.role, actor)
         if filters.authority:
-            stmt = stmt.where(Appointment.authority_code == filters.authority)
+            stmt = stmt.where(Appointment.authority_code == bindparam("f_authority", filters.authority))
         if filters.district:
-            in_district = select(Authority.code).where(func.lower(Authority.district) == filters.district.lower())
+            district: BindParameter[str] = bindparam("f_district", filters.district.lower())
+            in_district = select(Authority.code).where(func.lower(Authority.district) == district)
             stmt = stmt.where(Appointment.authority_code.in_(in_district))
         if filters.role:
-            stmt = stmt.where(Appointment.role_code == filters.role)
+            stmt = stmt.where(Appointment.role_code == bindparam("f_role", filters.role))
         if filters.programme:
-            stmt = stmt.where(Programme.code == filters.programme)
+            stmt = stmt.where(Programme.code == bindparam("f_programme", filters.programme))
         return stmt
 
     return restrict
 
 
-def _status_rows(as_of: date, filters: Filters, actor: Principal) -> AnySelect:
+def _parameters(filters: Filters, actor: Principal) -> dict[str, Any]:
+    """The values of the bind parameters of `_restriction` and `_status_rows` for these filters and this caller."""
+    return {
+        **scope_parameters(actor),
+        "f_authority": filters.authority,
+        "f_district": filters.district.lower() if filters.district else None,
+        "f_role": filters.role,
+        "f_programme": filters.programme,
+        "f_status": filters.status,
+        "f_due_soon": filters.due_soon,
+        "f_late": filters.late,
+    }
+
+
+def _shape(filters: Filters) -> tuple[bool, ...]:
+    """Which filters are set: statements built from filters of the same shape differ only in their parameters."""
+    return tuple(getattr(filters, f.name) not in (None, "") for f in fields(filters))
+
+
+def _status_rows(as_of: date | BindParameter[date], filters: Filters, actor: Principal) -> AnySelect:
     """The status of each requirement as of the date, with its authority's district, filtered and scoped."""
     q = status_query(as_of, _restriction(filters, actor)).subquery("st")
     stmt = select(
@@ -185,29 +207,31 @@ def _status_rows(as_of: date, filters: Filters, actor: Principal) -> AnySelect:
         Authority.district_he.label("district_he"),
     ).join(Authority, Authority.code == q.c.authority_code)
     if filters.status:
-        stmt = stmt.where(q.c.status == filters.status)
+        stmt = stmt.where(q.c.status == bindparam("f_status", filters.status))
     if filters.due_soon is not None:
-        stmt = stmt.where(q.c.due_soon == filters.due_soon)
+        stmt = stmt.where(q.c.due_soon == bindparam("f_due_soon", filters.due_soon))
     if filters.late is not None:
-        stmt = stmt.where(q.c.late == filters.late)
+        stmt = stmt.where(q.c.late == bindparam("f_late", filters.late))
     return stmt
 
 
-def summary(
-    db: Session,
-    *,
-    as_of: date,
-    group_by: list[str],
-    filters: Filters,
-    actor: Principal,
-    names: dict[str, dict[Any, str]] | None = None,
-) -> list[SummaryRow]:
-    """Counts by status per group (authority, district, role, programme, or a combination), with the rate.
+# The summary's statements, built once for each grouping, shape of filters and role (`_summary_query`).
+_SUMMARY_QUERIES: dict[tuple[Any, ...], AnySelect] = {}
 
-    `required` counts requirements in force (closed ones, whose appointment ended, are left out);
-    `compliance_rate` is the share of those not overdue.
-    """
-    rows = _status_rows(as_of, filters, actor).subquery("rows")
+
+def _summary_query(group_by: list[str], filters: Filters, actor: Principal) -> AnySelect:
+    """The summary's statement for this grouping, filters of this shape and callers of this role: built the first
+    time (with that caller's values, which `_parameters` replaces at every run), since building it costs more than
+    running it for one authority."""
+    key = (tuple(group_by), _shape(filters), actor.role)
+    stmt = _SUMMARY_QUERIES.get(key)
+    if stmt is None:
+        stmt = _SUMMARY_QUERIES[key] = _build_summary_query(group_by, filters, actor)
+    return stmt
+
+
+def _build_summary_query(group_by: list[str], filters: Filters, actor: Principal) -> AnySelect:
+    rows = _status_rows(AS_OF, filters, actor).subquery("rows")
     key_cols = {
         "authority": rows.c.authority_code,
         "district": rows.c.district,
@@ -237,7 +261,26 @@ def summary(
         .group_by(*keys)
         .order_by(*keys)
     )
-    found = db.execute(stmt).all()
+    return stmt
+
+
+def summary(
+    db: Session,
+    *,
+    as_of: date,
+    group_by: list[str],
+    filters: Filters,
+    actor: Principal,
+    names: dict[str, dict[Any, str]] | None = None,
+) -> list[SummaryRow]:
+    """Counts by status per group (authority, district, role, programme, or a combination), with the rate.
+
+    `required` counts requirements in force (closed ones, whose appointment ended, are left out);
+    `compliance_rate` is the share of those not overdue.
+    """
+    parameters = {**_parameters(filters, actor), **as_of_parameters(as_of)}
+    stmt = _summary_query(group_by, filters, actor)
+    found = db.execute(stmt, parameters).all()
     if names is None:
         names = _names(db, group_by, keys={g: {getattr(r, f"k_{g}") for r in found} for g in group_by})
     out = []

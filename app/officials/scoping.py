@@ -58,14 +58,15 @@ def _appointments_of(stmt: AnySelect, role: str, *, authority: Any, official: An
     return stmt.where(false())
 
 
-def scope_appointments_of_role(stmt: AnySelect, role: str) -> AnySelect:
-    """As scope_appointments for any caller of the role, the caller's authority and official left as the bind
-    parameters `scope_authority` and `scope_official` (`scope_parameters`): for a statement built once per role."""
+def scope_appointments_of_role(stmt: AnySelect, role: str, principal: Principal | None = None) -> AnySelect:
+    """As scope_appointments for any caller of the role, the caller's authority and official as the bind parameters
+    `scope_authority` and `scope_official` (`scope_parameters`; the principal's, when given): for a statement built
+    once per role and run for any caller of it."""
     return _appointments_of(
         stmt,
         role,
-        authority=bindparam("scope_authority", type_=String),
-        official=bindparam("scope_official", type_=Integer),
+        authority=bindparam("scope_authority", principal.authority_code if principal else None, type_=String),
+        official=bindparam("scope_official", principal.official_id if principal else None, type_=Integer),
     )
 
 

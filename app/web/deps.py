@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -57,6 +57,7 @@ class _Account(Protocol):
 
 # The columns of `users` a bearer token's request needs, read by primary key in one query: the account's standing
 # (active, token version and key, checked on every request), its role and scope, and what it must do first.
+# Built once: a statement object keeps its cache key, so running it again compiles nothing and traverses nothing.
 _TOKEN_ACCOUNT = select(
     User.id,
     User.email,
@@ -68,7 +69,7 @@ _TOKEN_ACCOUNT = select(
     User.token_key,
     User.must_change_password,
     User.totp_enrolled_at,
-)
+).where(User.id == bindparam("user_id"))
 
 
 def _principal(user: _Account, request: Request) -> Principal:
@@ -162,7 +163,8 @@ def _api_user(request: Request, db: Session, token: str | None, csrf: str | None
     query by primary key, and its token version and key are checked against the token on every request."""
     if token:
         claims = decode_token(token)
-        user = db.execute(_TOKEN_ACCOUNT.where(User.id == claims.user_id)).first()
+        # On the session's connection (in its transaction), without the ORM's handling of a plain row.
+        user = db.connection().execute(_TOKEN_ACCOUNT, {"user_id": claims.user_id}).first()
         if user is None or not user.active or not token_matches(claims, version=user.token_version, key=user.token_key):
             # Deactivated, or its access ended since (a password or role change), or a different account now.
             raise Unauthorized("the token no longer holds for this account; log in again", code="invalid_token")
