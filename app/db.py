@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Select, create_engine, event, func, select
+from sqlalchemy import DateTime, MetaData, Select, bindparam, create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -71,13 +71,24 @@ def count_of(db: Session, stmt: AnySelect) -> int:
     return db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
-def paged(db: Session, stmt: AnySelect, *, limit: int, offset: int) -> tuple[list[Any], int]:
+def paged(
+    db: Session, stmt: AnySelect, *, limit: int, offset: int, parameters: dict[str, Any] | None = None
+) -> tuple[list[Any], int]:
     """A page of an ordered select's rows and how many rows it gives in all, in one round trip: the total rides on
-    every row (`count(*) OVER ()`). Only a page past the end, which has no row to carry it, is counted apart."""
-    rows = db.execute(stmt.add_columns(func.count().over()).limit(limit).offset(offset)).all()
+    every row (`count(*) OVER ()`). Only a page past the end, which has no row to carry it, is counted apart. A
+    select built once (kept by its module) is made into its page query once too."""
+    rows = db.execute(_page_of(stmt), {**(parameters or {}), "page_limit": limit, "page_offset": offset}).all()
     if rows:
         return [row[:-1] for row in rows], int(rows[0][-1])
-    return [], count_of(db, stmt) if offset else 0
+    if not offset:
+        return [], 0
+    return [], db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()), parameters) or 0
+
+
+@lru_cache(maxsize=64)
+def _page_of(stmt: AnySelect) -> AnySelect:
+    """The select with its total on every row, limited and offset by the parameters page_limit and page_offset."""
+    return stmt.add_columns(func.count().over()).limit(bindparam("page_limit")).offset(bindparam("page_offset"))
 
 
 # No ping before each checkout (a round trip on every request): instead a connection is replaced after this many

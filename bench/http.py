@@ -168,6 +168,7 @@ def prepare(engine: Engine) -> Fixtures:
     from app.accounts.service import issue_token
     from app.web.sessions import cookie_name, start_session
 
+    authority, _ = compliance.largest_authority(engine)
     with Session(bind=engine) as db:
         db.execute(text("DELETE FROM web_sessions"))
         db.execute(text("DELETE FROM certificates WHERE serial = 'BENCH-00001'"))
@@ -182,7 +183,6 @@ def prepare(engine: Engine) -> Fixtures:
         cohort = db.execute(
             text("SELECT cohort_id FROM enrolments GROUP BY cohort_id ORDER BY count(*) DESC, cohort_id LIMIT 1")
         ).scalar_one()
-        authority, _ = compliance.largest_authority(engine)
         code = _insert_certificate(db)
         users = {
             "admin": _insert_user(db, email="admin@bench.invalid", role="admin"),
@@ -227,6 +227,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_TRANSACTION = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
+
+
 def record_sql(engine: Engine, fixtures: Fixtures) -> dict[str, list[tuple[str, Any]]]:
     """The statements the project sends the database for each endpoint, read from the app in this process (a
     second request, so that nothing a first one does once is counted)."""
@@ -252,7 +255,8 @@ def record_sql(engine: Engine, fixtures: Fixtures) -> dict[str, list[tuple[str, 
                     answer = client.get(path, headers=fixtures.headers[endpoint.caller])
                 if answer.status_code != 200:
                     raise RuntimeError(f"{path} answered {answer.status_code}: {answer.text[:300]}")
-            out[endpoint.name] = [(sql, _jsonable(params)) for sql, params in statements]
+            # The transaction's own statements (SQLite's BEGIN IMMEDIATE) are left to the baseline's engine.
+            out[endpoint.name] = [(sql, _jsonable(params)) for sql, params in statements if not _TRANSACTION.match(sql)]
     return out
 
 
@@ -309,14 +313,21 @@ def serving(url: str, spec_path: Path, var_dir: Path) -> Iterator[dict[str, Serv
         "project": [*uvicorn, "--port", str(ports["project"]), "--factory", "app.main:create_app"],
         "baseline": [*uvicorn, "--port", str(ports["baseline"]), "--factory", "bench.baseline:create_app"],
     }
+    # Their logs (uvicorn's access log among them, as `lms serve` writes it) go to files beside the spec.
+    logs = {name: open(var_dir / f"{name}.log", "wb") for name in commands}  # noqa: SIM115
     procs = {
-        name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=logs[name], stderr=subprocess.STDOUT)
         for name, cmd in commands.items()
     }
     try:
         for name, proc in procs.items():
             _wait_until_up(ports[name], proc)
         yield {name: Server(ports[name], proc.pid) for name, proc in procs.items()}
+    except BaseException:
+        for name in commands:
+            tail = (var_dir / f"{name}.log").read_text(errors="replace")[-3000:]
+            print(f"--- the end of the {name} server's log:\n{tail}", file=sys.stderr)
+        raise
     finally:
         for proc in procs.values():
             proc.terminate()
@@ -326,6 +337,8 @@ def serving(url: str, spec_path: Path, var_dir: Path) -> Iterator[dict[str, Serv
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        for log in logs.values():
+            log.close()
 
 
 # --- the load generators ---------------------------------------------------------------------------------------
@@ -447,7 +460,7 @@ def measure(
                     servers[app].port,
                     path,
                     headers,
-                    duration=duration if round_no else max(2.0, duration / 4),
+                    duration=duration if round_no else min(duration, max(2.0, duration / 4)),
                     connections=connections,
                 )
                 cpu_after = cpu_seconds(servers[app].pid)
