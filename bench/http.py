@@ -12,7 +12,7 @@ each with a bearer token and a page session) and a certificate to verify, then:
    receives them), for the baseline (bench/baseline.py) to run the same;
 2. serves the project as `lms serve` does (one uvicorn worker) and the baseline (one uvicorn worker, plain
    FastAPI over a pooled SQLAlchemy Core engine), both on this machine;
-3. drives each endpoint on each app in turn with the load generator (`wrk -t1 -c16 -d8s --latency`, or a
+3. drives each endpoint on each app in turn with the load generator (`wrk -t1 -c16 -d8s --latency --timeout 60s`, or a
    Python one with --driver python), the two apps alternating (and which goes first), for --rounds rounds,
    after a warm-up of each; any answer but 200 fails the run;
 4. prints, per endpoint, the median over the rounds of requests a second, p50 and p99 of the project and of the
@@ -366,7 +366,7 @@ def _ms(figure: str) -> float:
 
 def run_wrk(port: int, path: str, headers: dict[str, str], *, duration: float, connections: int) -> Load:
     """`wrk -t1 -c<connections> -d<duration>s --latency` against the path."""
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency"]
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "60s"]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
     out = subprocess.run([*cmd, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
