@@ -90,7 +90,11 @@ LMS_BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/lms_bench
 LMS_BENCH_SQLITE_URL   ?= sqlite:////tmp/lms_bench.sqlite3
 BENCH_RUNS             ?= 7
 
-.PHONY: bench bench-small
+LMS_BENCH_HTTP_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/lms_bench_http
+# The HTTP benchmark's load generator, a Debian package needed by `make bench-http` only.
+BENCH_HTTP_PACKAGES := wrk
+
+.PHONY: bench bench-small bench-http
 
 bench: install ## The compliance reports over a national dataset (10x today) on PostgreSQL and SQLite (minutes).
 	@mkdir -p var
@@ -102,3 +106,8 @@ bench-small: install ## The same benchmark CI-sized (scale 0.01) on SQLite, in s
 
 bench-certificates: install ## Certificate rendering: 1,000 files one by one, and a cohort of 40 as one PDF.
 	$(BIN)/python -m bench.certificates --renders 1000 --runs 5
+
+bench-http: install ## Every endpoint's requests a second, p50 and p99 against a bare app doing the same SQL (minutes).
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(BENCH_HTTP_PACKAGES)"
+	@mkdir -p var
+	$(BIN)/python -m bench.http --database-url $(LMS_BENCH_HTTP_DATABASE_URL) --scales 0.1,1.0 --rounds 3 --json var/bench-http.json

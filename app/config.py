@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # An approved extension moves the due date in force at most this many calendar months later.
     max_extension_months: int = Field(default=12, gt=0)
     sql_echo: bool = False
+    # Database connections each process keeps open, and how many more it may open for a while under load. A request
+    # holds one from its first query to its commit, and a process serves up to 40 at once (its worker threads):
+    # a pool smaller than the requests in flight opens and closes a connection on every request past it.
+    db_pool_size: int = Field(default=20, gt=0)
+    db_max_overflow: int = Field(default=20, ge=0)
     # Certificates: where the public verification page lives (in the QR code and the signed credential),
     # where rendered PDFs and signing keys are kept, and the task queue that renders them in bulk.
     public_base_url: str = "http://localhost:8000"
@@ -87,15 +92,22 @@ class Settings(BaseSettings):
         return self.signing_keys_dir or self.var_dir / "keys"
 
     def resolved_secret_key(self) -> str:
-        """The token signing secret: LMS_SECRET_KEY, or one kept in var_dir so all local processes share it."""
+        """The token signing secret: LMS_SECRET_KEY, or one kept in var_dir so all local processes share it (read
+        from the file once per process: every request checks a token with it)."""
         if self.secret_key:
             return self.secret_key
-        self.var_dir.mkdir(parents=True, exist_ok=True)
-        path = self.var_dir / "secret.key"
-        if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return _secret_in(self.var_dir)
+
+
+@lru_cache
+def _secret_in(var_dir: Path) -> str:
+    """The secret kept in var_dir, made there the first time."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path = var_dir / "secret.key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 @lru_cache

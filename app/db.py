@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Select, create_engine, event, func, select
+from sqlalchemy import DateTime, MetaData, Select, bindparam, create_engine, event, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -70,9 +71,45 @@ def count_of(db: Session, stmt: AnySelect) -> int:
     return db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
+def paged(
+    db: Session, stmt: AnySelect, *, limit: int, offset: int, parameters: dict[str, Any] | None = None
+) -> tuple[list[Any], int]:
+    """A page of an ordered select's rows and how many rows it gives in all, in one round trip: the total rides on
+    every row (`count(*) OVER ()`). Only a page past the end, which has no row to carry it, is counted apart. A
+    select built once (kept by its module) is made into its page query once too."""
+    rows = db.execute(_page_of(stmt), {**(parameters or {}), "page_limit": limit, "page_offset": offset}).all()
+    if rows:
+        return [row[:-1] for row in rows], int(rows[0][-1])
+    if not offset:
+        return [], 0
+    return [], db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()), parameters) or 0
+
+
+@lru_cache(maxsize=64)
+def _page_of(stmt: AnySelect) -> AnySelect:
+    """The select with its total on every row, limited and offset by the parameters page_limit and page_offset."""
+    return stmt.add_columns(func.count().over()).limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+
+
+# No ping before each checkout (a round trip on every request): instead a connection is replaced after this many
+# seconds, well within any server or proxy idle timeout, and a connection found dropped (a database restart) is
+# detected by the statement that fails on it, which empties the pool; the web layer then runs a read request again
+# on a fresh connection (app/web/security.py, RetryDroppedConnection).
+POOL_RECYCLE_SECONDS = 1800
+
+
+def is_dropped_connection(exc: BaseException) -> bool:
+    """Whether an error is the database connection having been lost (the pool has then been emptied)."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for the URL; SQLite gets foreign keys, WAL and a busy timeout."""
-    engine = create_engine(url, echo=get_settings().sql_echo, pool_pre_ping=True, **kwargs)
+    settings = get_settings()
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+    kwargs.setdefault("pool_size", settings.db_pool_size)
+    kwargs.setdefault("max_overflow", settings.db_max_overflow)
+    engine = create_engine(url, echo=settings.sql_echo, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         # IMMEDIATE takes the write lock at the start, so concurrent writers wait (busy_timeout) instead of failing.

@@ -179,3 +179,58 @@ def test_the_certificate_benchmark_runs_at_ci_size():
     assert result["renders"] == 10 and 0 < result["median_ms"] <= result["p90_ms"]
     assert result["per_second"] > 0 and len(result["rss_mib_every_tenth"]) == 10
     assert result["rss_growth_mib"] is not None and result["cohort_of_40_median_s"] > 0
+
+
+def test_the_http_benchmark_runs_end_to_end_at_ci_size(bench_url, tmp_path, capsys):
+    """Both apps served, every endpoint driven on each (any answer but 200 fails the run), the SQL the project ran
+    replayed by the baseline, and the table printed; the database dropped after."""
+    from bench import http
+
+    out_json = tmp_path / "http.json"
+    report = http.main(
+        [
+            "--database-url",
+            bench_url,
+            "--scales",
+            str(SCALE),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--rounds",
+            "1",
+            "--duration",
+            "0.3",
+            "--connections",
+            "2",
+            "--driver",
+            "python",
+            "--json",
+            str(out_json),
+        ]
+    )
+    assert json.loads(out_json.read_text())["scales"][0]["scale"] == SCALE
+    (entry,) = report["scales"]
+    results = {r["endpoint"]: r for r in entry["results"]}
+    assert list(results) == [e.name for e in http.ENDPOINTS]
+    for r in results.values():
+        for app in ("project", "baseline"):
+            (run,) = r[app]["runs"]
+            assert run["requests"] > 0 and run["failures"] == 0 and r[app]["per_second"] > 0, (r["endpoint"], app)
+            assert 0 < r[app]["p50_ms"] <= r[app]["p99_ms"]
+        assert r["ratio"] > 0 and r["queries"] >= 1
+    # The official's own requirements: the caller's account and the status query, nothing else.
+    assert results["official's requirements"]["queries"] == 2
+    assert entry["sizes"]["officials"] == dataset.sizes(SCALE)["officials"]
+    printed = capsys.readouterr().out
+    assert all(f"| {name} |" in printed for name in results)
+
+    scaled = http._scaled_url(bench_url, SCALE)
+    if scaled.startswith("sqlite"):
+        assert not any(tmp_path.glob("lms_bench_x*.sqlite3"))
+    else:
+        admin = create_engine(get_engine().url.set(database="postgres"))
+        try:
+            with admin.connect() as conn:
+                name = scaled.rsplit("/", 1)[1]
+                assert conn.scalar(text("SELECT count(*) FROM pg_database WHERE datname = :n"), {"n": name}) == 0
+        finally:
+            admin.dispose()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from functools import lru_cache
+
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.authorities.models import Authority
 from app.authorities.schemas import AuthorityRead
-from app.db import count_of
+from app.db import AnySelect, paged
 from app.errors import NotFound
 from app.schemas import Page
 from app.text import search_key
@@ -18,16 +20,28 @@ def list_authorities(
 ) -> Page[AuthorityRead]:
     """Authorities matching a name (Hebrew or English, any spelling of quotes and hyphens), type, district; by
     Hebrew name; and how many match."""
+    key = search_key(q) if q else ""
+    stmt = _authorities_query(bool(key), bool(type), bool(district))
+    parameters = {
+        "name_pattern": "%" + key.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%",
+        "type": type,
+        "district": district.strip().lower() if district else None,
+    }
+    rows, total = paged(db, stmt, limit=limit, offset=offset, parameters=parameters)
+    return Page(items=[AuthorityRead.model_validate(authority) for (authority,) in rows], total=total)
+
+
+@lru_cache(maxsize=8)
+def _authorities_query(by_name: bool, by_type: bool, by_district: bool) -> AnySelect:
+    """Authorities by Hebrew name, filtered by the parameters asked for (built once for each combination)."""
     stmt = select(Authority)
-    if q and search_key(q):
-        stmt = stmt.where(Authority.search_text.contains(search_key(q), autoescape=True))
-    if type:
-        stmt = stmt.where(Authority.type == type)
-    if district:
-        stmt = stmt.where(func.lower(Authority.district) == district.strip().lower())
-    total = count_of(db, stmt)
-    rows = db.scalars(stmt.order_by(Authority.name_he, Authority.code).limit(limit).offset(offset))
-    return Page(items=[AuthorityRead.model_validate(r) for r in rows], total=total)
+    if by_name:
+        stmt = stmt.where(Authority.search_text.like(bindparam("name_pattern"), escape="/"))
+    if by_type:
+        stmt = stmt.where(Authority.type == bindparam("type"))
+    if by_district:
+        stmt = stmt.where(func.lower(Authority.district) == bindparam("district"))
+    return stmt.order_by(Authority.name_he, Authority.code)
 
 
 def get_authority(db: Session, *, code: str) -> AuthorityRead:

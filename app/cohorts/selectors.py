@@ -12,7 +12,7 @@ from app.cohorts.schemas import CohortRead, EnrolmentRead, SessionRead
 from app.db import AnySelect, count_of
 from app.errors import NotFound
 from app.officials.models import Official
-from app.officials.scoping import scope_officials, visible_official
+from app.officials.scoping import check_official_visible, scope_officials
 from app.programmes.models import Programme
 from app.schemas import Page
 
@@ -190,6 +190,6 @@ def cohort_enrolments(db: Session, *, cohort_id: int, actor: Principal) -> list[
 
 def official_enrolments(db: Session, *, official_id: int, actor: Principal) -> list[EnrolmentRead]:
     """An official's enrolments, newest cohort first; 404 when the official is not within the caller's scope."""
-    visible_official(db, official_id=official_id, actor=actor)
+    check_official_visible(db, official_id=official_id, actor=actor)
     stmt = _enrolment_query().where(Enrolment.official_id == official_id)
     return _enrolment_reads(db, stmt.order_by(Cohort.start_date.desc(), Enrolment.id.desc()))

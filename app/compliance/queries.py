@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Date, and_, bindparam, case, extract, func, literal, or_, select
 
 from app.cohorts.models import Cohort, Enrolment
 from app.completions.models import Completion
@@ -21,7 +21,7 @@ from app.officials.models import Appointment, Requirement
 from app.programmes.models import Programme
 
 
-def seated_on(as_of: date) -> ColumnElement[bool]:
+def seated_on(as_of: date | BindParameter[date]) -> ColumnElement[bool]:
     """An enrolment held a seat on the date: seated by then, and not yet withdrawn (a withdrawal ends it)."""
     return and_(Enrolment.seated_on <= as_of, or_(Enrolment.ended_on.is_(None), Enrolment.ended_on > as_of))
 
@@ -36,15 +36,30 @@ def _date_key(col: Any) -> ColumnElement[Any]:
 Restrict = Callable[[AnySelect], AnySelect]
 
 
-def status_query(as_of: date, restrict: Restrict | None = None) -> AnySelect:
+# The date as bind parameters, for a status query built once and run for any date (`status_query(AS_OF)`, executed
+# with `as_of_parameters(day)`): building the query costs more than running it for one official.
+AS_OF = bindparam("as_of", type_=Date)
+DUE_SOON_UNTIL = bindparam("due_soon_until", type_=Date)
+
+
+def as_of_parameters(as_of: date) -> dict[str, date]:
+    """The values of AS_OF and DUE_SOON_UNTIL for a date."""
+    return {"as_of": as_of, "due_soon_until": as_of + timedelta(days=DUE_SOON_DAYS)}
+
+
+def status_query(as_of: date | BindParameter[date], restrict: Restrict | None = None) -> AnySelect:
     """Requirements whose appointment started by the date, with due_date, status, due_soon, late, completed_on;
     the cohort the official held a seat in on the date (cohort_code, cohort_end); and the requests on it
     (extensions and exemptions approved by the date, requests pending now).
 
     `restrict` narrows the requirements first (it may add WHERE clauses on Requirement, Appointment and
     Programme): completions and seats are looked up for those requirements only, so that one authority or one
-    official costs a few index look-ups, not the country.
+    official costs a few index look-ups, not the country. `as_of` is a date, or AS_OF (then the statement is run
+    with `as_of_parameters`).
     """
+    soon_limit: date | BindParameter[date] = (
+        DUE_SOON_UNTIL if isinstance(as_of, BindParameter) else as_of + timedelta(days=DUE_SOON_DAYS)
+    )
     R, A, P, C = Requirement, Appointment, Programme, Completion
     counts = or_(
         and_(C.completed_on >= A.start_date, or_(A.end_date.is_(None), C.completed_on <= A.end_date)),
@@ -121,7 +136,6 @@ def status_query(as_of: date, restrict: Restrict | None = None) -> AnySelect:
         (f.cohort_end >= as_of, literal(S.IN_PROGRESS.value)),
         else_=literal(S.NOT_STARTED.value),
     )
-    soon_limit = as_of + timedelta(days=DUE_SOON_DAYS)
     due_soon = and_(
         f.first_done.is_(None),
         or_(rq.exemptions.is_(None), rq.exemptions == 0),

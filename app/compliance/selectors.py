@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal, get_args
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import BindParameter, Integer, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
@@ -19,7 +20,7 @@ from app.clock import today
 from app.cohorts.models import Cohort, Enrolment
 from app.cohorts.rules import HOLDING_SEAT, SCHEDULED_STATES
 from app.compliance.models import RequirementRequest
-from app.compliance.queries import Restrict, status_query
+from app.compliance.queries import AS_OF, Restrict, as_of_parameters, status_query
 from app.compliance.rules import RequestKind, RequestState, RequirementStatus, Standing, compliance_rate
 from app.compliance.schemas import (
     AtRiskRow,
@@ -34,7 +35,13 @@ from app.compliance.schemas import (
 )
 from app.db import AnySelect, count_of
 from app.officials.models import Appointment, Official, Requirement
-from app.officials.scoping import scope_appointments, visible_official, visible_requirement
+from app.officials.scoping import (
+    check_official_visible,
+    scope_appointments,
+    scope_appointments_of_role,
+    scope_parameters,
+    visible_requirement,
+)
 from app.programmes.models import Programme
 from app.programmes.rules import ProgrammeKind
 from app.roles.models import Role
@@ -62,14 +69,24 @@ def requirement_rows(
 
 
 def official_requirements(db: Session, *, official_id: int, as_of: date, actor: Principal) -> list[RequirementRow]:
-    """An official's requirements (those the caller may see) as of the date; 404 for an official out of sight."""
-    visible_official(db, official_id=official_id, actor=actor)
-    ids = (
-        select(Requirement.id)
-        .join(Appointment, Appointment.id == Requirement.appointment_id)
-        .where(Appointment.official_id == official_id)
-    )
-    return requirement_rows(db, where=ids, as_of=as_of, scope=lambda s: scope_appointments(s, actor))
+    """An official's requirements (those the caller may see) as of the date; 404 for an official out of sight.
+    The query is built once for each role and run with the official, the caller and the date as parameters."""
+    check_official_visible(db, official_id=official_id, actor=actor)
+    parameters = {"official_id": official_id, **scope_parameters(actor), **as_of_parameters(as_of)}
+    rows = db.execute(_official_requirements_query(actor.role), parameters)
+    return [RequirementRow.model_validate(r, from_attributes=True) for r in rows]
+
+
+@lru_cache(maxsize=8)
+def _official_requirements_query(role: str) -> AnySelect:
+    """The requirements of the official `official_id` as of `as_of` (AS_OF), as a caller of the role sees them."""
+
+    def restrict(stmt: AnySelect) -> AnySelect:
+        stmt = stmt.where(Appointment.official_id == bindparam("official_id", type_=Integer))
+        return scope_appointments_of_role(stmt, role)
+
+    q = status_query(AS_OF, restrict).subquery("status")
+    return select(q).order_by(q.c.appointment_start, q.c.id)
 
 
 def standing_of(db: Session, *, requirement_id: int, as_of: date) -> Standing | None:
@@ -140,25 +157,47 @@ class Filters:
 
 
 def _restriction(filters: Filters, actor: Principal) -> Restrict:
-    """The caller's scope and the filters on who the requirement is of, applied before statuses are computed."""
+    """The caller's scope and the filters on who the requirement is of, applied before statuses are computed. The
+    values are named bind parameters (`_parameters`), so that a statement built once runs for any caller of the role
+    and any values of the same filters."""
 
     def restrict(stmt: AnySelect) -> AnySelect:
-        stmt = scope_appointments(stmt, actor)
+        stmt = scope_appointments_of_role(stmt, actor.role, actor)
         if filters.authority:
-            stmt = stmt.where(Appointment.authority_code == filters.authority)
+            stmt = stmt.where(Appointment.authority_code == bindparam("f_authority", filters.authority))
         if filters.district:
-            in_district = select(Authority.code).where(func.lower(Authority.district) == filters.district.lower())
+            district: BindParameter[str] = bindparam("f_district", filters.district.lower())
+            in_district = select(Authority.code).where(func.lower(Authority.district) == district)
             stmt = stmt.where(Appointment.authority_code.in_(in_district))
         if filters.role:
-            stmt = stmt.where(Appointment.role_code == filters.role)
+            stmt = stmt.where(Appointment.role_code == bindparam("f_role", filters.role))
         if filters.programme:
-            stmt = stmt.where(Programme.code == filters.programme)
+            stmt = stmt.where(Programme.code == bindparam("f_programme", filters.programme))
         return stmt
 
     return restrict
 
 
-def _status_rows(as_of: date, filters: Filters, actor: Principal) -> AnySelect:
+def _parameters(filters: Filters, actor: Principal) -> dict[str, Any]:
+    """The values of the bind parameters of `_restriction` and `_status_rows` for these filters and this caller."""
+    return {
+        **scope_parameters(actor),
+        "f_authority": filters.authority,
+        "f_district": filters.district.lower() if filters.district else None,
+        "f_role": filters.role,
+        "f_programme": filters.programme,
+        "f_status": filters.status,
+        "f_due_soon": filters.due_soon,
+        "f_late": filters.late,
+    }
+
+
+def _shape(filters: Filters) -> tuple[bool, ...]:
+    """Which filters are set: statements built from filters of the same shape differ only in their parameters."""
+    return tuple(getattr(filters, f.name) not in (None, "") for f in fields(filters))
+
+
+def _status_rows(as_of: date | BindParameter[date], filters: Filters, actor: Principal) -> AnySelect:
     """The status of each requirement as of the date, with its authority's district, filtered and scoped."""
     q = status_query(as_of, _restriction(filters, actor)).subquery("st")
     stmt = select(
@@ -168,29 +207,31 @@ def _status_rows(as_of: date, filters: Filters, actor: Principal) -> AnySelect:
         Authority.district_he.label("district_he"),
     ).join(Authority, Authority.code == q.c.authority_code)
     if filters.status:
-        stmt = stmt.where(q.c.status == filters.status)
+        stmt = stmt.where(q.c.status == bindparam("f_status", filters.status))
     if filters.due_soon is not None:
-        stmt = stmt.where(q.c.due_soon == filters.due_soon)
+        stmt = stmt.where(q.c.due_soon == bindparam("f_due_soon", filters.due_soon))
     if filters.late is not None:
-        stmt = stmt.where(q.c.late == filters.late)
+        stmt = stmt.where(q.c.late == bindparam("f_late", filters.late))
     return stmt
 
 
-def summary(
-    db: Session,
-    *,
-    as_of: date,
-    group_by: list[str],
-    filters: Filters,
-    actor: Principal,
-    names: dict[str, dict[Any, str]] | None = None,
-) -> list[SummaryRow]:
-    """Counts by status per group (authority, district, role, programme, or a combination), with the rate.
+# The summary's statements, built once for each grouping, shape of filters and role (`_summary_query`).
+_SUMMARY_QUERIES: dict[tuple[Any, ...], AnySelect] = {}
 
-    `required` counts requirements in force (closed ones, whose appointment ended, are left out);
-    `compliance_rate` is the share of those not overdue.
-    """
-    rows = _status_rows(as_of, filters, actor).subquery("rows")
+
+def _summary_query(group_by: list[str], filters: Filters, actor: Principal) -> AnySelect:
+    """The summary's statement for this grouping, filters of this shape and callers of this role: built the first
+    time (with that caller's values, which `_parameters` replaces at every run), since building it costs more than
+    running it for one authority."""
+    key = (tuple(group_by), _shape(filters), actor.role)
+    stmt = _SUMMARY_QUERIES.get(key)
+    if stmt is None:
+        stmt = _SUMMARY_QUERIES[key] = _build_summary_query(group_by, filters, actor)
+    return stmt
+
+
+def _build_summary_query(group_by: list[str], filters: Filters, actor: Principal) -> AnySelect:
+    rows = _status_rows(AS_OF, filters, actor).subquery("rows")
     key_cols = {
         "authority": rows.c.authority_code,
         "district": rows.c.district,
@@ -220,9 +261,30 @@ def summary(
         .group_by(*keys)
         .order_by(*keys)
     )
+    return stmt
+
+
+def summary(
+    db: Session,
+    *,
+    as_of: date,
+    group_by: list[str],
+    filters: Filters,
+    actor: Principal,
+    names: dict[str, dict[Any, str]] | None = None,
+) -> list[SummaryRow]:
+    """Counts by status per group (authority, district, role, programme, or a combination), with the rate.
+
+    `required` counts requirements in force (closed ones, whose appointment ended, are left out);
+    `compliance_rate` is the share of those not overdue.
+    """
+    parameters = {**_parameters(filters, actor), **as_of_parameters(as_of)}
+    stmt = _summary_query(group_by, filters, actor)
+    found = db.execute(stmt, parameters).all()
+    if names is None:
+        names = _names(db, group_by, keys={g: {getattr(r, f"k_{g}") for r in found} for g in group_by})
     out = []
-    names = names or _names(db)
-    for r in db.execute(stmt):
+    for r in found:
         parts = {g: getattr(r, f"k_{g}") for g in group_by}
         counts = {k: int(getattr(r, k) or 0) for k in COUNTS}
         out.append(
@@ -242,7 +304,7 @@ def compare(
 ) -> list[SummaryComparisonRow]:
     """The summary of each group on two dates and the change between them (a group found on only one date has
     zeros on the other)."""
-    names = _names(db)
+    names = _names(db, group_by)
     before, after = (
         {r.key: r for r in summary(db, as_of=d, group_by=group_by, filters=filters, actor=actor, names=names)}
         for d in (since, until)
@@ -274,13 +336,28 @@ def compare(
     return out
 
 
-def _names(db: Session) -> dict[str, dict[Any, str]]:
-    return {
-        "authority": dict(db.execute(select(Authority.code, Authority.name_he)).all()),
-        "district": dict(db.execute(select(Authority.district, Authority.district_he).distinct()).all()),
-        "role": role_names(db),
-        "programme": dict(db.execute(select(Programme.code, Programme.title_he)).all()),
-    }
+# The Hebrew name of each kind of group, by its key.
+_NAME_OF: dict[str, tuple[Any, Any]] = {
+    "authority": (Authority.code, Authority.name_he),
+    "district": (Authority.district, Authority.district_he),
+    "role": (Role.code, Role.name_he),
+    "programme": (Programme.code, Programme.title_he),
+}
+
+
+def _names(db: Session, group_by: list[str], keys: dict[str, set[Any]] | None = None) -> dict[str, dict[Any, str]]:
+    """The names of the groups asked for, by key: of the given keys only, when given (a query per kind of group
+    that has any)."""
+    out: dict[str, dict[Any, str]] = {}
+    for g in group_by:
+        key, name = _NAME_OF[g]
+        wanted = None if keys is None else keys[g]
+        if wanted is not None and not wanted:
+            out[g] = {}
+            continue
+        stmt = select(key, name).distinct()
+        out[g] = dict(db.execute(stmt if wanted is None else stmt.where(key.in_(wanted))).tuples().all())
+    return out
 
 
 def role_names(db: Session) -> dict[str, str]:

@@ -10,8 +10,9 @@ appointment ended; after that the person is simply not found, as an official of 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import Integer, String, bindparam, false, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth import LIAISON, OFFICIAL, STAFF, Principal
@@ -44,13 +45,34 @@ def scope_officials(stmt: AnySelect, principal: Principal) -> AnySelect:
 
 def scope_appointments(stmt: AnySelect, principal: Principal) -> AnySelect:
     """Limit a query over appointments (and what hangs on them) to those the caller may see."""
-    if principal.role in STAFF:
+    return _appointments_of(stmt, principal.role, authority=principal.authority_code, official=principal.official_id)
+
+
+def _appointments_of(stmt: AnySelect, role: str, *, authority: Any, official: Any) -> AnySelect:
+    if role in STAFF:
         return stmt
-    if principal.role == OFFICIAL:
-        return stmt.where(Appointment.official_id == principal.official_id)
-    if principal.role == LIAISON:
-        return stmt.where(Appointment.authority_code == principal.authority_code)
+    if role == OFFICIAL:
+        return stmt.where(Appointment.official_id == official)
+    if role == LIAISON:
+        return stmt.where(Appointment.authority_code == authority)
     return stmt.where(false())
+
+
+def scope_appointments_of_role(stmt: AnySelect, role: str, principal: Principal | None = None) -> AnySelect:
+    """As scope_appointments for any caller of the role, the caller's authority and official as the bind parameters
+    `scope_authority` and `scope_official` (`scope_parameters`; the principal's, when given): for a statement built
+    once per role and run for any caller of it."""
+    return _appointments_of(
+        stmt,
+        role,
+        authority=bindparam("scope_authority", principal.authority_code if principal else None, type_=String),
+        official=bindparam("scope_official", principal.official_id if principal else None, type_=Integer),
+    )
+
+
+def scope_parameters(principal: Principal) -> dict[str, Any]:
+    """The values of scope_appointments_of_role's parameters for the caller."""
+    return {"scope_authority": principal.authority_code, "scope_official": principal.official_id}
 
 
 def visible_official(db: Session, *, official_id: int, actor: Principal) -> Official:
@@ -59,6 +81,15 @@ def visible_official(db: Session, *, official_id: int, actor: Principal) -> Offi
     if official is None:
         raise NotFound(f"no official with id {official_id}")
     return official
+
+
+def check_official_visible(db: Session, *, official_id: int, actor: Principal) -> None:
+    """404 unless the caller may see the official (as for no such official). An official asking about themselves
+    costs no query: their account names their record, which a foreign key keeps in place."""
+    if actor.role == OFFICIAL and actor.official_id == official_id:
+        return
+    if db.scalar(scope_officials(select(Official.id).where(Official.id == official_id), actor)) is None:
+        raise NotFound(f"no official with id {official_id}")
 
 
 def visible_requirement(db: Session, *, requirement_id: int, actor: Principal) -> Requirement:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Subquery, and_, func, select
+from functools import lru_cache
+
+from sqlalchemy import Subquery, and_, select
 from sqlalchemy.orm import Session
 
-from app.db import count_of
+from app.db import AnySelect, count_of, paged
 from app.errors import NotFound
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.programmes.rules import ProgrammeKind
@@ -42,17 +44,23 @@ def mandatory_role_codes(db: Session, *, programme_id: int) -> list[str]:
 
 def list_roles(db: Session, *, limit: int, offset: int) -> Page[RoleRead]:
     """Every role with the code of its mandatory programme, by code; and how many roles there are."""
-    owed = mandatory_programme_of_role()
-    stmt = select(Role.code, Role.name_he, Role.name_en, owed.c.programme_code).outerjoin(
-        owed, owed.c.role_code == Role.code
-    )
-    total = db.scalar(select(func.count()).select_from(Role)) or 0
-    rows = db.execute(stmt.order_by(Role.code).limit(limit).offset(offset))
+    rows, total = paged(db, _roles_query(), limit=limit, offset=offset)
     items = [
         RoleRead(code=code, name_he=name_he, name_en=name_en, mandatory_programme_code=programme_code)
         for code, name_he, name_en, programme_code in rows
     ]
     return Page(items=items, total=total)
+
+
+@lru_cache(maxsize=1)
+def _roles_query() -> AnySelect:
+    """The roles with their mandatory programme, by code (built once: a statement keeps its cache key)."""
+    owed = mandatory_programme_of_role()
+    return (
+        select(Role.code, Role.name_he, Role.name_en, owed.c.programme_code)
+        .outerjoin(owed, owed.c.role_code == Role.code)
+        .order_by(Role.code)
+    )
 
 
 def role_codes_of(db: Session, programme_ids: list[int]) -> dict[int, list[str]]:

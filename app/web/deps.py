@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Protocol
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -42,7 +44,36 @@ CSRF_FIELD = "csrf_token"
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _principal(user: User, request: Request) -> Principal:
+class _Account(Protocol):
+    """What finding the caller needs of an account: a `User`, or the row of `_TOKEN_ACCOUNT`'s columns."""
+
+    id: int
+    email: str
+    role: str
+    authority_code: str | None
+    official_id: int | None
+    must_change_password: bool
+    totp_enrolled_at: datetime | None
+
+
+# The columns of `users` a bearer token's request needs, read by primary key in one query: the account's standing
+# (active, token version and key, checked on every request), its role and scope, and what it must do first.
+# Built once: a statement object keeps its cache key, so running it again compiles nothing and traverses nothing.
+_TOKEN_ACCOUNT = select(
+    User.id,
+    User.email,
+    User.role,
+    User.authority_code,
+    User.official_id,
+    User.active,
+    User.token_version,
+    User.token_key,
+    User.must_change_password,
+    User.totp_enrolled_at,
+).where(User.id == bindparam("user_id"))
+
+
+def _principal(user: _Account, request: Request) -> Principal:
     return Principal(
         user_id=user.id,
         label=user.email,
@@ -127,12 +158,14 @@ def _password_change_required() -> Forbidden:
     )
 
 
-def _api_user(request: Request, db: Session, token: str | None, csrf: str | None) -> User:
+def _api_user(request: Request, db: Session, token: str | None, csrf: str | None) -> _Account:
     """The account calling the API: from the bearer token, or without one from the session cookie (with its CSRF
-    token and our own Origin on an unsafe request, else 403); 401 without either."""
+    token and our own Origin on an unsafe request, else 403); 401 without either. A token's account is read in one
+    query by primary key, and its token version and key are checked against the token on every request."""
     if token:
         claims = decode_token(token)
-        user = db.get(User, claims.user_id)
+        # On the session's connection (in its transaction), without the ORM's handling of a plain row.
+        user = db.connection().execute(_TOKEN_ACCOUNT, {"user_id": claims.user_id}).first()
         if user is None or not user.active or not token_matches(claims, version=user.token_version, key=user.token_key):
             # Deactivated, or its access ended since (a password or role change), or a different account now.
             raise Unauthorized("the token no longer holds for this account; log in again", code="invalid_token")
@@ -141,6 +174,16 @@ def _api_user(request: Request, db: Session, token: str | None, csrf: str | None
     if found is None:
         raise Unauthorized("log in first: this needs a bearer token", code="not_authenticated")
     return found
+
+
+def _refuse_without_second_factor(user: _Account) -> None:
+    """403 `totp_enrolment_required` for an admin or auditor without a second factor (they may only enrol one)."""
+    if required_for(user.role) and user.totp_enrolled_at is None:
+        raise Forbidden(
+            "this account must have a second factor first: POST /api/v1/auth/totp, add the secret to an "
+            "authenticator app, POST /api/v1/auth/totp/confirm with a code, then log in again with `totp`",
+            code="totp_enrolment_required",
+        )
 
 
 def get_enrolling_principal(
@@ -168,24 +211,19 @@ def get_principal_with_temporary_password(
     return _principal(_api_user(request, db, token, csrf), request)
 
 
-def _second_factor_enrolled(db: Session, principal: Principal) -> Principal:
-    """The principal, or 403 `totp_enrolment_required` for an admin or auditor without a second factor (they may
-    only enrol one)."""
-    if required_for(principal.role) and principal.user_id is not None:
-        user = db.get(User, principal.user_id)
-        if user is not None and user.totp_enrolled_at is None:
-            raise Forbidden(
-                "this account must have a second factor first: POST /api/v1/auth/totp, add the secret to an "
-                "authenticator app, POST /api/v1/auth/totp/confirm with a code, then log in again with `totp`",
-                code="totp_enrolment_required",
-            )
-    return principal
-
-
-def get_principal(principal: Annotated[Principal, Depends(get_enrolling_principal)], db: SessionDep) -> Principal:
-    """The authenticated caller of the API (`get_enrolling_principal`), once an admin or auditor has a second factor
-    (else 403 `totp_enrolment_required`)."""
-    return _second_factor_enrolled(db, principal)
+def get_principal(
+    request: Request,
+    db: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    csrf: CsrfSent,
+) -> Principal:
+    """The authenticated caller of the API (as `get_enrolling_principal`), once an admin or auditor has a second
+    factor (else 403 `totp_enrolment_required`); from the same one query."""
+    user = _api_user(request, db, token, csrf)
+    if user.must_change_password:
+        raise _password_change_required()
+    _refuse_without_second_factor(user)
+    return _principal(user, request)
 
 
 def get_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
@@ -194,7 +232,8 @@ def get_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Prin
     user = get_page_account_holder_user(request, db, csrf)
     if user.must_change_password:
         raise _password_change_required()
-    return _second_factor_enrolled(db, _principal(user, request))
+    _refuse_without_second_factor(user)
+    return _principal(user, request)
 
 
 def get_page_account_holder_user(request: Request, db: Session, csrf: str | None) -> User:
@@ -230,7 +269,8 @@ def _role_check(caller: Callable[..., Principal], roles: tuple[str, ...], name: 
     """A dependency taking the caller from `caller` and letting only the given roles through (403 for the others)."""
 
     # The dependency as a default: an annotation naming `caller` could not be resolved (annotations are strings).
-    def check(principal: Principal = Depends(caller)) -> Principal:
+    # Asynchronous, as it waits on nothing: FastAPI runs it in the event loop instead of a worker thread.
+    async def check(principal: Principal = Depends(caller)) -> Principal:
         if principal.role not in roles:
             raise Forbidden(f"the {principal.role} role may not {refusal}")
         return principal

@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from app.config import get_settings
+from app.db import is_dropped_connection
 from app.web.errors import error_response
 
 Message = MutableMapping[str, Any]
@@ -173,10 +174,53 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class RetryDroppedConnection:
+    """A reading request (GET, HEAD) that failed because its database connection had been dropped (a database
+    restart; the engine does not ping before each checkout, app/db.py) is run once more, on a fresh connection,
+    provided nothing of its answer was sent. A request that writes is not: whether its commit landed is unknown."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception as exc:
+            if started or not is_dropped_connection(exc):
+                raise
+            await self.app(scope, _no_body(receive), send)
+
+
+def _no_body(receive: Receive) -> Receive:
+    """A receive that gives an empty body first (a reading request has none), then waits as the server's does."""
+    given = False
+
+    async def again() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return await receive()
+
+    return again
+
+
 def install_security(app: FastAPI) -> None:
     """The body limit, outside the middleware already added (the NUL check reads at most the limit too), and the
     security headers around everything, the answers of unexpected errors (made outside the middleware an
-    application adds) included. Called once the routes and the error handlers are in place."""
+    application adds) included. Called once the routes and the error handlers are in place. Inside both, a reading
+    request that met a dropped database connection is run again."""
+    app.add_middleware(RetryDroppedConnection)
     app.add_middleware(LimitBody)
     build_middleware_stack = app.build_middleware_stack
 

@@ -75,3 +75,23 @@ def test_a_token_without_version_and_key_is_refused(client, db):
     )
     r = _me(client, {"Authorization": f"Bearer {bare}"})
     assert r.status_code == 401 and r.json()["error"] == "invalid_token"
+
+
+def test_a_remembered_token_still_expires_and_still_ends_with_its_account(client, db, monkeypatch):
+    """A token's signature is checked once and remembered; its expiry and its account's standing are not."""
+    import time
+
+    user = make_user(db, "admin", totp_secret="", email="remembered@school.example")
+    h = headers(user)
+    assert _me(client, h).status_code == 200 and _me(client, h).status_code == 200  # the second from memory
+    ttl = get_settings().token_ttl_minutes * 60
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + ttl + 1)
+    r = _me(client, h)
+    assert r.status_code == 401 and r.json()["error"] == "token_expired"
+    monkeypatch.setattr(time, "time", real)
+    assert _me(client, h).status_code == 200
+    user.active = False
+    db.commit()
+    r = _me(client, h)
+    assert r.status_code == 401 and r.json()["error"] == "invalid_token"
