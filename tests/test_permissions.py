@@ -169,6 +169,12 @@ class Route:
         return f"{self.method} {self.path}"
 
 
+def _signing_kid() -> str:
+    from app.certificates import keys
+
+    return keys.current_key().kid
+
+
 def _new_official(w: World, scope: str) -> Call:
     return Call(json={"national_id": national_id(), "first_name_he": "נועה", "last_name_he": "ברק"})
 
@@ -408,6 +414,8 @@ GRID: tuple[Route, ...] = (
     Route("GET", "/api/v1/verify/{code}", PUBLIC,
           call=lambda w, s: Call(path={"code": w.certificate(s).verification_code})),
     Route("GET", "/.well-known/jwks.json", PUBLIC),
+    Route("GET", "/.well-known/jwks/{kid}.json", PUBLIC, call=lambda w, s: Call(path={"kid": _signing_kid()})),
+    Route("GET", "/.well-known/did.json", PUBLIC),
 )
 # fmt: on
 
