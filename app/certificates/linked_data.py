@@ -12,7 +12,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ import base58
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld import jsonld
+
+from app.certificates import rules
 
 CONTEXTS_DIR = Path(__file__).resolve().parent / "contexts"
 
@@ -92,10 +94,6 @@ def public_key_from_multibase(value: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(data[2:])
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _hash_data(unsecured: Mapping[str, Any], options: Mapping[str, Any]) -> bytes:
     """What eddsa-rdfc-2022 signs: SHA-256 of the canonical proof options, then of the canonical document."""
     proof_hash = hashlib.sha256(canonical_nquads(options).encode()).digest()
@@ -111,7 +109,7 @@ def add_proof(
     options: dict[str, Any] = {
         "type": "DataIntegrityProof",
         "cryptosuite": CRYPTOSUITE,
-        "created": _utc(created),
+        "created": rules.utc_text(created),
         "verificationMethod": verification_method,
         "proofPurpose": "assertionMethod",
     }

@@ -138,8 +138,17 @@ class CredentialFacts:
     issued_at: datetime
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utc_text(moment: datetime) -> str:
+    """The instant as credentials write it: UTC, to the second, e.g. 2026-07-01T09:30:00Z."""
+    return moment.astimezone(UTC).strftime(DATETIME_FORMAT)
+
+
+def utc_instant(text: str) -> datetime:
+    """The instant a credential wrote (the inverse of utc_text)."""
+    return datetime.strptime(text, DATETIME_FORMAT).replace(tzinfo=UTC)
 
 
 def issuer_profile(base_url: str, school_name_he: str, school_name_en: str) -> dict[str, Any]:
@@ -215,7 +224,7 @@ def build_credential(facts: CredentialFacts) -> dict[str, Any]:
         "name": f"{facts.programme_title_en} ({facts.serial})",
         "description": f"{facts.programme_title_he} · {facts.cohort_code}",
         "issuer": issuer_profile(base, facts.school_name_he, facts.school_name_en),
-        "validFrom": _utc(facts.issued_at),
+        "validFrom": utc_text(facts.issued_at),
         "credentialSubject": subject,
         "credentialStatus": {
             "id": f"{status_list_url(base, list_number)}#{index}",
@@ -231,7 +240,7 @@ def build_credential(facts: CredentialFacts) -> dict[str, Any]:
 def jwt_claims(credential: dict[str, Any]) -> dict[str, Any]:
     """The registered claims Open Badges 3.0 (section 8.2) adds to the credential in a JWT: iss the issuer's id, jti
     the credential's, nbf its validFrom, sub the holder's DID (or, without one, the credential's id)."""
-    valid_from = datetime.strptime(credential["validFrom"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    valid_from = utc_instant(credential["validFrom"])
     return {
         "iss": credential["issuer"]["id"],
         "jti": credential["id"],
@@ -250,7 +259,7 @@ def status_list_credential(
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": did_web(base_url),
-        "validFrom": _utc(valid_from),
+        "validFrom": utc_text(valid_from),
         "credentialSubject": {
             "id": f"{url}#list",
             "type": "BitstringStatusList",

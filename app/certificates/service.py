@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from joserfc import jws
@@ -63,7 +62,7 @@ def sign_credential(credential: dict[str, Any]) -> SignedCredential:
     compact JWS (alg EdDSA, typ JWT, kid the URL of the key as a JWK) of the credential with OB 3.0's claims."""
     key = keys.current_key()
     base = get_settings().public_base_url
-    created = datetime.strptime(credential["validFrom"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    created = rules.utc_instant(credential["validFrom"])
     secured = linked_data.add_proof(
         credential, private_key=key.private_key(), verification_method=key.verification_method(base), created=created
     )

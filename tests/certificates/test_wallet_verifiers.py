@@ -99,6 +99,7 @@ def test_a_fresh_credential_verifies_in_both_wallet_verifiers_and_with_jose(clie
         assert claims[name] == credential[name]
 
     assert out["schema"] == {"valid": True, "errors": []}
+    assert out["schema_without_achievement"]["valid"] is False  # the schema does hold a credential to its rules
 
 
 def test_a_tampered_credential_fails_in_both(client, issued, tmp_path):

@@ -146,6 +146,9 @@ const out = {
   dcc_tampered: await dcc(tampered),
   jose: input.jwt ? await joseVerify(input.jwt) : null,
   schema: schemaCheck(input.credential),
+  schema_without_achievement: schemaCheck({
+    ...input.credential, credentialSubject: {...input.credential.credentialSubject, achievement: undefined},
+  }),
   refused: [...new Set(refused)],
 };
 process.stdout.write(JSON.stringify(out));
