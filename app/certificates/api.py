@@ -11,13 +11,21 @@ from sqlalchemy.orm import Session
 
 from app.audit.rules import AccessKind
 from app.audit.service import record_access
-from app.auth import Principal
+from app.auth import ADMIN, OFFICIAL, Principal
 from app.certificates import keys, selectors, service
 from app.certificates.rules import CertificateStatus
-from app.certificates.schemas import CertificateItem, CertificateRead, CredentialRead, ReissueIn, RevokeIn, VerifyRead
+from app.certificates.schemas import (
+    CertificateItem,
+    CertificateRead,
+    CredentialRead,
+    HolderDidIn,
+    ReissueIn,
+    RevokeIn,
+    VerifyRead,
+)
 from app.errors import NotFound
 from app.schemas import MAX_ID, ErrorBody
-from app.web.deps import AdminOnly, Anyone, SessionDep, Staff
+from app.web.deps import AdminOnly, Anyone, SessionDep, Staff, allow
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
 from app.web.ratelimit import limit_verification
@@ -27,6 +35,9 @@ public_router = APIRouter(tags=["certificates"])
 
 Serial = Annotated[str, Path(max_length=40, description="The certificate's serial number, e.g. MKM-2026-000123.")]
 Code = Annotated[str, Path(max_length=100, description="The verification code printed on the certificate.")]
+
+# The certificate's holder, or an admin for them.
+HolderOrAdmin = Annotated[Principal, allow(ADMIN, OFFICIAL)]
 
 PDF: dict[str, Any] = {"content": {"application/pdf": {}}, "description": "The certificate as a PDF (A4 landscape)."}
 
@@ -134,6 +145,23 @@ def reissue_certificate(
     return service.reissue_certificate(
         db, serial=serial, actor=actor, holder_did=data.holder_did if data is not None else None
     )
+
+
+@router.post(
+    "/certificates/{serial}/holder-did",
+    response_model=CertificateRead,
+    status_code=201,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def give_holder_did(serial: Serial, data: HolderDidIn, db: SessionDep, actor: HolderOrAdmin) -> CertificateRead:
+    """The holder gives the DID of their wallet (or an admin gives it for them): the certificate is reissued under
+    a new serial with a credential naming the holder by that DID, and the new certificate is answered. An official
+    may do it for their own certificates only (another's answers 404).
+
+    The old one stays, `superseded`, pointing to the new, and shows revoked in the status list. A revoked or
+    superseded certificate answers 409. Audited.
+    """
+    return service.name_holder_by_did(db, serial=serial, holder_did=data.holder_did, actor=actor)
 
 
 @router.get(

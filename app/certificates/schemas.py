@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -63,14 +63,31 @@ class RevokeIn(BaseModel):
 DID_PATTERN = r"^did:[a-z0-9]+:[A-Za-z0-9._:%-]*[A-Za-z0-9._%-]$"
 
 
+HolderDid = Annotated[
+    str,
+    Field(
+        max_length=300,
+        pattern=DID_PATTERN,
+        description="The holder's DID, as their wallet gave it: the credential's subject id.",
+        examples=["did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"],
+    ),
+]
+
+
 class ReissueIn(BaseModel):
     """What a reissue may change besides the official's details: the DID the holder's wallet gave."""
 
     model_config = ConfigDict(extra="forbid")
 
-    holder_did: str | None = Field(
-        None, max_length=300, pattern=DID_PATTERN, examples=["did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"]
-    )
+    holder_did: HolderDid | None = None
+
+
+class HolderDidIn(BaseModel):
+    """The DID a holder's wallet gave, to be named by in their credential."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    holder_did: HolderDid
 
 
 class VerifyRead(BaseModel):

@@ -362,6 +362,12 @@ def reissue_certificate(
     return read_certificates(db, [_reissue(db, serial=serial, actor=actor, holder_did=holder_did)])[0]
 
 
+def name_holder_by_did(db: Session, *, serial: str, holder_did: str, actor: Principal) -> CertificateRead:
+    """The holder (or an admin) gives the DID of the holder's wallet: the certificate is reissued with a credential
+    that names the holder by it (a new serial; the old one superseded), ready to be taken into that wallet."""
+    return read_certificates(db, [_reissue(db, serial=serial, actor=actor, holder_did=holder_did)])[0]
+
+
 def _reissue(db: Session, *, serial: str, actor: Principal, holder_did: str | None = None) -> Certificate:
     old = get_certificate(db, serial=serial, actor=actor, lock=True)
     if old.status == CertificateStatus.SUPERSEDED:

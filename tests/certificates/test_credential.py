@@ -179,3 +179,23 @@ def test_a_key_is_made_once_even_when_asked_at_once(own_keys):
     for t in threads:
         t.join()
     assert len(set(kids)) == 1 and len(list(own_keys.glob("key-*.pem"))) == 1
+
+
+def test_the_holder_gives_their_wallets_did_and_is_named_by_it(
+    client, db, admin, closed, own_keys
+):
+    from tests.factories import headers, make_user
+
+    cert = _issue(client, admin, closed.enrolments[0].id)
+    other = _issue(client, admin, closed.enrolments[1].id)
+    holder = headers(make_user(db, "official", official=closed.officials[0]))
+    did = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    r = client.post(f"/api/v1/certificates/{cert['serial']}/holder-did", json={"holder_did": did}, headers=holder)
+    assert r.status_code == 201, r.text
+    new = r.json()
+    assert new["supersedes"] == cert["serial"]
+    body = client.get(f"/api/v1/certificates/{new['serial']}/credential", headers=holder).json()
+    assert body["credential"]["credentialSubject"]["id"] == did
+    # someone else's certificate is out of the holder's sight
+    r = client.post(f"/api/v1/certificates/{other['serial']}/holder-did", json={"holder_did": did}, headers=holder)
+    assert r.status_code == 404
