@@ -181,9 +181,7 @@ def test_a_key_is_made_once_even_when_asked_at_once(own_keys):
     assert len(set(kids)) == 1 and len(list(own_keys.glob("key-*.pem"))) == 1
 
 
-def test_the_holder_gives_their_wallets_did_and_is_named_by_it(
-    client, db, admin, closed, own_keys
-):
+def test_the_holder_gives_their_wallets_did_and_is_named_by_it(client, db, admin, closed, own_keys):
     from tests.factories import headers, make_user
 
     cert = _issue(client, admin, closed.enrolments[0].id)
