@@ -419,6 +419,7 @@ GRID: tuple[Route, ...] = (
     Route("GET", "/.well-known/jwks.json", PUBLIC),
     Route("GET", "/.well-known/jwks/{kid}.json", PUBLIC, call=lambda w, s: Call(path={"kid": _signing_kid()})),
     Route("GET", "/.well-known/did.json", PUBLIC),
+    Route("GET", "/api/v1/credentials/status/{number}", PUBLIC, call=lambda w, s: Call(path={"number": 1})),
 )
 # fmt: on
 

@@ -191,7 +191,7 @@ def certificate_credential(serial: Serial, request: Request, db: SessionDep, act
     Signed twice, same content: `credential` carries a Data Integrity proof (eddsa-rdfc-2022) by the issuer's
     did:web key (`GET /.well-known/did.json`), what wallets verify; `jws` is the JWT form (alg EdDSA, typ JWT, `kid`
     the URL of its key as a JWK, claims iss, jti, nbf, sub), keys also at `GET /.well-known/jwks.json`. Its
-    `credentialStatus` points at a revocation status list (`GET /credentials/status/{n}`), so a revoked or
+    `credentialStatus` points at a revocation status list (`GET /api/v1/credentials/status/{n}`), so a revoked or
     superseded certificate shows revoked in any verifier. The holder is named by name, and by their DID when they
     gave one; never by their national ID in any form. A credential of the old form (issued before this) answers
     409 `credential_withdrawn`: `lms certificates reissue-credentials` replaced it.
@@ -287,7 +287,17 @@ def jwks() -> dict[str, Any]:
     return keys.jwks()
 
 
-@public_router.get("/.well-known/jwks/{kid}.json", tags=["certificates"], responses=responses(404))
+def _json_answer(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 answered as JSON under a media type of its own."""
+    return {200: {"content": {media_type: {"schema": {"type": "object"}}}, "description": description}}
+
+
+@public_router.get(
+    "/.well-known/jwks/{kid}.json",
+    tags=["certificates"],
+    response_class=Response,
+    responses=_answers(_json_answer("application/jwk+json", "The public key as a JWK."), 404, 422),
+)
 def jwk(kid: Annotated[str, Path(max_length=64, description="The key's id (its RFC 7638 thumbprint).")]) -> Response:
     """One public key as a JWK: what the `kid` of a credential's JWT names (Open Badges 3.0). Public."""
     key = keys.find_key(kid)
@@ -296,25 +306,26 @@ def jwk(kid: Annotated[str, Path(max_length=64, description="The key's id (its R
     return JSONResponse(key.public_jwk(), media_type="application/jwk+json")
 
 
-def _did_document() -> Response:
-    return JSONResponse(keys.did_document(), media_type="application/did+ld+json")
-
-
-@public_router.get("/.well-known/did.json", tags=["certificates"], response_class=JSONResponse)
+@public_router.get(
+    "/.well-known/did.json",
+    tags=["certificates"],
+    response_class=Response,
+    responses=_json_answer("application/did+ld+json", "The issuer's DID document."),
+)
 def did_document() -> Response:
     """The issuer's DID document (did:web, from LMS_PUBLIC_BASE_URL): every key that ever signed, as a Multikey
     (Ed25519) able to assert credentials. What a Data Integrity proof's verificationMethod resolves to. Public."""
-    return _did_document()
+    return JSONResponse(keys.did_document(), media_type="application/did+ld+json")
 
 
-@public_router.get("/did.json", tags=["certificates"], response_class=JSONResponse)
-def did_document_under_a_path() -> Response:
-    """The same DID document, where did:web looks for it when LMS_PUBLIC_BASE_URL has a path (behind a proxy
-    that strips the path). Public."""
-    return _did_document()
-
-
-@public_router.get("/credentials/status/{number}", tags=["certificates"], responses=responses(404, 422))
+@router.get(
+    "/credentials/status/{number}",
+    tags=["certificates"],
+    response_class=Response,
+    responses=_answers(
+        _json_answer("application/vc+ld+json", "The status list's signed BitstringStatusListCredential."), 404, 422
+    ),
+)
 def status_list(number: Annotated[int, Path(ge=1, le=MAX_ID)], db: SessionDep) -> Response:
     """A revocation status list (W3C Bitstring Status List 1.0) as a signed BitstringStatusListCredential: a
     credential's bit is set once its certificate is revoked or superseded. Public; rewritten at each change."""

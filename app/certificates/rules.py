@@ -82,7 +82,7 @@ STATUS_LIST_SIZE = 131_072
 
 def status_list_url(base_url: str, list_number: int) -> str:
     """Where status list number `list_number` (its signed BitstringStatusListCredential) is served."""
-    return f"{base_url.rstrip('/')}/credentials/status/{list_number}"
+    return f"{base_url.rstrip('/')}/api/v1/credentials/status/{list_number}"
 
 
 def status_position(serial_number: int) -> tuple[int, int]:

@@ -59,9 +59,9 @@ def test_superseding_sets_the_old_ones_bit(client, admin, closed):
 
 
 def test_an_unknown_status_list_is_404(client):
-    assert client.get("/credentials/status/1").status_code == 200  # the first exists from the start
-    assert client.get("/credentials/status/99").status_code == 404
-    assert client.get("/credentials/status/0").status_code == 422
+    assert client.get("/api/v1/credentials/status/1").status_code == 200  # the first exists from the start
+    assert client.get("/api/v1/credentials/status/99").status_code == 404
+    assert client.get("/api/v1/credentials/status/0").status_code == 422
 
 
 def test_the_issuer_profile_answers_at_its_url_as_json_ld_and_as_a_page(client, admin, closed):
