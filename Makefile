@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: system-deps install run serve migrate reference demo test test-sqlite test-postgres test-property lint format typecheck clean messages
+.PHONY: system-deps node-deps verifiers install run serve migrate reference demo test test-sqlite test-postgres test-property lint format typecheck clean messages
 
 # System libraries WeasyPrint renders PDFs with, pdftoppm for the tests that look at a rendered page, and Debian's
 # Chromium for the browser tests (Playwright drives it; `playwright install` is never run).
@@ -18,6 +18,23 @@ system-deps: ## Install the system packages PDFs and the browser tests need, whe
 	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	else echo "install these system packages first: $$missing" >&2; exit 1; fi
+
+# The verifiers learners' wallets use (tests/verifiers, a Node project with its lock file), which the tests run
+# against freshly issued credentials: Node.js and npm from Debian where the machine has none.
+VERIFIERS       := tests/verifiers
+VERIFIERS_STAMP := $(VERIFIERS)/node_modules/.installed-stamp
+
+node-deps: ## Install Node.js and npm (Debian's packages) where apt-get is available and either is missing.
+	@if command -v node >/dev/null && command -v npm >/dev/null; then exit 0; fi; \
+	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	else echo "install Node.js (18 or later) and npm first" >&2; exit 1; fi
+
+$(VERIFIERS_STAMP): $(VERIFIERS)/package.json $(VERIFIERS)/package-lock.json
+	cd $(VERIFIERS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+verifiers: node-deps $(VERIFIERS_STAMP) ## Install the wallet verifiers the credential tests run (npm ci).
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,15 +57,15 @@ run: demo ## Install, migrate, load reference and demo data, and serve on http:/
 	@echo "Serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
 	$(BIN)/lms serve --host $(HOST) --port $(PORT)
 
-test: install lint typecheck test-sqlite ## Install and run every test, on SQLite and, when LMS_TEST_DATABASE_URL is set, on PostgreSQL.
+test: install verifiers lint typecheck test-sqlite ## Install and run every test, on SQLite and, when LMS_TEST_DATABASE_URL is set, on PostgreSQL.
 	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "LMS_TEST_DATABASE_URL not set: skipping the PostgreSQL run (.ci/run sets it)"; fi
 
-test-sqlite: install
+test-sqlite: install verifiers
 	@echo "== tests on SQLite"
 	env -u LMS_TEST_DATABASE_URL $(BIN)/pytest -q
 
-test-postgres: install
+test-postgres: install verifiers
 	@echo "== tests on PostgreSQL"
 	$(BIN)/pytest -q
 
@@ -83,7 +100,7 @@ messages: install ## Extract the pages' text (babel.cfg) into the catalogue temp
 	$(BIN)/pybabel compile --statistics -d $(LOCALE)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache $(VERIFIERS)/node_modules
 
 # --- benchmarks (docs/benchmarks.md); the suite runs them CI-sized in tests/test_bench.py ---------------
 LMS_BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/lms_bench

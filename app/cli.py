@@ -1,5 +1,5 @@
 """The operators' command line: lms db upgrade, load-reference, demo, users create|deactivate|reactivate|set-role|
-reset-password, import, serve."""
+reset-password, import, certificates reissue-credentials|rotate-key, serve."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
 import_cli = typer.Typer(help="Bulk imports from CSV or XLSX.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
+certificates_cli = typer.Typer(help="Certificates' signed credentials and signing keys.", no_args_is_help=True)
 cli.add_typer(import_cli, name="import")
+cli.add_typer(certificates_cli, name="certificates")
 
 
 def alembic_config() -> Config:
@@ -297,6 +299,39 @@ def certificate_preview(
 
     out.write_bytes(documents.render_certificate(documents.sample_certificate()))
     typer.echo(f"sample certificate written to {out}")
+
+
+@certificates_cli.command("reissue-credentials")
+def certificates_reissue_credentials() -> None:
+    """Reissue every valid certificate whose signed credential is of the old form (the holder's national ID hashed
+    in it, no Data Integrity proof, no revocation status): new serial and credential, the PDF rendered; the old one
+    superseded. Every old-form credential is then withdrawn (its signed text and its PDF deleted). Idempotent."""
+    from sqlalchemy import select
+
+    import app.models  # noqa: F401
+    from app.auth import operator
+    from app.certificates import documents, service
+    from app.certificates.models import Certificate
+    from app.db import get_sessionmaker
+
+    with _in_transaction() as db:
+        outcome = service.reissue_legacy_credentials(db, actor=operator("reissue-credentials"))
+    for old, new in outcome.reissued.items():
+        with get_sessionmaker().begin() as db:
+            cert = db.scalar(select(Certificate).where(Certificate.serial == new))
+            if cert is not None:
+                documents.ensure_pdf(db, cert)
+        typer.echo(f"{old} -> {new}")
+    typer.echo(f"{len(outcome.reissued)} reissued, {len(outcome.withdrawn)} old credentials withdrawn")
+
+
+@certificates_cli.command("rotate-key")
+def certificates_rotate_key() -> None:
+    """Add a new Ed25519 signing key that signs from now on; the old ones stay published (DID document, JWKS)."""
+    from app.certificates import keys
+
+    key = keys.rotate_signing_key()
+    typer.echo(f"signing with key {key.number:04d} ({key.kid})")
 
 
 @cli.command("serve")

@@ -170,6 +170,12 @@ class Route:
         return f"{self.method} {self.path}"
 
 
+def _signing_kid() -> str:
+    from app.certificates import keys
+
+    return keys.current_key().kid
+
+
 def _new_official(w: World, scope: str) -> Call:
     return Call(json={"national_id": national_id(), "first_name_he": "נועה", "last_name_he": "ברק"})
 
@@ -405,6 +411,9 @@ GRID: tuple[Route, ...] = (
           call=lambda w, s: Call(path={"serial": w.certificate(s).serial}, json={"reason": "issued in error"})),
     Route("POST", "/api/v1/certificates/{serial}/reissue", ADMIN_ONLY, scoped=True,
           call=lambda w, s: Call(path={"serial": w.certificate(s).serial})),
+    Route("POST", "/api/v1/certificates/{serial}/holder-did", frozenset({ADMIN, OFFICIAL}), scoped=True,
+          call=lambda w, s: Call(path={"serial": w.certificate(s).serial},
+                                 json={"holder_did": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"})),
     Route("POST", "/api/v1/cohorts/{cohort_id}/certificates", ADMIN_ONLY,
           call=lambda w, s: Call(path={"cohort_id": w.certificate_cohort.id})),
     Route("GET", "/api/v1/cohorts/{cohort_id}/certificates.{fmt}", STAFF,
@@ -412,6 +421,9 @@ GRID: tuple[Route, ...] = (
     Route("GET", "/api/v1/verify/{code}", PUBLIC,
           call=lambda w, s: Call(path={"code": w.certificate(s).verification_code})),
     Route("GET", "/.well-known/jwks.json", PUBLIC),
+    Route("GET", "/.well-known/jwks/{kid}.json", PUBLIC, call=lambda w, s: Call(path={"kid": _signing_kid()})),
+    Route("GET", "/.well-known/did.json", PUBLIC),
+    Route("GET", "/api/v1/credentials/status/{number}", PUBLIC, call=lambda w, s: Call(path={"number": 1})),
 )
 # fmt: on
 

@@ -1,21 +1,31 @@
 """JSON routes of certificates: issue, list, read, PDF, revoke, reissue, the signed credential, public
-verification and the public keys."""
+verification, and what verifiers resolve: the public keys, the issuer's DID document and the status lists."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from app.audit.rules import AccessKind
 from app.audit.service import record_access
-from app.auth import Principal
+from app.auth import ADMIN, OFFICIAL, Principal
 from app.certificates import keys, selectors, service
 from app.certificates.rules import CertificateStatus
-from app.certificates.schemas import CertificateItem, CertificateRead, CredentialRead, RevokeIn, VerifyRead
+from app.certificates.schemas import (
+    CertificateItem,
+    CertificateRead,
+    CredentialRead,
+    HolderDidIn,
+    ReissueIn,
+    RevokeIn,
+    VerifyRead,
+)
+from app.errors import NotFound
 from app.schemas import MAX_ID, ErrorBody
-from app.web.deps import AdminOnly, Anyone, SessionDep, Staff
+from app.web.deps import AdminOnly, Anyone, SessionDep, Staff, allow
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
 from app.web.ratelimit import limit_verification
@@ -25,6 +35,9 @@ public_router = APIRouter(tags=["certificates"])
 
 Serial = Annotated[str, Path(max_length=40, description="The certificate's serial number, e.g. MKM-2026-000123.")]
 Code = Annotated[str, Path(max_length=100, description="The verification code printed on the certificate.")]
+
+# The certificate's holder, or an admin for them.
+HolderOrAdmin = Annotated[Principal, allow(ADMIN, OFFICIAL)]
 
 PDF: dict[str, Any] = {"content": {"application/pdf": {}}, "description": "The certificate as a PDF (A4 landscape)."}
 
@@ -119,13 +132,36 @@ def revoke_certificate(serial: Serial, data: RevokeIn, db: SessionDep, actor: Ad
     status_code=201,
     responses=responses(401, 403, 404, 409, 422),
 )
-def reissue_certificate(serial: Serial, db: SessionDep, actor: AdminOnly) -> CertificateRead:
+def reissue_certificate(
+    serial: Serial, db: SessionDep, actor: AdminOnly, data: ReissueIn | None = None
+) -> CertificateRead:
     """Reissue a valid certificate under a new serial with the official's details as they are now (e.g. after a
     name correction) and answer the new certificate. Admins only.
 
-    The old one stays, `superseded`, pointing to the new. A revoked or superseded certificate answers 409. Audited.
+    With `holder_did`, the new credential names its holder by that DID (the one their wallet gave); without it, by
+    the DID the old one named, if any. The old one stays, `superseded`, pointing to the new, and its credential
+    shows revoked in the status list. A revoked or superseded certificate answers 409. Audited.
     """
-    return service.reissue_certificate(db, serial=serial, actor=actor)
+    return service.reissue_certificate(
+        db, serial=serial, actor=actor, holder_did=data.holder_did if data is not None else None
+    )
+
+
+@router.post(
+    "/certificates/{serial}/holder-did",
+    response_model=CertificateRead,
+    status_code=201,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def give_holder_did(serial: Serial, data: HolderDidIn, db: SessionDep, actor: HolderOrAdmin) -> CertificateRead:
+    """The holder gives the DID of their wallet (or an admin gives it for them): the certificate is reissued under
+    a new serial with a credential naming the holder by that DID, and the new certificate is answered. An official
+    may do it for their own certificates only (another's answers 404).
+
+    The old one stays, `superseded`, pointing to the new, and shows revoked in the status list. A revoked or
+    superseded certificate answers 409. Audited.
+    """
+    return service.name_holder_by_did(db, serial=serial, holder_did=data.holder_did, actor=actor)
 
 
 @router.get(
@@ -134,28 +170,40 @@ def reissue_certificate(serial: Serial, db: SessionDep, actor: AdminOnly) -> Cer
     responses=_answers(
         {
             200: {
-                "content": {"application/vc+jwt": {"schema": {"type": "string"}}},
-                "description": "The signed credential; with `Accept: application/vc+jwt`, the compact JWS alone.",
+                "content": {
+                    "application/vc+jwt": {"schema": {"type": "string"}},
+                    "application/vc+ld+json": {"schema": {"type": "object"}},
+                },
+                "description": "The signed credential; with `Accept: application/vc+jwt`, the compact JWS alone; "
+                "with `Accept: application/vc+ld+json`, the credential with its Data Integrity proof alone.",
             }
         },
         401,
         404,
+        409,
         422,
     ),
 )
 def certificate_credential(serial: Serial, request: Request, db: SessionDep, actor: Anyone) -> Any:
-    """The certificate as a signed Open Badges 3.0 AchievementCredential (a W3C verifiable credential). Written
+    """The certificate as a signed Open Badges 3.0 AchievementCredential (a W3C verifiable credential 2.0). Written
     to the access log.
 
-    A compact JWS, alg EdDSA (Ed25519), whose `kid` names a key of `GET /.well-known/jwks.json`. The holder's
-    national ID appears only as a salted SHA-256 hash. Whether the certificate still stands (not revoked) is
-    answered by `GET /api/v1/verify/{code}`.
+    Signed twice, same content: `credential` carries a Data Integrity proof (eddsa-rdfc-2022) by the issuer's
+    did:web key (`GET /.well-known/did.json`), what wallets verify; `jws` is the JWT form (alg EdDSA, typ JWT, `kid`
+    the URL of its key as a JWK, claims iss, jti, nbf, sub), keys also at `GET /.well-known/jwks.json`. Its
+    `credentialStatus` points at a revocation status list (`GET /api/v1/credentials/status/{n}`), so a revoked or
+    superseded certificate shows revoked in any verifier. The holder is named by name, and by their DID when they
+    gave one; never by their national ID in any form. A credential of the old form (issued before this) answers
+    409 `credential_withdrawn`: `lms certificates reissue-credentials` replaced it.
     """
     token, kid, credential = selectors.get_credential(db, serial=serial, actor=actor)
     subject = f"/api/v1/certificates/{serial}/credential"
     _log_read(db, serial=serial, actor=actor, kind=AccessKind.CREDENTIAL, subject=subject)
-    if "application/vc+jwt" in request.headers.get("accept", ""):
+    accept = request.headers.get("accept", "")
+    if "application/vc+jwt" in accept:
         return Response(token, media_type="application/vc+jwt")
+    if "application/vc+ld+json" in accept:
+        return JSONResponse(credential, media_type="application/vc+ld+json")
     return CredentialRead(kid=kid, jws=token, credential=credential)
 
 
@@ -237,3 +285,51 @@ def jwks() -> dict[str, Any]:
     Every key that ever signed stays here, so credentials signed before a key rotation still verify.
     """
     return keys.jwks()
+
+
+def _json_answer(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 answered as JSON under a media type of its own."""
+    return {200: {"content": {media_type: {"schema": {"type": "object"}}}, "description": description}}
+
+
+@public_router.get(
+    "/.well-known/jwks/{kid}.json",
+    tags=["certificates"],
+    response_class=Response,
+    responses=_answers(_json_answer("application/jwk+json", "The public key as a JWK."), 404, 422),
+)
+def jwk(kid: Annotated[str, Path(max_length=64, description="The key's id (its RFC 7638 thumbprint).")]) -> Response:
+    """One public key as a JWK: what the `kid` of a credential's JWT names (Open Badges 3.0). Public."""
+    key = keys.find_key(kid)
+    if key is None:
+        raise NotFound(f"no key {kid}")
+    return JSONResponse(key.public_jwk(), media_type="application/jwk+json")
+
+
+@public_router.get(
+    "/.well-known/did.json",
+    tags=["certificates"],
+    response_class=Response,
+    responses=_json_answer("application/did+ld+json", "The issuer's DID document."),
+)
+def did_document() -> Response:
+    """The issuer's DID document (did:web, from LMS_PUBLIC_BASE_URL): every key that ever signed, as a Multikey
+    (Ed25519) able to assert credentials. What a Data Integrity proof's verificationMethod resolves to. Public."""
+    return JSONResponse(keys.did_document(), media_type="application/did+ld+json")
+
+
+@router.get(
+    "/credentials/status/{number}",
+    tags=["certificates"],
+    response_class=Response,
+    responses=_answers(
+        _json_answer("application/vc+ld+json", "The status list's signed BitstringStatusListCredential."), 404, 422
+    ),
+)
+def status_list(number: Annotated[int, Path(ge=1, le=MAX_ID)], db: SessionDep) -> Response:
+    """A revocation status list (W3C Bitstring Status List 1.0) as a signed BitstringStatusListCredential: a
+    credential's bit is set once its certificate is revoked or superseded. Public; rewritten at each change."""
+    if number > selectors.status_list_count(db):
+        raise NotFound(f"no status list {number}")
+    document = service.status_list_document(db, list_number=number)
+    return JSONResponse(document, media_type="application/vc+ld+json", headers={"Cache-Control": "no-cache"})

@@ -56,10 +56,16 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+# The light margin around a QR code that ISO/IEC 18004 requires, in modules: part of the image itself, so that no
+# design can crowd it (a caption set close under the code took half of it away).
+QR_QUIET_ZONE = 4
+
+
 def qr_png(url: str) -> str:
-    """The QR code of the URL (error correction level M) as a PNG data URI, a pixel a module, for `<img>` scaled
-    up in CSS with `image-rendering: pixelated`: far quicker for WeasyPrint to draw than an SVG path."""
-    return str(segno.make(url, error="m").png_data_uri(scale=1, border=0, dark="#1b2a41"))
+    """The QR code of the URL (error correction level M) with its quiet zone, as a PNG data URI, a pixel a module,
+    for `<img>` scaled up in CSS with `image-rendering: pixelated`: far quicker for WeasyPrint to draw than an SVG
+    path."""
+    return str(segno.make(url, error="m").png_data_uri(scale=1, border=QR_QUIET_ZONE, dark="#1b2a41", light="#ffffff"))
 
 
 def _dates(day: date) -> dict[str, str]:
@@ -109,8 +115,8 @@ def render(certs: list[Certificate]) -> bytes:
 
 
 def render_certificate(cert: Certificate) -> bytes:
-    """The certificate's own PDF: PDF/A-3b, its signed credential attached, dated by its issue so that rendering
-    it again gives the same bytes."""
+    """The certificate's own PDF: PDF/A-3b, its signed credential (with its Data Integrity proof) attached and
+    listed once in the catalogue's /AF, dated by its issue so that rendering it again gives the same bytes."""
     from weasyprint import HTML, Attachment
 
     from app import pdf
@@ -118,9 +124,10 @@ def render_certificate(cert: Certificate) -> bytes:
     html = pdf.render_html(DESIGN, _context([cert]))
     moment = cert.issued_at
     credential = Attachment(
-        string=cert.credential_jws,
-        name="credential.jwt",
-        description="Signed credential (Open Badges 3.0, JWS EdDSA); keys at /.well-known/jwks.json",
+        string=cert.credential_json or "",
+        name="credential.json",
+        description="Signed credential (Open Badges 3.0, Data Integrity proof eddsa-rdfc-2022); issuer's keys at "
+        "/.well-known/did.json",
         created=moment,
         modified=moment,
         relationship="Supplement",
@@ -134,9 +141,18 @@ def render_certificate(cert: Certificate) -> bytes:
         document.metadata.title = f"{cert.serial} · {cert.holder_name_he} · {cert.programme_title_he}"
         document.metadata.authors = [get_settings().school_name_he]
         document.metadata.created = document.metadata.modified = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-        data = document.write_pdf(pdf_variant="pdf/a-3b", attachments=[credential])
+        data = document.write_pdf(pdf_variant="pdf/a-3b", attachments=[credential], finisher=_af_once)
     assert data is not None
     return bytes(data)
+
+
+def _af_once(document: Any, pdf: Any) -> None:
+    """List each associated file once in the catalogue's /AF: WeasyPrint (PDF/A-3) adds an attachment's file
+    specification there twice, once from the name tree and once from the object itself."""
+    if "AF" in pdf.catalog:
+        import pydyf
+
+        pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
 
 
 def sample_certificate() -> Certificate:
@@ -147,6 +163,7 @@ def sample_certificate() -> Certificate:
         issued_at=moment, holder_name_he="ישראל ישראלי", holder_name_en="Israel Israeli", programme_code="SAMPLE",
         programme_title_he="הכשרת גזברים ברשויות המקומיות", programme_title_en="Entry training for treasurers",
         cohort_code="TREAS-2026-1", hours=240.0, completed_on=moment.date(), credential_jws="sample",
+        credential_json="{}",
     )  # fmt: skip
 
 

@@ -2,6 +2,9 @@
 
 Files are named key-0001.pem, key-0002.pem, ... in LMS_SIGNING_KEYS_DIR (default LMS_VAR_DIR/keys). The first is
 generated on first use; `rotate_signing_key` adds the next. Old keys stay, so old credentials stay verifiable.
+
+Each key is published twice: as a JWK (`/.well-known/jwks.json`, and alone at the URL a JWT's `kid` names) and
+as a Multikey in the issuer's DID document (`/.well-known/did.json`), whose `#<kid>` a Data Integrity proof names.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
+from app.certificates import linked_data, rules
 from app.config import get_settings
 from app.errors import Conflict
 
@@ -36,9 +40,37 @@ class SigningKey:
     key: OKPKey
 
     def public_jwk(self) -> dict[str, Any]:
-        """The public half as a JWK, with kid, use and alg."""
+        """The public half as a JWK, with use, alg and kid: the URL it is served at alone (what a JWT's kid says)."""
         jwk = self.key.as_dict(private=False)
-        return {**jwk, "kid": self.kid, "use": "sig", "alg": "EdDSA"}
+        return {**jwk, "kid": self.jwk_url(get_settings().public_base_url), "use": "sig", "alg": "EdDSA"}
+
+    def private_key(self) -> Ed25519PrivateKey:
+        """The private key, to sign with."""
+        key = self.key.private_key
+        if not isinstance(key, Ed25519PrivateKey):
+            raise TypeError("a signing key is Ed25519")
+        return key
+
+    def public_key(self) -> Ed25519PublicKey:
+        """The public key, to verify with."""
+        return self.private_key().public_key()
+
+    def verification_method(self, base_url: str) -> str:
+        """The key's id in the issuer's DID document: the DID and the kid as fragment."""
+        return f"{rules.did_web(base_url)}#{self.kid}"
+
+    def jwk_url(self, base_url: str) -> str:
+        """Where the key alone is served as a JWK: the `kid` of the JWTs it signs (Open Badges 3.0, 8.2.3)."""
+        return rules.jwk_url(base_url, self.kid)
+
+    def multikey(self, base_url: str) -> dict[str, Any]:
+        """The key as a Multikey verification method of the issuer's DID document."""
+        return {
+            "id": self.verification_method(base_url),
+            "type": "Multikey",
+            "controller": rules.did_web(base_url),
+            "publicKeyMultibase": linked_data.multibase_public_key(self.public_key()),
+        }
 
 
 def _dir() -> Path:
@@ -100,6 +132,19 @@ def jwks() -> dict[str, Any]:
     return {"keys": [k.public_jwk() for k in reversed(all_keys())]}
 
 
+def did_document() -> dict[str, Any]:
+    """The issuer's DID document (did:web): every key that ever signed, as a Multikey able to assert credentials."""
+    base = get_settings().public_base_url
+    did = rules.did_web(base)
+    methods = [k.multikey(base) for k in reversed(all_keys())]
+    return {
+        "@context": [linked_data.DID_V1, linked_data.MULTIKEY_V1],
+        "id": did,
+        "verificationMethod": methods,
+        "assertionMethod": [m["id"] for m in methods],
+    }
+
+
 def find_key(kid: str) -> SigningKey | None:
     """The key with this kid, if it is one of ours."""
     return next((k for k in all_keys() if k.kid == kid), None)
@@ -108,7 +153,7 @@ def find_key(kid: str) -> SigningKey | None:
 def read_credential(token: str) -> dict[str, Any]:
     """The payload of one of our compact JWS, after checking its signature against our published keys."""
     header = json.loads(_b64(token.split(".")[0]))
-    key = find_key(header.get("kid", ""))
+    key = find_key(rules.thumbprint_of_kid(str(header.get("kid", ""))))
     if key is None:
         raise Conflict("the credential was signed with a key that is not ours", code="unknown_key")
     with warnings.catch_warnings():

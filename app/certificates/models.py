@@ -47,6 +47,7 @@ class Certificate(Base):
         ),
         Index("ix_certificates_official", "official_id"),
         Index("ix_certificates_cohort", "cohort_id"),
+        Index("uq_certificates_status_entry", "status_list", "status_list_index", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,11 +69,16 @@ class Certificate(Base):
     cohort_code: Mapped[str] = mapped_column(String(40))
     hours: Mapped[float] = mapped_column(Float)
     completed_on: Mapped[date]
-    # The national ID appears only as this salted hash, inside the signed credential.
-    subject_salt: Mapped[str] = mapped_column(String(32))
-    subject_hash: Mapped[str] = mapped_column(String(80))
+    # The holder's DID, when they gave one: the credential's subject id. The national ID is never kept here.
+    holder_did: Mapped[str | None] = mapped_column(String(300))
+    # The signed credential, twice with the same content: as a JWT (empty once an old-form credential was
+    # withdrawn), and with a Data Integrity proof (JSON; null for credentials of the old form).
     credential_jws: Mapped[str] = mapped_column(Text)
+    credential_json: Mapped[str | None] = mapped_column(Text)
     signing_kid: Mapped[str] = mapped_column(String(64))
+    # Its bit in the revocation status lists: list number and index (null for credentials of the old form).
+    status_list: Mapped[int | None] = mapped_column(Integer)
+    status_list_index: Mapped[int | None] = mapped_column(Integer)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     revoked_on: Mapped[date | None]
     revocation_reason: Mapped[str | None] = mapped_column(Text)
@@ -80,4 +86,15 @@ class Certificate(Base):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="RESTRICT"))
     issued_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StatusList(Base):
+    """A revocation status list (W3C Bitstring Status List) as served: its signed credential, rewritten whenever a
+    certificate of the list is revoked or superseded."""
+
+    __tablename__ = "credential_status_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    credential_json: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -59,6 +59,37 @@ class RevokeIn(BaseModel):
         return value
 
 
+# A DID: "did:", a method name, and a method-specific id (W3C DID 1.0, section 3.1), without spaces.
+DID_PATTERN = r"^did:[a-z0-9]+:[A-Za-z0-9._:%-]*[A-Za-z0-9._%-]$"
+
+
+HolderDid = Annotated[
+    str,
+    Field(
+        max_length=300,
+        pattern=DID_PATTERN,
+        description="The holder's DID, as their wallet gave it: the credential's subject id.",
+        examples=["did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"],
+    ),
+]
+
+
+class ReissueIn(BaseModel):
+    """What a reissue may change besides the official's details: the DID the holder's wallet gave."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    holder_did: HolderDid | None = None
+
+
+class HolderDidIn(BaseModel):
+    """The DID a holder's wallet gave, to be named by in their credential."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    holder_did: HolderDid
+
+
 class VerifyRead(BaseModel):
     """What the public may know of a certificate: whether it is valid, whose, of what, since when. Never the ID."""
 
@@ -79,9 +110,13 @@ class VerifyRead(BaseModel):
 
 
 class CredentialRead(BaseModel):
-    """The signed credential: a compact JWS (alg EdDSA) whose payload is the Open Badges 3.0 credential."""
+    """The signed credential, twice with the same content: with a Data Integrity proof, and as a JWT."""
 
     format: Literal["vc+jwt"] = "vc+jwt"
-    kid: str = Field(description="The key that signed it, published at /.well-known/jwks.json.")
-    jws: str = Field(description="The compact JWS: the signed credential.")
-    credential: dict[str, Any] = Field(description="The credential the JWS carries, decoded, for reading.")
+    kid: str = Field(description="The key that signed it: the URL of its JWK, also in /.well-known/jwks.json.")
+    jws: str = Field(
+        description="The compact JWS (Open Badges 3.0 JWT): the credential with claims iss, jti, nbf, sub."
+    )
+    credential: dict[str, Any] = Field(
+        description="The Open Badges 3.0 credential with its Data Integrity proof (eddsa-rdfc-2022), for wallets."
+    )

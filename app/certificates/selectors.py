@@ -3,23 +3,25 @@ signed credential as issued."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
-from app.certificates import keys, rules
+from app.certificates import linked_data, rules
 from app.certificates.models import Certificate
 from app.certificates.rules import CertificateStatus
 from app.certificates.schemas import CertificateItem, CertificateRead, VerifyRead
 from app.cohorts.models import Cohort
 from app.config import get_settings
 from app.db import AnySelect, count_of
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.officials.models import Official
 from app.officials.scoping import scope_officials
+from app.programmes.models import Programme
 from app.schemas import Page
 
 
@@ -81,6 +83,17 @@ def cohort_certificates(db: Session, *, cohort_id: int) -> list[CertificateItem]
     return [CertificateItem.model_validate(c, from_attributes=True) for c in rows]
 
 
+def _current_of(db: Session, cert: Certificate) -> Certificate:
+    """The certificate that stands now in the chain of reissues from this one (itself when not superseded)."""
+    current = cert
+    while current.superseded_by_id is not None:
+        nxt = db.get(Certificate, current.superseded_by_id)
+        if nxt is None:
+            break
+        current = nxt
+    return current
+
+
 def verify_certificate(db: Session, *, code: str) -> VerifyRead:
     """What the public may know of the certificate with this verification code; 404 for an unknown code."""
     cert = db.scalar(select(Certificate).where(Certificate.verification_code == code))
@@ -90,15 +103,7 @@ def verify_certificate(db: Session, *, code: str) -> VerifyRead:
             code="unknown_certificate",
             valid=False,
         )
-    current: Certificate | None = None
-    if cert.status == CertificateStatus.SUPERSEDED:
-        # Follow the chain of reissues to the certificate that stands now.
-        current = cert
-        while current.superseded_by_id is not None:
-            nxt = db.get(Certificate, current.superseded_by_id)
-            if nxt is None:
-                break
-            current = nxt
+    current = _current_of(db, cert) if cert.status == CertificateStatus.SUPERSEDED else None
     base = get_settings().public_base_url
     return VerifyRead(
         valid=cert.status == CertificateStatus.VALID,
@@ -121,11 +126,50 @@ def verify_certificate(db: Session, *, code: str) -> VerifyRead:
 
 
 def get_credential(db: Session, *, serial: str, actor: Principal) -> tuple[str, str, dict[str, Any]]:
-    """The certificate's signed credential as issued: (compact JWS, kid, decoded credential); 404 out of sight."""
+    """The certificate's signed credential as issued: (compact JWS, kid, the credential with its Data Integrity
+    proof); 404 out of sight; 409 for a credential of the old form, withdrawn or waiting to be reissued."""
     cert = db.scalar(visible_certificates(actor).where(Certificate.serial == serial))
     if cert is None:
         raise NotFound(f"no certificate with serial {serial}")
-    return cert.credential_jws, cert.signing_kid, keys.read_credential(cert.credential_jws)
+    if cert.credential_json is None:
+        current = _current_of(db, cert)
+        raise Conflict(
+            f"the credential of certificate {serial} was of an old form and is withdrawn"
+            + (f"; the certificate's current credential is that of {current.serial}" if current is not cert else ""),
+            code="credential_withdrawn",
+            current_serial=current.serial if current is not cert else None,
+        )
+    secured: dict[str, Any] = json.loads(cert.credential_json)
+    return cert.credential_jws, rules.jwk_url(get_settings().public_base_url, cert.signing_kid), secured
+
+
+def status_list_count(db: Session) -> int:
+    """How many status lists there are: enough for the highest entry given out, and always at least one."""
+    highest = db.scalar(select(func.max(Certificate.status_list)))
+    return max(int(highest or 0), 1)
+
+
+def issuer_profile() -> dict[str, Any]:
+    """The issuer's Open Badges Profile as JSON-LD, as `/issuer` answers it."""
+    settings = get_settings()
+    profile = rules.issuer_profile(settings.public_base_url, settings.school_name_he, settings.school_name_en)
+    return {"@context": [linked_data.VC_V2, linked_data.OB_V3], **profile}
+
+
+def achievement_document(db: Session, *, programme_code: str) -> dict[str, Any]:
+    """A programme's Open Badges Achievement as JSON-LD, as `/achievements/{code}` answers it; 404 without it."""
+    programme = db.scalar(select(Programme).where(Programme.code == programme_code))
+    if programme is None:
+        raise NotFound(f"no achievement {programme_code}")
+    body = rules.achievement(
+        get_settings().public_base_url,
+        programme_code=programme.code,
+        title_he=programme.title_he,
+        title_en=programme.title_en,
+        hours=programme.hours,
+        criteria=rules.achievement_criteria(programme.hours),
+    )
+    return {"@context": [linked_data.VC_V2, linked_data.OB_V3], **body}
 
 
 def certificates_without_pdf(db: Session, *, issued_before: datetime) -> list[int]:

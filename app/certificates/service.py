@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from app import jobs
 from app.audit.service import record_change, record_event, snapshot
 from app.auth import Principal
-from app.certificates import documents, keys, rules
-from app.certificates.models import SERIAL_SEQUENCE, Certificate, SerialCounter
+from app.certificates import documents, keys, linked_data, rules
+from app.certificates.models import SERIAL_SEQUENCE, Certificate, SerialCounter, StatusList
 from app.certificates.rules import CertificateStatus
 from app.certificates.schemas import CertificateRead
 from app.certificates.selectors import read_certificates, visible_certificates
@@ -47,17 +47,91 @@ def _next_serial_number(db: Session) -> int:
     return int(value)
 
 
-def sign_credential(credential: dict[str, Any]) -> tuple[str, str]:
-    """The credential signed with the current key as a compact JWS (alg EdDSA); and that key's id."""
+@dataclass(frozen=True)
+class SignedCredential:
+    """A credential signed twice with the same key and the same content: with a Data Integrity proof (JSON-LD, what
+    wallets verify) and as a JWT (VC-JOSE, by Open Badges 3.0's JWT rules); and that key's id."""
+
+    secured: dict[str, Any]
+    jwt: str
+    kid: str
+
+
+def sign_credential(credential: dict[str, Any]) -> SignedCredential:
+    """The credential signed with the current key: an eddsa-rdfc-2022 proof by the issuer's did:web key, and a
+    compact JWS (alg EdDSA, typ JWT, kid the URL of the key as a JWK) of the credential with OB 3.0's claims."""
     key = keys.current_key()
-    header = {"alg": "EdDSA", "kid": key.kid, "typ": "vc+jwt", "cty": "vc"}
-    payload = {**credential, "iss": credential["issuer"]["id"], "jti": credential["id"]}
+    base = get_settings().public_base_url
+    created = rules.utc_instant(credential["validFrom"])
+    secured = linked_data.add_proof(
+        credential, private_key=key.private_key(), verification_method=key.verification_method(base), created=created
+    )
+    header = {"alg": "EdDSA", "typ": "JWT", "kid": key.jwk_url(base)}
+    payload = {**credential, **rules.jwt_claims(credential)}
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     with warnings.catch_warnings():
         # joserfc flags "EdDSA" since RFC 9864 named "Ed25519"; verifiers in the field still expect "EdDSA".
         warnings.simplefilter("ignore")
         token = jws.serialize_compact(header, body, key.key, algorithms=["EdDSA"])
-    return token, key.kid
+    return SignedCredential(secured=secured, jwt=token, kid=key.kid)
+
+
+def status_list_document(db: Session, *, list_number: int) -> dict[str, Any]:
+    """Status list `list_number` as served: its signed credential, made and kept first if there is none yet."""
+    row = db.get(StatusList, list_number)
+    if row is None:
+        row = _write_status_list(db, list_number)
+    document: dict[str, Any] = json.loads(row.credential_json)
+    return document
+
+
+def _write_status_list(db: Session, list_number: int) -> StatusList:
+    """Sign the status list afresh from the certificates, under its row's lock: the bits of every certificate of the
+    list that no longer stands (revoked or superseded) are set. Two revocations at once each rewrite it whole, one
+    after the other, the second seeing the first."""
+    now = now_utc()
+    row = db.scalar(
+        select(StatusList)
+        .where(StatusList.id == list_number)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        try:
+            with db.begin_nested():
+                db.add(StatusList(id=list_number, credential_json="{}", updated_at=now))
+                db.flush()
+        except IntegrityError:
+            pass  # made by another transaction meanwhile: lock that one
+        row = db.scalar(select(StatusList).where(StatusList.id == list_number).with_for_update())
+        assert row is not None
+    set_indexes = {
+        index
+        for index in db.scalars(
+            select(Certificate.status_list_index).where(
+                Certificate.status_list == list_number,
+                Certificate.status != CertificateStatus.VALID,
+            )
+        )
+        if index is not None
+    }
+    base = get_settings().public_base_url
+    unsigned = rules.status_list_credential(base, list_number=list_number, set_indexes=set_indexes, valid_from=now)
+    key = keys.current_key()
+    secured = linked_data.add_proof(
+        unsigned, private_key=key.private_key(), verification_method=key.verification_method(base), created=now
+    )
+    row.credential_json = json.dumps(secured, ensure_ascii=False, separators=(",", ":"))
+    row.updated_at = now
+    db.flush()
+    return row
+
+
+def refresh_status_of(db: Session, cert: Certificate) -> None:
+    """Publish that the certificate no longer stands (or stands again) in its status list."""
+    if cert.status_list is not None:
+        db.flush()
+        _write_status_list(db, cert.status_list)
 
 
 # --- reading for a change, and files ------------------------------------------------------------------
@@ -138,7 +212,12 @@ def cohort_certificates_file(db: Session, *, cohort_id: int, fmt: Literal["pdf",
 
 
 def _new_certificate(
-    db: Session, *, enrolment: Enrolment, actor: Principal, supersedes: Certificate | None = None
+    db: Session,
+    *,
+    enrolment: Enrolment,
+    actor: Principal,
+    supersedes: Certificate | None = None,
+    holder_did: str | None = None,
 ) -> Certificate:
     """A certificate of the completed enrolment with today's facts (names as they are now), not yet added."""
     cohort = get_cohort(db, cohort_id=enrolment.cohort_id)
@@ -148,18 +227,18 @@ def _new_certificate(
     settings = get_settings()
     issued_at = now_utc()
     issued_on = today()
-    serial = rules.format_serial(issued_on.year, _next_serial_number(db))
+    number = _next_serial_number(db)
+    serial = rules.format_serial(issued_on.year, number)
     code = rules.new_verification_code()
-    salt = rules.new_salt()
     name_en = " ".join(p for p in (official.first_name_en, official.last_name_en) if p) or None
+    holder_did = holder_did if holder_did is not None else (supersedes.holder_did if supersedes else None)
     # What the certificate states, the same in its signed credential and in its record.
     stated: dict[str, Any] = {
         "serial": serial,
         "verification_code": code,
         "holder_name_he": f"{official.first_name_he} {official.last_name_he}",
         "holder_name_en": name_en,
-        "subject_hash": rules.identity_hash(official.national_id, salt),
-        "subject_salt": salt,
+        "holder_did": holder_did,
         "programme_code": programme.code,
         "programme_title_he": programme.title_he,
         "programme_title_en": programme.title_en,
@@ -173,10 +252,12 @@ def _new_certificate(
             base_url=settings.public_base_url,
             school_name_he=settings.school_name_he,
             school_name_en=settings.school_name_en,
+            serial_number=number,
             **stated,
         )
     )
-    token, kid = sign_credential(credential)
+    signed = sign_credential(credential)
+    status_list, status_index = rules.status_position(number)
     return Certificate(
         **stated,
         enrolment_id=enrolment.id,
@@ -185,13 +266,20 @@ def _new_certificate(
         programme_id=programme.id,
         status=CertificateStatus.VALID,
         issued_on=issued_on,
-        credential_jws=token,
-        signing_kid=kid,
+        credential_jws=signed.jwt,
+        credential_json=json.dumps(signed.secured, ensure_ascii=False, separators=(",", ":")),
+        signing_kid=signed.kid,
+        status_list=status_list,
+        status_list_index=status_index,
         supersedes_id=supersedes.id if supersedes else None,
         issued_by_user_id=actor.user_id,
         created_at=issued_at,
         updated_at=issued_at,
     )
+
+
+# The signed credentials are long and say what the record says: the audit trail keeps the record.
+_AUDIT_EXCLUDE = ("credential_jws", "credential_json")
 
 
 def _audit_new(db: Session, cert: Certificate, *, actor: Principal, action: str) -> None:
@@ -201,7 +289,7 @@ def _audit_new(db: Session, cert: Certificate, *, actor: Principal, action: str)
         action=action,
         entity_type="certificate",
         entity_id=cert.id,
-        after=snapshot(cert, exclude=("credential_jws", "subject_salt", "subject_hash")),
+        after=snapshot(cert, exclude=_AUDIT_EXCLUDE),
     )
 
 
@@ -250,8 +338,6 @@ def issue_cohort_certificates(db: Session, *, cohort_id: int, actor: Principal) 
 
 # --- corrections ---------------------------------------------------------------------------------------
 
-_AUDIT_EXCLUDE = ("credential_jws", "subject_salt", "subject_hash")
-
 
 def revoke_certificate(db: Session, *, serial: str, reason: str, actor: Principal) -> CertificateRead:
     """Revoke a valid certificate: the record stays, with the date and the reason, and verification shows them."""
@@ -263,12 +349,26 @@ def revoke_certificate(db: Session, *, serial: str, reason: str, actor: Principa
     cert.updated_at = now_utc()
     record_change(db, cert, before=before, actor=actor, entity_type="certificate", action="revoke",
                   exclude=_AUDIT_EXCLUDE)  # fmt: skip
+    refresh_status_of(db, cert)
     return read_certificates(db, [cert])[0]
 
 
-def reissue_certificate(db: Session, *, serial: str, actor: Principal) -> CertificateRead:
+def reissue_certificate(
+    db: Session, *, serial: str, actor: Principal, holder_did: str | None = None
+) -> CertificateRead:
     """Reissue a valid certificate under a new serial with the official's details as they are now (after a name
-    correction); the old one is kept as superseded, pointing to the new."""
+    correction, or to name the holder by the DID they gave); the old one is kept as superseded, pointing to the
+    new, and its credential shows revoked in the status list."""
+    return read_certificates(db, [_reissue(db, serial=serial, actor=actor, holder_did=holder_did)])[0]
+
+
+def name_holder_by_did(db: Session, *, serial: str, holder_did: str, actor: Principal) -> CertificateRead:
+    """The holder (or an admin) gives the DID of the holder's wallet: the certificate is reissued with a credential
+    that names the holder by it (a new serial; the old one superseded), ready to be taken into that wallet."""
+    return read_certificates(db, [_reissue(db, serial=serial, actor=actor, holder_did=holder_did)])[0]
+
+
+def _reissue(db: Session, *, serial: str, actor: Principal, holder_did: str | None = None) -> Certificate:
     old = get_certificate(db, serial=serial, actor=actor, lock=True)
     if old.status == CertificateStatus.SUPERSEDED:
         current = db.get(Certificate, old.superseded_by_id) if old.superseded_by_id else None
@@ -287,12 +387,52 @@ def reissue_certificate(db: Session, *, serial: str, actor: Principal) -> Certif
     # The old one leaves the "current" index before the new one enters it.
     old.status = CertificateStatus.SUPERSEDED
     db.flush()
-    new = _new_certificate(db, enrolment=enrolment, actor=actor, supersedes=old)
+    new = _new_certificate(db, enrolment=enrolment, actor=actor, supersedes=old, holder_did=holder_did)
     db.add(new)
     db.flush()
     old.superseded_by_id, old.updated_at = new.id, now_utc()
     record_change(db, old, before=before, actor=actor, entity_type="certificate", action="supersede",
                   exclude=_AUDIT_EXCLUDE)  # fmt: skip
     _audit_new(db, new, actor=actor, action="reissue")
+    refresh_status_of(db, old)
     jobs.enqueue_after_commit(db, "certificates.render", new.id)
-    return read_certificates(db, [new])[0]
+    return new
+
+
+# --- credentials issued before Data Integrity proofs and status lists ------------------------------------
+
+
+def legacy_certificate_ids(db: Session) -> list[int]:
+    """Ids of the certificates whose signed credential is of the old form (no Data Integrity proof, no status
+    entry, and the holder's national ID hashed in it), oldest first."""
+    stmt = select(Certificate.id).where(Certificate.credential_json.is_(None), Certificate.credential_jws != "")
+    return list(db.scalars(stmt.order_by(Certificate.id)))
+
+
+@dataclass(frozen=True)
+class ReissueOutcome:
+    """What `reissue_legacy_credentials` did: the new certificates (old serial -> new), and the old credentials
+    withdrawn (their signed form deleted, their PDF file removed)."""
+
+    reissued: dict[str, str]
+    withdrawn: list[str]
+
+
+def reissue_legacy_credentials(db: Session, *, actor: Principal) -> ReissueOutcome:
+    """Reissue every valid certificate whose credential is of the old form, as a correction is reissued: a new
+    serial and a new credential (Data Integrity proof, status entry, no national ID), its PDF queued; the old one
+    superseded. Then every old-form credential (of those, and of revoked ones) is withdrawn: the signed text that
+    carried the hashed national ID is deleted and so is its stored PDF, which embedded it. Idempotent."""
+    reissued: dict[str, str] = {}
+    withdrawn: list[str] = []
+    for certificate_id in legacy_certificate_ids(db):
+        cert = db.get(Certificate, certificate_id)
+        assert cert is not None
+        if cert.status == CertificateStatus.VALID:
+            new = _reissue(db, serial=cert.serial, actor=actor)
+            reissued[cert.serial] = new.serial
+        documents.stored_path(cert).unlink(missing_ok=True)
+        cert.credential_jws, cert.pdf_sha256, cert.updated_at = "", None, now_utc()
+        withdrawn.append(cert.serial)
+    db.flush()
+    return ReissueOutcome(reissued=reissued, withdrawn=withdrawn)

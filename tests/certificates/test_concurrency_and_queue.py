@@ -136,3 +136,48 @@ def test_parallel_issues_of_different_enrolments_get_different_serials(committed
     finally:
         with get_sessionmaker().begin() as s:
             s.execute(delete(AuditEvent).where(AuditEvent.actor_label == actor.label))
+
+
+def test_parallel_revocations_both_reach_the_status_list(committed, parallel_sessions):
+    """Two certificates revoked at once: the status list is rewritten whole by each, one after the other (its row
+    locked), so neither revocation is lost from what verifiers read."""
+    import json
+
+    from app.certificates import rules
+    from app.certificates.models import StatusList
+    from app.certificates.service import revoke_certificate, status_list_document
+
+    actor = operator("test-certs-revoke")
+    with get_sessionmaker().begin() as s:
+        certs = [issue_certificate(s, enrolment_id=e, actor=actor)[0] for e in committed]
+        status_list_document(s, list_number=1)  # the list exists before both revocations start
+    barrier = threading.Barrier(len(certs))
+    errors: list[Exception] = []
+
+    def work(serial: str) -> None:
+        barrier.wait()
+        try:
+            with parallel_sessions.begin() as s:
+                revoke_certificate(s, serial=serial, reason="issued in error", actor=actor)
+        except Exception as exc:  # pragma: no cover - shown by the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(c.serial,)) for c in certs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    try:
+        assert not errors, errors
+        with get_sessionmaker().begin() as s:
+            indexes = set(
+                s.scalars(
+                    select(Certificate.status_list_index).where(Certificate.serial.in_([c.serial for c in certs]))
+                )
+            )
+            stored = json.loads(s.get(StatusList, 1).credential_json)  # type: ignore[union-attr]
+        assert indexes <= rules.decode_status_list(stored["credentialSubject"]["encodedList"])
+    finally:
+        with get_sessionmaker().begin() as s:
+            s.execute(delete(StatusList))
+            s.execute(delete(AuditEvent).where(AuditEvent.actor_label == actor.label))

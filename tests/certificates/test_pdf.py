@@ -4,6 +4,7 @@ signed credential attached, the same bytes at every download; a cohort's certifi
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 
@@ -46,9 +47,11 @@ def test_the_pdf_is_pdfa_with_the_signed_credential_attached(client, admin, issu
     cert, data = issued
     reader = PdfReader(io.BytesIO(data))
     attachments = reader.attachments
-    assert list(attachments) == ["credential.jwt"]
+    assert list(attachments) == ["credential.json"]
     credential = client.get(f"/api/v1/certificates/{cert['serial']}/credential", headers=admin).json()
-    assert attachments["credential.jwt"][0].decode() == credential["jws"]
+    assert json.loads(attachments["credential.json"][0]) == credential["credential"]  # the one with its proof
+    associated = reader.trailer["/Root"]["/AF"]
+    assert len(associated) == 1 and associated[0].get_object()["/F"] == "credential.json"  # listed once
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
     assert b"pdfaid" in xmp and (b'pdfaid:part="3"' in xmp or b"<pdfaid:part>3</pdfaid:part>" in xmp), xmp[:2000]
 
@@ -134,3 +137,32 @@ def test_an_admin_changes_the_design_and_previews_it_without_code(tmp_path, monk
     assert CliRunner().invoke(cli, ["certificate-preview", "--out", str(out)]).exit_code == 0
     page = PdfReader(io.BytesIO(out.read_bytes())).pages[0]
     assert page.mediabox.width < page.mediabox.height
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (make system-deps) renders the page")
+def test_the_qr_code_scans_at_150_dpi_with_its_quiet_zone(issued, tmp_path):
+    import segno
+    import zxingcpp
+    from PIL import Image
+
+    cert, data = issued
+    (tmp_path / "c.pdf").write_bytes(data)
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", str(tmp_path / "c.pdf"), str(tmp_path / "p")], check=True)
+    page = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
+    found = zxingcpp.read_barcodes(page)
+    assert [r.text for r in found] == [cert["verification_url"]]
+    # The code's own modules span its bounding box; around it, 4 modules of light on every side (ISO/IEC 18004).
+    position = found[0].position
+    xs = [p.x for p in (position.top_left, position.top_right, position.bottom_left, position.bottom_right)]
+    ys = [p.y for p in (position.top_left, position.top_right, position.bottom_left, position.bottom_right)]
+    left, right, top, bottom = min(xs), max(xs), min(ys), max(ys)
+    modules = segno.make(cert["verification_url"], error="m").symbol_size(border=0)[0]
+    module = (right - left) / (modules - 1)  # the corners zxing gives are the outer modules' centres, or near
+    margin = int(4 * module)
+    ring = [
+        page.getpixel((x, y))
+        for x in range(int(left - margin), int(right + margin))
+        for y in range(int(top - margin), int(bottom + margin))
+        if not (left - 1 <= x <= right + 1 and top - 1 <= y <= bottom + 1)
+    ]
+    assert min(ring) > 200, "something dark within the quiet zone"
