@@ -76,8 +76,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("cohort's enrolments", "/api/v1/cohorts/{cohort}/enrolments", "admin"),
     Endpoint("compliance of an authority", "/api/v1/compliance/summary?authority={authority}", "auditor"),
     Endpoint("verification page", "/verify/{code}", "public", html=True),
-    # The pages, once they exist (issue 12), one line each:
-    # Endpoint("my page", "/me", "official_page", html=True),
+    Endpoint("my page", "/me", "official_page", html=True),
+    # The compliance dashboard, once it exists (issue 14), is one more line:
     # Endpoint("compliance dashboard", "/compliance", "auditor_page", html=True),
 )
 
@@ -135,9 +135,9 @@ def _insert_certificate(db: Session) -> str:
         text(
             "INSERT INTO certificates (serial, verification_code, enrolment_id, official_id, cohort_id, programme_id, "
             "status, issued_on, issued_at, holder_name_he, holder_name_en, programme_code, programme_title_he, "
-            "programme_title_en, cohort_code, hours, completed_on, subject_salt, subject_hash, credential_jws, "
-            "signing_kid, created_at, updated_at) VALUES ('BENCH-00001', :code, :e, :o, :c, :p, 'valid', :day, :now, "
-            ":he, :en, :pcode, :phe, :pen, :ccode, :hours, :done, 'salt', 'hash', 'jws', 'bench', :now, :now)"
+            "programme_title_en, cohort_code, hours, completed_on, credential_jws, signing_kid, created_at, "
+            "updated_at) VALUES ('BENCH-00001', :code, :e, :o, :c, :p, 'valid', :day, :now, :he, :en, :pcode, :phe, "
+            ":pen, :ccode, :hours, :done, 'jws', 'bench', :now, :now)"
         ),
         {
             "code": code,
