@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from pwdlib import PasswordHash
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -202,3 +206,19 @@ def make_certified(db: Session, official: Official, *, start: date, hours: float
     close_cohort(db, cohort_id=cohort.id, actor=ACTOR)
     serial = issue_certificate(db, enrolment_id=enrolment.id, actor=ACTOR)[0].serial
     return Certified(cohort, meeting, enrolment.id, serial)
+
+
+@contextmanager
+def counting_statements(db: Session) -> Iterator[list[str]]:
+    """The SQL statements the session's engine runs inside the block, in order."""
+    statements: list[str] = []
+
+    def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)

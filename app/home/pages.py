@@ -5,6 +5,7 @@ with what was typed and each error at its field, with 422."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 from app.clock import today
 from app.cohorts import service as cohorts
 from app.compliance import service as compliance
-from app.compliance.rules import ReasonCode, extension_limit, extension_problem
+from app.compliance.rules import ReasonCode, RequestKind, extension_limit, extension_problem
 from app.compliance.schemas import ExemptionRequestCreate, ExtensionRequestCreate
 from app.config import get_settings
 from app.errors import Conflict, NotFound
@@ -81,17 +82,17 @@ def _errors(exc: ValidationError) -> list[tuple[str, str]]:
 
 
 def _ask_page(
-    request: Request, name: str, row: HomeRequirement, values: dict[str, str], errors: list[tuple[str, str]]
+    request: Request, kind: RequestKind, row: HomeRequirement, values: dict[str, str], errors: list[tuple[str, str]]
 ) -> Response:
-    limit = extension_limit(row.requirement.due_date, max_months=get_settings().max_extension_months)
+    """The form of a request of this kind, with what was typed and the errors (422 when there are any)."""
     context: dict[str, Any] = {
         "row": row,
         "values": values,
         "errors": errors,
-        "limit": limit,
+        "limit": _limit(row),
         "reason_codes": list(ReasonCode),
     }
-    return templates.TemplateResponse(request, name, context, status_code=422 if errors else 200)
+    return templates.TemplateResponse(request, f"home/ask_{kind}.html", context, status_code=422 if errors else 200)
 
 
 def _settled(row: HomeRequirement) -> Response | None:
@@ -99,59 +100,23 @@ def _settled(row: HomeRequirement) -> Response | None:
     return None if row.can_ask else RedirectResponse("/me?notice=cannot_ask", status_code=303)
 
 
-@router.get("/me/requirements/{requirement_id}/extension", response_class=HTMLResponse)
-def extension_form(requirement_id: RecordId, request: Request, db: SessionDep, principal: PageOfficial) -> Response:
-    """The form asking for a later due date."""
+@router.get("/me/requirements/{requirement_id}/{kind}", response_class=HTMLResponse)
+def request_form(
+    requirement_id: RecordId, kind: RequestKind, request: Request, db: SessionDep, principal: PageOfficial
+) -> Response:
+    """The form asking for a later due date (`extension`) or to lift the requirement (`exemption`)."""
     row = _requirement(_home(db, principal), requirement_id)
-    return _settled(row) or _ask_page(request, "home/ask_extension.html", row, {}, [])
+    return _settled(row) or _ask_page(request, kind, row, {}, [])
 
 
-@router.post("/me/requirements/{requirement_id}/extension", response_class=HTMLResponse)
-def ask_extension(
+@router.post("/me/requirements/{requirement_id}/{kind}", response_class=HTMLResponse)
+def ask(
     requirement_id: RecordId,
+    kind: RequestKind,
     request: Request,
     db: SessionDep,
     principal: PageOfficial,
     requested_due_date: FormText = "",
-    reason: FormText = "",
-) -> Response:
-    """Send the request; an auditor decides. Refused: the form again, as typed, with its errors (422)."""
-    row = _requirement(_home(db, principal), requirement_id)
-    if (back := _settled(row)) is not None:
-        return back
-    values = {"requested_due_date": requested_due_date, "reason": reason}
-    try:
-        data = ExtensionRequestCreate.model_validate(values)
-    except ValidationError as exc:
-        return _ask_page(request, "home/ask_extension.html", row, values, _errors(exc))
-    problem = extension_problem(data.requested_due_date, current_due_date=row.requirement.due_date)
-    limit = extension_limit(row.requirement.due_date, max_months=get_settings().max_extension_months)
-    if problem or data.requested_due_date > limit:
-        key = "date_not_later" if problem else "date_too_far"
-        return _ask_page(request, "home/ask_extension.html", row, values, [("requested_due_date", key)])
-    compliance.request_extension(
-        db,
-        requirement_id=requirement_id,
-        requested_due_date=data.requested_due_date,
-        reason=data.reason,
-        actor=principal,
-    )
-    return RedirectResponse("/me?notice=request_sent", status_code=303)
-
-
-@router.get("/me/requirements/{requirement_id}/exemption", response_class=HTMLResponse)
-def exemption_form(requirement_id: RecordId, request: Request, db: SessionDep, principal: PageOfficial) -> Response:
-    """The form asking to lift the requirement."""
-    row = _requirement(_home(db, principal), requirement_id)
-    return _settled(row) or _ask_page(request, "home/ask_exemption.html", row, {}, [])
-
-
-@router.post("/me/requirements/{requirement_id}/exemption", response_class=HTMLResponse)
-def ask_exemption(
-    requirement_id: RecordId,
-    request: Request,
-    db: SessionDep,
-    principal: PageOfficial,
     reason_code: FormText = "",
     reason: FormText = "",
 ) -> Response:
@@ -159,12 +124,44 @@ def ask_exemption(
     row = _requirement(_home(db, principal), requirement_id)
     if (back := _settled(row)) is not None:
         return back
-    values = {"reason_code": reason_code, "reason": reason}
+    schema = _SCHEMAS[kind]
+    sent = {"requested_due_date": requested_due_date, "reason_code": reason_code, "reason": reason}
+    values = {name: value for name, value in sent.items() if name in schema.model_fields}
     try:
-        data = ExemptionRequestCreate.model_validate(values)
+        data = schema.model_validate(values)
     except ValidationError as exc:
-        return _ask_page(request, "home/ask_exemption.html", row, values, _errors(exc))
-    compliance.request_exemption(
-        db, requirement_id=requirement_id, reason_code=data.reason_code, reason=data.reason, actor=principal
-    )
+        return _ask_page(request, kind, row, values, _errors(exc))
+    if isinstance(data, ExtensionRequestCreate):
+        if (refusal := _date_refusal(data.requested_due_date, row)) is not None:
+            return _ask_page(request, kind, row, values, [("requested_due_date", refusal)])
+        compliance.request_extension(
+            db,
+            requirement_id=requirement_id,
+            requested_due_date=data.requested_due_date,
+            reason=data.reason,
+            actor=principal,
+        )
+    else:
+        compliance.request_exemption(
+            db, requirement_id=requirement_id, reason_code=data.reason_code, reason=data.reason, actor=principal
+        )
     return RedirectResponse("/me?notice=request_sent", status_code=303)
+
+
+_SCHEMAS: dict[RequestKind, type[ExtensionRequestCreate] | type[ExemptionRequestCreate]] = {
+    RequestKind.EXTENSION: ExtensionRequestCreate,
+    RequestKind.EXEMPTION: ExemptionRequestCreate,
+}
+
+
+def _date_refusal(requested: date, row: HomeRequirement) -> str | None:
+    """Why the rules of an extension (rule 4) refuse the date asked for, as the form's message key; None if not."""
+    if extension_problem(requested, current_due_date=row.requirement.due_date):
+        return "date_not_later"
+    if requested > _limit(row):
+        return "date_too_far"
+    return None
+
+
+def _limit(row: HomeRequirement) -> date:
+    return extension_limit(row.requirement.due_date, max_months=get_settings().max_extension_months)

@@ -3,13 +3,10 @@ number of officials in a cohort."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from itertools import count
-from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.attendance import selectors as attendance
@@ -23,26 +20,11 @@ from app.programmes.rules import ProgrammeKind
 from app.programmes.schemas import AssessmentIn, ProgrammeCreate
 from app.programmes.service import create_programme
 from app.reports import selectors as reports
-from tests.factories import make_official
+from tests.factories import counting_statements, make_official
 
 ACTOR = operator("test-selectors")
 DATES = (date(2025, 3, 10), date(2025, 3, 17), date(2025, 3, 24))
 _codes = count(1)
-
-
-@contextmanager
-def _counting(db: Session) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engine = db.get_bind()
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
 
 
 def _cohort(db: Session, people: int) -> dict[str, int]:
@@ -112,7 +94,7 @@ def _statements(db: Session, ids: dict[str, int]) -> dict[str, int]:
     counts = {}
     for name, read in READS.items():
         db.expire_all()
-        with _counting(db) as statements:
+        with counting_statements(db) as statements:
             read(db, ids)
         counts[name] = len(statements)
     return counts

@@ -3,13 +3,9 @@ certificates; read in the same number of statements for ten of each as for one."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.clock import today
@@ -21,7 +17,16 @@ from app.compliance.service import request_extension
 from app.home import rules
 from app.home.rules import OpenCohort, Place, Step
 from app.home.selectors import official_home
-from tests.factories import ACTOR, headers, make_appointment, make_certified, make_official, make_programme, make_user
+from tests.factories import (
+    ACTOR,
+    counting_statements,
+    headers,
+    make_appointment,
+    make_certified,
+    make_official,
+    make_programme,
+    make_user,
+)
 
 S = RequirementStatus
 DAY = date(2026, 12, 1)
@@ -133,26 +138,11 @@ def test_the_home_says_what_to_do_next_and_shows_cohorts_progress_and_certificat
     )
 
 
-@contextmanager
-def _counting(db: Session) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engine = db.get_bind()
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
-
-
 def test_the_home_of_ten_of_each_runs_as_many_statements_as_the_home_of_one(db: Session) -> None:
     one, ten = _official_of_every_kind(db, ROLES[:1]), _official_of_every_kind(db, ROLES[1:])
-    with _counting(db) as of_one:
+    with counting_statements(db) as of_one:
         small = official_home(db, official_id=one, actor=ACTOR, today=today())
-    with _counting(db) as of_ten:
+    with counting_statements(db) as of_ten:
         big = official_home(db, official_id=ten, actor=ACTOR, today=today())
     assert (len(small.requirements), len(small.cohorts), len(small.certificates)) == (1, 2, 1)
     assert (len(big.requirements), len(big.cohorts), len(big.certificates)) == (10, 20, 10)

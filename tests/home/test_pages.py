@@ -13,8 +13,8 @@ from app.clock import today
 from app.compliance.models import RequirementRequest
 from app.home.selectors import official_home
 from app.officials.models import Official
-from tests.factories import ACTOR, make_user, sign_in
-from tests.home.test_home import ROLES, _counting, _official_of_every_kind
+from tests.factories import ACTOR, counting_statements, make_user, sign_in
+from tests.home.test_home import ROLES, _official_of_every_kind
 
 
 def _signed_in(db: Session, client: TestClient, official_id: int) -> str:
@@ -129,7 +129,7 @@ def test_the_home_page_runs_as_many_statements_for_ten_of_each_as_for_one(db: Se
     for official_id in (one, ten):
         client.cookies.clear()
         _signed_in(db, client, official_id)
-        with _counting(db) as statements:
+        with counting_statements(db) as statements:
             assert client.get("/me").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
