@@ -198,9 +198,8 @@ def _manage_user(email: str, act: str) -> None:
                 else:
                     assert out.expires_at is not None
                     until = out.expires_at.isoformat(timespec="minutes")
-                    base = get_settings().public_base_url.rstrip("/")
                     typer.echo(f"one-time password link (open it in a browser), until {until}:")
-                    typer.echo(f"  {base}/password-reset/{out.reset_token}")
+                    typer.echo(f"  {out.reset_url}")
                     typer.echo(f"or its token, for POST /api/v1/auth/password-reset: {out.reset_token}")
     except ValueError as exc:  # a RoleChange refused (pydantic's ValidationError is a ValueError)
         typer.echo(f"error: {exc}", err=True)
@@ -252,7 +251,6 @@ def import_officials(
 ) -> None:
     """Import officials and appointments; all or nothing, exit 1 if any row is refused."""
     from app.auth import operator
-    from app.config import get_settings
     from app.errors import DomainError
     from app.imports.schemas import ImportReport
     from app.imports.service import ImportRefused, import_officials, read_limited

@@ -121,6 +121,9 @@ class PasswordResetOut(BaseModel):
     reset_token: str | None = Field(
         default=None, description="For POST /api/v1/auth/password-reset; usable once, until `expires_at`."
     )
+    reset_url: str | None = Field(
+        default=None, description="The page that sets a new password with the token: the link to hand over."
+    )
     expires_at: datetime | None = None
     temporary_password: str | None = Field(default=None, description="To be changed at the first sign-in.")
 

@@ -231,7 +231,8 @@ def reset_password(db: Session, *, user_id: int, method: str, actor: Principal) 
         entity_id=user.id,
         after={"expires_at": expires_at.isoformat()},
     )
-    return PasswordResetOut(method="link", reset_token=token, expires_at=expires_at)
+    url = f"{get_settings().public_base_url.rstrip('/')}/password-reset/{token}"
+    return PasswordResetOut(method="link", reset_token=token, reset_url=url, expires_at=expires_at)
 
 
 def reset_link_user(db: Session, *, token: str, lock: bool = False) -> User | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -155,6 +156,8 @@ def test_a_reset_link_sets_a_new_password_once_and_ends_the_old_tokens(client, d
     assert r.status_code == 200, r.text
     token = r.json()["reset_token"]
     assert r.json()["expires_at"]
+    assert r.json()["reset_url"].endswith(f"/password-reset/{token}")  # the page's link, to hand over
+    assert client.get(urlsplit(r.json()["reset_url"]).path).status_code == 200  # the page opens
     db.refresh(user)
     assert user.password_reset_hash and token not in user.password_reset_hash  # kept hashed only
     assert _me(client, old).status_code == 200  # the old password and tokens hold until the link is used
