@@ -44,6 +44,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from psycopg.types.json import Json, Jsonb
 from sqlalchemy import Engine, event, make_url, text
 from sqlalchemy.orm import Session
 
@@ -218,6 +219,8 @@ def _recorded(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, Json | Jsonb):  # a JSON column's value (the access log's detail): its text, cast by the server
+        return json.dumps(value.obj)
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -94,4 +94,4 @@ def test_a_page_is_served_after_the_database_dropped_the_pooled_connection(datab
     with TestClient(create_app()) as client:
         # The public verification page reads the database: an unknown code is its own page, not an error page.
         r = client.get("/verify/no-such-code")
-    assert r.status_code == 404 and "cannot be found here" in r.text
+    assert r.status_code == 404 and 'data-certificate-status="unknown"' in r.text
