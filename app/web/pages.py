@@ -67,10 +67,28 @@ def page_language(request: Request) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+# The sections of each role's pages after its home, as (path, key); the layout names each key in the page's language.
+SECTIONS: dict[str, list[tuple[str, str]]] = {
+    ADMIN: [
+        ("/admin/cohorts", "cohorts"),
+        ("/admin/programmes", "programmes"),
+        ("/admin/officials", "officials"),
+        ("/admin/imports", "imports"),
+        ("/admin/accounts", "accounts"),
+        ("/admin/audit", "audit"),
+    ],
+}
+
+
 def _navigation(role: str | None) -> list[tuple[str, str]]:
     if role is None:
         return []
-    return [(home_of(role), "home"), ("/account/password", "password"), ("/account/two-factor", "two_factor")]
+    return [
+        (home_of(role), "home"),
+        *SECTIONS.get(role, []),
+        ("/account/password", "password"),
+        ("/account/two-factor", "two_factor"),
+    ]
 
 
 def page_variables(request: Request) -> dict[str, Any]:

@@ -1,0 +1,181 @@
+"""The pages' permission grid: every page of the site, who may open it, and what everyone else gets.
+
+One table (PAGES) lists every page route as (method, path template, who may open it, how to fill the path). Each
+is called by every role and by someone not signed in, and must answer:
+
+    not signed in -> GET: 303 to /login?next=<the page>; POST: 401 · a role not allowed -> 403 ·
+    a role allowed -> GET: 200; POST: anything but 401, 403 or 404 (a form may refuse its input, 422)
+
+A page route the app serves that the table does not list fails `test_every_page_is_in_the_grid`, so a new page
+cannot escape it. (The API's routes have their own grid, tests/test_permissions.py.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.auth import ADMIN, ALL_ROLES, AUDITOR, LIAISON, OFFICIAL
+from app.clock import today
+from app.cohorts.schemas import CohortCreate
+from app.cohorts.service import create_cohort
+from app.main import create_app
+from app.officials.models import Requirement
+from tests.factories import ACTOR, make_appointment, make_official, make_programme, make_user, sign_in
+from tests.test_permissions import _served_routes
+
+PUBLIC = ("anonymous", *ALL_ROLES)  # anyone, signed in or not
+SIGNED_IN = ALL_ROLES  # any signed-in account
+
+
+@dataclass
+class World:
+    """The records the grid's pages are opened on: one official's requirement, and an open cohort of its programme."""
+
+    requirement_id: int
+    cohort_id: int
+    users: dict[str, User]  # a signed-in account of each role (the official's is the requirement's holder)
+
+
+@dataclass(frozen=True)
+class Page:
+    method: str
+    path: str
+    who: tuple[str, ...]
+    fill: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _requirement(w: World) -> dict[str, Any]:
+    return {"requirement_id": w.requirement_id, "kind": "extension"}
+
+
+# Pages anyone may open (signed in or not) are in PUBLIC_PAGES: they answer 200 to all, and are not called here
+# with a session (the sign-in and reset forms behave as their own tests say).
+PUBLIC_PAGES = {
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),  # ends the session there is, if any
+    ("GET", "/password-reset"),
+    ("GET", "/password-reset/{token}"),
+    ("POST", "/password-reset/{token}"),
+    ("GET", "/verify"),
+    ("GET", "/verify/{code}"),
+    ("GET", "/issuer"),
+    ("GET", "/achievements/{code}"),
+    ("GET", "/accessibility"),
+}
+
+PAGES: list[Page] = [
+    Page("GET", "/account/password", SIGNED_IN),
+    Page("POST", "/account/password", SIGNED_IN),
+    Page("GET", "/account/two-factor", SIGNED_IN),
+    Page("POST", "/account/two-factor", SIGNED_IN),
+    Page("POST", "/account/two-factor/confirm", SIGNED_IN),
+    Page("GET", "/me", (OFFICIAL,)),
+    Page("POST", "/me/cohorts/{cohort_id}/enrol", (OFFICIAL,), lambda w: {"cohort_id": w.cohort_id}),
+    Page("GET", "/me/requirements/{requirement_id}/{kind}", (OFFICIAL,), _requirement),
+    Page("POST", "/me/requirements/{requirement_id}/{kind}", (OFFICIAL,), _requirement),
+    Page("GET", "/admin", (ADMIN,)),
+    Page("GET", "/compliance", (AUDITOR, LIAISON)),
+]
+
+# The machine routes outside /api/v1: not pages.
+_NOT_PAGES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/healthz"}
+
+
+def _is_page(path: str) -> bool:
+    return not path.startswith(("/api/", "/.well-known/")) and path not in _NOT_PAGES
+
+
+def _expected(page: Page, role: str) -> str:
+    if role == "anonymous":
+        return "sign in"
+    return "allowed" if role in page.who else "403"
+
+
+@pytest.fixture
+def world(db: Session) -> World:
+    official = make_official(db)
+    make_programme(db, code="GRID-ENTRY")
+    start = today() + timedelta(days=20)
+    cohort = create_cohort(
+        db,
+        data=CohortCreate(
+            programme_code="GRID-ENTRY",
+            code="GRID-1",
+            start_date=start,
+            end_date=start + timedelta(days=30),
+            capacity=20,
+        ),
+        actor=ACTOR,
+    )
+    appointment = make_appointment(db, official, start=today() - timedelta(days=30))
+    requirement = db.scalars(select(Requirement).where(Requirement.appointment_id == appointment.id)).first()
+    assert requirement is not None
+    users = {role: make_user(db, role, official=official if role == OFFICIAL else None) for role in ALL_ROLES}
+    db.flush()
+    return World(requirement_id=requirement.id, cohort_id=cohort.id, users=users)
+
+
+def _call(client: TestClient, page: Page, path: str, csrf: str | None) -> Any:
+    if page.method == "GET":
+        return client.get(path, follow_redirects=False)
+    data = {"csrf_token": csrf} if csrf else {}
+    return client.post(path, data=data, headers={"Origin": "http://testserver"}, follow_redirects=False)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.label)
+def test_every_role_gets_what_the_grid_says(page: Page, db: Session, client: TestClient, world: World) -> None:
+    path = page.path.format(**page.fill(world))
+    for role in ("anonymous", *ALL_ROLES):
+        client.cookies.clear()
+        csrf = None
+        if role != "anonymous":
+            csrf = sign_in(db, client, world.users[role]).csrf_token
+        r = _call(client, page, path, csrf)
+        expected = _expected(page, role)
+        where = f"{page.label} as {role}"
+        if expected == "sign in":
+            if page.method == "GET":
+                assert r.status_code == 303, where
+                assert r.headers["location"] == f"/login?next={quote(path, safe='/')}", where
+            else:
+                assert r.status_code == 401, where
+        elif expected == "403":
+            assert r.status_code == 403, f"{where}: {r.status_code}"
+            assert "<html" in r.text, where  # the error page, not JSON
+        elif page.method == "GET":
+            assert r.status_code == 200, f"{where}: {r.status_code}"
+        else:
+            assert r.status_code not in (401, 403, 404), f"{where}: {r.status_code}"
+
+
+def test_every_page_is_in_the_grid() -> None:
+    """A page route the grid does not list fails here: add it to PAGES with who may open it (or to PUBLIC_PAGES)."""
+    served = {r for r in _served_routes(create_app()) if _is_page(r[1])}
+    listed = {(p.method, p.path) for p in PAGES} | PUBLIC_PAGES
+    missing = sorted(served - listed)
+    assert not missing, "pages missing from the grid: " + ", ".join(f"{m} {p}" for m, p in missing)
+    stale = sorted(listed - served)
+    assert not stale, "the grid lists pages the app does not serve: " + ", ".join(f"{m} {p}" for m, p in stale)
+    labels = [p.label for p in PAGES]
+    assert len(labels) == len(set(labels)), "a page is listed twice"
+
+
+def test_public_pages_open_without_signing_in(client: TestClient) -> None:
+    for path in ("/login", "/password-reset", "/verify", "/issuer", "/accessibility"):
+        assert client.get(path).status_code == 200, path
