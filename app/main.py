@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from starlette.routing import Match
+from starlette.types import Scope
 
 from app import models  # noqa: F401  (every table registered before the first query)
 from app.accounts.api import router as accounts_router
@@ -27,6 +29,21 @@ from app.web.homes import router as homes_router
 from app.web.language import ChooseLanguage
 from app.web.security import install_assets, install_security
 
+
+class Section(APIRouter):
+    """Routers whose paths all start with one prefix. FastAPI compares a request with each route in turn; a section
+    answers "no match" at once for a path outside its prefix, so requests elsewhere do not pay for its routes."""
+
+    def __init__(self, path_prefix: str) -> None:
+        super().__init__()
+        self.path_prefix = path_prefix
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] in ("http", "websocket") and not scope["path"].startswith(self.path_prefix):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
 DESCRIPTION = """
 The JSON API of Mekomot LMS, the learning management system of the national school for the senior
 officials of Israel's local authorities.
@@ -46,6 +63,9 @@ def create_app() -> FastAPI:
     # Outside the error handlers, so that an error page is in the request's language too.
     app.add_middleware(ChooseLanguage)
     install_assets(app)
+    # The API under one prefix, so that a page's request skips its ~90 routes at once; then the pages, the most
+    # visited first.
+    api = Section("/api/")
     for router in (
         accounts_router,
         authorities_router,
@@ -60,11 +80,15 @@ def create_app() -> FastAPI:
         imports_router,
         audit_router,
         certificates_router,
-        certificates_public_router,
+    ):
+        api.include_router(router)
+    for router in (
+        api,
+        home_pages_router,
         certificates_pages_router,
         homes_router,
         accounts_pages_router,
-        home_pages_router,
+        certificates_public_router,
     ):
         app.include_router(router)
 

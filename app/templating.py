@@ -117,7 +117,12 @@ def _day(value: date | datetime) -> date:
 
 def date_en(day: date | datetime) -> str:
     """The Gregorian date in English prose, e.g. "14 July 2026"."""
-    return str(format_date(_day(day), "d MMMM y", locale="en"))
+    return _date_en(_day(day))
+
+
+@lru_cache(maxsize=4096)
+def _date_en(day: date) -> str:
+    return str(format_date(day, "d MMMM y", locale="en"))
 
 
 def date_short(day: date | datetime | None) -> str:
@@ -150,7 +155,12 @@ def _datetime(context: Context, moment: datetime | None) -> str:
 
 def number(value: int | float | None) -> str:
     """A count with thousands separators ("1,234"); empty for none."""
-    return "" if value is None else str(format_decimal(value, locale="he"))
+    return "" if value is None else _number(value)
+
+
+@lru_cache(maxsize=4096)
+def _number(value: int | float) -> str:
+    return str(format_decimal(value, locale="he"))
 
 
 def percent(value: float | None, digits: int = 1) -> str:

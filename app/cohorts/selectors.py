@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ScalarSelect, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
@@ -19,46 +19,61 @@ from app.schemas import Page
 # --- cohorts -------------------------------------------------------------------------------------------
 
 
+_IDS = bindparam("ids", expanding=True)
+# The enrolments a cohort's row counts, by status (withdrawn ones are not shown).
+_COUNTED = (
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.WAITLISTED,
+    EnrolmentStatus.COMPLETED,
+    EnrolmentStatus.NOT_COMPLETED,
+)
+
+
+def _enrolled_with(status: EnrolmentStatus) -> ScalarSelect[int]:
+    return (
+        select(func.count())
+        .where(Enrolment.cohort_id == Cohort.id, Enrolment.status == status)
+        .correlate(Cohort)
+        .scalar_subquery()
+    )
+
+
+# Built once, run with the ids as a parameter: each cohort with its programme's code, its scheduled hours and its
+# counts of enrolments by status in one statement, and the assessments it requires in a second.
+_COHORTS = (
+    select(
+        Cohort,
+        Programme.code,
+        select(func.coalesce(func.sum(CohortSession.hours), 0))
+        .where(CohortSession.cohort_id == Cohort.id)
+        .correlate(Cohort)
+        .scalar_subquery(),
+        *(_enrolled_with(status) for status in _COUNTED),
+    )
+    .join(Programme, Programme.id == Cohort.programme_id)
+    .where(Cohort.id.in_(_IDS))
+)
+_ASSESSMENTS = (
+    select(CohortAssessment.cohort_id, CohortAssessment.code)
+    .where(CohortAssessment.cohort_id.in_(_IDS))
+    .order_by(CohortAssessment.id)
+)
+
+
 def read_cohorts(db: Session, ids: list[int]) -> list[CohortRead]:
     """The cohorts with these ids, in that order, with their programme, scheduled hours, counts and assessments."""
     if not ids:
         return []
-    found = {
-        c.id: (c, code)
-        for c, code in db.execute(
-            select(Cohort, Programme.code)
-            .join(Programme, Programme.id == Cohort.programme_id)
-            .where(Cohort.id.in_(ids))
-        ).tuples()
-    }
-    hours = dict(
-        db.execute(
-            select(CohortSession.cohort_id, func.sum(CohortSession.hours))
-            .where(CohortSession.cohort_id.in_(ids))
-            .group_by(CohortSession.cohort_id)
-        )
-        .tuples()
-        .all()
-    )
-    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
-    for cid, status, n in db.execute(
-        select(Enrolment.cohort_id, Enrolment.status, func.count())
-        .where(Enrolment.cohort_id.in_(ids))
-        .group_by(Enrolment.cohort_id, Enrolment.status)
-    ).tuples():
-        counts[cid][status] = n
+    found = {row[0].id: row for row in db.execute(_COHORTS, {"ids": ids}).tuples()}
     assessments: dict[int, list[str]] = {i: [] for i in ids}
-    for cid, code in db.execute(
-        select(CohortAssessment.cohort_id, CohortAssessment.code)
-        .where(CohortAssessment.cohort_id.in_(ids))
-        .order_by(CohortAssessment.id)
-    ).tuples():
+    for cid, code in db.execute(_ASSESSMENTS, {"ids": ids}).tuples():
         assessments[cid].append(code)
     out = []
     for i in ids:
         if i not in found:
             continue
-        c, programme_code = found[i]
+        c, programme_code, hours, *by_status = found[i]
+        counts = dict(zip(_COUNTED, by_status, strict=True))
         out.append(
             CohortRead(
                 id=c.id,
@@ -75,11 +90,11 @@ def read_cohorts(db: Session, ids: list[int]) -> list[CohortRead]:
                 min_attendance_pct=c.min_attendance_pct,
                 late_credit_pct=c.late_credit_pct,
                 required_assessments=assessments[c.id],
-                scheduled_hours=float(hours.get(c.id) or 0),
-                enrolled=counts[c.id].get(EnrolmentStatus.ENROLLED, 0),
-                waitlisted=counts[c.id].get(EnrolmentStatus.WAITLISTED, 0),
-                completed=counts[c.id].get(EnrolmentStatus.COMPLETED, 0),
-                not_completed=counts[c.id].get(EnrolmentStatus.NOT_COMPLETED, 0),
+                scheduled_hours=float(hours or 0),
+                enrolled=counts[EnrolmentStatus.ENROLLED],
+                waitlisted=counts[EnrolmentStatus.WAITLISTED],
+                completed=counts[EnrolmentStatus.COMPLETED],
+                not_completed=counts[EnrolmentStatus.NOT_COMPLETED],
             )
         )
     return out

@@ -16,7 +16,7 @@ from app.cohorts.rules import EnrolmentStatus
 from app.completions.models import Completion
 from app.errors import NotFound
 from app.officials.models import Official
-from app.officials.scoping import scope_officials, visible_official
+from app.officials.scoping import check_official_visible, scope_officials, visible_official
 from app.programmes.models import Programme
 from app.programmes.rules import ProgrammeKind
 from app.reports.rules import cpd_hours_by_year
@@ -168,14 +168,14 @@ def attendance_matrix(db: Session, *, cohort_id: int, actor: Principal) -> Atten
 
 def cpd_summary(db: Session, *, official_id: int, actor: Principal) -> CpdSummary:
     """Hours of completed advanced programmes per year, for the official's continuing development."""
-    official = visible_official(db, official_id=official_id, actor=actor)
+    check_official_visible(db, official_id=official_id, actor=actor)
     stmt = (
         select(Completion.completed_on, Programme.hours, Programme.code)
         .join(Programme, Programme.id == Completion.programme_id)
-        .where(Completion.official_id == official.id, Programme.kind == ProgrammeKind.ADVANCED)
+        .where(Completion.official_id == official_id, Programme.kind == ProgrammeKind.ADVANCED)
     )
     years = cpd_hours_by_year((d, float(h), code) for d, h, code in db.execute(stmt))
     items = [CpdYear(year=y, hours=h, programmes=p) for y, h, p in years]
     return CpdSummary(
-        official_id=official.id, total_hours=round(sum(i.hours for i in items), 2), items=items, total=len(items)
+        official_id=official_id, total_hours=round(sum(i.hours for i in items), 2), items=items, total=len(items)
     )
