@@ -65,9 +65,11 @@ test-sqlite: install verifiers
 	@echo "== tests on SQLite"
 	env -u LMS_TEST_DATABASE_URL $(BIN)/pytest -q
 
+# The browser tests drive the pages through Chromium once, in the SQLite run: what a page does with the database is
+# tested on both databases by the page tests (tests/*/test_pages.py), without a browser.
 test-postgres: install verifiers
-	@echo "== tests on PostgreSQL"
-	$(BIN)/pytest -q
+	@echo "== tests on PostgreSQL (the browser tests ran on SQLite)"
+	$(BIN)/pytest -q -m "not browser"
 
 lint: install ## Lint, check formatting, and check the layering (import-linter's contracts in pyproject.toml).
 	$(BIN)/ruff check .
