@@ -173,7 +173,7 @@ def test_the_cohort_page_shows_sessions_enrolments_waitlist_and_progress_in_both
     assert spare.national_id in html  # owes the programme, enrolled nowhere: offered
     assert first.national_id not in html.split('id="owed"')[1]
     english = client.get(f"/admin/cohorts/{cohort.id}?lang=en").text
-    assert '<html lang="en" dir="ltr">' in english and "On the waitlist" in english and "Sessions" in english
+    assert '<html lang="en" dir="ltr">' in english and "On the waiting list" in english and "Sessions" in english
     assert client.get("/admin/cohorts/999999").status_code == 404
 
 
@@ -361,7 +361,6 @@ def test_the_cohort_page_runs_as_many_statements_for_ten_enrolments_as_for_one(d
             assert client.get(f"/admin/cohorts/{cohort.id}?q=כהן").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
-
 
 
 def test_an_official_or_an_auditor_cannot_open_the_cohorts(db: Session, client: TestClient) -> None:
