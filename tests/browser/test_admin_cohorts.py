@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser.conftest import check_in_both_languages, check_page
 from tests.browser.test_journeys import _click, _sign_in, _submit
-from tests.factories import TEST_TOTP_SECRET
+from tests.factories import PASSWORD, TEST_TOTP_SECRET
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +20,10 @@ pytestmark = pytest.mark.browser
 def _sign_in_admin(page, email: str) -> None:
     page.goto("/login")
     _sign_in(page, email)
+    page.fill("#password", PASSWORD)  # the second factor is asked for on the same form
     page.fill("#totp", pyotp.TOTP(TEST_TOTP_SECRET).now())
     _submit(page)
+    assert page.url.endswith("/admin")
 
 
 def _submit_form(page, form) -> None:
