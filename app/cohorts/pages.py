@@ -11,14 +11,15 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.attendance import service as attendance
-from app.attendance.selectors import progress_of
-from app.audit.service import record_list
+from app.attendance.schemas import AssessmentResultIn
+from app.attendance.selectors import assessment_results, progress_of
+from app.audit.service import record_list, record_read
 from app.auth import Principal
 from app.cohorts import selectors, service
 from app.cohorts.rules import ACTIVE_ENROLMENT, CohortState, EnrolmentStatus, SessionMode
@@ -588,3 +589,73 @@ def move(
     except DomainError as exc:
         return _row_action(request, db, principal, enrolment_id, exc)
     return _done(f"/admin/cohorts/{source}", "moved")
+
+
+# --- assessment results -------------------------------------------------------------------------------------------
+
+
+def _assessments_page(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    enrolment_id: int,
+    *,
+    errors: Errors | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    enrolment = selectors.read_enrolment(db, enrolment_id=enrolment_id, actor=principal)
+    cohort = selectors.read_cohort(db, cohort_id=enrolment.cohort_id)
+    results = assessment_results(db, enrolment_id=enrolment.id, cohort_id=enrolment.cohort_id)
+    record_read(
+        db, actor=principal, subject=f"/admin/enrolments/{enrolment_id}/assessments", official_id=enrolment.official_id
+    )
+    context = {
+        "enrolment": enrolment,
+        "cohort": cohort,
+        "results": results,
+        "errors": errors or [],
+        "values": values or {},
+        "done": request.query_params.get("done") == "recorded",
+    }
+    return templates.TemplateResponse(request, "cohorts/assessments.html", context, status_code=422 if errors else 200)
+
+
+@router.get("/admin/enrolments/{enrolment_id}/assessments", response_class=HTMLResponse)
+def assessments(enrolment_id: RecordId, request: Request, db: SessionDep, principal: PageAdmin) -> Response:
+    """The required assessments of the official's cohort, each with its result so far and a form to record it."""
+    return _assessments_page(request, db, principal, enrolment_id)
+
+
+@router.post("/admin/enrolments/{enrolment_id}/assessments/{code}", response_class=HTMLResponse)
+def record_assessment(
+    enrolment_id: RecordId,
+    code: Annotated[str, Path(max_length=40)],
+    request: Request,
+    db: SessionDep,
+    principal: PageAdmin,
+    passed: FormText = "",
+    grade: FormText = "",
+    note: FormText = "",
+) -> Response:
+    """Record or correct one result (passed or not, an optional grade 0-100 and note), as the API's PUT does."""
+    values = {"code": code, "passed": passed, "grade": grade, "note": note}
+    errors: Errors = []
+    if passed not in ("true", "false"):
+        errors.append((f"passed-{code}", "passed_missing"))
+    try:
+        data = AssessmentResultIn.model_validate(
+            {"passed": passed == "true", "grade": grade.strip() or None, "note": note.strip() or None}
+        )
+    except ValidationError as exc:
+        _add(errors, [(f"{e[0]}-{code}", e[0]) for e in _schema_errors(exc, whole="grade")])
+    if not errors:
+        try:
+            with db.begin_nested():
+                attendance.record_assessment_result(
+                    db, enrolment_id=enrolment_id, code=code, data=data, actor=principal
+                )
+        except DomainError as exc:
+            errors = [(f"passed-{code}", exc.code)]
+    if errors:
+        return _assessments_page(request, db, principal, enrolment_id, errors=errors, values=values)
+    return RedirectResponse(f"/admin/enrolments/{enrolment_id}/assessments?done=recorded", status_code=303)

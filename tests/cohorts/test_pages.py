@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.attendance.models import AssessmentResult
 from app.attendance.schemas import AttendanceIn
 from app.attendance.service import record_attendance
 from app.clock import today
@@ -19,6 +20,8 @@ from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
 from app.officials.models import Official
 from app.programmes.models import Programme
+from app.programmes.schemas import AssessmentIn, ProgrammeUpdate
+from app.programmes.service import update_programme
 from tests.factories import (
     ACTOR,
     counting_statements,
@@ -366,3 +369,30 @@ def test_the_cohort_page_runs_as_many_statements_for_ten_enrolments_as_for_one(d
 def test_an_official_or_an_auditor_cannot_open_the_cohorts(db: Session, client: TestClient) -> None:
     sign_in(db, client, make_user(db, "official"))
     assert client.get("/admin/cohorts").status_code == 403
+
+
+def test_assessment_results_are_recorded_from_the_cohort_page_with_errors_at_their_fields(
+    db: Session, client: TestClient
+) -> None:
+    programme = make_programme(db, code="TREAS")
+    exam = AssessmentIn(code="EXAM", title_he="מבחן מסכם", title_en="Final exam")
+    update_programme(db, code="TREAS", data=ProgrammeUpdate(assessments=[exam]), actor=ACTOR)
+    cohort = _cohort(db, programme, days=-3)
+    [official] = _owing(db, 1)
+    e = enrol_official(db, cohort_id=cohort.id, official_id=official.id, actor=ACTOR)
+    csrf = _admin(db, client)
+    assert f'href="/admin/enrolments/{e.id}/assessments"' in client.get(f"/admin/cohorts/{cohort.id}").text
+    page = client.get(f"/admin/enrolments/{e.id}/assessments")
+    assert page.status_code == 200 and "מבחן מסכם" in page.text and 'data-assessment-result="none"' in page.text
+    url = f"/admin/enrolments/{e.id}/assessments/EXAM"
+    r = _post(client, url, csrf, grade="120", note="בעל פה")
+    assert r.status_code == 422 and 'href="#passed-EXAM"' in r.text and 'href="#grade-EXAM"' in r.text
+    assert "בעל פה" in r.text  # kept
+    assert _count(db, AssessmentResult) == 0
+    r = _post(client, url, csrf, passed="true", grade="92", note="בעל פה")
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=recorded")
+    result = db.scalars(select(AssessmentResult)).one()
+    assert result.passed and result.grade == 92
+    english = client.get(f"/admin/enrolments/{e.id}/assessments?lang=en").text
+    assert "Final exam" in english and 'data-assessment-result="passed"' in english
+    assert "1 מתוך 1 עברו" in client.get(f"/admin/cohorts/{cohort.id}?lang=he").text

@@ -76,6 +76,10 @@ def _enrolment(w: World) -> dict[str, Any]:
     return {"enrolment_id": w.enrolment_id}
 
 
+def _assessment(w: World) -> dict[str, Any]:
+    return {"enrolment_id": w.enrolment_id, "code": "EXAM"}
+
+
 # Pages anyone may open (signed in or not) are in PUBLIC_PAGES: they answer 200 to all, and are not called here
 # with a session (the sign-in and reset forms behave as their own tests say).
 PUBLIC_PAGES = {
@@ -124,6 +128,8 @@ PAGES: list[Page] = [
     Page("POST", "/admin/enrolments/{enrolment_id}/withdraw", (ADMIN,), _enrolment),
     Page("POST", "/admin/enrolments/{enrolment_id}/promote", (ADMIN,), _enrolment),
     Page("POST", "/admin/enrolments/{enrolment_id}/move", (ADMIN,), _enrolment),
+    Page("GET", "/admin/enrolments/{enrolment_id}/assessments", (ADMIN,), _enrolment),
+    Page("POST", "/admin/enrolments/{enrolment_id}/assessments/{code}", (ADMIN,), _assessment),
 ]
 
 # The machine routes outside /api/v1: not pages.
