@@ -16,6 +16,7 @@ from app.certificates.api import public_router as certificates_public_router
 from app.certificates.api import router as certificates_router
 from app.certificates.pages import router as certificates_pages_router
 from app.cohorts.api import router as cohorts_router
+from app.cohorts.pages import router as cohorts_pages_router
 from app.compliance.api import router as compliance_router
 from app.home.api import router as home_router
 from app.home.pages import router as home_pages_router
@@ -89,6 +90,7 @@ def create_app() -> FastAPI:
         homes_router,
         accounts_pages_router,
         certificates_public_router,
+        cohorts_pages_router,
     ):
         app.include_router(router)
 

@@ -336,6 +336,8 @@ GRID: tuple[Route, ...] = (
           call=lambda w, s: Call(path=_enrolment_id(w, s))),
     Route("POST", "/api/v1/enrolments/{enrolment_id}/move", ADMIN_ONLY, scoped=True,
           call=lambda w, s: Call(path=_enrolment_id(w, s), json={"cohort_id": w.other_cohort.id})),
+    Route("POST", "/api/v1/enrolments/{enrolment_id}/promote", ADMIN_ONLY, scoped=True,
+          call=lambda w, s: Call(path=_enrolment_id(w, s))),
     Route("PUT", "/api/v1/sessions/{session_id}/attendance", ADMIN_ONLY,
           call=lambda w, s: Call(path={"session_id": w.meeting.id},
                                  json={"records": [{"official_id": w.mine.id, "status": "late"}]})),

@@ -39,6 +39,7 @@ from app.cohorts.service import (
     get_session,
     lock_cohort,
     mark_closed,
+    remove_session,
     sessions_of,
     update_enrolment,
     withdraw,
@@ -521,3 +522,18 @@ def complete_by_decision(
         db, enrolment=enrolment, cohort=cohort, source=CompletionSource.DECISION, reason=data.reason, actor=actor
     )
     return read_enrolment(db, enrolment_id=enrolment.id, actor=actor)
+
+
+# --- cancelling a session ------------------------------------------------------------------------------------
+
+
+def cancel_session(db: Session, *, session_id: int, actor: Principal) -> None:
+    """Cancel (delete) a session of a cohort that is not finished; refused (409 `attendance_taken`) once any
+    attendance was recorded at it, since that record counts towards completion."""
+    item = get_session(db, session_id=session_id)
+    taken = db.scalar(select(AttendanceRecord.id).where(AttendanceRecord.session_id == item.id).limit(1))
+    if taken is not None:
+        raise Conflict(
+            f"attendance was already taken at session {item.id}: it cannot be cancelled", code="attendance_taken"
+        )
+    remove_session(db, session=item, actor=actor)

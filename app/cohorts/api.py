@@ -137,3 +137,12 @@ def move(enrolment_id: RecordId, data: EnrolmentMove, db: SessionDep, actor: Adm
     """Move an official to another cohort of the same programme; attendance taken stays on record. Admins only."""
     e = service.move_enrolment(db, enrolment_id=enrolment_id, cohort_id=data.cohort_id, actor=actor)
     return selectors.read_enrolment(db, enrolment_id=e.id, actor=actor)
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/promote", response_model=EnrolmentRead, responses=responses(401, 403, 404, 409)
+)
+def promote(enrolment_id: RecordId, db: SessionDep, actor: AdminOnly) -> EnrolmentRead:
+    """Give a waitlisted official a free seat now; never past capacity (409 `cohort_full`). Admins only."""
+    e = service.promote_enrolment(db, enrolment_id=enrolment_id, actor=actor)
+    return selectors.read_enrolment(db, enrolment_id=e.id, actor=actor)

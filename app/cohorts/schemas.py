@@ -94,6 +94,15 @@ class SessionCreate(BaseModel):
     location: str | None = Field(default=None, max_length=300)
 
 
+class SessionMove(BaseModel):
+    """A session's new date (within the cohort's dates), and maybe its new length in hours."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: PlanDate
+    hours: float | None = Field(default=None, gt=0, le=24)
+
+
 class SessionRead(BaseModel):
     """A session of a cohort."""
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import ScalarSelect, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
-from app.cohorts.rules import HOLDING_SEAT, CohortState, EnrolmentStatus
+from app.cohorts.rules import HOLDING_SEAT, SCHEDULED_STATES, CohortState, EnrolmentStatus
 from app.cohorts.schemas import CohortRead, EnrolmentRead, SessionRead
 from app.db import AnySelect, count_of
 from app.errors import NotFound
@@ -109,17 +111,44 @@ def read_cohort(db: Session, *, cohort_id: int) -> CohortRead:
 
 
 def list_cohorts(
-    db: Session, *, programme: str | None, state: CohortState | None, limit: int, offset: int
+    db: Session,
+    *,
+    programme: str | None,
+    state: CohortState | None,
+    limit: int,
+    offset: int,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    online: bool | None = None,
 ) -> Page[CohortRead]:
-    """Cohorts, newest first, by programme code and state, with the total before paging."""
+    """Cohorts, newest first, by programme code and state, meeting (any day of theirs) within the dates given, online
+    or in person; with the total before paging."""
     stmt = select(Cohort.id)
     if programme:
         stmt = stmt.join(Programme, Programme.id == Cohort.programme_id).where(Programme.code == programme)
     if state:
         stmt = stmt.where(Cohort.state == state)
+    if date_from is not None:
+        stmt = stmt.where(Cohort.end_date >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(Cohort.start_date <= date_to)
+    if online is not None:
+        stmt = stmt.where(Cohort.online.is_(online))
     total = count_of(db, stmt)
     ids = db.scalars(stmt.order_by(Cohort.start_date.desc(), Cohort.id.desc()).limit(limit).offset(offset))
     return Page(items=read_cohorts(db, list(ids)), total=total)
+
+
+def other_cohorts(db: Session, *, cohort_id: int) -> list[tuple[int, str, date]]:
+    """(id, code, start date) of the other cohorts of the same programme that are not finished: where an enrolment
+    may move to."""
+    programme_id = select(Cohort.programme_id).where(Cohort.id == cohort_id).scalar_subquery()
+    stmt = (
+        select(Cohort.id, Cohort.code, Cohort.start_date)
+        .where(Cohort.programme_id == programme_id, Cohort.id != cohort_id, Cohort.state.in_(SCHEDULED_STATES))
+        .order_by(Cohort.start_date, Cohort.id)
+    )
+    return [(i, code, start) for i, code, start in db.execute(stmt).tuples()]
 
 
 def _require_cohort(db: Session, cohort_id: int) -> None:

@@ -29,6 +29,7 @@ from app.cohorts.schemas import (
     CohortCreate,
     CohortUpdate,
     SessionCreate,
+    SessionMove,
 )
 from app.completions.selectors import last_valid_completion
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -196,6 +197,39 @@ def add_session(db: Session, *, cohort_id: int, data: SessionCreate, actor: Prin
     item = CohortSession(cohort_id=cohort.id, **data.model_dump(), created_at=now_utc())
     add_and_record(db, item, actor=actor, entity_type="session")
     return item
+
+
+def move_session(db: Session, *, session_id: int, data: SessionMove, actor: Principal) -> CohortSession:
+    """Move a session to another date within the cohort's dates (and maybe change its hours)."""
+    item = get_session(db, session_id=session_id)
+    cohort = get_cohort(db, cohort_id=item.cohort_id)
+    if cohort.state in FINISHED_STATES:
+        raise Conflict(f"cohort {cohort.code} is {cohort.state}: its sessions no longer change", code="cohort_finished")
+    if not cohort.start_date <= data.date <= cohort.end_date:
+        raise Invalid(
+            f"date: {data.date} is outside the cohort's dates {cohort.start_date}..{cohort.end_date}",
+            field="date",
+            code="session_outside_cohort",
+        )
+    before = snapshot(item)
+    item.date = data.date
+    if data.hours is not None:
+        item.hours = data.hours
+    if snapshot(item) != before:
+        record_change(db, item, before=before, actor=actor, entity_type="session")
+    return item
+
+
+def remove_session(db: Session, *, session: CohortSession, actor: Principal) -> None:
+    """Delete a session that has no attendance (attendance's cancel_session checks that first), audited."""
+    cohort = get_cohort(db, cohort_id=session.cohort_id)
+    if cohort.state in FINISHED_STATES:
+        raise Conflict(f"cohort {cohort.code} is {cohort.state}: its sessions no longer change", code="cohort_finished")
+    record_event(
+        db, actor=actor, action="cancel", entity_type="session", entity_id=session.id, before=snapshot(session)
+    )
+    db.delete(session)
+    db.flush()
 
 
 # --- enrolment -----------------------------------------------------------------------------------------
@@ -439,6 +473,30 @@ def withdraw_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> E
             code="wrong_state",
         )
     withdraw(db, enrolment=enrolment, actor=actor)
+    fill_seats(db, cohort=cohort, actor=actor)
+    return enrolment
+
+
+def promote_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> Enrolment:
+    """Give a waitlisted official a free seat now (rule 6: never past capacity); the rest of the waitlist closes up.
+    With no free seat: 409 `cohort_full` (withdraw someone, or raise the capacity, which promotes in order)."""
+    enrolment = get_enrolment(db, enrolment_id=enrolment_id, actor=actor)
+    cohort = lock_cohort(db, cohort_id=enrolment.cohort_id)
+    db.refresh(enrolment)
+    if enrolment.status != EnrolmentStatus.WAITLISTED:
+        raise Conflict(f"enrolment {enrolment.id} is {enrolment.status}, not waitlisted", code="wrong_state")
+    if cohort.state not in ENROLLING_STATES:
+        raise Conflict(f"cohort {cohort.code} is {cohort.state}, not open for enrolment", code="cohort_not_open")
+    if _enrolled_count(db, cohort.id) >= cohort.capacity:
+        raise Conflict(f"cohort {cohort.code} has no free seat (capacity {cohort.capacity})", code="cohort_full")
+    update_enrolment(
+        db,
+        enrolment=enrolment,
+        actor=actor,
+        status=EnrolmentStatus.ENROLLED,
+        waitlist_position=None,
+        seated_on=enrolment_counts_from(today=today(), cohort_start=cohort.start_date),
+    )
     fill_seats(db, cohort=cohort, actor=actor)
     return enrolment
 

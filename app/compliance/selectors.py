@@ -18,7 +18,7 @@ from app.auth import Principal
 from app.authorities.models import Authority
 from app.clock import today
 from app.cohorts.models import Cohort, Enrolment
-from app.cohorts.rules import HOLDING_SEAT, SCHEDULED_STATES
+from app.cohorts.rules import ACTIVE_ENROLMENT, HOLDING_SEAT, SCHEDULED_STATES
 from app.compliance.models import RequirementRequest
 from app.compliance.queries import AS_OF, Restrict, as_of_parameters, status_query
 from app.compliance.rules import RequestKind, RequestState, RequirementStatus, Standing, compliance_rate
@@ -590,3 +590,55 @@ def seat_demand(db: Session, *, as_of: date, actor: Principal) -> list[SeatDeman
             item[f"shortfall_within_{k}_months"] = max(0, need - free)
         out.append(SeatDemandRow.model_validate(item))
     return out
+
+
+# --- who owes a programme and has no place in any of its cohorts ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwedRow:
+    """An official who owes a programme (not started or overdue, as of today) and is neither enrolled nor waitlisted
+    in any cohort of it: someone to enrol."""
+
+    official_id: int
+    national_id: str
+    name_he: str
+    name_en: str | None
+    authority_code: str
+    due_date: date
+    status: RequirementStatus
+
+
+def owed_not_enrolled(db: Session, *, programme_id: int, actor: Principal, limit: int = 200) -> list[OwedRow]:
+    """The officials (the caller may see) who owe the programme and hold no enrolled or waitlisted place in any of
+    its cohorts, earliest due first, one row each: three queries whatever their number."""
+    of_programme = select(Requirement.id).where(Requirement.programme_id == programme_id)
+    placed = (
+        select(Enrolment.official_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Cohort.programme_id == programme_id, Enrolment.status.in_(ACTIVE_ENROLMENT))
+    )
+    due: dict[int, RequirementRow] = {}
+    for row in requirement_rows(db, where=of_programme, scope=lambda stmt: scope_appointments(stmt, actor)):
+        if row.status not in (S.NOT_STARTED, S.OVERDUE) or (row.appointment_end and row.appointment_end < today()):
+            continue
+        if row.official_id not in due or row.due_date < due[row.official_id].due_date:
+            due[row.official_id] = row
+    taken = set(db.scalars(placed.where(Enrolment.official_id.in_(list(due)))))
+    wanted = [i for i in due if i not in taken]
+    people = {o.id: o for o in db.scalars(select(Official).where(Official.id.in_(wanted)))}
+    rows = [
+        OwedRow(
+            official_id=i,
+            national_id=people[i].national_id,
+            name_he=f"{people[i].first_name_he} {people[i].last_name_he}",
+            name_en=f"{people[i].first_name_en} {people[i].last_name_en}" if people[i].last_name_en else None,
+            authority_code=due[i].authority_code,
+            due_date=due[i].due_date,
+            status=due[i].status,
+        )
+        for i in wanted
+        if i in people
+    ]
+    rows.sort(key=lambda r: (r.due_date, r.name_he, r.official_id))
+    return rows[:limit]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
+from app.authorities.models import Authority
 from app.db import count_of
 from app.errors import NotFound
 from app.officials.models import Appointment, Official, Requirement
@@ -33,14 +34,23 @@ def list_officials(
     offset: int,
 ) -> Page[OfficialRead]:
     """Officials the caller may see, by name or ID, and by the authority or role of any appointment; by Hebrew
-    name; and how many match."""
+    name; and how many match.
+
+    `q` matches every word in a name (Hebrew, English, or an Arabic name as the registry spells it), an ID number
+    with or without its leading zeros, or the name of an authority the official holds an appointment in."""
     stmt = scope_officials(select(Official), actor)
     if q and search_key(q):
         key = search_key(q)
-        conditions = [Official.search_text.contains(word, autoescape=True) for word in key.split(" ")]
+        words = [Official.search_text.contains(word, autoescape=True) for word in key.split(" ")]
         if key.isdigit():
-            conditions = [or_(Official.national_id == key.zfill(9), *conditions)]
-        stmt = stmt.where(*conditions)
+            stmt = stmt.where(or_(Official.national_id == (key.lstrip("0") or "0").zfill(9), *words))
+        else:
+            in_authority = select(Appointment.official_id).where(
+                Appointment.authority_code.in_(
+                    select(Authority.code).where(Authority.search_text.contains(key, autoescape=True))
+                )
+            )
+            stmt = stmt.where(or_(and_(*words), Official.id.in_(in_authority)))
     if authority or role:
         held = select(Appointment.official_id)
         if authority:
@@ -89,3 +99,22 @@ def official_ids_by_national_id(db: Session, *, national_ids: Collection[str]) -
         return {}
     stmt = select(Official.national_id, Official.id).where(Official.national_id.in_(list(national_ids)))
     return {national_id: official_id for national_id, official_id in db.execute(stmt)}
+
+
+def national_ids_of(db: Session, *, official_ids: Collection[int]) -> list[str]:
+    """The national IDs of these officials, in the order given; ids of no official are left out."""
+    if not official_ids:
+        return []
+    stmt = select(Official.id, Official.national_id).where(Official.id.in_(list(official_ids)))
+    found = dict(db.execute(stmt).tuples().all())
+    return [found[i] for i in official_ids if i in found]
+
+
+def names_by_national_id(db: Session, *, national_ids: Collection[str]) -> dict[str, str]:
+    """The Hebrew name of the official with each of these (normalised) national IDs; those with none are left out."""
+    if not national_ids:
+        return {}
+    stmt = select(Official.national_id, Official.first_name_he, Official.last_name_he).where(
+        Official.national_id.in_(list(national_ids))
+    )
+    return {nid: f"{first} {last}" for nid, first, last in db.execute(stmt).tuples()}

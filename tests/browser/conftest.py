@@ -65,6 +65,7 @@ class People:
     reset_user: Person
     verification_code: str  # of the official's certificate
     serial: str
+    cohorts: CohortsPeople | None = None  # the school's cohorts journey (tests/browser/test_admin_cohorts.py)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ def _seed(db_url: str) -> People:
             reset_user = make_user(db, "official", email="reset@browser.example")
             reset = accounts.reset_password(db, user_id=reset_user.id, method="link", actor=operator("test"))
             assert reset.reset_token is not None
+            cohorts_people = _seed_cohorts(db)
             return People(
                 official=Person(official.email, "נועה ברק"),
                 other_official=Person(other.email),
@@ -157,9 +159,68 @@ def _seed(db_url: str) -> People:
                 reset_user=Person(reset_user.email),
                 verification_code=code,
                 serial=certified.serial,
+                cohorts=cohorts_people,
             )
     finally:
         engine.dispose()
+
+
+# --- the school's cohorts journey (tests/browser/test_admin_cohorts.py) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CohortsPeople:
+    """An admin of their own (their own second factor's codes), a programme owed by city engineers, and six engineers
+    who owe it: two to find by name, three by ID number, and one left owing."""
+
+    admin: Person
+    programme_code: str
+    by_name: tuple[Person, ...]  # name_he; found by searching the name
+    by_id: tuple[str, ...]  # national IDs, to paste (the first has a leading zero)
+    left: Person
+
+
+def _seed_cohorts(db: Session) -> CohortsPeople:
+    from app.officials.rules import check_digit
+    from app.officials.service import add_requirements_for_programme
+    from app.programmes.schemas import ProgrammeCreate
+    from app.programmes.service import create_programme
+
+    admin = make_user(db, "admin", email="cohorts-admin@browser.example", totp_secret=TEST_TOTP_SECRET)
+    data = ProgrammeCreate(
+        code="ENG-ENTRY",
+        kind="mandatory",  # type: ignore[arg-type]
+        title_he="הכשרת מהנדסי רשויות",
+        title_en="City engineers' entry training",
+        hours=12,
+        role_codes=["city_engineer"],
+    )
+    programme = create_programme(db, data=data, actor=operator("test"))
+    add_requirements_for_programme(db, programme_id=programme.id, actor=operator("test"))
+    names = [
+        ("סמיר", "חורי", "Samir", "Khoury", None),
+        ("מיכל", "אברהמי", "Michal", "Avrahami", None),
+        ("יוסי", "דהן", "Yossi", "Dahan", "07654321" + check_digit("07654321")),
+        ("רות", "שפירא", "Ruth", "Shapira", None),
+        ("עומר", "נסאר", "Omar", "Nassar", None),
+        ("תמר", "גולן", "Tamar", "Golan", None),
+    ]
+    people = []
+    for first_he, last_he, first_en, last_en, nid in names:
+        extra = {"national_id": nid} if nid else {}
+        o = make_official(
+            db, first_name_he=first_he, last_name_he=last_he, first_name_en=first_en, last_name_en=last_en, **extra
+        )
+        make_appointment(db, o, role="city_engineer", start=today() - timedelta(days=200))
+        people.append(o)
+    by_id = tuple(o.national_id for o in people[2:5])
+    return CohortsPeople(
+        admin=Person(admin.email),
+        programme_code=programme.code,
+        by_name=tuple(Person(o.email or "", f"{o.first_name_he} {o.last_name_he}") for o in people[:2]),
+        by_id=by_id,
+        left=Person("", f"{people[5].first_name_he} {people[5].last_name_he}"),
+    )
 
 
 @pytest.fixture(scope="package")

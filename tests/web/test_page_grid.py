@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.auth import ADMIN, ALL_ROLES, AUDITOR, LIAISON, OFFICIAL
 from app.clock import today
-from app.cohorts.schemas import CohortCreate
-from app.cohorts.service import create_cohort
+from app.cohorts.schemas import CohortCreate, SessionCreate
+from app.cohorts.service import add_session, create_cohort, enrol_official
 from app.main import create_app
 from app.officials.models import Requirement
 from tests.factories import ACTOR, make_appointment, make_official, make_programme, make_user, sign_in
@@ -44,6 +44,8 @@ class World:
     requirement_id: int
     cohort_id: int
     users: dict[str, User]  # a signed-in account of each role (the official's is the requirement's holder)
+    session_id: int = 0  # a session of the cohort
+    enrolment_id: int = 0  # the official's enrolment in the cohort
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,22 @@ class Page:
 
 def _requirement(w: World) -> dict[str, Any]:
     return {"requirement_id": w.requirement_id, "kind": "extension"}
+
+
+def _cohort(w: World) -> dict[str, Any]:
+    return {"cohort_id": w.cohort_id}
+
+
+def _session(w: World) -> dict[str, Any]:
+    return {"session_id": w.session_id}
+
+
+def _enrolment(w: World) -> dict[str, Any]:
+    return {"enrolment_id": w.enrolment_id}
+
+
+def _assessment(w: World) -> dict[str, Any]:
+    return {"enrolment_id": w.enrolment_id, "code": "EXAM"}
 
 
 # Pages anyone may open (signed in or not) are in PUBLIC_PAGES: they answer 200 to all, and are not called here
@@ -91,6 +109,27 @@ PAGES: list[Page] = [
     Page("POST", "/me/requirements/{requirement_id}/{kind}", (OFFICIAL,), _requirement),
     Page("GET", "/admin", (ADMIN,)),
     Page("GET", "/compliance", (AUDITOR, LIAISON)),
+    # The school's cohorts.
+    Page("GET", "/admin/cohorts", (ADMIN,)),
+    Page("GET", "/admin/cohorts/new", (ADMIN,)),
+    Page("POST", "/admin/cohorts", (ADMIN,)),
+    Page("GET", "/admin/cohorts/{cohort_id}", (ADMIN,), _cohort),
+    Page("GET", "/admin/cohorts/{cohort_id}/edit", (ADMIN,), _cohort),
+    Page("POST", "/admin/cohorts/{cohort_id}/edit", (ADMIN,), _cohort),
+    Page("POST", "/admin/cohorts/{cohort_id}/sessions", (ADMIN,), _cohort),
+    Page("POST", "/admin/cohorts/{cohort_id}/enrolments", (ADMIN,), _cohort),
+    Page("POST", "/admin/cohorts/{cohort_id}/enrolments/bulk", (ADMIN,), _cohort),
+    Page("POST", "/admin/cohorts/{cohort_id}/enrolments/owed", (ADMIN,), _cohort),
+    Page("GET", "/admin/sessions/{session_id}/move", (ADMIN,), _session),
+    Page("POST", "/admin/sessions/{session_id}/move", (ADMIN,), _session),
+    Page("GET", "/admin/sessions/{session_id}/cancel", (ADMIN,), _session),
+    Page("POST", "/admin/sessions/{session_id}/cancel", (ADMIN,), _session),
+    Page("GET", "/admin/enrolments/{enrolment_id}/withdraw", (ADMIN,), _enrolment),
+    Page("POST", "/admin/enrolments/{enrolment_id}/withdraw", (ADMIN,), _enrolment),
+    Page("POST", "/admin/enrolments/{enrolment_id}/promote", (ADMIN,), _enrolment),
+    Page("POST", "/admin/enrolments/{enrolment_id}/move", (ADMIN,), _enrolment),
+    Page("GET", "/admin/enrolments/{enrolment_id}/assessments", (ADMIN,), _enrolment),
+    Page("POST", "/admin/enrolments/{enrolment_id}/assessments/{code}", (ADMIN,), _assessment),
 ]
 
 # The machine routes outside /api/v1: not pages.
@@ -127,8 +166,16 @@ def world(db: Session) -> World:
     requirement = db.scalars(select(Requirement).where(Requirement.appointment_id == appointment.id)).first()
     assert requirement is not None
     users = {role: make_user(db, role, official=official if role == OFFICIAL else None) for role in ALL_ROLES}
+    session = add_session(db, cohort_id=cohort.id, data=SessionCreate(date=start, hours=3), actor=ACTOR)
+    enrolment = enrol_official(db, cohort_id=cohort.id, official_id=official.id, actor=ACTOR)
     db.flush()
-    return World(requirement_id=requirement.id, cohort_id=cohort.id, users=users)
+    return World(
+        requirement_id=requirement.id,
+        cohort_id=cohort.id,
+        users=users,
+        session_id=session.id,
+        enrolment_id=enrolment.id,
+    )
 
 
 def _call(client: TestClient, page: Page, path: str, csrf: str | None) -> Any:
