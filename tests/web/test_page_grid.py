@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -26,11 +26,19 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.auth import ADMIN, ALL_ROLES, AUDITOR, LIAISON, OFFICIAL
 from app.clock import today
-from app.cohorts.schemas import CohortCreate
-from app.cohorts.service import create_cohort
+from app.cohorts.schemas import CohortCreate, SessionCreate
+from app.cohorts.service import add_session, create_cohort
 from app.main import create_app
 from app.officials.models import Requirement
-from tests.factories import ACTOR, make_appointment, make_official, make_programme, make_user, sign_in
+from tests.factories import (
+    ACTOR,
+    make_appointment,
+    make_certified,
+    make_official,
+    make_programme,
+    make_user,
+    sign_in,
+)
 from tests.test_permissions import _served_routes
 
 PUBLIC = ("anonymous", *ALL_ROLES)  # anyone, signed in or not
@@ -44,6 +52,9 @@ class World:
     requirement_id: int
     cohort_id: int
     users: dict[str, User]  # a signed-in account of each role (the official's is the requirement's holder)
+    # attendance, closing and certificates: a session of the cohort, and a certificate of another (closed) cohort
+    session_id: int = 0
+    serial: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,18 @@ PAGES: list[Page] = [
     Page("POST", "/me/requirements/{requirement_id}/{kind}", (OFFICIAL,), _requirement),
     Page("GET", "/admin", (ADMIN,)),
     Page("GET", "/compliance", (AUDITOR, LIAISON)),
+    # attendance, closing and certificates
+    Page("GET", "/admin/sessions/{session_id}/attendance", (ADMIN,), lambda w: {"session_id": w.session_id}),
+    Page("POST", "/admin/sessions/{session_id}/attendance", (ADMIN,), lambda w: {"session_id": w.session_id}),
+    Page("POST", "/admin/sessions/{session_id}/attendance/import", (ADMIN,), lambda w: {"session_id": w.session_id}),
+    Page("GET", "/admin/sessions/{session_id}/sign-in-sheet.pdf", (ADMIN,), lambda w: {"session_id": w.session_id}),
+    Page("GET", "/admin/cohorts/{cohort_id}/close", (ADMIN,), lambda w: {"cohort_id": w.cohort_id}),
+    Page("POST", "/admin/cohorts/{cohort_id}/close", (ADMIN,), lambda w: {"cohort_id": w.cohort_id}),
+    Page("GET", "/admin/cohorts/{cohort_id}/certificates", (ADMIN,), lambda w: {"cohort_id": w.cohort_id}),
+    Page("POST", "/admin/cohorts/{cohort_id}/certificates", (ADMIN,), lambda w: {"cohort_id": w.cohort_id}),
+    Page("POST", "/admin/certificates/{serial}/reissue", (ADMIN,), lambda w: {"serial": w.serial}),
+    Page("GET", "/admin/certificates/{serial}/revoke", (ADMIN,), lambda w: {"serial": w.serial}),
+    Page("POST", "/admin/certificates/{serial}/revoke", (ADMIN,), lambda w: {"serial": w.serial}),
 ]
 
 # The machine routes outside /api/v1: not pages.
@@ -127,8 +150,19 @@ def world(db: Session) -> World:
     requirement = db.scalars(select(Requirement).where(Requirement.appointment_id == appointment.id)).first()
     assert requirement is not None
     users = {role: make_user(db, role, official=official if role == OFFICIAL else None) for role in ALL_ROLES}
+    # attendance, closing and certificates
+    meeting = add_session(
+        db, cohort_id=cohort.id, data=SessionCreate(date=start + timedelta(days=1), hours=3), actor=ACTOR
+    )
+    certified = make_certified(db, make_official(db), start=date(2025, 3, 1))
     db.flush()
-    return World(requirement_id=requirement.id, cohort_id=cohort.id, users=users)
+    return World(
+        requirement_id=requirement.id,
+        cohort_id=cohort.id,
+        users=users,
+        session_id=meeting.id,
+        serial=certified.serial,
+    )
 
 
 def _call(client: TestClient, page: Page, path: str, csrf: str | None) -> Any:
