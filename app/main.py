@@ -10,6 +10,7 @@ from app import models  # noqa: F401  (every table registered before the first q
 from app.accounts.api import router as accounts_router
 from app.accounts.pages import router as accounts_pages_router
 from app.attendance.api import router as attendance_router
+from app.attendance.pages import router as attendance_pages_router
 from app.audit.api import router as audit_router
 from app.authorities.api import router as authorities_router
 from app.certificates.api import public_router as certificates_public_router
@@ -91,6 +92,7 @@ def create_app() -> FastAPI:
         accounts_pages_router,
         certificates_public_router,
         cohorts_pages_router,
+        attendance_pages_router,
     ):
         app.include_router(router)
 

@@ -79,6 +79,11 @@ class CompletionDecision:
     scheduled_hours: float
     required_hours: float
     reasons: tuple[str, ...] = ()
+    # The same reasons as facts, for a page to word in its own language: hours short, and the required
+    # assessments without a result or failed.
+    hours_short: bool = False
+    missing_assessments: tuple[str, ...] = ()
+    failed_assessments: tuple[str, ...] = ()
 
 
 def decide_completion(
@@ -94,6 +99,8 @@ def decide_completion(
     attended = round_hours(attended)
     needed = required_hours(scheduled_hours, min_attendance_pct=min_attendance_pct)
     reasons: list[str] = []
+    missing: list[str] = []
+    failing: list[str] = []
     if attended < needed:
         reasons.append(
             f"attended {_hours(attended)} of {_hours(scheduled_hours)} hours, "
@@ -103,12 +110,16 @@ def decide_completion(
         if code in passed:
             continue
         reasons.append(f"assessment {code} not passed" if code in failed else f"assessment {code} has no result")
+        (failing if code in failed else missing).append(code)
     return CompletionDecision(
         completed=not reasons,
         attended_hours=attended,
         scheduled_hours=round_hours(scheduled_hours),
         required_hours=needed,
         reasons=tuple(reasons),
+        hours_short=attended < needed,
+        missing_assessments=tuple(missing),
+        failed_assessments=tuple(failing),
     )
 
 

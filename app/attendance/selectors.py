@@ -14,11 +14,13 @@ from app.attendance import rules
 from app.attendance.models import AssessmentResult, AttendanceRecord
 from app.attendance.schemas import AssessmentResultRead, AttendanceRead, ProgressRead, SessionProgress
 from app.auth import Principal
+from app.authorities.models import Authority
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
-from app.cohorts.schemas import EnrolmentRead, SessionRead
-from app.cohorts.selectors import read_enrolment, read_session
+from app.cohorts.rules import HOLDING_SEAT, EnrolmentStatus
+from app.cohorts.schemas import CohortRead, EnrolmentRead, SessionRead
+from app.cohorts.selectors import cohort_enrolments, read_cohort, read_cohorts, read_enrolment, read_session
 from app.db import AnySelect
-from app.officials.models import Official
+from app.officials.models import Appointment, Official, Requirement
 from app.officials.scoping import scope_officials
 
 # --- attendance ----------------------------------------------------------------------------------------
@@ -242,4 +244,169 @@ def closing_basis(db: Session, *, cohort_id: int) -> ClosingBasis:
         attendance=cohort_attendance(db, cohort_id=cohort_id),
         results=_passed_by_enrolment(db, cohort_id),
         names_he={eid: f"{first} {last}" for eid, first, last in names},
+    )
+
+
+def decide_seat(
+    basis: ClosingBasis, *, official_id: int, enrolment_id: int, min_attendance_pct: int, late_credit_pct: int
+) -> rules.CompletionDecision:
+    """Rule 5 for one seat over what closing decides on: what `close_cohort` writes and the check before it shows."""
+    results = basis.results.get(enrolment_id, {})
+    return rules.decide_completion(
+        scheduled_hours=sum(s.hours for s in basis.sessions),
+        attended=rules.attended_hours(basis.attendance.get(official_id, []), late_credit_pct=late_credit_pct),
+        min_attendance_pct=min_attendance_pct,
+        required_assessments=basis.required,
+        passed={c for c, ok in results.items() if ok},
+        failed={c for c, ok in results.items() if not ok},
+    )
+
+
+# --- the attendance screen and the sign-in sheet -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RollRow:
+    """One official holding a seat in the session's cohort, with their attendance at the session (None: not taken)."""
+
+    enrolment_id: int
+    official_id: int
+    national_id: str
+    name_he: str
+    name_en: str | None
+    authority_he: str | None
+    authority_en: str | None
+    status: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class SessionRoll:
+    """A session, its cohort, and every official holding a seat in the cohort, by name."""
+
+    session: SessionRead
+    cohort: CohortRead
+    rows: list[RollRow]
+
+    @property
+    def taken(self) -> int:
+        return sum(r.status is not None for r in self.rows)
+
+
+def session_roll(db: Session, *, session_id: int, actor: Principal) -> SessionRoll:
+    """The attendance screen of a session: everyone holding a seat in its cohort (those the caller may see), their
+    ID, the authority they were enrolled for, and their record at the session; a fixed number of queries."""
+    item = read_session(db, session_id=session_id)
+    cohort = read_cohorts(db, [item.cohort_id])[0]
+    stmt: AnySelect = (
+        select(
+            Enrolment.id,
+            Official.id,
+            Official.national_id,
+            Official.first_name_he,
+            Official.last_name_he,
+            Official.first_name_en,
+            Official.last_name_en,
+            Authority.name_he,
+            Authority.name_en,
+            AttendanceRecord.status,
+            AttendanceRecord.note,
+        )
+        .join(Official, Official.id == Enrolment.official_id)
+        .outerjoin(Requirement, Requirement.id == Enrolment.requirement_id)
+        .outerjoin(Appointment, Appointment.id == Requirement.appointment_id)
+        .outerjoin(Authority, Authority.code == Appointment.authority_code)
+        .outerjoin(
+            AttendanceRecord,
+            (AttendanceRecord.session_id == item.id) & (AttendanceRecord.official_id == Enrolment.official_id),
+        )
+        .where(Enrolment.cohort_id == item.cohort_id, Enrolment.status.in_(HOLDING_SEAT))
+    )
+    stmt = scope_officials(stmt, actor).order_by(Official.last_name_he, Official.first_name_he, Enrolment.id)
+    rows = [
+        RollRow(
+            enrolment_id=eid,
+            official_id=oid,
+            national_id=nid,
+            name_he=f"{first_he} {last_he}",
+            name_en=f"{first_en} {last_en}" if first_en and last_en else None,
+            authority_he=auth_he,
+            authority_en=auth_en,
+            status=status,
+            note=note,
+        )
+        for eid, oid, nid, first_he, last_he, first_en, last_en, auth_he, auth_en, status, note in db.execute(stmt)
+    ]
+    return SessionRoll(session=item, cohort=cohort, rows=rows)
+
+
+# --- the check before closing --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosingLine:
+    """What closing the cohort now would decide for one seat, and why."""
+
+    enrolment_id: int
+    official_id: int
+    name_he: str
+    decision: rules.CompletionDecision
+    by_decision: bool  # completed earlier by an admin's decision: that stands
+
+    @property
+    def completes(self) -> bool:
+        return self.by_decision or self.decision.completed
+
+
+@dataclass(frozen=True)
+class ClosingOutlook:
+    """What closing a cohort now would decide: each seat by rule 5, and the waitlist that would be withdrawn."""
+
+    cohort: CohortRead
+    sessions: list[SessionRead]
+    scheduled_hours: float
+    required_hours: float
+    lines: list[ClosingLine]
+    waitlisted: int
+
+    @property
+    def completing(self) -> list[ClosingLine]:
+        return [line for line in self.lines if line.completes]
+
+    @property
+    def not_completing(self) -> list[ClosingLine]:
+        return [line for line in self.lines if not line.completes]
+
+
+def closing_outlook(db: Session, *, cohort_id: int, actor: Principal) -> ClosingOutlook:
+    """The check before closing: the decision `close_cohort` would write for each seat (the same rule, over the same
+    basis), in a fixed number of queries; 404 without the cohort."""
+    cohort = read_cohort(db, cohort_id=cohort_id)
+    basis = closing_basis(db, cohort_id=cohort_id)
+    enrolments = cohort_enrolments(db, cohort_id=cohort_id, actor=actor)
+    lines = [
+        ClosingLine(
+            enrolment_id=e.id,
+            official_id=e.official_id,
+            name_he=e.official_name_he,
+            decision=decide_seat(
+                basis,
+                official_id=e.official_id,
+                enrolment_id=e.id,
+                min_attendance_pct=cohort.min_attendance_pct,
+                late_credit_pct=cohort.late_credit_pct,
+            ),
+            by_decision=e.status == EnrolmentStatus.COMPLETED,
+        )
+        for e in enrolments
+        if e.status in (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
+    ]
+    scheduled = sum(s.hours for s in basis.sessions)
+    return ClosingOutlook(
+        cohort=cohort,
+        sessions=basis.sessions,
+        scheduled_hours=rules.round_hours(scheduled),
+        required_hours=rules.required_hours(scheduled, min_attendance_pct=cohort.min_attendance_pct),
+        lines=lines,
+        waitlisted=sum(e.status == EnrolmentStatus.WAITLISTED for e in enrolments),
     )

@@ -24,7 +24,13 @@ from app.attendance.schemas import (
     CloseReport,
     CompletionDecisionIn,
 )
-from app.attendance.selectors import assessment_codes, assessment_results, closing_basis, cohort_attendance
+from app.attendance.selectors import (
+    assessment_codes,
+    assessment_results,
+    closing_basis,
+    cohort_attendance,
+    decide_seat,
+)
 from app.audit.service import add_and_record, record_change, snapshot
 from app.auth import Principal
 from app.clock import now_utc
@@ -341,24 +347,6 @@ def record_assessment_result(
     return next(r for r in results if r.code == code)
 
 
-def _decide(
-    cohort: Cohort,
-    *,
-    scheduled: float,
-    records: list[tuple[float, str]],
-    required: list[str],
-    results: dict[str, bool],
-) -> rules.CompletionDecision:
-    return rules.decide_completion(
-        scheduled_hours=scheduled,
-        attended=rules.attended_hours(records, late_credit_pct=cohort.late_credit_pct),
-        min_attendance_pct=cohort.min_attendance_pct,
-        required_assessments=required,
-        passed={c for c, ok in results.items() if ok},
-        failed={c for c, ok in results.items() if not ok},
-    )
-
-
 # --- closing a cohort ----------------------------------------------------------------------------------
 
 
@@ -401,9 +389,6 @@ def close_cohort(db: Session, *, cohort_id: int, actor: Principal) -> CloseRepor
         )
     last = max(s.date for s in sessions)
     scheduled = sum(s.hours for s in sessions)
-    required = basis.required
-    attendance = basis.attendance
-    results = basis.results
     rows = enrolments_of(
         db,
         cohort_id=cohort.id,
@@ -416,12 +401,12 @@ def close_cohort(db: Session, *, cohort_id: int, actor: Principal) -> CloseRepor
             withdraw(db, enrolment=enrolment, actor=actor, on=last)
             withdrawn += 1
             continue
-        decision = _decide(
-            cohort,
-            scheduled=scheduled,
-            records=attendance.get(enrolment.official_id, []),
-            required=required,
-            results=results.get(enrolment.id, {}),
+        decision = decide_seat(
+            basis,
+            official_id=enrolment.official_id,
+            enrolment_id=enrolment.id,
+            min_attendance_pct=cohort.min_attendance_pct,
+            late_credit_pct=cohort.late_credit_pct,
         )
         if enrolment.status == EnrolmentStatus.COMPLETED:
             # Completed earlier by an admin's decision: that stands; the hours are recorded if they were not.

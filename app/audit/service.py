@@ -119,17 +119,7 @@ def record_access(
         return
     at = now_utc()
     whose: list[int | None] = [*others] or [None]
-    if len(whose) == 1:
-        db.add(AccessRecord(**_access_row(actor, at, kind, subject, whose[0], detail)))
-        return
-    # A list of many: one INSERT of all its rows (one round trip, however long the list).
-    db.execute(insert(AccessRecord), [_access_row(actor, at, kind, subject, i, detail) for i in whose])
-
-
-def _access_row(
-    actor: Principal, at: datetime, kind: AccessKind, subject: str, official_id: int | None, detail: Any
-) -> dict[str, Any]:
-    return {
+    row = {
         "at": at,
         "actor_user_id": actor.user_id,
         "actor_label": actor.label[:200],
@@ -137,9 +127,10 @@ def _access_row(
         "address": actor.address,
         "kind": kind,
         "subject": subject[:200],
-        "official_id": official_id,
         "detail": detail,
     }
+    # One statement however many officials a list names (executemany), not one per row.
+    db.execute(insert(AccessRecord), [{**row, "official_id": official_id} for official_id in whose])
 
 
 def record_list(db: Session, *, actor: Principal, subject: str, official_ids: Iterable[int]) -> None:

@@ -15,7 +15,8 @@ from app.certificates import linked_data, rules
 from app.certificates.models import Certificate
 from app.certificates.rules import CertificateStatus
 from app.certificates.schemas import CertificateItem, CertificateRead, VerifyRead
-from app.cohorts.models import Cohort
+from app.cohorts.models import Cohort, Enrolment
+from app.cohorts.rules import EnrolmentStatus
 from app.config import get_settings
 from app.db import AnySelect, count_of
 from app.errors import Conflict, NotFound
@@ -184,3 +185,24 @@ def certificates_without_pdf(db: Session, *, issued_before: datetime) -> list[in
         .order_by(Certificate.id)
     )
     return list(db.scalars(stmt))
+
+
+def cohort_certificate_records(db: Session, *, cohort_id: int) -> list[CertificateRead]:
+    """Every certificate of a cohort as read in full (holder, dates, revocation, what replaced what), by holder's
+    name then issue; 404 without the cohort. Two queries whatever their number."""
+    if db.get(Cohort, cohort_id) is None:
+        raise NotFound(f"no cohort with id {cohort_id}")
+    stmt = select(Certificate).where(Certificate.cohort_id == cohort_id)
+    return read_certificates(db, list(db.scalars(stmt.order_by(Certificate.holder_name_he, Certificate.id))))
+
+
+def enrolments_without_certificate(db: Session, *, cohort_id: int) -> int:
+    """How many completed enrolments of the cohort have no current certificate (valid or revoked) yet: what issuing
+    the cohort's certificates would issue."""
+    current = select(Certificate.id).where(
+        Certificate.enrolment_id == Enrolment.id, Certificate.status != CertificateStatus.SUPERSEDED
+    )
+    stmt = select(func.count()).where(
+        Enrolment.cohort_id == cohort_id, Enrolment.status == EnrolmentStatus.COMPLETED, ~current.exists()
+    )
+    return int(db.scalar(stmt) or 0)

@@ -39,6 +39,12 @@ NOTICES = frozenset(
         "enrol_refused",
         "request_sent",
         "cannot_ask",
+        # attendance, closing and certificates
+        "attendance_saved",
+        "cohort_closed",
+        "certificates_issued",
+        "certificate_reissued",
+        "certificate_revoked",
     }
 )
 

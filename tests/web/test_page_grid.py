@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -30,7 +30,15 @@ from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
 from app.main import create_app
 from app.officials.models import Requirement
-from tests.factories import ACTOR, make_appointment, make_official, make_programme, make_user, sign_in
+from tests.factories import (
+    ACTOR,
+    make_appointment,
+    make_certified,
+    make_official,
+    make_programme,
+    make_user,
+    sign_in,
+)
 from tests.test_permissions import _served_routes
 
 PUBLIC = ("anonymous", *ALL_ROLES)  # anyone, signed in or not
@@ -46,6 +54,7 @@ class World:
     users: dict[str, User]  # a signed-in account of each role (the official's is the requirement's holder)
     session_id: int = 0  # a session of the cohort
     enrolment_id: int = 0  # the official's enrolment in the cohort
+    serial: str = ""  # a certificate of another (closed) cohort
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,18 @@ PAGES: list[Page] = [
     Page("POST", "/admin/enrolments/{enrolment_id}/move", (ADMIN,), _enrolment),
     Page("GET", "/admin/enrolments/{enrolment_id}/assessments", (ADMIN,), _enrolment),
     Page("POST", "/admin/enrolments/{enrolment_id}/assessments/{code}", (ADMIN,), _assessment),
+    # attendance, closing and certificates
+    Page("GET", "/admin/sessions/{session_id}/attendance", (ADMIN,), lambda w: {"session_id": w.session_id}),
+    Page("POST", "/admin/sessions/{session_id}/attendance", (ADMIN,), lambda w: {"session_id": w.session_id}),
+    Page("POST", "/admin/sessions/{session_id}/attendance/import", (ADMIN,), lambda w: {"session_id": w.session_id}),
+    Page("GET", "/admin/sessions/{session_id}/sign-in-sheet.pdf", (ADMIN,), lambda w: {"session_id": w.session_id}),
+    Page("GET", "/admin/cohorts/{cohort_id}/close", (ADMIN,), lambda w: {"cohort_id": w.cohort_id}),
+    Page("POST", "/admin/cohorts/{cohort_id}/close", (ADMIN,), lambda w: {"cohort_id": w.cohort_id}),
+    Page("GET", "/admin/cohorts/{cohort_id}/certificates", (ADMIN,), lambda w: {"cohort_id": w.cohort_id}),
+    Page("POST", "/admin/cohorts/{cohort_id}/certificates", (ADMIN,), lambda w: {"cohort_id": w.cohort_id}),
+    Page("POST", "/admin/certificates/{serial}/reissue", (ADMIN,), lambda w: {"serial": w.serial}),
+    Page("GET", "/admin/certificates/{serial}/revoke", (ADMIN,), lambda w: {"serial": w.serial}),
+    Page("POST", "/admin/certificates/{serial}/revoke", (ADMIN,), lambda w: {"serial": w.serial}),
 ]
 
 # The machine routes outside /api/v1: not pages.
@@ -168,6 +189,7 @@ def world(db: Session) -> World:
     users = {role: make_user(db, role, official=official if role == OFFICIAL else None) for role in ALL_ROLES}
     session = add_session(db, cohort_id=cohort.id, data=SessionCreate(date=start, hours=3), actor=ACTOR)
     enrolment = enrol_official(db, cohort_id=cohort.id, official_id=official.id, actor=ACTOR)
+    certified = make_certified(db, make_official(db), start=date(2025, 3, 1))
     db.flush()
     return World(
         requirement_id=requirement.id,
@@ -175,6 +197,7 @@ def world(db: Session) -> World:
         users=users,
         session_id=session.id,
         enrolment_id=enrolment.id,
+        serial=certified.serial,
     )
 
 
