@@ -39,6 +39,9 @@ NOTICES = frozenset(
         "enrol_refused",
         "request_sent",
         "cannot_ask",
+        "official_created",
+        "official_saved",
+        "appointment_saved",
     }
 )
 

@@ -28,6 +28,7 @@ from app.auth import ADMIN, ALL_ROLES, AUDITOR, LIAISON, OFFICIAL
 from app.clock import today
 from app.cohorts.schemas import CohortCreate
 from app.cohorts.service import create_cohort
+from app.imports.service import check_officials_file
 from app.main import create_app
 from app.officials.models import Requirement
 from tests.factories import ACTOR, make_appointment, make_official, make_programme, make_user, sign_in
@@ -44,6 +45,10 @@ class World:
     requirement_id: int
     cohort_id: int
     users: dict[str, User]  # a signed-in account of each role (the official's is the requirement's holder)
+    # The registry's records: the requirement's official and appointment, and a checked import file.
+    official_id: int = 0
+    appointment_id: int = 0
+    import_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,21 @@ PAGES: list[Page] = [
     Page("POST", "/me/requirements/{requirement_id}/{kind}", (OFFICIAL,), _requirement),
     Page("GET", "/admin", (ADMIN,)),
     Page("GET", "/compliance", (AUDITOR, LIAISON)),
+    # The registry of officials, and imports from a file.
+    Page("GET", "/admin/officials", (ADMIN,)),
+    Page("GET", "/admin/officials/new", (ADMIN,)),
+    Page("POST", "/admin/officials", (ADMIN,)),
+    Page("GET", "/admin/officials/{official_id}", (ADMIN,), lambda w: {"official_id": w.official_id}),
+    Page("GET", "/admin/officials/{official_id}/edit", (ADMIN,), lambda w: {"official_id": w.official_id}),
+    Page("POST", "/admin/officials/{official_id}/edit", (ADMIN,), lambda w: {"official_id": w.official_id}),
+    Page("GET", "/admin/officials/{official_id}/appointments/new", (ADMIN,), lambda w: {"official_id": w.official_id}),
+    Page("POST", "/admin/officials/{official_id}/appointments", (ADMIN,), lambda w: {"official_id": w.official_id}),
+    Page("GET", "/admin/appointments/{appointment_id}/edit", (ADMIN,), lambda w: {"appointment_id": w.appointment_id}),
+    Page("POST", "/admin/appointments/{appointment_id}/edit", (ADMIN,), lambda w: {"appointment_id": w.appointment_id}),
+    Page("GET", "/admin/imports", (ADMIN,)),
+    Page("POST", "/admin/imports", (ADMIN,)),
+    Page("GET", "/admin/imports/{run_id}", (ADMIN,), lambda w: {"run_id": w.import_id}),
+    Page("POST", "/admin/imports/{run_id}/import", (ADMIN,), lambda w: {"run_id": w.import_id}),
 ]
 
 # The machine routes outside /api/v1: not pages.
@@ -127,8 +147,18 @@ def world(db: Session) -> World:
     requirement = db.scalars(select(Requirement).where(Requirement.appointment_id == appointment.id)).first()
     assert requirement is not None
     users = {role: make_user(db, role, official=official if role == OFFICIAL else None) for role in ALL_ROLES}
+    checked = check_officials_file(
+        db, content=b"national_id\n" + official.national_id.encode(), filename="grid.csv", actor=ACTOR
+    )
     db.flush()
-    return World(requirement_id=requirement.id, cohort_id=cohort.id, users=users)
+    return World(
+        requirement_id=requirement.id,
+        cohort_id=cohort.id,
+        users=users,
+        official_id=official.id,
+        appointment_id=appointment.id,
+        import_id=checked.id,
+    )
 
 
 def _call(client: TestClient, page: Page, path: str, csrf: str | None) -> Any:
