@@ -22,7 +22,9 @@ from app.compliance.api import router as compliance_router
 from app.home.api import router as home_router
 from app.home.pages import router as home_pages_router
 from app.imports.api import router as imports_router
+from app.imports.pages import router as imports_pages_router
 from app.officials.api import router as officials_router
+from app.officials.pages import router as officials_pages_router
 from app.programmes.api import router as programmes_router
 from app.reports.api import router as reports_router
 from app.roles.api import router as roles_router
@@ -93,6 +95,8 @@ def create_app() -> FastAPI:
         certificates_public_router,
         cohorts_pages_router,
         attendance_pages_router,
+        officials_pages_router,
+        imports_pages_router,
     ):
         app.include_router(router)
 

@@ -37,3 +37,25 @@ def search_key(value: str) -> str:
     value = clean_text(value).translate(_QUOTES)
     value = _HYPHENS.sub("-", value)
     return value.casefold()
+
+
+# Marks that do not change which name is meant: Hebrew points and cantillation, Arabic harakat, the superscript alef
+# and the tatweel; apostrophes and quotes (ג'מאל and גמאל, O'Brien and OBrien are typed both ways).
+_NAME_MARKS = re.compile("[\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u064b-\u065f\u0670\u0640'\"]")
+# Arabic letters written in more than one way in names: the hamza forms of alef, alef maqsura, ta marbuta.
+_ARABIC_LETTERS = str.maketrans(
+    {
+        "\u0623": "\u0627",
+        "\u0625": "\u0627",
+        "\u0622": "\u0627",
+        "\u0671": "\u0627",
+        "\u0649": "\u064a",
+        "\u0629": "\u0647",
+    }
+)
+
+
+def name_key(value: str) -> str:
+    """The form a person's name is stored and searched in (Hebrew, Arabic or Latin letters): `search_key`, then
+    without points, harakat, tatweel, apostrophes and quotes, and one spelling of alef, ya and ta marbuta."""
+    return _SPACES.sub(" ", _NAME_MARKS.sub("", search_key(value)).translate(_ARABIC_LETTERS)).strip()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable
+
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AccessRecord, AuditEvent
@@ -71,3 +73,23 @@ def list_access(
     total = count_of(db, stmt)
     rows = db.scalars(stmt.order_by(AccessRecord.id.desc()).limit(limit).offset(offset))
     return Page(items=[AccessRecordRead.model_validate(r) for r in rows], total=total)
+
+
+def history_of(db: Session, *, records: Iterable[tuple[str, object]], limit: int = 500) -> list[AuditEventRead]:
+    """The trail of these records, as (entity type, id) pairs: their creation and every change, newest first, in
+    one query whatever their number (a person's page: the official, appointments, requirements, enrolments...)."""
+    wanted: dict[str, set[str]] = {}
+    for entity_type, entity_id in records:
+        wanted.setdefault(entity_type, set()).add(str(entity_id))
+    if not wanted:
+        return []
+    stmt = select(AuditEvent).where(
+        or_(
+            *(
+                and_(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(sorted(ids)))
+                for entity_type, ids in sorted(wanted.items())
+            )
+        )
+    )
+    rows = db.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit))
+    return [AuditEventRead.model_validate(r) for r in rows]

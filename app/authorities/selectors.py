@@ -50,3 +50,9 @@ def get_authority(db: Session, *, code: str) -> AuthorityRead:
     if authority is None:
         raise NotFound(f"no authority has the CBS code {code!r}")
     return AuthorityRead.model_validate(authority)
+
+
+def authority_names(db: Session) -> list[tuple[str, str, str]]:
+    """Every authority as (code, Hebrew name, English name), by Hebrew name: for choosing one in a form."""
+    stmt = select(Authority.code, Authority.name_he, Authority.name_en).order_by(Authority.name_he, Authority.code)
+    return [(code, he, en) for code, he, en in db.execute(stmt).tuples()]

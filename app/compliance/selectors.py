@@ -21,7 +21,14 @@ from app.cohorts.models import Cohort, Enrolment
 from app.cohorts.rules import ACTIVE_ENROLMENT, HOLDING_SEAT, SCHEDULED_STATES
 from app.compliance.models import RequirementRequest
 from app.compliance.queries import AS_OF, Restrict, as_of_parameters, status_query
-from app.compliance.rules import RequestKind, RequestState, RequirementStatus, Standing, compliance_rate
+from app.compliance.rules import (
+    SETTLED,
+    RequestKind,
+    RequestState,
+    RequirementStatus,
+    Standing,
+    compliance_rate,
+)
 from app.compliance.schemas import (
     AtRiskRow,
     ChangeRow,
@@ -87,6 +94,23 @@ def _official_requirements_query(role: str) -> AnySelect:
 
     q = status_query(AS_OF, restrict).subquery("status")
     return select(q).order_by(q.c.appointment_start, q.c.id)
+
+
+def outstanding_by_official(db: Session, *, official_ids: list[int], as_of: date, actor: Principal) -> dict[int, int]:
+    """How many requirements each of these officials has outstanding as of the date (not completed, exempt or
+    closed), of those the caller may see; in one query, whatever their number."""
+    out = dict.fromkeys(official_ids, 0)
+    if not official_ids:
+        return out
+    owed = (
+        select(Requirement.id)
+        .join(Appointment, Appointment.id == Requirement.appointment_id)
+        .where(Appointment.official_id.in_(official_ids))
+    )
+    for row in requirement_rows(db, where=owed, as_of=as_of, scope=lambda stmt: scope_appointments(stmt, actor)):
+        if row.status not in SETTLED:
+            out[row.official_id] += 1
+    return out
 
 
 def standing_of(db: Session, *, requirement_id: int, as_of: date) -> Standing | None:

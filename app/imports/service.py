@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, BinaryIO
@@ -11,11 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.audit.service import add_and_record, record_change, snapshot
 from app.auth import Principal
 from app.authorities.models import Authority
+from app.clock import now_utc
 from app.config import get_settings
-from app.errors import DomainError, Invalid, TooLarge
+from app.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
 from app.imports import rules
+from app.imports.models import ImportRun
 from app.imports.rules import APPOINTMENT_FIELDS, OFFICIAL_FIELDS, Cell, KnownAuthority
 from app.imports.schemas import ImportReport, ImportSummary, RowError, RowReport
 from app.officials import service as officials
@@ -24,7 +28,7 @@ from app.officials.rules import normalise_national_id
 from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate, OfficialUpdate
 from app.roles.models import Role
 from app.sheets import CellError, parse_date
-from app.text import search_key
+from app.text import clean_text, search_key
 
 _CHUNK = 64 * 1024
 
@@ -304,3 +308,48 @@ def import_officials(
     if not dry_run and not applied:
         raise ImportRefused(report)
     return report
+
+
+# --- a file checked, then imported (the web pages' two steps) ------------------------------------------------------
+
+
+def check_officials_file(db: Session, *, content: bytes, filename: str | None, actor: Principal) -> ImportRun:
+    """Check a file of officials (a dry run: nothing imported) and keep its report; a file with no refused row is
+    kept too, to be imported as it was checked (`import_checked_file`). A file that cannot be read is refused
+    (422) and nothing is kept."""
+    report = import_officials(db, content=content, filename=filename, dry_run=True, actor=actor)
+    run = ImportRun(
+        filename=clean_text(filename or "")[:255] or "file",
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content if report.summary.refused == 0 else None,
+        uploaded_at=now_utc(),
+        uploaded_by_user_id=actor.user_id,
+        uploaded_by_label=actor.label,
+        rows=report.summary.rows,
+        refused=report.summary.refused,
+        report=report.model_dump(mode="json"),
+    )
+    add_and_record(db, run, actor=actor, entity_type="import_run", exclude=_NOT_AUDITED)
+    return run
+
+
+def import_checked_file(db: Session, *, run_id: int, actor: Principal) -> ImportReport:
+    """Import a checked file, all rows or none (404 for no such file; 409 when it was imported already or had
+    refused rows). When the records changed since the check so that a row is now refused, nothing is imported and
+    the 422 `import_refused` carries the new report."""
+    run = db.get(ImportRun, run_id)
+    if run is None:
+        raise NotFound(f"no import with id {run_id}")
+    if run.imported_at is not None:
+        raise Conflict(f"import {run_id} was imported already", code="already_imported")
+    if run.content is None or run.refused:
+        raise Conflict(f"import {run_id} has refused rows: correct the file and check it again", code="import_refused")
+    report = import_officials(db, content=run.content, filename=run.filename, dry_run=False, actor=actor)
+    before = snapshot(run, exclude=_NOT_AUDITED)
+    run.imported_at = now_utc()
+    run.content = None
+    record_change(db, run, before=before, actor=actor, entity_type="import_run", exclude=_NOT_AUDITED)
+    return report
+
+
+_NOT_AUDITED = ("content", "report")

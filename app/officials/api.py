@@ -13,6 +13,7 @@ from app.completions.schemas import CompletionCreate, CompletionRead
 from app.compliance import selectors as compliance
 from app.compliance.schemas import RequirementRead
 from app.officials import selectors, service
+from app.officials.rules import national_id_query
 from app.officials.schemas import (
     AppointmentCreate,
     AppointmentRead,
@@ -22,7 +23,6 @@ from app.officials.schemas import (
     OfficialUpdate,
 )
 from app.schemas import PlanDate
-from app.text import search_key
 from app.web.deps import AdminOnly, Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
@@ -42,7 +42,11 @@ def create_official(data: OfficialCreate, db: SessionDep, actor: AdminOnly) -> O
 def list_officials(
     db: SessionDep,
     actor: Anyone,
-    q: str | None = Query(default=None, max_length=200, description="Part of a name (Hebrew or English) or an ID."),
+    q: str | None = Query(
+        default=None,
+        max_length=200,
+        description="Parts of a name (Hebrew, Arabic or English) or an ID number (leading zeros optional).",
+    ),
     authority: str | None = Query(
         default=None, max_length=8, description="CBS code of an authority the official served in."
     ),
@@ -55,14 +59,14 @@ def list_officials(
     Written to the access log with the officials listed; a search by national ID (`q` all digits) as such."""
     page = selectors.list_officials(db, q=q, authority=authority, role=role, actor=actor, limit=limit, offset=offset)
     ids = [o.id for o in page.items]
-    if q and search_key(q).isdigit():
+    if (digits := national_id_query(q)) is not None:
         record_access(
             db,
             actor=actor,
             kind=AccessKind.NATIONAL_ID_SEARCH,
             subject="/api/v1/officials",
             official_ids=ids,
-            detail={"q": search_key(q), "found": page.total},
+            detail={"q": digits, "found": page.total},
         )
     else:
         record_list(db, actor=actor, subject="/api/v1/officials", official_ids=ids)

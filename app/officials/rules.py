@@ -49,6 +49,19 @@ def normalise_national_id(raw: str) -> str:
     return value
 
 
+_ID_QUERY = re.compile(r"[\d\- ]+")
+
+
+def national_id_query(raw: str | None) -> str | None:
+    """The digits of a search that is an ID number (digits, maybe with dashes or spaces, as people copy them), else
+    None. Leading zeros are for the search to restore: "12345678" and "012345678" are the same person."""
+    value = clean_text(raw or "")
+    if not value.isascii() or not _ID_QUERY.fullmatch(value):
+        return None
+    digits = value.replace("-", "").replace(" ", "")
+    return digits if 0 < len(digits) <= 9 else None
+
+
 def normalise_name(raw: str, *, hebrew: bool) -> str:
     """A name cleaned of controls and in NFC; a Hebrew name must contain Hebrew letters."""
     value = clean_text(raw)

@@ -12,10 +12,11 @@ from app.authorities.models import Authority
 from app.db import count_of
 from app.errors import NotFound
 from app.officials.models import Appointment, Official, Requirement
+from app.officials.rules import national_id_query
 from app.officials.schemas import AppointmentRead, OfficialRead
 from app.officials.scoping import scope_appointments, scope_officials, visible_official
 from app.schemas import Page
-from app.text import search_key
+from app.text import name_key, search_key
 
 
 def get_official(db: Session, *, official_id: int, actor: Principal) -> OfficialRead:
@@ -36,21 +37,24 @@ def list_officials(
     """Officials the caller may see, by name or ID, and by the authority or role of any appointment; by Hebrew
     name; and how many match.
 
-    `q` matches every word in a name (Hebrew, English, or an Arabic name as the registry spells it), an ID number
-    with or without its leading zeros, or the name of an authority the official holds an appointment in."""
+    The one search rule of officials (the registry, the API, finding someone to enrol): every word of `q` is part of
+    a name in Hebrew, Arabic or Latin letters (any spelling of points, harakat, apostrophes, alef forms and case:
+    `name_key`), or of the ID, or `q` is part of the name of an authority the official holds an appointment in; an
+    ID number typed whole finds its holder with or without leading zeros (and dashes)."""
     stmt = scope_officials(select(Official), actor)
-    if q and search_key(q):
-        key = search_key(q)
-        words = [Official.search_text.contains(word, autoescape=True) for word in key.split(" ")]
-        if key.isdigit():
-            stmt = stmt.where(or_(Official.national_id == (key.lstrip("0") or "0").zfill(9), *words))
-        else:
-            in_authority = select(Appointment.official_id).where(
-                Appointment.authority_code.in_(
-                    select(Authority.code).where(Authority.search_text.contains(key, autoescape=True))
-                )
+    digits = national_id_query(q)
+    if digits is not None:
+        stmt = stmt.where(
+            or_(Official.national_id == digits.zfill(9), Official.search_text.contains(digits, autoescape=True))
+        )
+    elif q and name_key(q):
+        words = [Official.search_text.contains(word, autoescape=True) for word in name_key(q).split(" ")]
+        in_authority = select(Appointment.official_id).where(
+            Appointment.authority_code.in_(
+                select(Authority.code).where(Authority.search_text.contains(search_key(q), autoescape=True))
             )
-            stmt = stmt.where(or_(and_(*words), Official.id.in_(in_authority)))
+        )
+        stmt = stmt.where(or_(and_(*words), Official.id.in_(in_authority)))
     if authority or role:
         held = select(Appointment.official_id)
         if authority:
@@ -118,3 +122,18 @@ def names_by_national_id(db: Session, *, national_ids: Collection[str]) -> dict[
         Official.national_id.in_(list(national_ids))
     )
     return {nid: f"{first} {last}" for nid, first, last in db.execute(stmt).tuples()}
+
+
+def appointments_of(
+    db: Session, *, official_ids: Collection[int], actor: Principal
+) -> dict[int, list[AppointmentRead]]:
+    """The appointments of these officials that the caller may see, current first then newest, by official (one
+    query, whatever their number)."""
+    out: dict[int, list[AppointmentRead]] = {i: [] for i in official_ids}
+    if not out:
+        return out
+    stmt = scope_appointments(select(Appointment).where(Appointment.official_id.in_(list(out))), actor)
+    stmt = stmt.order_by(Appointment.end_date.is_not(None), Appointment.start_date.desc(), Appointment.id.desc())
+    for a in db.scalars(stmt):
+        out[a.official_id].append(AppointmentRead.model_validate(a))
+    return out

@@ -19,12 +19,12 @@ from app.officials.schemas import AppointmentCreate, AppointmentUpdate, Official
 from app.officials.scoping import scope_appointments, visible_official, visible_requirement
 from app.programmes.selectors import mandatory_programme_ids, mandatory_role_codes
 from app.roles.service import require_role
-from app.text import search_key
+from app.text import name_key
 
 
 def search_text_of(national_id: str, *names: str | None) -> str:
-    """What an official is found by: their names in search form, then their ID."""
-    return " ".join(search_key(n) for n in names if n) + " " + national_id
+    """What an official is found by: their names in the form names are searched in (`name_key`), then their ID."""
+    return " ".join(name_key(n) for n in names if n) + " " + national_id
 
 
 def _search_text(o: Official) -> str:

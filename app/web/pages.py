@@ -45,6 +45,9 @@ NOTICES = frozenset(
         "certificates_issued",
         "certificate_reissued",
         "certificate_revoked",
+        "official_created",
+        "official_saved",
+        "appointment_saved",
     }
 )
 

@@ -42,6 +42,7 @@ SWAGGER_PREFIX = f"{STATIC_PREFIX}/swagger-ui"
 _UPLOAD_ROUTES = (
     re.compile(r"^/api/v1/imports/officials/?$"),
     re.compile(r"^/api/v1/cohorts/[^/]+/attendance/import/?$"),
+    re.compile(r"^/admin/imports/?$"),
 )
 
 

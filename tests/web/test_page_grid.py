@@ -28,6 +28,7 @@ from app.auth import ADMIN, ALL_ROLES, AUDITOR, LIAISON, OFFICIAL
 from app.clock import today
 from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
+from app.imports.service import check_officials_file
 from app.main import create_app
 from app.officials.models import Requirement
 from tests.factories import (
@@ -55,6 +56,10 @@ class World:
     session_id: int = 0  # a session of the cohort
     enrolment_id: int = 0  # the official's enrolment in the cohort
     serial: str = ""  # a certificate of another (closed) cohort
+    # The registry's records: the requirement's official and appointment, and a checked import file.
+    official_id: int = 0
+    appointment_id: int = 0
+    import_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,21 @@ PAGES: list[Page] = [
     Page("POST", "/admin/certificates/{serial}/reissue", (ADMIN,), lambda w: {"serial": w.serial}),
     Page("GET", "/admin/certificates/{serial}/revoke", (ADMIN,), lambda w: {"serial": w.serial}),
     Page("POST", "/admin/certificates/{serial}/revoke", (ADMIN,), lambda w: {"serial": w.serial}),
+    # The registry of officials, and imports from a file.
+    Page("GET", "/admin/officials", (ADMIN,)),
+    Page("GET", "/admin/officials/new", (ADMIN,)),
+    Page("POST", "/admin/officials", (ADMIN,)),
+    Page("GET", "/admin/officials/{official_id}", (ADMIN,), lambda w: {"official_id": w.official_id}),
+    Page("GET", "/admin/officials/{official_id}/edit", (ADMIN,), lambda w: {"official_id": w.official_id}),
+    Page("POST", "/admin/officials/{official_id}/edit", (ADMIN,), lambda w: {"official_id": w.official_id}),
+    Page("GET", "/admin/officials/{official_id}/appointments/new", (ADMIN,), lambda w: {"official_id": w.official_id}),
+    Page("POST", "/admin/officials/{official_id}/appointments", (ADMIN,), lambda w: {"official_id": w.official_id}),
+    Page("GET", "/admin/appointments/{appointment_id}/edit", (ADMIN,), lambda w: {"appointment_id": w.appointment_id}),
+    Page("POST", "/admin/appointments/{appointment_id}/edit", (ADMIN,), lambda w: {"appointment_id": w.appointment_id}),
+    Page("GET", "/admin/imports", (ADMIN,)),
+    Page("POST", "/admin/imports", (ADMIN,)),
+    Page("GET", "/admin/imports/{run_id}", (ADMIN,), lambda w: {"run_id": w.import_id}),
+    Page("POST", "/admin/imports/{run_id}/import", (ADMIN,), lambda w: {"run_id": w.import_id}),
 ]
 
 # The machine routes outside /api/v1: not pages.
@@ -190,6 +210,9 @@ def world(db: Session) -> World:
     session = add_session(db, cohort_id=cohort.id, data=SessionCreate(date=start, hours=3), actor=ACTOR)
     enrolment = enrol_official(db, cohort_id=cohort.id, official_id=official.id, actor=ACTOR)
     certified = make_certified(db, make_official(db), start=date(2025, 3, 1))
+    checked = check_officials_file(
+        db, content=b"national_id\n" + official.national_id.encode(), filename="grid.csv", actor=ACTOR
+    )
     db.flush()
     return World(
         requirement_id=requirement.id,
@@ -198,6 +221,9 @@ def world(db: Session) -> World:
         session_id=session.id,
         enrolment_id=enrolment.id,
         serial=certified.serial,
+        official_id=official.id,
+        appointment_id=appointment.id,
+        import_id=checked.id,
     )
 
 
