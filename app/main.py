@@ -9,6 +9,7 @@ from app.accounts.api import router as accounts_router
 from app.accounts.pages import router as accounts_pages_router
 from app.attendance.api import router as attendance_router
 from app.audit.api import router as audit_router
+from app.audit.pages import router as audit_pages_router
 from app.authorities.api import router as authorities_router
 from app.certificates.api import public_router as certificates_public_router
 from app.certificates.api import router as certificates_router
@@ -20,8 +21,10 @@ from app.home.pages import router as home_pages_router
 from app.imports.api import router as imports_router
 from app.officials.api import router as officials_router
 from app.programmes.api import router as programmes_router
+from app.programmes.pages import router as programmes_pages_router
 from app.reports.api import router as reports_router
 from app.roles.api import router as roles_router
+from app.school.pages import router as school_pages_router
 from app.web.errors import install_error_handlers
 from app.web.homes import router as homes_router
 from app.web.language import ChooseLanguage
@@ -65,6 +68,9 @@ def create_app() -> FastAPI:
         homes_router,
         accounts_pages_router,
         home_pages_router,
+        school_pages_router,
+        programmes_pages_router,
+        audit_pages_router,
     ):
         app.include_router(router)
 

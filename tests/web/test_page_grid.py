@@ -44,6 +44,7 @@ class World:
     requirement_id: int
     cohort_id: int
     users: dict[str, User]  # a signed-in account of each role (the official's is the requirement's holder)
+    spare_user_id: int = 0  # a liaison's account no one signs in with, for the pages that change an account
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,14 @@ class Page:
 
 def _requirement(w: World) -> dict[str, Any]:
     return {"requirement_id": w.requirement_id, "kind": "extension"}
+
+
+def _account_action(w: World) -> dict[str, Any]:
+    return {"user_id": w.spare_user_id, "action": "password-reset"}
+
+
+def _record(w: World) -> dict[str, Any]:
+    return {"entity_type": "user", "entity_id": w.spare_user_id}
 
 
 # Pages anyone may open (signed in or not) are in PUBLIC_PAGES: they answer 200 to all, and are not called here
@@ -90,6 +99,23 @@ PAGES: list[Page] = [
     Page("GET", "/me/requirements/{requirement_id}/{kind}", (OFFICIAL,), _requirement),
     Page("POST", "/me/requirements/{requirement_id}/{kind}", (OFFICIAL,), _requirement),
     Page("GET", "/admin", (ADMIN,)),
+    # The catalogue, the accounts and the audit trail (the school's).
+    Page("GET", "/admin/programmes", (ADMIN,)),
+    Page("GET", "/admin/programmes/new", (ADMIN,)),
+    Page("POST", "/admin/programmes/new", (ADMIN,)),
+    Page("GET", "/admin/programmes/{code}/edit", (ADMIN,), lambda w: {"code": "GRID-ENTRY"}),
+    Page("POST", "/admin/programmes/{code}/edit", (ADMIN,), lambda w: {"code": "GRID-ENTRY"}),
+    Page("GET", "/admin/programmes/{code}/retire", (ADMIN,), lambda w: {"code": "GRID-ENTRY"}),
+    Page("POST", "/admin/programmes/{code}/retire", (ADMIN,), lambda w: {"code": "GRID-ENTRY"}),
+    Page("GET", "/admin/accounts", (ADMIN,)),
+    Page("GET", "/admin/accounts/new", (ADMIN,)),
+    Page("POST", "/admin/accounts/new", (ADMIN,)),
+    Page("GET", "/admin/accounts/{user_id}", (ADMIN,), lambda w: {"user_id": w.spare_user_id}),
+    Page("POST", "/admin/accounts/{user_id}/role", (ADMIN,), lambda w: {"user_id": w.spare_user_id}),
+    Page("GET", "/admin/accounts/{user_id}/{action}", (ADMIN,), _account_action),
+    Page("POST", "/admin/accounts/{user_id}/{action}", (ADMIN,), _account_action),
+    Page("GET", "/admin/audit", (ADMIN,)),
+    Page("GET", "/admin/audit/{entity_type}/{entity_id}", (ADMIN,), _record),
     Page("GET", "/compliance", (AUDITOR, LIAISON)),
 ]
 
@@ -127,8 +153,9 @@ def world(db: Session) -> World:
     requirement = db.scalars(select(Requirement).where(Requirement.appointment_id == appointment.id)).first()
     assert requirement is not None
     users = {role: make_user(db, role, official=official if role == OFFICIAL else None) for role in ALL_ROLES}
+    spare = make_user(db, LIAISON)
     db.flush()
-    return World(requirement_id=requirement.id, cohort_id=cohort.id, users=users)
+    return World(requirement_id=requirement.id, cohort_id=cohort.id, users=users, spare_user_id=spare.id)
 
 
 def _call(client: TestClient, page: Page, path: str, csrf: str | None) -> Any:
