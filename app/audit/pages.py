@@ -39,7 +39,12 @@ def _start_of(day: date) -> datetime:
 
 
 def _rows(items: list[Any]) -> list[dict[str, Any]]:
-    return [{"event": e, "changes": changed_fields(e.before, e.after)} for e in items]
+    """Each event with the fields it changed, and its time of day in the school's timezone (HH:MM)."""
+    zone = ZoneInfo(get_settings().timezone)
+    return [
+        {"event": e, "changes": changed_fields(e.before, e.after), "time": e.at.astimezone(zone).strftime("%H:%M")}
+        for e in items
+    ]
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)

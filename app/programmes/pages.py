@@ -232,6 +232,20 @@ def _add_row(values: dict[str, Any], items: list[tuple[str, str]]) -> bool:
     return True
 
 
+def _same(name: str, value: Any, programme: ProgrammeRead) -> bool:
+    """Whether a field of a change holds what the programme already has (its modules and assessments by content)."""
+    if name == "modules":
+        return [m.model_dump() for m in value] == [
+            {"title_he": m.title_he, "title_en": m.title_en, "hours": m.hours} for m in programme.modules
+        ]
+    if name == "assessments":
+        return [a.model_dump() for a in value] == [
+            {"code": a.code, "title_he": a.title_he, "title_en": a.title_en, "required": a.required}
+            for a in programme.assessments
+        ]
+    return bool(getattr(programme, name) == value)
+
+
 @router.get("/admin/programmes", response_class=HTMLResponse)
 def programmes_list(request: Request, db: SessionDep, principal: PageAdmin, offset: Offset = 0) -> Response:
     """The catalogue: every programme by code, offered and retired, with what completing it takes."""
@@ -295,6 +309,9 @@ def update_programme(
         errors += _validation_errors(exc, modules, assessments)
     if errors:
         return _form_page(request, db, programme=programme, values=values, errors=errors)
+    # Only what changed is sent (as PATCH would be): lists sent as they were would be written anew for nothing.
+    unchanged = {name for name in checked.model_fields_set if _same(name, getattr(checked, name), programme)}
+    checked = ProgrammeUpdate.model_validate(checked.model_dump(include=checked.model_fields_set - unchanged))
     service.update_programme(db, code=code, data=checked, actor=principal)
     return RedirectResponse(f"/admin/programmes?notice=programme_updated#programme-{programme.id}", status_code=303)
 

@@ -169,6 +169,7 @@ def test_an_admin_keeps_the_catalogue_the_accounts_and_reads_the_trail(page, ser
     title = page.locator(".history__item[data-action=update] tr[data-field=title_en]")
     assert "Municipal budgeting" in title.locator(".change-before").inner_text()
     assert "Municipal budgeting, revised" in title.locator(".change-after").inner_text()
+    assert page.locator(".history__item[data-action=update] tr[data-field]").count() == 1  # only the title changed
     check_in_both_languages(page, "admin-audit-history")
 
     # A new account, then its password reset: each shows the link to hand over.
