@@ -12,6 +12,7 @@ from app.accounts.pages import router as accounts_pages_router
 from app.attendance.api import router as attendance_router
 from app.attendance.pages import router as attendance_pages_router
 from app.audit.api import router as audit_router
+from app.audit.pages import router as audit_pages_router
 from app.authorities.api import router as authorities_router
 from app.certificates.api import public_router as certificates_public_router
 from app.certificates.api import router as certificates_router
@@ -26,8 +27,10 @@ from app.imports.pages import router as imports_pages_router
 from app.officials.api import router as officials_router
 from app.officials.pages import router as officials_pages_router
 from app.programmes.api import router as programmes_router
+from app.programmes.pages import router as programmes_pages_router
 from app.reports.api import router as reports_router
 from app.roles.api import router as roles_router
+from app.school.pages import router as school_pages_router
 from app.web.errors import install_error_handlers
 from app.web.homes import router as homes_router
 from app.web.language import ChooseLanguage
@@ -67,8 +70,8 @@ def create_app() -> FastAPI:
     # Outside the error handlers, so that an error page is in the request's language too.
     app.add_middleware(ChooseLanguage)
     install_assets(app)
-    # The API under one prefix, so that a page's request skips its ~90 routes at once; then the pages, the most
-    # visited first.
+    # The API and the school's pages each under their prefix, so that a request elsewhere skips their routes at once;
+    # then the other pages, the most visited first.
     api = Section("/api/")
     for router in (
         accounts_router,
@@ -86,17 +89,25 @@ def create_app() -> FastAPI:
         certificates_router,
     ):
         api.include_router(router)
+    school = Section("/admin")
     for router in (
-        api,
-        home_pages_router,
-        certificates_pages_router,
-        homes_router,
-        accounts_pages_router,
-        certificates_public_router,
+        school_pages_router,
         cohorts_pages_router,
         attendance_pages_router,
         officials_pages_router,
         imports_pages_router,
+        programmes_pages_router,
+        audit_pages_router,
+    ):
+        school.include_router(router)
+    for router in (
+        api,
+        home_pages_router,
+        certificates_pages_router,
+        school,
+        accounts_pages_router,
+        homes_router,
+        certificates_public_router,
     ):
         app.include_router(router)
 

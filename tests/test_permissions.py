@@ -117,6 +117,8 @@ class World:
     certificates: dict[str, Certificate]
     # A one-time password-reset link of the official user's account, made by an operator.
     reset_token: str
+    # The code of an advanced programme no role owes (one the catalogue may retire).
+    advanced_code: str = ""
 
     def certificate(self, scope: str) -> Certificate:
         """The certificate of the scope's official."""
@@ -190,6 +192,10 @@ def _new_programme(w: World, scope: str) -> Call:
         "role_codes": [],
     }
     return Call(json=body)
+
+
+def _retired_programme(w: World, scope: str) -> Call:
+    return Call(path={"code": w.advanced_code})
 
 
 def _new_user(w: World, scope: str) -> Call:
@@ -314,6 +320,7 @@ GRID: tuple[Route, ...] = (
     Route("GET", "/api/v1/programmes/{code}", ANY_ROLE, call=lambda w, s: Call(path={"code": w.programme.code})),
     Route("PATCH", "/api/v1/programmes/{code}", ADMIN_ONLY,
           call=lambda w, s: Call(path={"code": w.programme.code}, json={"title_en": "Treasurers, revised"})),
+    Route("POST", "/api/v1/programmes/{code}/retire", ADMIN_ONLY, call=_retired_programme),
     # Cohorts and their sessions are the school's calendar: any role reads them. Enrolments are the officials'.
     Route("POST", "/api/v1/cohorts", ADMIN_ONLY, call=_new_cohort),
     Route("GET", "/api/v1/cohorts", ANY_ROLE),
@@ -582,6 +589,7 @@ def world(shared: Connection) -> World:
     db.commit()  # releases the savepoint only: the module's transaction keeps the world until the end
     db.close()
     return World(
+        advanced_code=advanced.code,
         reset_token=reset.reset_token,
         users=users,
         mine=mine,

@@ -5,41 +5,55 @@ limits, its password rule, its second factor.
 
 Before sign-in there is no session to tie a CSRF token to: the forms of these pages carry a random token that the
 browser also holds in a cookie (`lms_form_csrf`), and their posts must come from our own Origin; after sign-in the
-session's own CSRF token is checked (`app.web.deps`)."""
+session's own CSRF token is checked (`app.web.deps`).
+
+The school's pages of accounts (admins only): `/admin/accounts` (every login: role, authority, active, second
+factor), a new account (its user then sets a password from a one-time link the admin hands over), and one account's
+page with what may be done to it: change its role, deactivate or reactivate it, reset its password (the link to hand
+over is shown), reset its second factor; each step after a check page. The rules, separation of duties among them,
+are the accounts service's, as for /api/v1/users."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from enum import StrEnum
 from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from pydantic import ValidationError
 from sqlalchemy import select
 
-from app.accounts import service, totp
+from app.accounts import selectors, service, totp
 from app.accounts.models import User
-from app.accounts.rules import PASSWORD_MIN_LENGTH
+from app.accounts.rules import PASSWORD_MIN_LENGTH, creation_problem, management_problem
+from app.accounts.schemas import RoleChange, UserCreate, UserRead
+from app.auth import ALL_ROLES, LIAISON, OFFICIAL, Principal
 from app.config import get_settings
-from app.errors import Conflict, Forbidden, Invalid, InvalidLogin, LoginFailed, TooManyRequests
+from app.errors import Conflict, DomainError, Forbidden, Invalid, InvalidLogin, LoginFailed, TooManyRequests
 from app.web import language, sessions
 from app.web.deps import (
     CsrfSent,
     MaybePageUser,
     PageAccountHolder,
+    PageAdmin,
     SessionDep,
     check_csrf,
     client_address,
     is_own_origin,
 )
 from app.web.pages import home_of, local_path, templates
+from app.web.pagination import Offset, RecordId
 
 router = APIRouter(include_in_schema=False)
 
 FORM_CSRF_COOKIE = "lms_form_csrf"
 Field = Annotated[str, Form()]
+AdminField = Annotated[str, Form(max_length=300)]
+ACCOUNTS_PAGE_SIZE = 50
 
 
 def _form_token(request: Request) -> str:
@@ -362,3 +376,219 @@ def confirm_two_factor(
         request, "accounts/two_factor.html", {"stage": "done", "codes": codes, "home": home_of(user.role)}
     )
     return _signed_in(response, token, user)
+
+
+# --- the school's pages of accounts ------------------------------------------------------------------------------
+
+
+class AccountAction(StrEnum):
+    """The steps an account's page checks before taking: each its own check page and button."""
+
+    DEACTIVATE = "deactivate"
+    REACTIVATE = "reactivate"
+    PASSWORD_RESET = "password-reset"
+    TWO_FACTOR_RESET = "two-factor-reset"
+
+
+def _creatable(principal: Principal) -> list[str]:
+    """The roles the caller may create accounts of (rules.creation_problem)."""
+    return [r for r in ALL_ROLES if creation_problem(r, creator_role=principal.role, by_operator=False) is None]
+
+
+def _assignable(principal: Principal, user: UserRead) -> list[str]:
+    """The roles the caller may give this account (rules.management_problem; an official stays one)."""
+    return [
+        r
+        for r in ALL_ROLES
+        if management_problem(user.role, r, actor_role=principal.role, by_operator=False) is None
+        and (r == user.role or OFFICIAL not in (r, user.role))
+    ]
+
+
+def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
+    """(field, message key) of each field a form's schema refused; a model rule names its field in its message."""
+    out: list[tuple[str, str]] = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else str(err.get("msg", "")).split(":")[0].split()[-1]
+        if field not in ("email", "role", "authority_code", "official_national_id"):
+            field = next((f for f in ("authority_code", "official_national_id") if f in str(err.get("msg"))), "email")
+        out.append((field, field))
+    return list(dict.fromkeys(out))
+
+
+def _domain_errors(exc: DomainError) -> list[tuple[str, str]]:
+    """The field a refusal of the service names, with the key of its message."""
+    key = {
+        "duplicate_user": "email_taken",
+        "unknown_official": "official_unknown",
+        "unknown_authority": "authority_unknown",
+        "official_account": "official_account",
+        "separation_of_duties": "separation_of_duties",
+        "own_account": "own_account",
+    }.get(exc.code, exc.field or "email")
+    field = exc.field or ("authority_code" if "authority" in exc.code else "role")
+    return [(field, key)]
+
+
+@router.get("/admin/accounts", response_class=HTMLResponse)
+def accounts_list(request: Request, db: SessionDep, principal: PageAdmin, offset: Offset = 0) -> Response:
+    """Every login, by email: role, authority, active, second factor."""
+    page = selectors.list_users(db, limit=ACCOUNTS_PAGE_SIZE, offset=offset)
+    context = {"page": page, "offset": offset, "size": ACCOUNTS_PAGE_SIZE}
+    return templates.TemplateResponse(request, "accounts/admin_list.html", context)
+
+
+def _new_account_page(
+    request: Request, principal: Principal, values: dict[str, str], errors: list[tuple[str, str]], status: int = 200
+) -> Response:
+    context = {"values": values, "errors": errors, "roles": _creatable(principal)}
+    return templates.TemplateResponse(request, "accounts/admin_new.html", context, status_code=status)
+
+
+@router.get("/admin/accounts/new", response_class=HTMLResponse)
+def new_account_form(request: Request, principal: PageAdmin) -> Response:
+    """The form of a new account."""
+    return _new_account_page(request, principal, {}, [])
+
+
+@router.post("/admin/accounts/new", response_class=HTMLResponse)
+def create_account(
+    request: Request,
+    db: SessionDep,
+    principal: PageAdmin,
+    email: AdminField = "",
+    role: AdminField = "",
+    authority_code: AdminField = "",
+    official_national_id: AdminField = "",
+) -> Response:
+    """Create the account with a password no one knows, and show the one-time link with which its user sets their
+    own (the accounts service's reset, `method: link`). Refused: the form again, as typed, with its errors (422)."""
+    values = {
+        "email": email.strip(),
+        "role": role,
+        "authority_code": authority_code.strip(),
+        "official_national_id": official_national_id.strip(),
+    }
+    data: dict[str, Any] = {"email": values["email"], "password": service.temporary_password()}
+    if role:
+        data["role"] = role
+    if role == LIAISON:
+        data["authority_code"] = values["authority_code"]
+    if role == OFFICIAL:
+        data["official_national_id"] = values["official_national_id"]
+    try:
+        checked = UserCreate.model_validate(data)
+    except ValidationError as exc:
+        return _new_account_page(request, principal, values, _field_errors(exc), 422)
+    try:
+        with db.begin_nested():
+            user = service.create_user(db, data=checked, actor=principal)
+            reset = service.reset_password(db, user_id=user.id, method="link", actor=principal)
+    except DomainError as exc:
+        return _new_account_page(request, principal, values, _domain_errors(exc), 422)
+    context = {"account": UserRead.model_validate(user), "reset": reset, "created": True}
+    return templates.TemplateResponse(request, "accounts/admin_reset_link.html", context)
+
+
+def _account_page(
+    request: Request,
+    db: SessionDep,
+    principal: Principal,
+    user_id: int,
+    *,
+    values: dict[str, str] | None = None,
+    errors: list[tuple[str, str]] | None = None,
+    status: int = 200,
+) -> Response:
+    account = selectors.read_user(db, user_id=user_id)
+    context = {
+        "account": account,
+        "own": account.id == principal.user_id,
+        "roles": _assignable(principal, account),
+        "values": values or {"role": account.role, "authority_code": account.authority_code or ""},
+        "errors": errors or [],
+        "actions": AccountAction,
+    }
+    return templates.TemplateResponse(request, "accounts/admin_account.html", context, status_code=status)
+
+
+@router.get("/admin/accounts/{user_id}", response_class=HTMLResponse)
+def account_page(user_id: RecordId, request: Request, db: SessionDep, principal: PageAdmin) -> Response:
+    """One account: what it is, and what may be done to it."""
+    return _account_page(request, db, principal, user_id)
+
+
+@router.post("/admin/accounts/{user_id}/role", response_class=HTMLResponse)
+def change_role(
+    user_id: RecordId,
+    request: Request,
+    db: SessionDep,
+    principal: PageAdmin,
+    role: AdminField = "",
+    authority_code: AdminField = "",
+) -> Response:
+    """Give the account another role (or a liaison another authority); every session of it ends. Refused: the
+    account's page again with the error at the field (422; 403 for what the caller's role may not do)."""
+    values = {"role": role, "authority_code": authority_code.strip()}
+    data: dict[str, Any] = {"role": role} if role else {}
+    if role == LIAISON:
+        data["authority_code"] = values["authority_code"]
+    try:
+        checked = RoleChange.model_validate(data)
+    except ValidationError as exc:
+        return _account_page(request, db, principal, user_id, values=values, errors=_field_errors(exc), status=422)
+    try:
+        with db.begin_nested():
+            service.change_role(db, user_id=user_id, data=checked, actor=principal)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        status = exc.status_code if exc.status_code == 403 else 422
+        return _account_page(request, db, principal, user_id, values=values, errors=_domain_errors(exc), status=status)
+    return RedirectResponse(f"/admin/accounts/{user_id}?notice=role_changed", status_code=303)
+
+
+def _action_check_page(
+    request: Request, account: UserRead, action: AccountAction, refusal: str | None = None, status: int = 200
+) -> Response:
+    context = {"account": account, "action": action, "refusal": refusal}
+    return templates.TemplateResponse(request, "accounts/admin_check.html", context, status_code=status)
+
+
+@router.get("/admin/accounts/{user_id}/{action}", response_class=HTMLResponse)
+def check_action(
+    user_id: RecordId, action: AccountAction, request: Request, db: SessionDep, principal: PageAdmin
+) -> Response:
+    """The check before a step on the account: what it does, and the button that does it."""
+    return _action_check_page(request, selectors.read_user(db, user_id=user_id), action)
+
+
+@router.post("/admin/accounts/{user_id}/{action}", response_class=HTMLResponse)
+def take_action(
+    user_id: RecordId, action: AccountAction, request: Request, db: SessionDep, principal: PageAdmin
+) -> Response:
+    """Take the step; a password reset shows the one-time link to hand over. Refused (the rules of who manages
+    whom, one's own account, a deactivated account's password): the check page says why, with the service's status."""
+    account = selectors.read_user(db, user_id=user_id)
+    try:
+        with db.begin_nested():
+            if action == AccountAction.DEACTIVATE:
+                service.deactivate_user(db, user_id=user_id, actor=principal)
+            elif action == AccountAction.REACTIVATE:
+                service.reactivate_user(db, user_id=user_id, actor=principal)
+            elif action == AccountAction.TWO_FACTOR_RESET:
+                service.reset_totp(db, user_id=user_id, actor=principal)
+            else:
+                reset = service.reset_password(db, user_id=user_id, method="link", actor=principal)
+                context = {"account": account, "reset": reset, "created": False}
+                return templates.TemplateResponse(request, "accounts/admin_reset_link.html", context)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        return _action_check_page(request, account, action, refusal=exc.code, status=exc.status_code)
+    notice = {
+        AccountAction.DEACTIVATE: "account_deactivated",
+        AccountAction.REACTIVATE: "account_reactivated",
+        AccountAction.TWO_FACTOR_RESET: "two_factor_reset",
+    }[action]
+    return RedirectResponse(f"/admin/accounts/{user_id}?notice={notice}", status_code=303)

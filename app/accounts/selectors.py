@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.accounts.schemas import UserRead
 from app.accounts.totp import required_for
+from app.errors import NotFound
 from app.schemas import Page
 
 
@@ -15,6 +16,14 @@ def get_user(db: Session, *, user_id: int) -> UserRead:
     """The account behind a principal."""
     user = db.get(User, user_id)
     assert user is not None
+    return UserRead.model_validate(user)
+
+
+def read_user(db: Session, *, user_id: int) -> UserRead:
+    """One account by id; 404 when there is none."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user has the id {user_id}")
     return UserRead.model_validate(user)
 
 

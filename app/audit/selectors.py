@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, distinct, or_, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AccessRecord, AuditEvent
@@ -22,9 +23,17 @@ def list_events(
     action: str | None,
     limit: int,
     offset: int,
+    since: datetime | None = None,
+    before: datetime | None = None,
+    oldest_first: bool = False,
 ) -> Page[AuditEventRead]:
-    """Audit events, newest first, filtered by record, by user and by action; and how many match."""
+    """Audit events, newest first (or oldest first), filtered by record, by user, by action and by when (from
+    `since` on, before `before`); and how many match."""
     stmt = select(AuditEvent)
+    if since is not None:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if before is not None:
+        stmt = stmt.where(AuditEvent.at < before)
     if entity_type:
         stmt = stmt.where(AuditEvent.entity_type == entity_type)
     if entity_id:
@@ -34,8 +43,16 @@ def list_events(
     if action:
         stmt = stmt.where(AuditEvent.action == action)
     total = count_of(db, stmt)
-    rows = db.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
+    order = AuditEvent.id.asc() if oldest_first else AuditEvent.id.desc()
+    rows = db.scalars(stmt.order_by(order).limit(limit).offset(offset))
     return Page(items=[AuditEventRead.model_validate(r) for r in rows], total=total)
+
+
+def event_kinds(db: Session) -> tuple[list[str], list[str]]:
+    """The record types and the actions the trail holds, each sorted: the choices of its filters."""
+    types = list(db.scalars(select(distinct(AuditEvent.entity_type)).order_by(AuditEvent.entity_type)))
+    actions = list(db.scalars(select(distinct(AuditEvent.action)).order_by(AuditEvent.action)))
+    return types, actions
 
 
 def made_or_changed_by(db: Session, *, entity_type: str, entity_id: object, actor_user_id: int, field: str) -> bool:

@@ -48,7 +48,7 @@ from app.programmes.service import require_programme
 
 def create_cohort(db: Session, *, data: CohortCreate, actor: Principal) -> Cohort:
     """Open a cohort of a programme; it keeps the programme's completion rules as they are today."""
-    programme = require_programme(db, code=data.programme_code)
+    programme = require_programme(db, code=data.programme_code, offered=True)
     if db.scalar(select(Cohort.id).where(Cohort.code == data.code)) is not None:
         raise Conflict(f"a cohort with code {data.code!r} already exists", code="duplicate_cohort", field="code")
     now = now_utc()

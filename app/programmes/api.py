@@ -50,3 +50,11 @@ def update_programme(code: ProgrammeCode, data: ProgrammeUpdate, db: SessionDep,
     """Change a programme; cohorts already created keep the rules they were opened under. Admins only."""
     programme = service.update_programme(db, code=code, data=data, actor=actor)
     return selectors.read_programmes(db, [programme.id])[0]
+
+
+@router.post("/{code}/retire", response_model=ProgrammeRead, responses=responses(401, 403, 404, 409))
+def retire_programme(code: ProgrammeCode, db: SessionDep, actor: AdminOnly) -> ProgrammeRead:
+    """Retire a programme from the catalogue: no new cohorts of it (422 `retired_programme` when one is asked for);
+    cohorts already opened run on. Not a mandatory programme that roles owe (409 `programme_owed`). Admins only."""
+    programme = service.retire_programme(db, code=code, actor=actor)
+    return selectors.read_programmes(db, [programme.id])[0]

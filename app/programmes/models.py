@@ -38,6 +38,8 @@ class Programme(Base):
     certificate_text_en: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Retired from the catalogue: no new cohort of it is opened; those already opened run on. None: offered.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ProgrammeRole(Base):

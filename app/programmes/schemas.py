@@ -167,3 +167,6 @@ class ProgrammeRead(BaseModel):
     certificate_text_he: str | None
     certificate_text_en: str | None
     created_at: datetime
+    retired_at: datetime | None = Field(
+        default=None, description="When it was retired from the catalogue: no new cohorts; None while offered."
+    )

@@ -67,11 +67,16 @@ def programme_by_id(db: Session, *, programme_id: int) -> Programme:
     return programme
 
 
-def require_programme(db: Session, *, code: str, field: str = "programme_code") -> Programme:
-    """The programme a request names, or a 422 that names the field and the code."""
+def require_programme(db: Session, *, code: str, field: str = "programme_code", offered: bool = False) -> Programme:
+    """The programme a request names, or a 422 that names the field and the code. `offered`: one still in the
+    catalogue (a new cohort is opened only of those), else 422 `retired_programme`."""
     programme = db.scalar(select(Programme).where(Programme.code == code))
     if programme is None:
         raise Invalid(f"{field}: there is no programme with code {code!r}", field=field, code="unknown_programme")
+    if offered and programme.retired_at is not None:
+        raise Invalid(
+            f"{field}: the programme {code!r} is retired from the catalogue", field=field, code="retired_programme"
+        )
     return programme
 
 
@@ -123,4 +128,35 @@ def update_programme(db: Session, *, code: str, data: ProgrammeUpdate, actor: Pr
             before=before,
             after=after,
         )
+    return programme
+
+
+def retire_programme(db: Session, *, code: str, actor: Principal) -> Programme:
+    """Retire a programme from the catalogue: no new cohort of it is opened, while the cohorts already opened run on
+    and its completions and certificates stand. A mandatory programme that roles owe stays (409 `programme_owed`):
+    retiring it would leave their requirements with no training. Audited; retiring a retired one changes nothing."""
+    programme = db.scalar(select(Programme).where(Programme.code == code).with_for_update())
+    if programme is None:
+        raise NotFound(f"no programme has the code {code!r}")
+    if programme.retired_at is not None:
+        return programme
+    if programme.kind == ProgrammeKind.MANDATORY:
+        owed = list(db.scalars(select(ProgrammeRole.role_code).where(ProgrammeRole.programme_id == programme.id)))
+        if owed:
+            raise Conflict(
+                f"roles owe this mandatory programme ({', '.join(sorted(owed))}): it cannot be retired",
+                code="programme_owed",
+            )
+    before = _full_snapshot(db, programme)
+    programme.retired_at = programme.updated_at = now_utc()
+    db.flush()
+    record_event(
+        db,
+        actor=actor,
+        action="retire",
+        entity_type="programme",
+        entity_id=programme.id,
+        before=before,
+        after=_full_snapshot(db, programme),
+    )
     return programme

@@ -1,5 +1,5 @@
 """The site's own pages: `/` (to the caller's home or to sign in), the homes of roles whose pages come later
-(/admin, /compliance: placeholders that say so), and the accessibility statement."""
+(/compliance: a placeholder that says so; the school's home is app.school.pages), and the accessibility statement."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.totp import required_for
-from app.auth import ADMIN, AUDITOR, LIAISON
+from app.auth import AUDITOR, LIAISON
 from app.config import get_settings
 from app.web import sessions
 from app.web.deps import MaybePageUser, SessionDep, page_allow
@@ -29,12 +29,6 @@ def root(request: Request, db: SessionDep) -> Response:
     if required_for(user.role) and user.totp_enrolled_at is None:
         return RedirectResponse("/account/two-factor", status_code=303)
     return RedirectResponse(home_of(user.role), status_code=303)
-
-
-@router.get("/admin", response_class=HTMLResponse, dependencies=[page_allow(ADMIN)])
-def admin_home(request: Request) -> Response:
-    """The school's home: its pages come in the next part of the web app."""
-    return templates.TemplateResponse(request, "site/placeholder.html", {"area": "admin"})
 
 
 @router.get("/compliance", response_class=HTMLResponse, dependencies=[page_allow(AUDITOR, LIAISON)])

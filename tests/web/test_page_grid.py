@@ -60,6 +60,7 @@ class World:
     official_id: int = 0
     appointment_id: int = 0
     import_id: int = 0
+    spare_user_id: int = 0  # a liaison's account no one signs in with, for the pages that change an account
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,14 @@ def _assessment(w: World) -> dict[str, Any]:
     return {"enrolment_id": w.enrolment_id, "code": "EXAM"}
 
 
+def _account_action(w: World) -> dict[str, Any]:
+    return {"user_id": w.spare_user_id, "action": "password-reset"}
+
+
+def _record(w: World) -> dict[str, Any]:
+    return {"entity_type": "user", "entity_id": w.spare_user_id}
+
+
 # Pages anyone may open (signed in or not) are in PUBLIC_PAGES: they answer 200 to all, and are not called here
 # with a session (the sign-in and reset forms behave as their own tests say).
 PUBLIC_PAGES = {
@@ -122,6 +131,23 @@ PAGES: list[Page] = [
     Page("GET", "/me/requirements/{requirement_id}/{kind}", (OFFICIAL,), _requirement),
     Page("POST", "/me/requirements/{requirement_id}/{kind}", (OFFICIAL,), _requirement),
     Page("GET", "/admin", (ADMIN,)),
+    # The catalogue, the accounts and the audit trail (the school's).
+    Page("GET", "/admin/programmes", (ADMIN,)),
+    Page("GET", "/admin/programmes/new", (ADMIN,)),
+    Page("POST", "/admin/programmes/new", (ADMIN,)),
+    Page("GET", "/admin/programmes/{code}/edit", (ADMIN,), lambda w: {"code": "GRID-ENTRY"}),
+    Page("POST", "/admin/programmes/{code}/edit", (ADMIN,), lambda w: {"code": "GRID-ENTRY"}),
+    Page("GET", "/admin/programmes/{code}/retire", (ADMIN,), lambda w: {"code": "GRID-ENTRY"}),
+    Page("POST", "/admin/programmes/{code}/retire", (ADMIN,), lambda w: {"code": "GRID-ENTRY"}),
+    Page("GET", "/admin/accounts", (ADMIN,)),
+    Page("GET", "/admin/accounts/new", (ADMIN,)),
+    Page("POST", "/admin/accounts/new", (ADMIN,)),
+    Page("GET", "/admin/accounts/{user_id}", (ADMIN,), lambda w: {"user_id": w.spare_user_id}),
+    Page("POST", "/admin/accounts/{user_id}/role", (ADMIN,), lambda w: {"user_id": w.spare_user_id}),
+    Page("GET", "/admin/accounts/{user_id}/{action}", (ADMIN,), _account_action),
+    Page("POST", "/admin/accounts/{user_id}/{action}", (ADMIN,), _account_action),
+    Page("GET", "/admin/audit", (ADMIN,)),
+    Page("GET", "/admin/audit/{entity_type}/{entity_id}", (ADMIN,), _record),
     Page("GET", "/compliance", (AUDITOR, LIAISON)),
     # The school's cohorts.
     Page("GET", "/admin/cohorts", (ADMIN,)),
@@ -213,6 +239,7 @@ def world(db: Session) -> World:
     checked = check_officials_file(
         db, content=b"national_id\n" + official.national_id.encode(), filename="grid.csv", actor=ACTOR
     )
+    spare = make_user(db, LIAISON)
     db.flush()
     return World(
         requirement_id=requirement.id,
@@ -224,6 +251,7 @@ def world(db: Session) -> World:
         official_id=official.id,
         appointment_id=appointment.id,
         import_id=checked.id,
+        spare_user_id=spare.id,
     )
 
 
