@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ScalarSelect, bindparam, case, func, select
+from sqlalchemy import BindParameter, ScalarSelect, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
@@ -21,7 +21,7 @@ from app.schemas import Page
 # --- cohorts -------------------------------------------------------------------------------------------
 
 
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 # The enrolments a cohort's row counts, by status (withdrawn ones are not shown).
 _COUNTED = (
     EnrolmentStatus.ENROLLED,
