@@ -1,7 +1,7 @@
 """a programme retired from the catalogue: when (no new cohorts of it; those opened run on)
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-01 15:00:00
 """
 
