@@ -28,16 +28,21 @@ Statement = tuple[str, Any]
 
 
 def _params(params: Any) -> Any:
-    """Parameters as the driver takes them (JSON turned tuples into lists)."""
+    """Parameters as the driver takes them (JSON turned tuples into lists); a list of rows (an executemany: the
+    access log's rows of a list on screen, inserted at once) as a list of tuples."""
+    if isinstance(params, list) and params and all(isinstance(p, list | dict) for p in params):
+        return [tuple(p) if isinstance(p, list) else p for p in params]
     return tuple(params) if isinstance(params, list) else params
 
 
 def _handler(engine: Engine, statements: list[Statement], as_html: bool) -> Callable[[], Any]:
     def run() -> list[list[dict[str, Any]]]:
+        out = []
         with engine.connect() as conn:
-            return [
-                [dict(row._mapping) for row in conn.exec_driver_sql(sql, _params(params))] for sql, params in statements
-            ]
+            for sql, params in statements:
+                result = conn.exec_driver_sql(sql, _params(params))
+                out.append([dict(row._mapping) for row in result] if result.returns_rows else [])
+        return out
 
     if as_html:
 

@@ -143,6 +143,7 @@ def move(enrolment_id: RecordId, data: EnrolmentMove, db: SessionDep, actor: Adm
     "/enrolments/{enrolment_id}/promote", response_model=EnrolmentRead, responses=responses(401, 403, 404, 409)
 )
 def promote(enrolment_id: RecordId, db: SessionDep, actor: AdminOnly) -> EnrolmentRead:
-    """Give a waitlisted official a free seat now; never past capacity (409 `cohort_full`). Admins only."""
+    """Give a waitlisted official a free seat now; never past capacity (409 `cohort_full`). One already enrolled is
+    left as is; withdrawn or decided, 409 `wrong_state`. Admins only."""
     e = service.promote_enrolment(db, enrolment_id=enrolment_id, actor=actor)
     return selectors.read_enrolment(db, enrolment_id=e.id, actor=actor)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import Principal
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
-from app.cohorts.rules import HOLDING_SEAT, SCHEDULED_STATES, CohortState, EnrolmentStatus
+from app.cohorts.rules import ENROLLING_STATES, HOLDING_SEAT, CohortState, EnrolmentStatus
 from app.cohorts.schemas import CohortRead, EnrolmentRead, SessionRead
 from app.db import AnySelect, count_of
 from app.errors import NotFound
@@ -140,12 +140,12 @@ def list_cohorts(
 
 
 def other_cohorts(db: Session, *, cohort_id: int) -> list[tuple[int, str, date]]:
-    """(id, code, start date) of the other cohorts of the same programme that are not finished: where an enrolment
-    may move to."""
+    """(id, code, start date) of the other cohorts of the same programme open for enrolment (or running): where an
+    enrolment may move to."""
     programme_id = select(Cohort.programme_id).where(Cohort.id == cohort_id).scalar_subquery()
     stmt = (
         select(Cohort.id, Cohort.code, Cohort.start_date)
-        .where(Cohort.programme_id == programme_id, Cohort.id != cohort_id, Cohort.state.in_(SCHEDULED_STATES))
+        .where(Cohort.programme_id == programme_id, Cohort.id != cohort_id, Cohort.state.in_(ENROLLING_STATES))
         .order_by(Cohort.start_date, Cohort.id)
     )
     return [(i, code, start) for i, code, start in db.execute(stmt).tuples()]

@@ -479,10 +479,13 @@ def withdraw_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> E
 
 def promote_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> Enrolment:
     """Give a waitlisted official a free seat now (rule 6: never past capacity); the rest of the waitlist closes up.
-    With no free seat: 409 `cohort_full` (withdraw someone, or raise the capacity, which promotes in order)."""
+    With no free seat: 409 `cohort_full` (withdraw someone, or raise the capacity, which promotes in order). An
+    official who already holds a seat is left as they are (promoting twice changes nothing)."""
     enrolment = get_enrolment(db, enrolment_id=enrolment_id, actor=actor)
     cohort = lock_cohort(db, cohort_id=enrolment.cohort_id)
     db.refresh(enrolment)
+    if enrolment.status == EnrolmentStatus.ENROLLED:
+        return enrolment
     if enrolment.status != EnrolmentStatus.WAITLISTED:
         raise Conflict(f"enrolment {enrolment.id} is {enrolment.status}, not waitlisted", code="wrong_state")
     if cohort.state not in ENROLLING_STATES:

@@ -300,3 +300,26 @@ def test_an_official_enrols_themselves_in_an_open_cohort_of_a_programme_they_owe
     # An advanced programme's open cohort takes anyone who asks.
     open_advanced = _cohort(client, admin, advanced.code, code="C-ADV2", start_date="2027-01-10", end_date="2027-03-31")
     assert _enrol(client, me, open_advanced["id"], o.id).status_code == 201
+
+
+def test_promotion_by_hand_only_into_a_free_seat_and_the_waitlist_closes_up(client, db, admin):
+    from sqlalchemy import update
+
+    from app.cohorts.models import Cohort
+
+    p = make_programme(db, kind="advanced")
+    c = _cohort(client, admin, p.code, capacity=1)
+    first, second, third = (_enrol(client, admin, c["id"], make_official(db).id).json() for _ in range(3))
+    assert (second["status"], third["status"]) == ("waitlisted", "waitlisted")
+    full = client.post(f"/api/v1/enrolments/{third['id']}/promote", headers=admin)
+    assert full.status_code == 409 and full.json()["error"] == "cohort_full"
+    # A seat appears without anyone being promoted (as an import or a correction might leave it): the admin picks.
+    db.execute(update(Cohort).where(Cohort.id == c["id"]).values(capacity=2))
+    r = client.post(f"/api/v1/enrolments/{third['id']}/promote", headers=admin)
+    assert r.status_code == 200 and r.json()["status"] == "enrolled"
+    listed = {e["id"]: e for e in client.get(f"/api/v1/cohorts/{c['id']}/enrolments", headers=admin).json()["items"]}
+    assert (listed[second["id"]]["status"], listed[second["id"]]["waitlist_position"]) == ("waitlisted", 1)
+    assert client.post(f"/api/v1/enrolments/{third['id']}/promote", headers=admin).status_code == 200  # no change
+    client.post(f"/api/v1/enrolments/{first['id']}/withdraw", headers=admin)
+    gone = client.post(f"/api/v1/enrolments/{first['id']}/promote", headers=admin)
+    assert gone.status_code == 409 and gone.json()["error"] == "wrong_state"
