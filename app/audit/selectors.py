@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AccessRecord, AuditEvent
@@ -49,8 +49,8 @@ def list_events(
 
 def event_kinds(db: Session) -> tuple[list[str], list[str]]:
     """The record types and the actions the trail holds, each sorted: the choices of its filters."""
-    types = list(db.scalars(select(distinct(AuditEvent.entity_type)).order_by(AuditEvent.entity_type)))
-    actions = list(db.scalars(select(distinct(AuditEvent.action)).order_by(AuditEvent.action)))
+    types = list(db.scalars(select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)))
+    actions = list(db.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
     return types, actions
 
 
