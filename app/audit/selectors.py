@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, distinct, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AccessRecord, AuditEvent
@@ -50,8 +50,8 @@ def list_events(
 
 def event_kinds(db: Session) -> tuple[list[str], list[str]]:
     """The record types and the actions the trail holds, each sorted: the choices of its filters."""
-    types = list(db.scalars(select(distinct(AuditEvent.entity_type)).order_by(AuditEvent.entity_type)))
-    actions = list(db.scalars(select(distinct(AuditEvent.action)).order_by(AuditEvent.action)))
+    types = list(db.scalars(select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)))
+    actions = list(db.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
     return types, actions
 
 

@@ -64,6 +64,8 @@ def test_the_catalogue_lists_programmes_in_both_languages(db: Session, client: T
     assert '<html lang="he" dir="rtl">' in page.text
     assert "TREAS-ENTRY" in page.text and "הכשרת גזברים" in page.text and "חובה" in page.text
     assert 'data-programme-state="offered"' in page.text
+    programme_id = get_programme(db, code="TREAS-ENTRY").id
+    assert f'href="/admin/audit/programme/{programme_id}"' in page.text  # its history
     english = client.get("/admin/programmes?lang=en").text
     assert "Treasurers&#39; entry training" in english and "Mandatory" in english and "Offered" in english
 
