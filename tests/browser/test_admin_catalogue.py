@@ -77,11 +77,11 @@ def _work_waiting(server) -> None:
                 actor=ACTOR,
             )
             add_session(db, cohort_id=over.id, data=SessionCreate(date=day - timedelta(days=30), hours=2), actor=ACTOR)
-            mandatory = make_programme(db, code="HOME-MAND", roles=["city_engineer"])
+            mandatory = make_programme(db, code="HOME-MAND", roles=["town_appearance_manager"])
             waiting = make_official(
                 db, first_name_he="יעל", last_name_he="שחר", first_name_en="Yael", last_name_en="Shahar"
             )
-            appointment = make_appointment(db, waiting, role="city_engineer", start=day - timedelta(days=100))
+            appointment = make_appointment(db, waiting, role="town_appearance_manager", start=day - timedelta(days=100))
             requirement = db.scalars(
                 select(Requirement).where(
                     Requirement.appointment_id == appointment.id, Requirement.programme_id == mandatory.id
