@@ -6,6 +6,7 @@ selectors' (one rule, whichever door)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from app.audit.service import record_list
 from app.certificates import service as certificates
 from app.clock import now_utc
 from app.cohorts.rules import FINISHED_STATES
+from app.cohorts.selectors import list_sessions
 from app.config import get_settings
 from app.errors import Invalid
 from app.imports.service import read_limited
@@ -37,6 +39,7 @@ def _roll_page(
     roll: selectors.SessionRoll,
     *,
     report: AttendanceReport | None = None,
+    session_dates: dict[int, date] | None = None,
     errors: list[tuple[str, str]] | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -45,6 +48,7 @@ def _roll_page(
         "statuses": STATUSES,
         "finished": roll.cohort.state in FINISHED_STATES,
         "report": report,
+        "session_dates": session_dates or {},
         "errors": errors or [],
     }
     return templates.TemplateResponse(request, "attendance/session.html", context, status_code=status_code)
@@ -112,7 +116,8 @@ def import_sheet(
     except Invalid as exc:
         return _roll_page(request, roll, errors=[("file", exc.code or "invalid")], status_code=422)
     roll = selectors.session_roll(db, session_id=session_id, actor=principal)
-    return _roll_page(request, roll, report=report)
+    dates = {s.id: s.date for s in list_sessions(db, cohort_id=roll.cohort.id)}
+    return _roll_page(request, roll, report=report, session_dates=dates)
 
 
 @router.get("/admin/sessions/{session_id}/sign-in-sheet.pdf")

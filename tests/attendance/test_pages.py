@@ -210,6 +210,7 @@ def test_an_uploaded_sign_in_sheet_is_reported_row_by_row_with_why_refused(
     assert r.status_code == 200, r.text
     html = r.text
     assert html.count('data-row-result="created"') == 1 and html.count('data-row-result="refused"') == 2
+    assert f"<td><bdi>{day}</bdi></td>" in html  # the session each row was taken for, by its date
     assert "הנוכחות אינה אחת מאלה" in html and "אין בעל/ת תפקיד עם מספר הזהות הזה" in html
     assert _records(db, meeting.id) == {a.id: "present"}
     # A file that is no sheet: named at the field, nothing written.

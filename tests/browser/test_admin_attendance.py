@@ -95,7 +95,19 @@ def test_an_admin_takes_attendance_closes_the_cohort_and_handles_its_certificate
     _wait_saved(page, row)
     row.locator("input[value=late]").focus()
     page.keyboard.press("ArrowUp")
-    page.wait_for_function("el => el.getAttribute('data-attendance-status') === 'present'", arg=row.element_handle())
+    expect(row).to_have_attribute("data-attendance-status", "present")
+
+    # A save that fails says so plainly at its row, in the page's words.
+    def refuse(route) -> None:
+        route.fulfill(status=409, json={"error": "cohort_closed", "detail": "cohort BRW-ATT is closed"})
+
+    page.route("**/api/v1/sessions/*/attendance", refuse)
+    row.locator("label", has_text="היעדרות מוצדקת").click()
+    expect(row.locator("[data-save-state].save-state--error")).to_contain_text("השמירה נכשלה: המחזור נסגר")
+    page.unroute("**/api/v1/sessions/*/attendance", refuse)
+    check_page(page, "admin-attendance-save-failed")
+    page.reload()
+    assert _row(page, completing[0]).get_attribute("data-attendance-status") == "present"  # nothing was written
 
     # The check before closing names the one who will not complete, and why.
     page.goto(f"/admin/cohorts/{seeded.cohort_id}/close")

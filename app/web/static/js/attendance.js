@@ -50,7 +50,9 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (!response.ok) {
-          var why = text("failed") + " " + (body.detail || response.status);
+          /* In the page's words where the error is known; the API's own sentence otherwise. */
+          var known = text(body.error || "") || (response.status === 401 || body.error === "csrf_failed" ? text("session") : "");
+          var why = text("failed") + " " + (known || body.detail || response.status);
           items.forEach(function (item) { show(item.row, "error", why); });
           if (live) { live.textContent = why; }
           return;
@@ -60,7 +62,7 @@
           var result = body.rows && body.rows[i];
           if (result && result.result === "refused") {
             failed += 1;
-            show(item.row, "error", text("failed") + " " + (result.detail || result.error));
+            show(item.row, "error", text("failed") + " " + (text(result.error) || result.detail || result.error));
           } else {
             item.row.setAttribute("data-attendance-status", records[i].status);
             show(item.row, "saved", text("saved"));
