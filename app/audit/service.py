@@ -119,7 +119,7 @@ def record_access(
         return
     at = now_utc()
     whose: list[int | None] = [*others] or [None]
-    # One statement for every official on a list, whatever their number (not one insert per row).
+    # One statement (one INSERT with a row of VALUES for each) for every official on a list, whatever their number.
     row = {
         "at": at,
         "actor_user_id": actor.user_id,
@@ -130,7 +130,8 @@ def record_access(
         "subject": subject[:200],
         "detail": detail,
     }
-    db.execute(insert(AccessRecord), [{**row, "official_id": official_id} for official_id in whose])
+    rows = [{**row, "official_id": official_id} for official_id in whose]
+    db.execute(insert(AccessRecord).values(rows).returning(AccessRecord.id))
 
 
 def record_list(db: Session, *, actor: Principal, subject: str, official_ids: Iterable[int]) -> None:
