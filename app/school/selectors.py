@@ -1,8 +1,8 @@
 """What the school must do now, for its home (`/admin`): sessions of the past week that have no attendance yet,
 cohorts whose last session has passed and that are not closed, cohorts near capacity or with a waitlist, requests of
-officials pending for long (for the school to chase), certificates whose rendering failed. Each a short list with
-how many there are in all, in a fixed number of queries whatever their number. (Imports are not recorded: a refused
-import writes nothing, so there is nothing of theirs to show.)"""
+officials pending for long (for the school to chase), certificates whose rendering failed, files of officials checked
+with refused rows and not set right since. Each a short list with how many there are in all, in a fixed number of
+queries whatever their number."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from app.certificates.tasks import RENDER_GRACE
 from app.cohorts.models import Cohort, CohortSession, Enrolment
 from app.cohorts.rules import SCHEDULED_STATES, EnrolmentStatus
 from app.compliance.models import RequirementRequest
+from app.imports.selectors import ImportRunRead, imports_with_refused_rows
 from app.compliance.rules import RequestState
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
@@ -124,6 +125,7 @@ class SchoolHome:
     filling: Listing[CohortFilling]
     pending: Listing[PendingRequest]
     failed_certificates: Listing[FailedCertificate]
+    refused_imports: Listing[ImportRunRead]
     long_pending_days: int = LONG_PENDING_DAYS
     past_days: int = PAST_DAYS
 
@@ -280,4 +282,14 @@ def school_home(db: Session, *, today: date, now: datetime) -> SchoolHome:
         filling=_filling(db),
         pending=_pending(db, now=now),
         failed_certificates=_failed_certificates(db, now=now),
+        refused_imports=_refused_imports(db),
     )
+
+
+# Files with refused rows counted at most this far back (a file is set right by importing one of the same name).
+_IMPORTS_COUNTED = 500
+
+
+def _refused_imports(db: Session) -> Listing[ImportRunRead]:
+    found = imports_with_refused_rows(db, limit=_IMPORTS_COUNTED)
+    return Listing(items=found[:SHOWN], total=len(found))

@@ -16,6 +16,7 @@ from app.clock import now_utc, today
 from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
 from app.compliance.service import request_extension
+from app.imports.service import check_officials_file
 from app.officials.models import Requirement
 from app.programmes.models import Programme
 from tests.factories import (
@@ -28,6 +29,10 @@ from tests.factories import (
     make_user,
     sign_in,
 )
+
+
+# The kinds of work the home lists (and the week's sessions without attendance, of which `_work` makes one each).
+KINDS = ("sessions_today", "to_close", "filling", "pending", "failed_certificates", "refused_imports")
 
 
 def _work(db: Session, n: int) -> None:
@@ -88,6 +93,8 @@ def _work(db: Session, n: int) -> None:
             .where(Certificate.serial == certified.serial)
             .values(issued_at=now_utc() - timedelta(hours=2), pdf_sha256=None)
         )
+        # A file of officials checked with a refused row (an ID that fails its check digit), not fixed since.
+        check_officials_file(db, content=b"national_id\n123456789\n", filename=f"{programme.code}.csv", actor=ACTOR)
     db.flush()
 
 
@@ -104,13 +111,22 @@ def test_the_home_lists_each_kind_of_work_with_its_count_and_link_in_both_langua
     assert page.status_code == 200, page.text
     html = page.text
     assert '<html lang="he" dir="rtl">' in html
-    for kind in ("sessions_today", "sessions_past", "to_close", "filling", "pending", "failed_certificates"):
+    for kind in (
+        "sessions_today",
+        "sessions_past",
+        "to_close",
+        "filling",
+        "pending",
+        "failed_certificates",
+        "refused_imports",
+    ):
         section = html.split(f'data-todo="{kind}"')[1].split("</section>")[0]
         assert 'data-count="1"' in section, kind
     assert "/attendance" in html and "/close" in html and 'href="/admin/cohorts/' in html
     assert "ממתין/ה אחד/ת" in html  # the waitlist
     assert "בקשת הארכה" in html and "ממתינה 21 ימים" in html
     assert 'data-certificate-status="valid"' in html
+    assert 'href="/admin/imports/' in html and "שורה אחת נדחתה" in html
     english = client.get("/admin?lang=en").text
     assert '<html lang="en" dir="ltr">' in english
     assert "What needs doing now" in english and "Cohorts to close" in english
@@ -119,7 +135,7 @@ def test_the_home_lists_each_kind_of_work_with_its_count_and_link_in_both_langua
 def test_an_empty_home_says_so_in_words(db: Session, client: TestClient) -> None:
     _admin(db, client)
     html = client.get("/admin").text
-    assert html.count('data-count="0"') == 6
+    assert html.count('data-count="0"') == 7
     assert "אין מחזור שמחכה לסגירה." in html and "כל התעודות הופקו." in html
 
 
@@ -131,7 +147,7 @@ def test_the_home_answers_in_the_same_number_of_statements_for_1_or_10_of_each(d
     _work(db, 9)
     with counting_statements(db) as ten:
         html = client.get("/admin").text
-    for kind in ("sessions_today", "to_close", "filling", "pending", "failed_certificates"):
+    for kind in KINDS:
         section = html.split(f'data-todo="{kind}"')[1].split("</section>")[0]
         assert 'data-count="10"' in section, kind
     assert len(ten) == len(one), (len(one), len(ten))
