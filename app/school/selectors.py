@@ -20,8 +20,8 @@ from app.certificates.tasks import RENDER_GRACE
 from app.cohorts.models import Cohort, CohortSession, Enrolment
 from app.cohorts.rules import SCHEDULED_STATES, EnrolmentStatus
 from app.compliance.models import RequirementRequest
-from app.imports.selectors import ImportRunRead, imports_with_refused_rows
 from app.compliance.rules import RequestState
+from app.imports.selectors import ImportRunRead, imports_with_refused_rows
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
 

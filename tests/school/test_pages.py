@@ -30,7 +30,6 @@ from tests.factories import (
     sign_in,
 )
 
-
 # The kinds of work the home lists (and the week's sessions without attendance, of which `_work` makes one each).
 KINDS = ("sessions_today", "to_close", "filling", "pending", "failed_certificates", "refused_imports")
 
