@@ -789,8 +789,11 @@ def _school_year(db: Session, rng: random.Random, today: date, *, featured: int)
     def owing(code: str, status: str) -> list[int]:
         return sorted({r.official_id for r in rows if r.programme_code == code and r.status == status})
 
-    def run_cohort(code: str, programme: str, start: date, officials: list[int], *, absent: int | None) -> int:
-        """Six sessions over twelve weeks; attendance taken at those already held (`absent` misses half)."""
+    def run_cohort(
+        code: str, programme: str, start: date, officials: list[int], *, absent: int | None, taken_until: date = today
+    ) -> int:
+        """Six sessions over twelve weeks; attendance taken at those held up to `taken_until` (`absent` misses
+        half)."""
         cohort = create_cohort(
             db,
             data=CohortCreate(
@@ -812,7 +815,7 @@ def _school_year(db: Session, rng: random.Random, today: date, *, featured: int)
                 data=SessionCreate(date=start + timedelta(weeks=2 * i), hours=6, title=f"מפגש {i + 1}"),
                 actor=ACTOR,
             )
-            if item.date > today or not officials:
+            if item.date > taken_until or not officials:
                 continue
             records = [
                 AttendanceIn(
@@ -844,13 +847,22 @@ def _school_year(db: Session, rng: random.Random, today: date, *, featured: int)
     course = run_cohort("ADV-BUDGET-DEMO-1", "ADV-BUDGET", today - timedelta(weeks=36), budgeting, absent=None)
     close_cohort(db, cohort_id=course, actor=ACTOR)
     issue_cohort_certificates(db, cohort_id=course, actor=ACTOR)
-    # A running cohort of every entry programme: its officials are in progress.
+    # A running cohort of every entry programme: its officials are in progress, and the attendance of its session of
+    # four days ago is still to be taken (the school's home lists it).
     for spec in PROGRAMMES:
         officials = owing(spec.code, "not_started")[:8] if spec.kind == "mandatory" else []
         if spec.code == "HR-ENTRY":
             officials = [featured, *[o for o in officials if o != featured][:7]]
         if officials:
-            run_cohort(f"{spec.code}-{today.year}", spec.code, today - timedelta(weeks=5), officials, absent=None)
+            start = today - timedelta(days=32)
+            run_cohort(
+                f"{spec.code}-{today.year}",
+                spec.code,
+                start,
+                officials,
+                absent=None,
+                taken_until=today - timedelta(days=7),
+            )
     # The next treasurers' cohort opens for enrolment, starting after the featured official's due date.
     run_cohort(f"TREAS-ENTRY-{today.year + 1}", "TREAS-ENTRY", today + timedelta(weeks=10), [], absent=None)
     # Requests and an auditor's decisions: an exemption, an extension, and one waiting in the queue.

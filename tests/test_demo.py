@@ -51,6 +51,7 @@ def test_demo_fills_every_district_and_every_status_once(db: Session) -> None:
     assert len(db.scalars(movers).all()) >= 3
 
     _the_demo_officials_home_shows_every_kind_of_state(db)
+    _the_demo_schools_home_has_work_to_show(db)
 
     # A second run finds the demo there and adds nothing.
     before = _counts(db)
@@ -120,3 +121,12 @@ def _the_demo_officials_home_shows_every_kind_of_state(db: Session) -> None:
     assert hr.requirement.status == "in_progress" and hr.next.step == Step.ATTEND and hr.next.on is not None
     assert [c.status for c in home.certificates] == ["valid"]
     assert any(c.enrolment.status == "completed" for c in home.cohorts)
+
+
+def _the_demo_schools_home_has_work_to_show(db: Session) -> None:
+    """The running cohorts' sessions of four days ago wait for their attendance on the school's home."""
+    from app.clock import now_utc, today
+    from app.school.selectors import school_home
+
+    home = school_home(db, today=today(), now=now_utc())
+    assert home.sessions_past.total >= 1
