@@ -37,6 +37,7 @@ from app.errors import Conflict, DomainError, Forbidden, Invalid, InvalidLogin, 
 from app.web import language, sessions
 from app.web.deps import (
     CsrfSent,
+    FormText,
     MaybePageUser,
     PageAccountHolder,
     PageAdmin,
@@ -52,7 +53,6 @@ router = APIRouter(include_in_schema=False)
 
 FORM_CSRF_COOKIE = "lms_form_csrf"
 Field = Annotated[str, Form()]
-AdminField = Annotated[str, Form(max_length=300)]
 ACCOUNTS_PAGE_SIZE = 50
 
 
@@ -456,10 +456,10 @@ def create_account(
     request: Request,
     db: SessionDep,
     principal: PageAdmin,
-    email: AdminField = "",
-    role: AdminField = "",
-    authority_code: AdminField = "",
-    official_national_id: AdminField = "",
+    email: FormText = "",
+    role: FormText = "",
+    authority_code: FormText = "",
+    official_national_id: FormText = "",
 ) -> Response:
     """Create the account with a password no one knows, and show the one-time link with which its user sets their
     own (the accounts service's reset, `method: link`). Refused: the form again, as typed, with its errors (422)."""
@@ -524,8 +524,8 @@ def change_role(
     request: Request,
     db: SessionDep,
     principal: PageAdmin,
-    role: AdminField = "",
-    authority_code: AdminField = "",
+    role: FormText = "",
+    authority_code: FormText = "",
 ) -> Response:
     """Give the account another role (or a liaison another authority); every session of it ends. Refused: the
     account's page again with the error at the field (422; 403 for what the caller's role may not do)."""

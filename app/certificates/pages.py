@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -20,7 +20,7 @@ from app.certificates.schemas import CertificateRead, RevokeIn
 from app.cohorts.selectors import read_cohort
 from app.config import get_settings
 from app.errors import NotFound
-from app.web.deps import MaybePageUser, PageAdmin, SessionDep, client_address
+from app.web.deps import FormText, MaybePageUser, PageAdmin, SessionDep, client_address
 from app.web.pages import templates
 from app.web.pagination import RecordId
 from app.web.ratelimit import verification_window
@@ -94,7 +94,6 @@ def achievement_page(code: str, request: Request, db: SessionDep) -> Response:
 # --- the school's pages of a cohort's certificates ------------------------------------------------------------------
 
 Serial = Annotated[str, PathParam(max_length=40)]
-FormText = Annotated[str, Form(max_length=5000)]
 
 
 def _cohort_certificates_page(request: Request, db: SessionDep, cohort_id: int) -> Response:

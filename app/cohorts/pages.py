@@ -28,12 +28,11 @@ from app.compliance.selectors import owed_not_enrolled
 from app.errors import DomainError
 from app.officials import selectors as officials
 from app.programmes.selectors import get_programme, list_programmes
-from app.web.deps import PageAdmin, SessionDep
+from app.web.deps import FormText, PageAdmin, SessionDep
 from app.web.pages import templates
 from app.web.pagination import RecordId
 
 router = APIRouter(include_in_schema=False)
-FormText = Annotated[str, Form(max_length=5000)]
 PAGE_SIZE = 50
 # What the cohort's page may say happened, after a redirect (?done=...).
 DONE = frozenset(

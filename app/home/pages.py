@@ -6,9 +6,9 @@ with what was typed and each error at its field, with 422."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -22,12 +22,11 @@ from app.errors import Conflict, NotFound
 from app.home import selectors
 from app.home.schemas import Home, HomeRequirement
 from app.reports import selectors as reports
-from app.web.deps import PageOfficial, SessionDep
+from app.web.deps import FormText, PageOfficial, SessionDep
 from app.web.pages import templates
 from app.web.pagination import RecordId
 
 router = APIRouter(include_in_schema=False)
-FormText = Annotated[str, Form(max_length=5000)]
 
 
 def _home(db: SessionDep, principal: PageOfficial) -> Home:

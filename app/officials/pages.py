@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -25,12 +25,11 @@ from app.officials import selectors, service
 from app.officials.rules import national_id_query
 from app.officials.schemas import AppointmentCreate, AppointmentRead, AppointmentUpdate, OfficialCreate, OfficialUpdate
 from app.roles.selectors import role_names
-from app.web.deps import PageAdmin, SessionDep
+from app.web.deps import FormText, PageAdmin, SessionDep
 from app.web.pages import templates
 from app.web.pagination import RecordId
 
 router = APIRouter(include_in_schema=False)
-FormText = Annotated[str, Form(max_length=500)]
 PER_PAGE = 25
 OFFICIAL_FIELDS = ("national_id", "first_name_he", "last_name_he", "first_name_en", "last_name_en", "email")
 Errors = list[tuple[str, str]]

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any, Protocol
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -307,3 +307,7 @@ PageAdmin = Annotated[Principal, page_allow(ADMIN)]
 PageAccountHolder = Annotated[Principal, Depends(get_page_account_holder)]
 PageStaff = Annotated[Principal, page_allow(*STAFF)]
 PageOfficial = Annotated[Principal, page_allow(OFFICIAL)]
+
+# A text field of a page's form, bounded so that an oversized one is refused before it is read; what the field must
+# hold is then said at the field by the schema of the API that the page fills.
+FormText = Annotated[str, Form(max_length=5000)]
