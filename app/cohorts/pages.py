@@ -22,7 +22,7 @@ from app.attendance.selectors import assessment_results, progress_of
 from app.audit.service import record_list, record_read
 from app.auth import Principal
 from app.cohorts import selectors, service
-from app.cohorts.rules import ACTIVE_ENROLMENT, CohortState, EnrolmentStatus, SessionMode
+from app.cohorts.rules import ACTIVE_ENROLMENT, ENROLLING_STATES, CohortState, EnrolmentStatus, SessionMode
 from app.cohorts.schemas import BulkReport, CohortCreate, CohortRead, CohortUpdate, SessionCreate, SessionMove
 from app.compliance.selectors import owed_not_enrolled
 from app.errors import DomainError
@@ -538,12 +538,16 @@ def withdraw_check(enrolment_id: RecordId, request: Request, db: SessionDep, pri
     """Check before withdrawing an official (the freed seat goes to the first on the waitlist)."""
     enrolment = selectors.read_enrolment(db, enrolment_id=enrolment_id, actor=principal)
     cohort = selectors.read_cohort(db, cohort_id=enrolment.cohort_id)
+    # A seat is freed only by one who holds it, and filled from the waitlist only while the cohort enrols
+    # (cohorts.service.fill_seats); the waitlist comes in its order.
+    frees_a_seat = enrolment.status == EnrolmentStatus.ENROLLED and cohort.state in ENROLLING_STATES
     waiting = [
         e
         for e in selectors.cohort_enrolments(db, cohort_id=cohort.id, actor=principal)
         if e.status == EnrolmentStatus.WAITLISTED
     ]
-    context = {"enrolment": enrolment, "cohort": cohort, "next_in_line": waiting[0] if waiting else None}
+    next_in_line = waiting[0] if waiting and frees_a_seat else None
+    context = {"enrolment": enrolment, "cohort": cohort, "next_in_line": next_in_line}
     return templates.TemplateResponse(request, "cohorts/withdraw.html", context)
 
 

@@ -263,6 +263,8 @@ def test_bulk_enrolment_reports_each_id_and_the_waitlist_then_withdrawal_promote
     # No free seat: promoting is refused, at the row.
     r = _post(client, f"/admin/enrolments/{waiting.id}/promote", csrf)
     assert r.status_code == 422 and f'href="#enrolment-{waiting.id}"' in r.text and "אין מקום פנוי" in r.text
+    # Withdrawing one who waits frees no seat: the check page promises it to no one.
+    assert "הראשון/ה ברשימת ההמתנה" not in client.get(f"/admin/enrolments/{waiting.id}/withdraw").text
     seated = db.scalars(select(Enrolment).where(Enrolment.official_id == a.id)).one()
     check = client.get(f"/admin/enrolments/{seated.id}/withdraw")
     assert check.status_code == 200 and "הראשון/ה ברשימת ההמתנה" in check.text
