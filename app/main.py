@@ -20,6 +20,7 @@ from app.certificates.pages import router as certificates_pages_router
 from app.cohorts.api import router as cohorts_router
 from app.cohorts.pages import router as cohorts_pages_router
 from app.compliance.api import router as compliance_router
+from app.compliance.pages import router as compliance_pages_router
 from app.home.api import router as home_router
 from app.home.pages import router as home_pages_router
 from app.imports.api import router as imports_router
@@ -100,11 +101,14 @@ def create_app() -> FastAPI:
         audit_pages_router,
     ):
         school.include_router(router)
+    compliance = Section("/compliance")
+    compliance.include_router(compliance_pages_router)
     for router in (
         api,
         home_pages_router,
         certificates_pages_router,
         school,
+        compliance,
         accounts_pages_router,
         homes_router,
         certificates_public_router,

@@ -1,5 +1,4 @@
-"""The site's own pages: `/` (to the caller's home or to sign in), the homes of roles whose pages come later
-(/compliance: a placeholder that says so; the school's home is app.school.pages), and the accessibility statement."""
+"""The site's own pages: `/` (to the caller's home or to sign in) and the accessibility statement."""
 
 from __future__ import annotations
 
@@ -7,10 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.totp import required_for
-from app.auth import AUDITOR, LIAISON
 from app.config import get_settings
 from app.web import sessions
-from app.web.deps import MaybePageUser, SessionDep, page_allow
+from app.web.deps import MaybePageUser, SessionDep
 from app.web.pages import home_of, templates
 
 router = APIRouter(include_in_schema=False)
@@ -29,12 +27,6 @@ def root(request: Request, db: SessionDep) -> Response:
     if required_for(user.role) and user.totp_enrolled_at is None:
         return RedirectResponse("/account/two-factor", status_code=303)
     return RedirectResponse(home_of(user.role), status_code=303)
-
-
-@router.get("/compliance", response_class=HTMLResponse, dependencies=[page_allow(AUDITOR, LIAISON)])
-def compliance_home(request: Request) -> Response:
-    """The Ministry's and the authorities' home: its pages come in a later part of the web app."""
-    return templates.TemplateResponse(request, "site/placeholder.html", {"area": "compliance"})
 
 
 @router.get("/accessibility", response_class=HTMLResponse)

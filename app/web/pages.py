@@ -86,6 +86,15 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("/admin/accounts", "accounts"),
         ("/admin/audit", "audit"),
     ],
+    AUDITOR: [
+        ("/compliance/requests", "requests"),
+        ("/compliance/at-risk", "at_risk"),
+        ("/compliance/seat-demand", "seat_demand"),
+    ],
+    LIAISON: [
+        ("/compliance/requests", "requests"),
+        ("/compliance/at-risk", "at_risk"),
+    ],
 }
 
 
