@@ -258,7 +258,7 @@ def server(browser_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy machine starts it slowly
         while True:
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
