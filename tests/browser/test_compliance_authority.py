@@ -61,14 +61,23 @@ def _seed(database_url: str) -> Seeded:
             people = [
                 ("יעל", "מאירי", "Yael", "Meiri", "legal_adviser", today() - relativedelta(years=3)),
                 ("אמיר", "חדד", "Amir", "Haddad", "education_head", today() - relativedelta(years=2, months=4)),
-                ("נורית", "שגיא", "Nurit", "Sagi", "legal_adviser", today() - relativedelta(months=24) + timedelta(days=40)),
+                (
+                    "נורית",
+                    "שגיא",
+                    "Nurit",
+                    "Sagi",
+                    "legal_adviser",
+                    today() - relativedelta(months=24) + timedelta(days=40),
+                ),
                 ("מוחמד", "עזאם", "Muhammad", "Azzam", "education_head", today() - relativedelta(months=10)),
                 ("ליאת", "פרץ", "Liat", "Peretz", "legal_adviser", date(2023, 3, 1)),
                 ("דוד", "לוי", "David", "Levi", "education_head", today() - relativedelta(months=3)),
             ]
             officials = []
             for first_he, last_he, first_en, last_en, role, start in people:
-                o = make_official(db, first_name_he=first_he, last_name_he=last_he, first_name_en=first_en, last_name_en=last_en)
+                o = make_official(
+                    db, first_name_he=first_he, last_name_he=last_he, first_name_en=first_en, last_name_en=last_en
+                )
                 make_appointment(db, o, authority=AUTHORITY, role=role, start=start)
                 officials.append(o)
             add_requirements_for_programme(db, programme_id=programme.id, actor=actor)
@@ -129,7 +138,11 @@ def test_an_auditor_drills_from_an_authority_to_its_overdue_officials(page, serv
     request = page.locator(f"tr[data-request-id='{seeded.request_id}']")
     assert request.get_attribute("data-request-state") == "pending"
     assert request.locator("a").first.get_attribute("href") == f"/compliance/requests/{seeded.request_id}"
-    assert page.locator("a", has_text="PDF").get_attribute("href").startswith(f"/compliance/report.pdf?authority={AUTHORITY}")
+    assert (
+        page.locator("a", has_text="PDF")
+        .get_attribute("href")
+        .startswith(f"/compliance/report.pdf?authority={AUTHORITY}")
+    )
     check_in_both_languages(page, "compliance-authority")
 
     # The overdue figure opens the requirements behind it: the list filtered by status.

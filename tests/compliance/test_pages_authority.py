@@ -191,7 +191,9 @@ def test_a_liaison_sees_their_own_authority_only(db: Session, client: TestClient
     assert 'id="authority"' not in mine and 'id="district"' not in mine  # nothing to choose
     risky = client.get("/compliance/at-risk").text
     assert str(s.elsewhere.id) not in _rows(risky)
-    csv_rows = list(csv.DictReader(io.StringIO(client.get("/compliance/requirements.csv?lang=he").text.lstrip("\ufeff"))))
+    csv_rows = list(
+        csv.DictReader(io.StringIO(client.get("/compliance/requirements.csv?lang=he").text.lstrip("\ufeff")))
+    )
     assert {r["סמל רשות"] for r in csv_rows} == {"0031"}
     assert client.get("/compliance/seat-demand").status_code == 403
     assert client.get("/compliance/seat-demand.csv").status_code == 403
@@ -211,7 +213,9 @@ def test_the_files_hold_the_pages_rows_in_the_pages_language(db: Session, client
     assert first["מצב"] == "באיחור" and first["מצב (קוד)"] == "overdue"
     assert first["תפקיד"] == "גזבר/ית" and first["תפקיד (קוד)"] == "treasurer"
     assert {row["מחוז"] for row in rows} == {"הדרום", "תל אביב"} and first["מועד קרוב"] == "לא"
-    english = list(csv.DictReader(io.StringIO(client.get(f"/compliance/requirements.csv?{query}&lang=en").text.lstrip("\ufeff"))))
+    english = list(
+        csv.DictReader(io.StringIO(client.get(f"/compliance/requirements.csv?{query}&lang=en").text.lstrip("\ufeff")))
+    )
     assert english[0]["Status"] == "Overdue" and english[0]["Role"] == "Treasurer" and english[0]["Due soon"] == "No"
     assert {row["District"] for row in english} == {"Southern", "Tel Aviv"}
     xlsx = client.get(f"/compliance/requirements.xlsx?{query}&lang=he")
@@ -228,7 +232,11 @@ def test_officials_at_risk_with_days_left_and_an_open_seat(db: Session, client: 
     create_cohort(
         db,
         data=CohortCreate(
-            programme_code=s.programme.code, code="TRE-OPEN", start_date=start, end_date=start + timedelta(days=40), capacity=12
+            programme_code=s.programme.code,
+            code="TRE-OPEN",
+            start_date=start,
+            end_date=start + timedelta(days=40),
+            capacity=12,
         ),
         actor=ACTOR,
     )
@@ -263,7 +271,11 @@ def test_seat_demand_in_words_and_numbers(db: Session, client: TestClient) -> No
     create_cohort(
         db,
         data=CohortCreate(
-            programme_code=s.programme.code, code="TRE-SMALL", start_date=start, end_date=start + timedelta(days=40), capacity=1
+            programme_code=s.programme.code,
+            code="TRE-SMALL",
+            start_date=start,
+            end_date=start + timedelta(days=40),
+            capacity=1,
         ),
         actor=ACTOR,
     )

@@ -183,7 +183,7 @@ def _in_scope(query: ListQuery, actor: Principal) -> ListQuery:
     asked = query.filters.authority
     if asked is not None and asked != actor.authority_code:
         raise NotFound(f"no authority has the CBS code {asked!r}")
-    return replace(query, filters=replace(query.filters, authority=actor.authority_code, district=None))
+    return replace(query, filters=replace(query.filters, authority=actor.authority_code))
 
 
 def _url(path: str, values: dict[str, str], **changes: str) -> str:
@@ -202,9 +202,9 @@ class ActiveFilter:
     clear_url: str
 
 
-def _active_filters(path: str, query: ListQuery, names: Names, lang: str, *, fixed: tuple[str, ...] = ()) -> list[
-    ActiveFilter
-]:
+def _active_filters(
+    path: str, query: ListQuery, names: Names, lang: str, *, fixed: tuple[str, ...] = ()
+) -> list[ActiveFilter]:
     """The filters that are on, each in words with the address that clears it (`fixed` ones cannot be cleared)."""
     words = _words(lang)
     out = []
@@ -673,4 +673,3 @@ def _seat_demand_file(fmt: Literal["csv", "xlsx"]) -> Callable[..., Response]:
 
 for _fmt in FORMATS:
     router.add_api_route(f"/compliance/seat-demand.{_fmt}", _seat_demand_file(_fmt), methods=["GET"])
-
