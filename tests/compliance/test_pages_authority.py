@@ -320,3 +320,18 @@ def test_the_pages_run_as_many_statements_for_ten_officials_as_for_one(db: Sessi
             assert r.status_code == 200
         assert len(_rows(r.text)) >= 10, path
         assert len(ten) == counts[path], f"{path}: {counts[path]} statements for 1, {len(ten)} for 10"
+
+
+def test_the_lists_and_their_files_are_written_to_the_access_log(db: Session, client: TestClient) -> None:
+    from app.audit.models import AccessRecord
+
+    s = seed(db)
+    _auditor(db, client)
+    assert client.get("/compliance/authorities/0031?status=overdue").status_code == 200
+    assert client.get("/compliance/requirements.csv?authority=0031&status=overdue").status_code == 200
+    logged = db.scalars(select(AccessRecord).where(AccessRecord.subject.like("/compliance/%"))).all()
+    listed = [r for r in logged if r.subject == "/compliance/authorities/0031"]
+    assert [(r.kind, r.official_id) for r in listed] == [("list", s.overdue[0].id)]
+    (export,) = [r for r in logged if r.subject == "/compliance/requirements.csv"]
+    assert export.kind == "export" and export.detail is not None
+    assert export.detail["authority"] == "0031" and export.detail["status"] == "overdue"
