@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from sqlalchemy import bindparam, func, select
@@ -56,3 +57,31 @@ def authority_names(db: Session) -> list[tuple[str, str, str]]:
     """Every authority as (code, Hebrew name, English name), by Hebrew name: for choosing one in a form."""
     stmt = select(Authority.code, Authority.name_he, Authority.name_en).order_by(Authority.name_he, Authority.code)
     return [(code, he, en) for code, he, en in db.execute(stmt).tuples()]
+
+
+@dataclass(frozen=True)
+class AuthorityProfile:
+    """What a page on one authority says of it in its heading, in both languages."""
+
+    code: str
+    name_he: str
+    name_en: str
+    type: str
+    type_he: str
+    district: str
+    district_he: str
+    population: int | None
+
+
+def authority_profile(db: Session, *, code: str) -> AuthorityProfile | None:
+    """The authority with this CBS code as a page's heading names it; none when there is no such authority."""
+    found = db.execute(
+        select(*(getattr(Authority, f.name) for f in fields(AuthorityProfile))).where(Authority.code == code)
+    ).first()
+    return AuthorityProfile(*found) if found is not None else None
+
+
+def district_names(db: Session) -> list[tuple[str, str]]:
+    """Every district as (its English name, the key reports use; its Hebrew name), by Hebrew name."""
+    stmt = select(Authority.district, Authority.district_he).distinct().order_by(Authority.district_he)
+    return [(en, he) for en, he in db.execute(stmt).tuples()]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Literal, get_args
 
@@ -18,7 +18,7 @@ from app.auth import Principal
 from app.authorities.models import Authority
 from app.clock import today
 from app.cohorts.models import Cohort, Enrolment
-from app.cohorts.rules import ACTIVE_ENROLMENT, HOLDING_SEAT, SCHEDULED_STATES
+from app.cohorts.rules import ACTIVE_ENROLMENT, ENROLLING_STATES, HOLDING_SEAT, SCHEDULED_STATES
 from app.compliance.models import RequirementRequest
 from app.compliance.queries import AS_OF, Restrict, as_of_parameters, status_query
 from app.compliance.rules import (
@@ -159,6 +159,63 @@ def requirement_requests(db: Session, *, requirement_id: int, actor: Principal, 
     """The requests of one requirement the caller may see, oldest first; 404 for a requirement out of sight."""
     visible_requirement(db, requirement_id=requirement_id, actor=actor)
     return list_requests(db, actor=actor, requirement_id=requirement_id, limit=limit)
+
+
+@dataclass(frozen=True)
+class AuthorityRequestRow:
+    """A request on a requirement of one authority's official, as the authority's page lists it: whose, on which
+    programme, and where it stands."""
+
+    id: int
+    requirement_id: int
+    kind: RequestKind
+    state: RequestState
+    requested_due_date: date | None
+    reason_code: str | None
+    requested_at: datetime
+    decided_on: date | None
+    official_id: int
+    official_name_he: str
+    role_code: str
+    programme_code: str
+
+
+def authority_requests(
+    db: Session, *, authority_code: str, actor: Principal, limit: int = 20
+) -> Page[AuthorityRequestRow]:
+    """The requests on requirements of the authority's appointments that the caller may see: pending ones first
+    (oldest first, as the auditors' queue), then the decided ones (latest decision first); and how many in all.
+    Two queries, whatever their number."""
+    RR = RequirementRequest
+    pending = RR.state == RequestState.PENDING
+    stmt = scope_appointments(
+        select(
+            RR.id,
+            RR.requirement_id,
+            RR.kind,
+            RR.state,
+            RR.requested_due_date,
+            RR.reason_code,
+            RR.requested_at,
+            RR.decided_on,
+            Appointment.official_id,
+            (Official.first_name_he + literal(" ") + Official.last_name_he).label("official_name_he"),
+            Appointment.role_code,
+            Programme.code.label("programme_code"),
+        )
+        .join(Requirement, Requirement.id == RR.requirement_id)
+        .join(Appointment, Appointment.id == Requirement.appointment_id)
+        .join(Official, Official.id == Appointment.official_id)
+        .join(Programme, Programme.id == Requirement.programme_id)
+        .where(Appointment.authority_code == authority_code),
+        actor,
+    )
+    total = count_of(db, stmt)
+    ordered = stmt.order_by(
+        case((pending, 0), else_=1), case((pending, RR.requested_at)), RR.decided_at.desc(), RR.id.desc()
+    )
+    rows = db.execute(ordered.limit(limit))
+    return Page(items=[AuthorityRequestRow(**r._mapping) for r in rows], total=total)
 
 
 # --- reports -------------------------------------------------------------------------------------------
@@ -613,6 +670,44 @@ def seat_demand(db: Session, *, as_of: date, actor: Principal) -> list[SeatDeman
             item[f"free_seats_within_{k}_months"] = free
             item[f"shortfall_within_{k}_months"] = max(0, need - free)
         out.append(SeatDemandRow.model_validate(item))
+    return out
+
+
+@dataclass(frozen=True)
+class OpenSeats:
+    """The seats an official owing a programme could take now: its cohorts open for enrolment that have not ended,
+    with a free seat; the first of them to start."""
+
+    cohorts: int
+    free_seats: int
+    first_code: str
+    first_start: date
+
+
+def open_seats_by_programme(db: Session, *, as_of: date) -> dict[str, OpenSeats]:
+    """Per programme code, its cohorts taking enrolments (open or running, ending on or after the date) that have a
+    free seat now, and the earliest of them; programmes with none are left out. One query."""
+    seated = (
+        select(Enrolment.cohort_id, func.count().label("n"))
+        .where(Enrolment.status.in_(HOLDING_SEAT))
+        .group_by(Enrolment.cohort_id)
+        .subquery("seated")
+    )
+    free = Cohort.capacity - func.coalesce(seated.c.n, 0)
+    stmt = (
+        select(Programme.code.label("programme_code"), Cohort.code, Cohort.start_date, free.label("free"))
+        .join(Cohort, Cohort.programme_id == Programme.id)
+        .outerjoin(seated, seated.c.cohort_id == Cohort.id)
+        .where(Cohort.state.in_(ENROLLING_STATES), Cohort.end_date >= as_of, free > 0)
+        .order_by(Programme.code, Cohort.start_date, Cohort.id)
+    )
+    out: dict[str, OpenSeats] = {}
+    for r in db.execute(stmt):
+        found = out.get(r.programme_code)
+        if found is None:
+            out[r.programme_code] = OpenSeats(1, int(r.free), r.code, r.start_date)
+        else:
+            out[r.programme_code] = replace(found, cohorts=found.cohorts + 1, free_seats=found.free_seats + int(r.free))
     return out
 
 

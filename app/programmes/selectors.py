@@ -134,3 +134,12 @@ def get_programme(db: Session, *, code: str) -> ProgrammeRead:
     if programme is None:
         raise NotFound(f"no programme has the code {code!r}")
     return _read(db, [programme])[0]
+
+
+def programme_titles(db: Session, *, kind: ProgrammeKind | None = None) -> list[tuple[str, str, str]]:
+    """Every programme (of the kind, when given) as (code, Hebrew title, English title), by Hebrew title: for naming
+    programmes in lists and choosing one in a form."""
+    stmt = select(Programme.code, Programme.title_he, Programme.title_en).order_by(Programme.title_he, Programme.code)
+    if kind is not None:
+        stmt = stmt.where(Programme.kind == kind)
+    return [(code, he, en) for code, he, en in db.execute(stmt).tuples()]

@@ -149,6 +149,17 @@ PAGES: list[Page] = [
     Page("GET", "/admin/audit", (ADMIN,)),
     Page("GET", "/admin/audit/{entity_type}/{entity_id}", (ADMIN,), _record),
     Page("GET", "/compliance", (AUDITOR, LIAISON)),
+    # Compliance: the requirements behind a figure, one authority (the liaison's own), at risk, seat demand.
+    Page("GET", "/compliance/requirements", (AUDITOR, LIAISON)),
+    Page("GET", "/compliance/requirements.csv", (AUDITOR, LIAISON)),
+    Page("GET", "/compliance/requirements.xlsx", (AUDITOR, LIAISON)),
+    Page("GET", "/compliance/authorities/{cbs_code}", (AUDITOR, LIAISON), lambda w: {"cbs_code": "0031"}),
+    Page("GET", "/compliance/at-risk", (AUDITOR, LIAISON)),
+    Page("GET", "/compliance/at-risk.csv", (AUDITOR, LIAISON)),
+    Page("GET", "/compliance/at-risk.xlsx", (AUDITOR, LIAISON)),
+    Page("GET", "/compliance/seat-demand", (AUDITOR,)),
+    Page("GET", "/compliance/seat-demand.csv", (AUDITOR,)),
+    Page("GET", "/compliance/seat-demand.xlsx", (AUDITOR,)),
     # The school's cohorts.
     Page("GET", "/admin/cohorts", (ADMIN,)),
     Page("GET", "/admin/cohorts/new", (ADMIN,)),
