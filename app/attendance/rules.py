@@ -56,8 +56,9 @@ def credit(status: str, *, late_credit_pct: int) -> float:
 
 
 def session_minutes(hours: float) -> int:
-    """A session's length in whole minutes: the most minutes late a late arrival at it can carry."""
-    return int(Decimal(repr(float(hours))) * 60)
+    """A session's length in whole minutes, to the nearest (1.33 hours are 80): the most minutes late a late arrival
+    at it can carry."""
+    return int((Decimal(repr(float(hours))) * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def minutes_late_error(status: str, minutes_late: int | None, *, session_hours: float | None = None) -> str | None:
