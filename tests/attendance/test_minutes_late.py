@@ -321,3 +321,22 @@ def test_the_check_before_closing_shows_hours_by_the_minutes(db: Session, client
     assert f"{a.first_name_he} {a.last_name_he}" in not_completing
     assert "נכח/ה <bdi>7</bdi> מתוך <bdi>9</bdi> שעות" in not_completing
     assert f"{b.first_name_he} {b.last_name_he}" in completing and "<bdi>7.5</bdi>" in completing
+
+
+def test_an_uploaded_sheet_with_minutes_late_shows_them_and_why_a_row_was_refused(
+    db: Session, client: TestClient, admin_csrf: str
+) -> None:
+    run = seed_cohort(db, people=2)
+    meeting = run.sessions[0]
+    a, b = run.officials
+    day = meeting.date.strftime("%d/%m/%Y")
+    sheet = f'ת"ז,תאריך,נוכחות,דקות איחור\n{a.national_id},{day},איחור,25\n{b.national_id},{day},נוכח,10\n'.encode()
+    url = f"/admin/sessions/{meeting.id}/attendance/import"
+    files = {"file": ("sheet.csv", sheet, "text/csv")}
+    r = client.post(url, data={"csrf_token": admin_csrf}, files=files, headers=_origin())
+    assert r.status_code == 200, r.text
+    assert "(<bdi>25</bdi> דקות)" in r.text
+    assert "דקות האיחור אינן תקינות: מספר שלם מ־1 עד אורך המפגש, ורק בשורה של איחור" in r.text
+    assert _stored(db, meeting.id) == {a.id: ("late", 25)}
+    english = client.post(url + "?lang=en", data={"csrf_token": admin_csrf}, files=files, headers=_origin()).text
+    assert "(<bdi>25</bdi> minutes)" in english and "The minutes late are not valid" in english

@@ -1,8 +1,9 @@
 """The attendance screen in a real browser, over a cohort seeded through the services (3 sessions, 4 officials
 enrolled): attendance taken for each session by clicks ("all present", then the exception), kept after a reload; a
 late arrival marked by keyboard alone, with its minutes late typed, saved and kept after a reload; a save the server
-refuses shown at its row in the page's words, and nothing written. (The journey from the cohort's creation to its certificates is tests/browser/test_admin_cohorts.py.) Every
-page checked by axe-core in both languages and photographed."""
+refuses shown at its row in the page's words, and nothing written. (The journey from the cohort's creation to its
+certificates is tests/browser/test_admin_cohorts.py.) Every page checked by axe-core in both languages and
+photographed."""
 
 from __future__ import annotations
 
