@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.attendance.rules import AttendanceStatus
 from app.db import Base, UTCDateTime, one_of
+
+MINUTES_LATE_CHECK = f"minutes_late IS NULL OR (status = '{AttendanceStatus.LATE.value}' AND minutes_late >= 1)"
 
 
 class AttendanceRecord(Base):
@@ -17,6 +19,9 @@ class AttendanceRecord(Base):
     __tablename__ = "attendance_records"
     __table_args__ = (
         CheckConstraint(one_of("status", AttendanceStatus), name="status"),
+        # Minutes late only on a late arrival, and at least one (their upper bound, the session's length, is the
+        # service's: a CHECK cannot read the session).
+        CheckConstraint(MINUTES_LATE_CHECK, name="minutes_late"),
         Index("uq_attendance_records_session_official", "session_id", "official_id", unique=True),
         Index("ix_attendance_records_enrolment", "enrolment_id"),
     )
@@ -27,6 +32,8 @@ class AttendanceRecord(Base):
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"))
     status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
+    # How late a late arrival was, when known: it then counts for the time attended, not the cohort's late share.
+    minutes_late: Mapped[int | None] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import pdf
 from app.attendance import selectors, service
-from app.attendance.rules import AttendanceStatus
+from app.attendance.rules import AttendanceStatus, minutes_late_error, parse_minutes_late, session_minutes
 from app.attendance.schemas import AttendanceIn, AttendanceReport
 from app.audit.service import record_list
 from app.certificates import service as certificates
@@ -41,10 +41,15 @@ def _roll_page(
     report: AttendanceReport | None = None,
     session_dates: dict[int, date] | None = None,
     errors: list[tuple[str, str]] | None = None,
+    sent_minutes: dict[int, str] | None = None,
+    sent_statuses: dict[int, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     context: dict[str, Any] = {
         "roll": roll,
+        "max_minutes": session_minutes(roll.session.hours),
+        "sent_minutes": sent_minutes or {},
+        "sent_statuses": sent_statuses or {},
         "statuses": STATUSES,
         "finished": roll.cohort.state in FINISHED_STATES,
         "report": report,
@@ -66,13 +71,16 @@ def attendance_page(session_id: RecordId, request: Request, db: SessionDep, prin
 @router.post("/admin/sessions/{session_id}/attendance", response_class=HTMLResponse)
 async def save_attendance(session_id: RecordId, request: Request, db: SessionDep, principal: PageAdmin) -> Response:
     """The whole screen at once (the form without the script): each row marked is written by the API's service, and
-    with "all present" everyone not marked is present; an empty form, or a status that is none, is refused at its
-    row (422) and nothing is written."""
+    with "all present" everyone not marked is present; a late row's minutes late go with it (those of a row not
+    late are not sent: their field is hidden). An empty form, a status that is none, or minutes late that are no
+    whole number from 1 to the session's length are refused at their row (422) and nothing is written."""
     form = await request.form()
     roll = selectors.session_roll(db, session_id=session_id, actor=principal)
     all_present = bool(form.get("all_present"))
     records: list[AttendanceIn] = []
     errors: list[tuple[str, str]] = []
+    sent_minutes: dict[int, str] = {}
+    sent_statuses: dict[int, str] = {}
     for row in roll.rows:
         sent = form.get(f"status-{row.official_id}")
         value = sent if isinstance(sent, str) and sent else None
@@ -85,12 +93,31 @@ async def save_attendance(session_id: RecordId, request: Request, db: SessionDep
             continue
         note = form.get(f"note-{row.official_id}")
         status = AttendanceStatus(value)
+        sent_statuses[row.official_id] = status.value
+        fields: dict[str, Any] = {"official_id": row.official_id, "status": status}
         if isinstance(note, str) and (note.strip() or row.note):
-            records.append(AttendanceIn(official_id=row.official_id, status=status, note=note[:2000]))
-        else:
-            records.append(AttendanceIn(official_id=row.official_id, status=status))
+            fields["note"] = note[:2000]
+        raw = form.get(f"minutes_late-{row.official_id}")
+        if status == AttendanceStatus.LATE and isinstance(raw, str) and raw.strip():
+            sent_minutes[row.official_id] = raw[:20]
+            try:
+                minutes = parse_minutes_late(raw)
+            except ValueError:
+                minutes = 0
+            if minutes_late_error(status, minutes, session_hours=roll.session.hours) is not None:
+                errors.append((f"minutes_late-{row.official_id}", row.name_he))
+                continue
+            fields["minutes_late"] = minutes
+        records.append(AttendanceIn(**fields))
     if errors or not records:
-        return _roll_page(request, roll, errors=errors or [("attendance", "")], status_code=422)
+        return _roll_page(
+            request,
+            roll,
+            errors=errors or [("attendance", "")],
+            sent_minutes=sent_minutes,
+            sent_statuses=sent_statuses,
+            status_code=422,
+        )
     service.record_attendance(db, session_id=session_id, records=records, actor=principal)
     return RedirectResponse(f"/admin/sessions/{session_id}/attendance?notice=attendance_saved", status_code=303)
 

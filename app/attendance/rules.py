@@ -55,9 +55,45 @@ def credit(status: str, *, late_credit_pct: int) -> float:
     raise ValueError(f"unknown attendance status {status!r}")
 
 
-def attended_hours(records: Iterable[tuple[float, str]], *, late_credit_pct: int) -> float:
-    """The hours attended over (session hours, status) records; a late arrival counts for the cohort's share."""
-    total = sum(hours * credit(status, late_credit_pct=late_credit_pct) for hours, status in records)
+def session_minutes(hours: float) -> int:
+    """A session's length in whole minutes, to the nearest (1.33 hours are 80): the most minutes late a late arrival
+    at it can carry."""
+    return int((Decimal(repr(float(hours))) * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def minutes_late_error(status: str, minutes_late: int | None, *, session_hours: float | None = None) -> str | None:
+    """Why a record cannot carry these minutes late (a sentence after the field's name), or None when it can: only
+    a late arrival carries minutes, a whole number from 1 to the session's length in minutes."""
+    if minutes_late is None:
+        return None
+    if status != AttendanceStatus.LATE:
+        return f"only a late arrival carries minutes late; this record is {status}"
+    if minutes_late < 1:
+        return f"{minutes_late} is not a number of minutes late: give 1 or more, or leave it out"
+    if session_hours is not None and minutes_late > (length := session_minutes(session_hours)):
+        return f"{minutes_late} minutes is longer than the session ({length} minutes)"
+    return None
+
+
+def session_credit_hours(hours: float, status: str, *, late_credit_pct: int, minutes_late: int | None = None) -> float:
+    """The hours one record counts for, unrounded: a late arrival with its minutes late counts for the time attended
+    (the session's hours less the minutes, never below 0); without them, for the cohort's late share."""
+    if status == AttendanceStatus.LATE and minutes_late is not None:
+        return max(0.0, hours - minutes_late / 60)
+    return hours * credit(status, late_credit_pct=late_credit_pct)
+
+
+# A record of attendance as the rules read it: (session hours, status), or with its minutes late (None: none).
+AttendanceFact = tuple[float, str] | tuple[float, str, int | None]
+
+
+def attended_hours(records: Iterable[AttendanceFact], *, late_credit_pct: int) -> float:
+    """The hours attended over (session hours, status[, minutes late]) records: a late arrival counts for the time
+    attended when its minutes late are known, otherwise for the cohort's share; rounded once, over the total."""
+    total = sum(
+        session_credit_hours(r[0], r[1], late_credit_pct=late_credit_pct, minutes_late=r[2] if len(r) > 2 else None)
+        for r in records
+    )
     return round_hours(total)
 
 
@@ -164,13 +200,14 @@ def parse_status(raw: str) -> AttendanceStatus:
     return AttendanceStatus(status)
 
 
-SHEET_FIELDS = ("national_id", "session_id", "session_date", "status", "note")
+SHEET_FIELDS = ("national_id", "session_id", "session_date", "status", "note", "minutes_late")
 _SHEET_ALIASES: dict[str, tuple[str, ...]] = {
     "national_id": ("id", "national id number", "תז", "מספר זהות", "תעודת זהות", "מס זהות"),
     "session_id": ("session", "מספר מפגש", "מזהה מפגש"),
     "session_date": ("date", "תאריך", "תאריך מפגש", "תאריך המפגש"),
     "status": ("attendance", "נוכחות", "סטטוס", "מצב"),
     "note": ("notes", "remark", "הערה", "הערות"),
+    "minutes_late": ("minutes late", "late minutes", "minutes", "דקות איחור", "איחור בדקות", "דקות"),
 }
 _SHEET_HEADERS = header_table(SHEET_FIELDS, _SHEET_ALIASES)
 
@@ -185,13 +222,15 @@ class SheetRow:
     session_date: str
     status: str
     note: str
+    minutes_late: str = ""
 
 
 def _sheet_columns(headers: list[Any]) -> list[str]:
     columns = map_columns(
         headers,
         _SHEET_HEADERS,
-        known='national_id, session_date or session_id, status and note (or ת"ז, תאריך, נוכחות, הערה)',
+        known='national_id, session_date or session_id, status, note and minutes_late (or ת"ז, תאריך, נוכחות, הערה, '
+        "דקות איחור)",
     )
     missing = [c for c in ("national_id", "status") if c not in columns]
     if "session_id" not in columns and "session_date" not in columns:
@@ -221,6 +260,17 @@ def read_sheet(
     if not rows:
         raise Invalid("file: there are no rows under the header row", field="file", code="empty_file")
     return rows
+
+
+def parse_minutes_late(raw: str) -> int | None:
+    """The minutes late a cell gives: a whole number, or None for an empty cell; ValueError says why not (the
+    bounds, 1 to the session's length, are `minutes_late_error`'s)."""
+    text = clean_text(raw)
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9]{1,6}", text):
+        raise ValueError(f"{text!r} is not a whole number of minutes")
+    return int(text)
 
 
 def parse_session_date(raw: str) -> date:

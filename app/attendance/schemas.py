@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from app.attendance.rules import AttendanceStatus
+from app.attendance.rules import AttendanceStatus, minutes_late_error
 from app.cohorts.rules import EnrolmentStatus
 from app.schemas import MAX_ID, FactDate
 from app.text import clean_text
@@ -21,16 +21,38 @@ def _clean_note(value: str | None) -> str | None:
     return clean_text(value) or None
 
 
+MINUTES_LATE_DESCRIPTION = (
+    "How late a late arrival was, in whole minutes from 1 to the session's length: the record then counts for the "
+    "session's hours less these minutes (never below 0) instead of the cohort's late share. Only a `late` record "
+    "carries minutes (sent with any other status: 422). Left out or null: the record keeps no minutes, so a late "
+    "arrival counts for the cohort's late share; a record changed away from late loses its minutes."
+)
+
+
 class AttendanceIn(BaseModel):
-    """One official's attendance at the session; a note left out keeps the note already recorded."""
+    """One official's attendance at the session; a note left out keeps the note already recorded, minutes late left
+    out are none."""
 
     model_config = ConfigDict(extra="forbid")
 
     official_id: int = Field(ge=1, le=MAX_ID)
-    status: AttendanceStatus = Field(description="present, late (counts for the cohort's late share), excused, absent")
+    status: AttendanceStatus = Field(
+        description="present, late (counts for the cohort's late share, or the time attended given minutes_late), "
+        "excused, absent"
+    )
     note: str | None = Field(default=None, max_length=2000, description="Sent as null or empty: the note is removed.")
+    minutes_late: int | None = Field(default=None, ge=1, le=100_000, description=MINUTES_LATE_DESCRIPTION)
 
     _note = field_validator("note")(_clean_note)
+
+    @field_validator("minutes_late")
+    @classmethod
+    def _only_late(cls, value: int | None, info: ValidationInfo) -> int | None:
+        status = info.data.get("status")
+        why = minutes_late_error(status, value) if status is not None else None
+        if why is not None:
+            raise ValueError(why)
+        return value
 
 
 class AttendanceSheet(BaseModel):
@@ -49,6 +71,7 @@ class AttendanceRowReport(BaseModel):
     national_id: str | None = Field(default=None, description="Imports: the ID as normalised, or as written.")
     session_id: int | None = None
     status: AttendanceStatus | None = None
+    minutes_late: int | None = Field(default=None, description="The minutes late the row gives, if any.")
     result: RowResult
     record_id: int | None = None
     error: str | None = Field(default=None, examples=["not_enrolled"])
@@ -76,6 +99,7 @@ class AttendanceRead(BaseModel):
     official_name_he: str
     status: AttendanceStatus
     note: str | None
+    minutes_late: int | None = Field(default=None, description="How late a late arrival was, when recorded.")
     recorded_at: dt.datetime
     recorded_by_user_id: int | None
 
@@ -156,6 +180,7 @@ class SessionProgress(BaseModel):
     status: AttendanceStatus | None
     note: str | None
     attended_hours: float
+    minutes_late: int | None = Field(default=None, description="How late a late arrival was, when recorded.")
 
 
 class ProgressRead(BaseModel):

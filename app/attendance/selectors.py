@@ -45,6 +45,7 @@ def list_session_attendance(db: Session, *, session_id: int, actor: Principal) -
             official_name_he=f"{first} {last}",
             status=r.status,
             note=r.note,
+            minutes_late=r.minutes_late,
             recorded_at=r.recorded_at,
             recorded_by_user_id=r.recorded_by_user_id,
         )
@@ -52,16 +53,18 @@ def list_session_attendance(db: Session, *, session_id: int, actor: Principal) -
     ]
 
 
-def cohort_attendance(db: Session, *, cohort_id: int) -> dict[int, list[tuple[float, str]]]:
-    """(session hours, status) of every record in the cohort's sessions, by official: one query."""
-    out: dict[int, list[tuple[float, str]]] = defaultdict(list)
+def cohort_attendance(db: Session, *, cohort_id: int) -> dict[int, list[rules.AttendanceFact]]:
+    """(session hours, status, minutes late) of every record in the cohort's sessions, by official: one query."""
+    out: dict[int, list[rules.AttendanceFact]] = defaultdict(list)
     stmt = (
-        select(AttendanceRecord.official_id, CohortSession.hours, AttendanceRecord.status)
+        select(
+            AttendanceRecord.official_id, CohortSession.hours, AttendanceRecord.status, AttendanceRecord.minutes_late
+        )
         .join(CohortSession, CohortSession.id == AttendanceRecord.session_id)
         .where(CohortSession.cohort_id == cohort_id)
     )
-    for official_id, hours, status in db.execute(stmt).tuples():
-        out[official_id].append((hours, status))
+    for official_id, hours, status, minutes_late in db.execute(stmt).tuples():
+        out[official_id].append((hours, status, minutes_late))
     return out
 
 
@@ -167,6 +170,7 @@ def progress_of(db: Session, enrolments: list[EnrolmentRead]) -> list[ProgressRe
             AttendanceRecord.official_id,
             AttendanceRecord.status,
             AttendanceRecord.note,
+            AttendanceRecord.minutes_late,
         )
         .outerjoin(
             AttendanceRecord,
@@ -176,22 +180,30 @@ def progress_of(db: Session, enrolments: list[EnrolmentRead]) -> list[ProgressRe
         .order_by(CohortSession.date, CohortSession.id)
     )
     sessions: dict[int, list[tuple[int, dt.date, float]]] = defaultdict(list)
-    records: dict[tuple[int, int], tuple[str | None, str | None]] = {}
-    for cid, sid, day, hours, official_id, status, note in db.execute(stmt).tuples():
+    records: dict[tuple[int, int], tuple[str | None, str | None, int | None]] = {}
+    for cid, sid, day, hours, official_id, status, note, minutes_late in db.execute(stmt).tuples():
         if not sessions[cid] or sessions[cid][-1][0] != sid:
             sessions[cid].append((sid, day, hours))
         if official_id is not None:
-            records[(sid, official_id)] = (status, note)
+            records[(sid, official_id)] = (status, note, minutes_late)
     results = assessment_results_of(db, enrolments)
     out = []
     for e in enrolments:
         min_pct, late_pct = pcts[e.cohort_id]
         lines = []
         for sid, day, hours in sessions[e.cohort_id]:
-            mark, note = records.get((sid, e.official_id), (None, None))
-            attended = rules.attended_hours([(hours, mark)] if mark else [], late_credit_pct=late_pct)
+            mark, note, minutes_late = records.get((sid, e.official_id), (None, None, None))
+            attended = rules.attended_hours([(hours, mark, minutes_late)] if mark else [], late_credit_pct=late_pct)
             lines.append(
-                SessionProgress(session_id=sid, date=day, hours=hours, status=mark, note=note, attended_hours=attended)
+                SessionProgress(
+                    session_id=sid,
+                    date=day,
+                    hours=hours,
+                    status=mark,
+                    note=note,
+                    attended_hours=attended,
+                    minutes_late=minutes_late,
+                )
             )
         scheduled = float(sum(line.hours for line in lines))
         out.append(
@@ -205,7 +217,8 @@ def progress_of(db: Session, enrolments: list[EnrolmentRead]) -> list[ProgressRe
                 scheduled_hours=rules.round_hours(scheduled),
                 required_hours=rules.required_hours(scheduled, min_attendance_pct=min_pct),
                 attended_hours=rules.attended_hours(
-                    [(line.hours, line.status) for line in lines if line.status], late_credit_pct=late_pct
+                    [(line.hours, line.status, line.minutes_late) for line in lines if line.status],
+                    late_credit_pct=late_pct,
                 ),
                 sessions=lines,
                 assessments=results[e.id],
@@ -223,7 +236,7 @@ class ClosingBasis:
 
     sessions: list[SessionRead]  # in date order
     required: list[str]  # codes of the required assessments
-    attendance: dict[int, list[tuple[float, str]]]  # (session hours, status) of each record, by official
+    attendance: dict[int, list[rules.AttendanceFact]]  # (hours, status, minutes late) of each record, by official
     results: dict[int, dict[str, bool]]  # code -> passed of each result, by enrolment
     names_he: dict[int, str]  # the official's name in Hebrew, by enrolment
 
@@ -278,6 +291,7 @@ class RollRow:
     authority_en: str | None
     status: str | None
     note: str | None
+    minutes_late: int | None = None
 
 
 @dataclass(frozen=True)
@@ -311,6 +325,7 @@ def session_roll(db: Session, *, session_id: int, actor: Principal) -> SessionRo
             Authority.name_en,
             AttendanceRecord.status,
             AttendanceRecord.note,
+            AttendanceRecord.minutes_late,
         )
         .join(Official, Official.id == Enrolment.official_id)
         .outerjoin(Requirement, Requirement.id == Enrolment.requirement_id)
@@ -334,8 +349,11 @@ def session_roll(db: Session, *, session_id: int, actor: Principal) -> SessionRo
             authority_en=auth_en,
             status=status,
             note=note,
+            minutes_late=minutes_late,
         )
-        for eid, oid, nid, first_he, last_he, first_en, last_en, auth_he, auth_en, status, note in db.execute(stmt)
+        for eid, oid, nid, first_he, last_he, first_en, last_en, auth_he, auth_en, status, note, minutes_late in (
+            db.execute(stmt)
+        )
     ]
     return SessionRoll(session=item, cohort=cohort, rows=rows)
 

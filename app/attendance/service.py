@@ -125,8 +125,10 @@ def _write_row(
     note: str | None,
     keep_note: bool,
     actor: Principal,
+    minutes_late: int | None = None,
 ) -> None:
-    """Write one official's attendance at one session, or refuse the row, and report it."""
+    """Write one official's attendance at one session, or refuse the row, and report it. Minutes late are written
+    as given (checked by the caller): none clears them, and only a late arrival keeps any."""
     who = f"official {official_id}" if row.national_id is None else f"the official with ID {row.national_id}"
     enrolment = sheet.enrolments.get(official_id)
     why = _no_seat(who, enrolment, sheet.cohort)
@@ -139,6 +141,8 @@ def _write_row(
         _refuse(sheet, row, "duplicate_row", f"{who} at the session of {item.date} is already in row {sheet.seen[key]}")
         return
     sheet.seen[key] = row.row
+    if status != rules.AttendanceStatus.LATE:
+        minutes_late = None
     record = sheet.existing.get(key)
     if record is None:
         record = AttendanceRecord(
@@ -147,6 +151,7 @@ def _write_row(
             official_id=official_id,
             status=status,
             note=note,
+            minutes_late=minutes_late,
             recorded_at=now_utc(),
             recorded_by_user_id=actor.user_id,
         )
@@ -155,11 +160,11 @@ def _write_row(
         sheet.rows.append(row.model_copy(update={"result": "created", "record_id": record.id}))
         return
     new_note = record.note if keep_note else note
-    if (record.status, record.note) == (status, new_note):
+    if (record.status, record.note, record.minutes_late) == (status, new_note, minutes_late):
         sheet.rows.append(row.model_copy(update={"result": "unchanged", "record_id": record.id}))
         return
     before = snapshot(record)
-    record.status, record.note = status, new_note
+    record.status, record.note, record.minutes_late = status, new_note, minutes_late
     record.recorded_at, record.recorded_by_user_id = now_utc(), actor.user_id
     record_change(db, record, before=before, actor=actor, entity_type="attendance")
     sheet.rows.append(row.model_copy(update={"result": "updated", "record_id": record.id}))
@@ -183,13 +188,24 @@ def record_attendance(
 ) -> AttendanceReport:
     """Take or correct a session's attendance in bulk; each change is audited, unfit rows are refused one by one."""
     item = get_session(db, session_id=session_id)
+    # Minutes late beyond the session's length are a bad request, not a row to refuse: nothing is written.
+    for i, rec in enumerate(records):
+        why = rules.minutes_late_error(rec.status, rec.minutes_late, session_hours=item.hours)
+        if why is not None:
+            field = f"records.{i}.minutes_late"
+            raise Invalid(f"{field}: {why}", field=field, code="invalid")
     # The cohort's lock orders attendance against a close: nothing is written into a cohort being decided.
     cohort = lock_cohort(db, cohort_id=item.cohort_id)
     _refuse_if_finished(cohort)
     sheet = _open_sheet(db, cohort=cohort, session_ids=[item.id])
     for i, rec in enumerate(records, start=1):
         row = AttendanceRowReport(
-            row=i, official_id=rec.official_id, session_id=item.id, status=rec.status, result="refused"
+            row=i,
+            official_id=rec.official_id,
+            session_id=item.id,
+            status=rec.status,
+            minutes_late=rec.minutes_late,
+            result="refused",
         )
         _write_row(
             db,
@@ -201,6 +217,7 @@ def record_attendance(
             note=rec.note,
             keep_note="note" not in rec.model_fields_set,
             actor=actor,
+            minutes_late=rec.minutes_late,
         )
     return _report(sheet)
 
@@ -278,11 +295,21 @@ def import_attendance(
             _refuse(sheet, row, "invalid", f"status: {exc}")
             continue
         row = row.model_copy(update={"status": status})
+        try:
+            minutes_late = rules.parse_minutes_late(line.minutes_late)
+        except ValueError as exc:
+            _refuse(sheet, row, "invalid", f"minutes_late: {exc}")
+            continue
+        row = row.model_copy(update={"minutes_late": minutes_late})
         chosen = _sheet_session(line, sessions, by_date, cohort)
         if isinstance(chosen, tuple):
             _refuse(sheet, row, *chosen)
             continue
         row = row.model_copy(update={"session_id": chosen.id})
+        why = rules.minutes_late_error(status, minutes_late, session_hours=chosen.hours)
+        if why is not None:
+            _refuse(sheet, row, "invalid", f"minutes_late: {why}")
+            continue
         _write_row(
             db,
             sheet,
@@ -293,6 +320,7 @@ def import_attendance(
             note=line.note or None,
             keep_note=False,
             actor=actor,
+            minutes_late=minutes_late,
         )
     return _report(sheet)
 

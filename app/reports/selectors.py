@@ -127,20 +127,28 @@ def attendance_matrix(db: Session, *, cohort_id: int, actor: Principal) -> Atten
     ).order_by(Official.last_name_he, Official.first_name_he, Enrolment.id)
     enrolments = db.execute(stmt).all()
     marks: dict[tuple[int, int], str] = {}
+    minutes: dict[tuple[int, int], int | None] = {}
     if sessions and enrolments:
         records = db.execute(
-            select(AttendanceRecord.official_id, AttendanceRecord.session_id, AttendanceRecord.status).where(
+            select(
+                AttendanceRecord.official_id,
+                AttendanceRecord.session_id,
+                AttendanceRecord.status,
+                AttendanceRecord.minutes_late,
+            ).where(
                 AttendanceRecord.session_id.in_([s.id for s in sessions]),
                 AttendanceRecord.official_id.in_([e.official_id for e, _, _ in enrolments]),
             )
-        )
-        marks = {(official_id, session_id): status for official_id, session_id, status in records}
+        ).tuples()
+        for official_id, session_id, status, minutes_late in records:
+            marks[(official_id, session_id)] = status
+            minutes[(official_id, session_id)] = minutes_late
     scheduled = sum(s.hours for s in sessions)
     rows = []
     for e, first, last in enrolments:
         statuses = [marks.get((e.official_id, s.id)) for s in sessions]
         hours = attended_hours(
-            [(s.hours, st) for s, st in zip(sessions, statuses, strict=True) if st],
+            [(s.hours, st, minutes.get((e.official_id, s.id))) for s, st in zip(sessions, statuses, strict=True) if st],
             late_credit_pct=cohort.late_credit_pct,
         )
         rows.append(

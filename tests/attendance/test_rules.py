@@ -206,3 +206,111 @@ def test_read_sheet_refuses_a_workbook_that_unpacks_too_large_or_an_old_xls():
     with pytest.raises(Invalid) as caught:
         rules.read_sheet(b"\xd0\xcf\x11\xe0rest", filename="attendance.xls")
     assert caught.value.code == "unsupported_format"
+
+
+# --- minutes late ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hours", "status", "minutes_late", "late_credit_pct", "credit_hours"),
+    [
+        # Without minutes: the cohort's late share, as before.
+        (4, "late", None, 50, 2.0),
+        (4, "late", None, 0, 0.0),
+        # With minutes: the time attended, whatever the share.
+        (4, "late", 180, 50, 1.0),
+        (4, "late", 30, 50, 3.5),
+        (4, "late", 30, 100, 3.5),
+        (4, "late", 30, 0, 3.5),
+        (4, "late", 1, 50, 4 - 1 / 60),
+        (4, "late", 240, 50, 0.0),  # the whole session late: nothing attended
+        (2.5, "late", 300, 50, 0.0),  # never below 0
+        # Only a late arrival counts its minutes.
+        (4, "present", None, 50, 4.0),
+        (4, "absent", None, 50, 0.0),
+    ],
+)
+def test_a_late_arrival_counts_for_the_time_attended_when_its_minutes_are_known(
+    hours, status, minutes_late, late_credit_pct, credit_hours
+):
+    got = rules.session_credit_hours(hours, status, late_credit_pct=late_credit_pct, minutes_late=minutes_late)
+    assert got == pytest.approx(credit_hours)
+
+
+@pytest.mark.parametrize(
+    ("records", "late_credit_pct", "hours"),
+    [
+        # 3 sessions x 4 h, late once: 180 minutes late is 1 h attended (9 h), the 50% share 2 h (10 h).
+        ([(4, "present", None), (4, "present", None), (4, "late", 180)], 50, 9.0),
+        ([(4, "present", None), (4, "present", None), (4, "late", None)], 50, 10.0),
+        # Two- and three-part records mix.
+        ([(4, "present"), (4, "late", 60), (4, "late")], 50, 9.0),
+        # Rounded once, over the total, to two decimals halves up: 4 - 7/60 = 3.8833.. and 3 - 10/60 = 2.8333..
+        ([(4, "late", 7)], 50, 3.88),
+        ([(4, "late", 7), (3, "late", 10)], 50, 6.72),  # 6.7166.. not 3.88 + 2.83 = 6.71
+        ([(1.5, "late", 45)], 50, 0.75),
+        ([(2.25, "late", 1)], 50, 2.23),  # 2.2333..
+        ([(4, "late", 500)], 50, 0.0),
+    ],
+)
+def test_attended_hours_with_minutes_late(records, late_credit_pct, hours):
+    assert rules.attended_hours(records, late_credit_pct=late_credit_pct) == hours
+
+
+@pytest.mark.parametrize(
+    ("hours", "minutes"), [(4, 240), (2.5, 150), (0.5, 30), (1.75, 105), (0.1, 6), (1 / 3, 20), (1.33, 80)]
+)
+def test_a_session_is_so_many_whole_minutes_long(hours, minutes):
+    assert rules.session_minutes(hours) == minutes
+
+
+@pytest.mark.parametrize(
+    ("status", "minutes_late", "session_hours", "error"),
+    [
+        ("late", None, 4, None),
+        ("present", None, 4, None),
+        ("late", 1, 4, None),
+        ("late", 240, 4, None),  # the session's whole length
+        ("late", 241, 4, "241 minutes is longer than the session (240 minutes)"),
+        ("late", 151, 2.5, "longer than the session (150 minutes)"),
+        ("late", 0, 4, "0 is not a number of minutes late"),
+        ("late", -5, 4, "not a number of minutes late"),
+        ("late", 9999, None, None),  # no session to measure against: bounds below only
+        ("present", 10, 4, "only a late arrival carries minutes late; this record is present"),
+        ("excused", 10, 4, "this record is excused"),
+        ("absent", 10, None, "this record is absent"),
+    ],
+)
+def test_which_minutes_late_a_record_may_carry(status, minutes_late, session_hours, error):
+    why = rules.minutes_late_error(status, minutes_late, session_hours=session_hours)
+    if error is None:
+        assert why is None
+    else:
+        assert why is not None and error in why
+
+
+@pytest.mark.parametrize(("raw", "minutes"), [("", None), ("  ", None), ("15", 15), (" 007 ", 7), ("240", 240)])
+def test_parse_minutes_late(raw, minutes):
+    assert rules.parse_minutes_late(raw) == minutes
+
+
+@pytest.mark.parametrize("raw", ["15.5", "רבע שעה", "-3", "10 min", "1e3", "1234567"])
+def test_parse_minutes_late_refuses(raw):
+    with pytest.raises(ValueError, match="whole number of minutes"):
+        rules.parse_minutes_late(raw)
+
+
+def test_read_sheet_with_a_minutes_late_column_in_hebrew_or_english():
+    text = 'ת"ז,תאריך,נוכחות,דקות איחור\n18,10/03/2025,איחור,25\n26,10/03/2025,נוכח,\n'
+    rows = rules.read_sheet(text.encode())
+    assert [(r.national_id, r.status, r.minutes_late) for r in rows] == [("18", "איחור", "25"), ("26", "נוכח", "")]
+    rows = rules.read_sheet(b"national_id,session_id,status,minutes_late\n18,7,late,40\n")
+    assert rows[0].minutes_late == "40"
+    # Without the column, as before.
+    assert rules.read_sheet(b"national_id,session_id,status\n18,7,late\n")[0].minutes_late == ""
+
+
+def test_read_sheet_reads_minutes_late_typed_as_numbers_in_xlsx():
+    content = _workbook([["national_id", "session_date", "status", "minutes_late"], [18, "10/03/2025", "late", 25]])
+    rows = rules.read_sheet(content, filename="attendance.xlsx", max_uncompressed=10**7)
+    assert rows[0].minutes_late == "25" and rules.parse_minutes_late(rows[0].minutes_late) == 25

@@ -112,6 +112,6 @@ def test_the_closing_basis_holds_the_cohort_as_it_stands(db: Session) -> None:
     assert [s.date for s in basis.sessions] == list(DATES)
     assert basis.required == ["final_project"]
     assert len(basis.attendance) == 3
-    assert all(marks == [(3.0, "present")] * len(DATES) for marks in basis.attendance.values())
+    assert all(marks == [(3.0, "present", None)] * len(DATES) for marks in basis.attendance.values())
     assert basis.results == {e: {"final_project": True} for e in basis.names_he}
     assert len(basis.names_he) == 3

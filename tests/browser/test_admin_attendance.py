@@ -1,8 +1,9 @@
 """The attendance screen in a real browser, over a cohort seeded through the services (3 sessions, 4 officials
 enrolled): attendance taken for each session by clicks ("all present", then the exception), kept after a reload; a
-late arrival marked by keyboard alone; a save the server refuses shown at its row in the page's words, and nothing
-written. (The journey from the cohort's creation to its certificates is tests/browser/test_admin_cohorts.py.) Every
-page checked by axe-core in both languages and photographed."""
+late arrival marked by keyboard alone, with its minutes late typed, saved and kept after a reload; a save the server
+refuses shown at its row in the page's words, and nothing written. (The journey from the cohort's creation to its
+certificates is tests/browser/test_admin_cohorts.py.) Every page checked by axe-core in both languages and
+photographed."""
 
 from __future__ import annotations
 
@@ -92,9 +93,42 @@ def test_an_admin_takes_attendance_by_click_and_by_keyboard(page, server):
     page.keyboard.press("ArrowDown")
     expect(row).to_have_attribute("data-attendance-status", "late")
     _wait_saved(page, row)
+
+    # Its minutes late, by keyboard too: the field under the late row's choices is next in the tab order; typed,
+    # left with Tab, saved with its own state beside it; kept after a reload, in both languages.
+    minutes = row.locator("input.input--minutes")
+    expect(minutes).to_be_visible()
+    expect(minutes).to_be_enabled()
+    page.keyboard.press("Tab")
+    expect(minutes).to_be_focused()
+    page.keyboard.type("25")
+    page.keyboard.press("Tab")
+    expect(row.locator("[data-minutes-state].save-state--saved")).to_be_visible()
+    expect(row).to_have_attribute("data-minutes-late", "25")
+    # The rows not marked late show no minutes field.
+    expect(_row(page, missing).locator("input.input--minutes")).to_be_hidden()
+    # A number longer than the session is said beside the field, and nothing is sent.
+    minutes.fill("999")
+    minutes.press("Enter")
+    expect(row.locator("[data-minutes-state].save-state--error")).to_contain_text("מספר שלם מ־1 עד 180")
+    expect(row).to_have_attribute("data-minutes-late", "25")
+    check_page(page, "admin-attendance-minutes-error")
+    page.reload()
+    row = _row(page, completing[0])
+    minutes = row.locator("input.input--minutes")
+    expect(minutes).to_have_value("25")
+    expect(row).to_have_attribute("data-minutes-late", "25")
+    check_in_both_languages(page, "admin-attendance-minutes")
+    row = _row(page, completing[0])
+    expect(row.locator("input.input--minutes")).to_have_value("25")
+
+    # Back to present: the minutes go with it (hidden, and not kept).
     row.locator("input[value=late]").focus()
     page.keyboard.press("ArrowUp")
     expect(row).to_have_attribute("data-attendance-status", "present")
+    _wait_saved(page, row)
+    expect(row).to_have_attribute("data-minutes-late", "")
+    expect(row.locator("input.input--minutes")).to_be_hidden()
 
     # A save that fails says so plainly at its row, in the page's words.
     def refuse(route) -> None:
