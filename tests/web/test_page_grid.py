@@ -62,7 +62,7 @@ class World:
     appointment_id: int = 0
     import_id: int = 0
     spare_user_id: int = 0  # a liaison's account no one signs in with, for the pages that change an account
-    request_id: int = 0  # a pending exemption request on the requirement
+    request_id: int = 0  # a pending exemption request of another official of the same authority
 
 
 @dataclass(frozen=True)
@@ -260,8 +260,14 @@ def world(db: Session) -> World:
         db, content=b"national_id\n" + official.national_id.encode(), filename="grid.csv", actor=ACTOR
     )
     spare = make_user(db, LIAISON)
+    # A request on another official's requirement: the official's own pages offer to ask while none is pending.
+    colleague = make_appointment(db, make_official(db), start=today() - timedelta(days=30))
     asked = request_exemption(
-        db, requirement_id=requirement.id, reason_code="acting_appointment", reason="acting", actor=ACTOR
+        db,
+        requirement_id=db.scalars(select(Requirement.id).where(Requirement.appointment_id == colleague.id)).one(),
+        reason_code="acting_appointment",
+        reason="acting",
+        actor=ACTOR,
     )
     db.flush()
     return World(
