@@ -50,6 +50,7 @@ from app.officials.scoping import (
     check_official_visible,
     scope_appointments,
     scope_appointments_of_role,
+    scope_officials,
     scope_parameters,
     visible_requirement,
 )
@@ -233,7 +234,8 @@ def _request_rows_query(actor: Principal) -> AnySelect:
         .join(Role, Role.code == Appointment.role_code)
         .join(Programme, Programme.id == Requirement.programme_id)
     )
-    return scope_appointments(stmt, actor)
+    # The appointment in the caller's scope, and the person too: a liaison no longer sees a former official.
+    return scope_officials(scope_appointments(stmt, actor), actor)
 
 
 def request_rows(

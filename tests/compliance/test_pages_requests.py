@@ -367,3 +367,16 @@ def test_the_biggest_pages_run_as_many_statements_for_1_or_10_rows(db: Session, 
         client.get(f"/compliance/officials/{first.official.id}")
     assert len(one) == len(ten)
     assert len(one_history) == len(ten_history)
+
+
+def test_a_liaison_no_longer_sees_the_requests_of_a_former_official(db: Session, client: TestClient, programme) -> None:
+    p = _person(db)
+    made = _extension(db, p)
+    db.execute(
+        update(Appointment)
+        .where(Appointment.official_id == p.official.id)
+        .values(end_date=today() - timedelta(days=200))
+    )
+    _liaison(db, client)
+    assert _ids(client.get("/compliance/requests").text) == []
+    assert client.get(f"/compliance/requests/{made.id}").status_code == 404

@@ -234,7 +234,10 @@ def _request_page(
     row = selectors.read_request(db, request_id=request_id, actor=actor)
     now = today()
     standing = selectors.standing_of(db, requirement_id=row.requirement_id, as_of=now)
-    history = selectors.requirement_history(db, official_id=row.official_id, actor=actor)
+    try:
+        history: list[HistoryEvent] | None = selectors.requirement_history(db, official_id=row.official_id, actor=actor)
+    except NotFound:  # the authority's record of a person no longer theirs (past the liaison's grace days)
+        history = None
     record_read(db, actor=actor, subject=f"/compliance/requests/{request_id}", official_id=row.official_id)
     due_now = standing.due_date if standing else row.base_due_date
     limit = extension_limit(due_now, max_months=get_settings().max_extension_months)
