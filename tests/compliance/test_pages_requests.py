@@ -27,6 +27,7 @@ from app.programmes.models import Programme
 from tests.factories import (
     ACTOR,
     counting_statements,
+    headers,
     make_appointment,
     make_completion,
     make_official,
@@ -380,3 +381,14 @@ def test_a_liaison_no_longer_sees_the_requests_of_a_former_official(db: Session,
     _liaison(db, client)
     assert _ids(client.get("/compliance/requests").text) == []
     assert client.get(f"/compliance/requests/{made.id}").status_code == 404
+
+
+def test_the_api_filters_requests_as_the_page_does(db: Session, client: TestClient, programme) -> None:
+    here = _extension(db, _person(db))
+    there = _extension(db, _person(db, authority="0070"))
+    auth = headers(make_user(db, "auditor"))
+    listed = client.get("/api/v1/requests", params={"authority": "0070"}, headers=auth).json()["items"]
+    assert [r["id"] for r in listed] == [there.id]
+    southern = client.get("/api/v1/requests", params={"district": "southern"}, headers=auth).json()["items"]
+    assert {r["id"] for r in southern} == {here.id, there.id}
+    assert client.get("/api/v1/requests", params={"role": "mayor"}, headers=auth).json()["total"] == 0
