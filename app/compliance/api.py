@@ -108,9 +108,23 @@ def list_requests(
     kind: RequestKind | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    authority: str | None = Query(default=None, max_length=8, description="CBS code."),
+    district: str | None = Query(default=None, max_length=60, description="District name in English."),
+    role: str | None = Query(default=None, max_length=60, description="Role code."),
 ) -> Page[RequestRead]:
-    """Extension and exemption requests within the caller's scope, oldest first (the auditors' queue)."""
-    return selectors.list_requests(db, actor=actor, state=state, kind=kind, limit=limit, offset=offset)
+    """Extension and exemption requests within the caller's scope, oldest first (the auditors' queue), filtered by
+    state, kind, and the authority, district and role of the appointment."""
+    return selectors.list_requests(
+        db,
+        actor=actor,
+        state=state,
+        kind=kind,
+        limit=limit,
+        offset=offset,
+        authority=authority,
+        district=district,
+        role=role,
+    )
 
 
 @router.get(

@@ -177,3 +177,69 @@ class SeatDemandRow(BaseModel):
     due_within_12_months: int
     free_seats_within_12_months: int
     shortfall_within_12_months: int
+
+
+class RequestRow(RequestRead):
+    """A request with whom and what it is about: the official, the appointment's authority and role, the programme,
+    and the requirement's own (unextended) due date."""
+
+    official_id: int
+    official_name_he: str
+    official_name_en: str | None
+    national_id: str
+    authority_code: str
+    authority_name_he: str
+    authority_name_en: str
+    district: str
+    district_he: str
+    role_code: str
+    role_name_he: str
+    role_name_en: str
+    programme_code: str
+    programme_title_he: str
+    programme_title_en: str
+    base_due_date: date
+    appointment_start: date
+    appointment_end: date | None
+
+
+HistoryKind = Literal[
+    "appointment_started",
+    "requirement",
+    "enrolled",
+    "waitlisted",
+    "withdrawn",
+    "cohort_completed",
+    "cohort_not_completed",
+    "completion",
+    "request_filed",
+    "request_decided",
+    "appointment_ended",
+]
+
+
+class HistoryEvent(BaseModel):
+    """One thing that happened on an official's record, on its day: an appointment starting or ending, a requirement
+    (with its due date), an enrolment's steps, a completion, a request filed or decided."""
+
+    on: date
+    kind: HistoryKind
+    authority_code: str | None = None
+    authority_name_he: str | None = None
+    authority_name_en: str | None = None
+    role_code: str | None = None
+    role_name_he: str | None = None
+    role_name_en: str | None = None
+    programme_code: str | None = None
+    programme_title_he: str | None = None
+    programme_title_en: str | None = None
+    requirement_id: int | None = None
+    due_date: date | None = None
+    cohort_code: str | None = None
+    completion_source: str | None = None
+    request_id: int | None = None
+    request_kind: RequestKind | None = None
+    request_state: RequestState | None = None
+    requested_due_date: date | None = None
+    reason_code: ReasonCode | None = None
+    note: str | None = None

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from app.auth import Principal
 from app.authorities.models import Authority
-from app.clock import today
+from app.clock import local_date, today
 from app.cohorts.models import Cohort, Enrolment
-from app.cohorts.rules import ACTIVE_ENROLMENT, ENROLLING_STATES, HOLDING_SEAT, SCHEDULED_STATES
+from app.cohorts.rules import ACTIVE_ENROLMENT, ENROLLING_STATES, HOLDING_SEAT, SCHEDULED_STATES, EnrolmentStatus
+from app.completions.models import Completion
 from app.compliance.models import RequirementRequest
 from app.compliance.queries import AS_OF, Restrict, as_of_parameters, status_query
 from app.compliance.rules import (
@@ -33,7 +34,9 @@ from app.compliance.schemas import (
     AtRiskRow,
     ChangeRow,
     DrillDownRow,
+    HistoryEvent,
     RequestRead,
+    RequestRow,
     RequirementRow,
     SeatDemandRow,
     SummaryComparisonRow,
@@ -41,11 +44,13 @@ from app.compliance.schemas import (
     SummaryRow,
 )
 from app.db import AnySelect, count_of
+from app.errors import NotFound
 from app.officials.models import Appointment, Official, Requirement
 from app.officials.scoping import (
     check_official_visible,
     scope_appointments,
     scope_appointments_of_role,
+    scope_officials,
     scope_parameters,
     visible_requirement,
 )
@@ -132,6 +137,36 @@ def _requests(actor: Principal) -> AnySelect:
     )
 
 
+@dataclass(frozen=True)
+class RequestFilters:
+    """What a list of requests is limited to; empty means every request the caller may see."""
+
+    state: RequestState | None = None
+    kind: RequestKind | None = None
+    authority: str | None = None
+    district: str | None = None
+    role: str | None = None
+    programme: str | None = None
+
+
+def _filter_requests(stmt: AnySelect, filters: RequestFilters) -> AnySelect:
+    """Narrow a select over requests joined to their requirement and appointment by the filters."""
+    if filters.state:
+        stmt = stmt.where(RequirementRequest.state == filters.state)
+    if filters.kind:
+        stmt = stmt.where(RequirementRequest.kind == filters.kind)
+    if filters.authority:
+        stmt = stmt.where(Appointment.authority_code == filters.authority)
+    if filters.district:
+        in_district = select(Authority.code).where(func.lower(Authority.district) == filters.district.lower())
+        stmt = stmt.where(Appointment.authority_code.in_(in_district))
+    if filters.role:
+        stmt = stmt.where(Appointment.role_code == filters.role)
+    if filters.programme:
+        stmt = stmt.where(Requirement.programme_id.in_(select(Programme.id).where(Programme.code == filters.programme)))
+    return stmt
+
+
 def list_requests(
     db: Session,
     *,
@@ -141,18 +176,241 @@ def list_requests(
     kind: RequestKind | None = None,
     limit: int = 50,
     offset: int = 0,
+    authority: str | None = None,
+    district: str | None = None,
+    role: str | None = None,
+    pending_first: bool = False,
 ) -> Page[RequestRead]:
-    """Requests the caller may see (by the scope of their requirement's appointment), oldest pending first."""
+    """Requests the caller may see (by the scope of their requirement's appointment), oldest first (with
+    `pending_first`, the pending ones before the decided, each oldest first)."""
     stmt = _requests(actor)
     if requirement_id is not None:
         stmt = stmt.where(RequirementRequest.requirement_id == requirement_id)
-    if state:
-        stmt = stmt.where(RequirementRequest.state == state)
-    if kind:
-        stmt = stmt.where(RequirementRequest.kind == kind)
+    filters = RequestFilters(state=state, kind=kind, authority=authority, district=district, role=role)
+    stmt = _filter_requests(stmt, filters)
     total = count_of(db, stmt)
-    rows = db.scalars(stmt.order_by(RequirementRequest.requested_at, RequirementRequest.id).limit(limit).offset(offset))
+    order = (_PENDING_FIRST,) if pending_first else ()
+    rows = db.scalars(
+        stmt.order_by(*order, RequirementRequest.requested_at, RequirementRequest.id).limit(limit).offset(offset)
+    )
     return Page(items=[RequestRead.model_validate(r) for r in rows], total=total)
+
+
+_PENDING_FIRST = case((RequirementRequest.state == RequestState.PENDING, 0), else_=1)
+
+
+def _request_rows_query(actor: Principal) -> AnySelect:
+    """Requests the caller may see, each with its official, authority, district, role and programme."""
+    RR = RequirementRequest
+    stmt = (
+        select(
+            *[c for c in RR.__table__.c],
+            Appointment.official_id,
+            (Official.first_name_he + " " + Official.last_name_he).label("official_name_he"),
+            case(
+                (Official.last_name_en.is_(None), None),
+                else_=func.coalesce(Official.first_name_en, "") + " " + Official.last_name_en,
+            ).label("official_name_en"),
+            Official.national_id,
+            Appointment.authority_code,
+            Authority.name_he.label("authority_name_he"),
+            Authority.name_en.label("authority_name_en"),
+            Authority.district,
+            Authority.district_he,
+            Appointment.role_code,
+            Role.name_he.label("role_name_he"),
+            Role.name_en.label("role_name_en"),
+            Programme.code.label("programme_code"),
+            Programme.title_he.label("programme_title_he"),
+            Programme.title_en.label("programme_title_en"),
+            Requirement.due_date.label("base_due_date"),
+            Appointment.start_date.label("appointment_start"),
+            Appointment.end_date.label("appointment_end"),
+        )
+        .join(Requirement, Requirement.id == RR.requirement_id)
+        .join(Appointment, Appointment.id == Requirement.appointment_id)
+        .join(Official, Official.id == Appointment.official_id)
+        .join(Authority, Authority.code == Appointment.authority_code)
+        .join(Role, Role.code == Appointment.role_code)
+        .join(Programme, Programme.id == Requirement.programme_id)
+    )
+    # The appointment in the caller's scope, and the person too: a liaison no longer sees a former official.
+    return scope_officials(scope_appointments(stmt, actor), actor)
+
+
+def request_rows(
+    db: Session, *, actor: Principal, filters: RequestFilters, limit: int = 50, offset: int = 0
+) -> Page[RequestRow]:
+    """The requests the caller may see, as filtered, pending first and each group oldest first, with whom and what
+    they are about: a page of them and their number, in two queries."""
+    stmt = _filter_requests(_request_rows_query(actor), filters)
+    total = count_of(db, stmt)
+    RR = RequirementRequest
+    rows = db.execute(stmt.order_by(_PENDING_FIRST, RR.requested_at, RR.id).limit(limit).offset(offset))
+    return Page(items=[RequestRow.model_validate(dict(r._mapping)) for r in rows], total=total)
+
+
+def read_request(db: Session, *, request_id: int, actor: Principal) -> RequestRow:
+    """One request the caller may see, with whom and what it is about; 404 for one out of sight (or none)."""
+    row = db.execute(_request_rows_query(actor).where(RequirementRequest.id == request_id)).first()
+    if row is None:
+        raise NotFound(f"no request with id {request_id}")
+    return RequestRow.model_validate(dict(row._mapping))
+
+
+# The order of an official's events on the same day: what opens a record before what happens on it.
+_HISTORY_ORDER = {
+    kind: i
+    for i, kind in enumerate(
+        (
+            "appointment_started",
+            "requirement",
+            "request_filed",
+            "request_decided",
+            "enrolled",
+            "waitlisted",
+            "withdrawn",
+            "cohort_not_completed",
+            "cohort_completed",
+            "completion",
+            "appointment_ended",
+        )
+    )
+}
+
+
+def requirement_history(db: Session, *, official_id: int, actor: Principal) -> list[HistoryEvent]:
+    """An official's requirement history in date order: appointments starting and ending (authority, role), the
+    requirements they created (programme, due date), enrolments (enrolled, waitlisted, withdrawn, completed or not),
+    completions, and requests filed and decided. 404 for an official out of the caller's sight; a liaison sees the
+    appointments, requirements and requests of their own authority, and what hangs on the person. One query for
+    each kind of record, whatever their number."""
+    check_official_visible(db, official_id=official_id, actor=actor)
+    events: list[tuple[date, int, int, HistoryEvent]] = []
+
+    def add(event: HistoryEvent, key: int) -> None:
+        events.append((event.on, _HISTORY_ORDER[event.kind], key, event))
+
+    A, R, P = Appointment, Requirement, Programme
+    appointments = scope_appointments(
+        select(
+            A.id,
+            A.start_date,
+            A.end_date,
+            A.authority_code,
+            A.role_code,
+            Authority.name_he.label("authority_name_he"),
+            Authority.name_en.label("authority_name_en"),
+            Role.name_he.label("role_name_he"),
+            Role.name_en.label("role_name_en"),
+        )
+        .join(Authority, Authority.code == A.authority_code)
+        .join(Role, Role.code == A.role_code)
+        .where(A.official_id == official_id),
+        actor,
+    )
+    where: dict[int, dict[str, Any]] = {}
+    for a in db.execute(appointments):
+        place = {
+            "authority_code": a.authority_code,
+            "authority_name_he": a.authority_name_he,
+            "authority_name_en": a.authority_name_en,
+            "role_code": a.role_code,
+            "role_name_he": a.role_name_he,
+            "role_name_en": a.role_name_en,
+        }
+        where[a.id] = place
+        add(HistoryEvent(on=a.start_date, kind="appointment_started", **place), a.id)
+        if a.end_date is not None:
+            add(HistoryEvent(on=a.end_date, kind="appointment_ended", **place), a.id)
+    programme = (P.code, P.title_he, P.title_en)
+
+    def named(code: str, title_he: str, title_en: str) -> dict[str, str]:
+        return {"programme_code": code, "programme_title_he": title_he, "programme_title_en": title_en}
+
+    requirements = (
+        select(R.id, R.appointment_id, R.due_date, A.start_date, *programme)
+        .join(A, A.id == R.appointment_id)
+        .join(P, P.id == R.programme_id)
+        .where(A.official_id == official_id, A.id.in_(list(where) or [0]))
+    )
+    for r in db.execute(requirements):
+        add(
+            HistoryEvent(
+                on=r.start_date,
+                kind="requirement",
+                requirement_id=r.id,
+                due_date=r.due_date,
+                **where[r.appointment_id],
+                **named(r.code, r.title_he, r.title_en),
+            ),
+            r.id,
+        )
+    RR = RequirementRequest
+    requests = (
+        select(RR, R.appointment_id, *programme)
+        .join(R, R.id == RR.requirement_id)
+        .join(P, P.id == R.programme_id)
+        .join(A, A.id == R.appointment_id)
+        .where(A.official_id == official_id, A.id.in_(list(where) or [0]))
+    )
+    for q, appointment_id, code, title_he, title_en in db.execute(requests):
+        about = {
+            "requirement_id": q.requirement_id,
+            "request_id": q.id,
+            "request_kind": q.kind,
+            "requested_due_date": q.requested_due_date,
+            "reason_code": q.reason_code,
+            **where[appointment_id],
+            **named(code, title_he, title_en),
+        }
+        add(
+            HistoryEvent(
+                on=local_date(q.requested_at), kind="request_filed", request_state=RequestState.PENDING, **about
+            ),
+            q.id,
+        )
+        if q.decided_on is not None:
+            add(
+                HistoryEvent(
+                    on=q.decided_on, kind="request_decided", request_state=q.state, note=q.decision_note, **about
+                ),
+                q.id,
+            )
+    enrolments = (
+        select(Enrolment, Cohort.code.label("cohort_code"), Cohort.end_date.label("cohort_end"), *programme)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(P, P.id == Cohort.programme_id)
+        .where(Enrolment.official_id == official_id)
+    )
+    for e, cohort_code, cohort_end, code, title_he, title_en in db.execute(enrolments):
+        about = {"cohort_code": cohort_code, **named(code, title_he, title_en)}
+        add(HistoryEvent(on=e.enrolled_on, kind="enrolled", **about), e.id)
+        if e.status == EnrolmentStatus.WAITLISTED:
+            add(HistoryEvent(on=e.enrolled_on, kind="waitlisted", **about), e.id)
+        elif e.status == EnrolmentStatus.WITHDRAWN and e.ended_on is not None:
+            add(HistoryEvent(on=e.ended_on, kind="withdrawn", **about), e.id)
+        elif e.status == EnrolmentStatus.COMPLETED:
+            add(HistoryEvent(on=e.completed_on or cohort_end, kind="cohort_completed", **about), e.id)
+        elif e.status == EnrolmentStatus.NOT_COMPLETED:
+            add(HistoryEvent(on=e.ended_on or cohort_end, kind="cohort_not_completed", **about), e.id)
+    completions = (
+        select(Completion.id, Completion.completed_on, Completion.source, *programme)
+        .join(P, P.id == Completion.programme_id)
+        .where(Completion.official_id == official_id)
+    )
+    for c in db.execute(completions):
+        add(
+            HistoryEvent(
+                on=c.completed_on,
+                kind="completion",
+                completion_source=c.source,
+                **named(c.code, c.title_he, c.title_en),
+            ),
+            c.id,
+        )
+    events.sort(key=lambda e: e[:3])
+    return [e[3] for e in events]
 
 
 def requirement_requests(db: Session, *, requirement_id: int, actor: Principal, limit: int = 500) -> Page[RequestRead]:
@@ -761,3 +1019,110 @@ def owed_not_enrolled(db: Session, *, programme_id: int, actor: Principal, limit
     ]
     rows.sort(key=lambda r: (r.due_date, r.name_he, r.official_id))
     return rows[:limit]
+
+
+# --- what the request pages show besides the requests ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Named:
+    """A code with its names in Hebrew and English."""
+
+    code: str
+    he: str
+    en: str
+
+
+@dataclass(frozen=True)
+class RequestFilterChoices:
+    """What the list of requests may be filtered by: districts and authorities (for an auditor), roles."""
+
+    districts: list[Named]
+    authorities: list[Named]
+    roles: list[Named]
+
+
+def request_filter_choices(db: Session, *, actor: Principal) -> RequestFilterChoices:
+    """The districts, authorities and roles a list of requests may be filtered by; a liaison's list is their
+    authority's, so they get roles only. Two queries at most."""
+    districts: dict[str, Named] = {}
+    authorities: list[Named] = []
+    if actor.role != "liaison":
+        found = db.execute(
+            select(Authority.code, Authority.name_he, Authority.name_en, Authority.district, Authority.district_he)
+            .where(Authority.active.is_(True))
+            .order_by(Authority.name_he)
+        )
+        for a in found:
+            authorities.append(Named(a.code, a.name_he, a.name_en))
+            districts.setdefault(a.district, Named(a.district, a.district_he, a.district))
+    roles = [Named(r.code, r.name_he, r.name_en) for r in db.execute(select(Role).order_by(Role.name_he)).scalars()]
+    return RequestFilterChoices(
+        districts=sorted(districts.values(), key=lambda d: d.he), authorities=authorities, roles=roles
+    )
+
+
+@dataclass(frozen=True)
+class OfficialNames:
+    """An official's names and ID number, for a page's heading."""
+
+    id: int
+    national_id: str
+    name_he: str
+    name_en: str | None
+
+
+def official_names(db: Session, *, official_id: int) -> OfficialNames:
+    """The official's names (the caller has been found to see them); 404 for none."""
+    o = db.get(Official, official_id)
+    if o is None:
+        raise NotFound(f"no official with id {official_id}")
+    name_en = f"{o.first_name_en or ''} {o.last_name_en}".strip() if o.last_name_en else None
+    return OfficialNames(o.id, o.national_id, f"{o.first_name_he} {o.last_name_he}", name_en)
+
+
+@dataclass(frozen=True)
+class RequirementAbout:
+    """A requirement as of today, with the names of its official, programme, authority and role."""
+
+    requirement: RequirementRow
+    official: OfficialNames
+    programme: Named
+    authority: Named
+    role: Named
+
+
+def requirement_about(db: Session, *, requirement_id: int, actor: Principal) -> RequirementAbout:
+    """A requirement the caller may see, as of today, with its names; 404 for one out of sight (or one whose
+    appointment has not started)."""
+    rows = requirement_rows(
+        db, where=select(literal(requirement_id)), as_of=today(), scope=lambda stmt: scope_appointments(stmt, actor)
+    )
+    if not rows:
+        raise NotFound(f"no requirement with id {requirement_id}")
+    r = rows[0]
+    names = db.execute(
+        select(
+            Official,
+            Programme.title_he,
+            Programme.title_en,
+            Authority.name_he,
+            Authority.name_en,
+            Role.name_he,
+            Role.name_en,
+        )
+        .select_from(Official)
+        .join(Programme, Programme.code == r.programme_code)
+        .join(Authority, Authority.code == r.authority_code)
+        .join(Role, Role.code == r.role_code)
+        .where(Official.id == r.official_id)
+    ).one()
+    o = names[0]
+    name_en = f"{o.first_name_en or ''} {o.last_name_en}".strip() if o.last_name_en else None
+    return RequirementAbout(
+        requirement=r,
+        official=OfficialNames(o.id, o.national_id, f"{o.first_name_he} {o.last_name_he}", name_en),
+        programme=Named(r.programme_code, names[1], names[2]),
+        authority=Named(r.authority_code, names[3], names[4]),
+        role=Named(r.role_code, names[5], names[6]),
+    )

@@ -105,9 +105,18 @@ def request_exemption(
 
 
 def decide_request(
-    db: Session, *, request_id: int, approve: bool, note: str, decided_on: date | None, actor: Principal
+    db: Session,
+    *,
+    request_id: int,
+    approve: bool,
+    note: str,
+    decided_on: date | None,
+    actor: Principal,
+    new_due_date: date | None = None,
 ) -> RequirementRequest:
-    """An auditor's decision, effective on its date; one decision per request, however many arrive at once."""
+    """An auditor's decision, effective on its date; one decision per request, however many arrive at once.
+    Approving an extension sets the date asked for, or `new_due_date` when the auditor grants another (within the
+    same limits; the date asked for stays in the audit trail)."""
     request = db.get(RequirementRequest, request_id)
     if request is None:
         raise NotFound(f"no request with id {request_id}")
@@ -124,18 +133,21 @@ def decide_request(
     problem = decision_date_problem(decided_on, requested_on=local_date(request.requested_at), today=today())
     if problem:
         raise Invalid(f"decided_on: {problem}", field="decided_on")
-    if approve and request.kind == RequestKind.EXTENSION and request.requested_due_date is not None:
+    granted = request.requested_due_date
+    if approve and request.kind == RequestKind.EXTENSION and new_due_date is not None:
+        granted = new_due_date
+    if approve and request.kind == RequestKind.EXTENSION and granted is not None:
         standing = standing_of(db, requirement_id=request.requirement_id, as_of=decided_on)
         current = (
             standing.due_date
             if standing
             else get_requirement(db, requirement_id=request.requirement_id, actor=actor).due_date
         )
-        problem = extension_problem(request.requested_due_date, current_due_date=current)
+        problem = extension_problem(granted, current_due_date=current)
         if problem:
             raise Conflict(f"cannot approve: {problem} on {decided_on}", code="extension_not_later")
         max_months = get_settings().max_extension_months
-        problem = extension_length_problem(request.requested_due_date, current_due_date=current, max_months=max_months)
+        problem = extension_length_problem(granted, current_due_date=current, max_months=max_months)
         if problem:
             raise Conflict(f"cannot approve: {problem} on {decided_on}", code="extension_too_long")
     before = snapshot(request)
@@ -151,6 +163,7 @@ def decide_request(
                 decided_at=now_utc(),
                 decided_by_user_id=actor.user_id,
                 decision_note=note,
+                requested_due_date=granted,
             )
             .execution_options(synchronize_session=False)
         ),

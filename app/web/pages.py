@@ -48,6 +48,10 @@ NOTICES = frozenset(
         "official_created",
         "official_saved",
         "appointment_saved",
+        # requests and decisions (the compliance pages)
+        "request_filed",
+        "request_approved",
+        "request_refused",
     }
 )
 

@@ -28,6 +28,7 @@ from app.auth import ADMIN, ALL_ROLES, AUDITOR, LIAISON, OFFICIAL
 from app.clock import today
 from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
+from app.compliance.service import request_exemption
 from app.imports.service import check_officials_file
 from app.main import create_app
 from app.officials.models import Requirement
@@ -61,6 +62,7 @@ class World:
     appointment_id: int = 0
     import_id: int = 0
     spare_user_id: int = 0  # a liaison's account no one signs in with, for the pages that change an account
+    request_id: int = 0  # a pending exemption request of another official of the same authority
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,24 @@ PAGES: list[Page] = [
     Page("POST", "/admin/imports", (ADMIN,)),
     Page("GET", "/admin/imports/{run_id}", (ADMIN,), lambda w: {"run_id": w.import_id}),
     Page("POST", "/admin/imports/{run_id}/import", (ADMIN,), lambda w: {"run_id": w.import_id}),
+    # Compliance: requests and decisions, and an official's requirement history.
+    Page("GET", "/compliance/requests", (AUDITOR, LIAISON)),
+    Page("GET", "/compliance/requests.{fmt}", (AUDITOR, LIAISON), lambda w: {"fmt": "csv"}),
+    Page("GET", "/compliance/requests/{request_id}", (AUDITOR, LIAISON), lambda w: {"request_id": w.request_id}),
+    Page("POST", "/compliance/requests/{request_id}/decision", (AUDITOR,), lambda w: {"request_id": w.request_id}),
+    Page("GET", "/compliance/officials/{official_id}", (AUDITOR, LIAISON), lambda w: {"official_id": w.official_id}),
+    Page(
+        "GET",
+        "/compliance/requirements/{requirement_id}/requests/new",
+        (LIAISON,),
+        lambda w: {"requirement_id": w.requirement_id},
+    ),
+    Page(
+        "POST",
+        "/compliance/requirements/{requirement_id}/requests",
+        (LIAISON,),
+        lambda w: {"requirement_id": w.requirement_id},
+    ),
 ]
 
 # The machine routes outside /api/v1: not pages.
@@ -251,6 +271,15 @@ def world(db: Session) -> World:
         db, content=b"national_id\n" + official.national_id.encode(), filename="grid.csv", actor=ACTOR
     )
     spare = make_user(db, LIAISON)
+    # A request on another official's requirement: the official's own pages offer to ask while none is pending.
+    colleague = make_appointment(db, make_official(db), start=today() - timedelta(days=30))
+    asked = request_exemption(
+        db,
+        requirement_id=db.scalars(select(Requirement.id).where(Requirement.appointment_id == colleague.id)).one(),
+        reason_code="acting_appointment",
+        reason="acting",
+        actor=ACTOR,
+    )
     db.flush()
     return World(
         requirement_id=requirement.id,
@@ -263,6 +292,7 @@ def world(db: Session) -> World:
         appointment_id=appointment.id,
         import_id=checked.id,
         spare_user_id=spare.id,
+        request_id=asked.id,
     )
 
 
