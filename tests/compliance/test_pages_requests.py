@@ -346,7 +346,7 @@ def test_the_history_is_in_date_order(db: Session, client: TestClient, programme
     bad = client.get(f"/compliance/officials/{p.official.id}?as_of=2026-02-30")
     assert bad.status_code == 422 and 'href="#as_of"' in bad.text
     english = client.get(f"/compliance/officials/{p.official.id}?lang=en").text
-    assert "Appointment started" in english and "Training requirement" in english
+    assert "Appointment start" in english and "Training requirement" in english
 
 
 def test_the_biggest_pages_run_as_many_statements_for_1_or_10_rows(db: Session, client: TestClient, programme) -> None:
