@@ -8,14 +8,23 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 
+from typing import Any
+
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import Date, and_, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
+from app.completions.models import Completion
 from app.compliance import selectors
-from app.compliance.rules import on_time_rate
-from app.compliance.selectors import Filters
-from app.data_version import cached, current, written
+from app.compliance.models import RequirementRequest
+from app.compliance.queries import _date_key
+from app.compliance.rules import RequestKind, RequestState, RequirementStatus, on_time_rate
+from app.compliance.selectors import Filters, _parameters, _restriction, _shape
+from app.data_version import CACHE, current, written
+from app.db import AnySelect
+from app.officials.models import Appointment, Requirement
+from app.programmes.models import Programme
 
 
 @dataclass(frozen=True)
@@ -47,29 +56,165 @@ def _scope(actor: Principal) -> tuple[str, str | None, int | None]:
     return (actor.role, actor.authority_code, actor.official_id)
 
 
-def point(
-    db: Session, *, as_of: date, filters: Filters, actor: Principal, version: tuple[int, str] | None = None
-) -> TrendPoint:
-    """The summary's total as of the date, for the filters and the caller's scope (cached by data version)."""
+def _by_status(filters: Filters) -> bool:
+    """Whether the filters narrow by a requirement's standing (status, due soon, late), which the one-statement
+    trend does not compute: then each point is the summary's own statement."""
+    return filters.status is not None or filters.due_soon is not None or filters.late is not None
 
-    def compute() -> TrendPoint:
-        rows = selectors.summary(db, as_of=as_of, group_by=[], filters=filters, actor=actor, names={})
-        counts = {k: getattr(rows[0], k) for k in selectors.COUNTS} if rows else dict.fromkeys(selectors.COUNTS, 0)
-        return TrendPoint(
-            as_of=as_of,
-            required=counts["required"],
-            overdue=counts["overdue"],
-            completed_on_time=counts["completed_on_time"],
-            exempt=counts["exempt"],
-            on_time_rate=on_time_rate(counts),
+
+# The trend's statements, built once for each number of dates, shape of filters and role.
+_QUERIES: dict[tuple[Any, ...], AnySelect] = {}
+
+
+def _trend_query(n_dates: int, filters: Filters, actor: Principal) -> AnySelect:
+    key = (n_dates, _shape(filters), actor.role)
+    stmt = _QUERIES.get(key)
+    if stmt is None:
+        stmt = _QUERIES[key] = _build_trend_query(n_dates, filters, actor)
+    return stmt
+
+
+def _build_trend_query(n_dates: int, filters: Filters, actor: Principal) -> AnySelect:
+    """The summary's required, overdue, completed on time and exempt as of each of the dates `d0`...`d{n-1}`, in
+    one statement: each requirement's dated facts are read once (its first counting completion, the date it was
+    exempted, its base due date, its appointment's dates), then judged as of every date by the status rules of
+    `queries.status_query` (rule 3: completed, exempt, closed, overdue, in that order; the due date that of the
+    latest extension decided by the date). A requirement counts from the day its appointment starts. (The summary
+also joins each row to its authority, which the appointment's foreign key makes certain to find.)"""
+    R, A, P, C, RR = Requirement, Appointment, Programme, Completion, RequirementRequest
+    counts = or_(
+        and_(C.completed_on >= A.start_date, or_(A.end_date.is_(None), C.completed_on <= A.end_date)),
+        and_(
+            C.completed_on < A.start_date,
+            or_(
+                P.validity_years.is_(None),
+                _date_key(C.completed_on) + P.validity_years * 10000 >= _date_key(A.start_date),
+            ),
+        ),
+    )
+    facts_q = (
+        select(
+            R.id.label("id"),
+            R.due_date.label("base_due"),
+            A.start_date.label("start_date"),
+            A.end_date.label("end_date"),
+            func.min(C.completed_on).label("first_done"),
         )
+        .join(A, A.id == R.appointment_id)
+        .join(P, P.id == R.programme_id)
+        .outerjoin(C, and_(C.official_id == A.official_id, C.programme_id == R.programme_id, counts))
+    )
+    facts = (
+        _restriction(filters, actor)(facts_q)
+        .group_by(R.id, A.id, P.id)
+        .cte("facts")
+        .prefix_with("MATERIALIZED", dialect="postgresql")  # computed once, then judged as of every date
+    )
+    approved = RR.state == RequestState.APPROVED
+    exempted = (
+        select(RR.requirement_id.label("rid"), func.min(RR.decided_on).label("exempt_from"))
+        .where(RR.kind == RequestKind.EXEMPTION, approved)
+        .group_by(RR.requirement_id)
+        .subquery("exempted")
+    )
+    dates = union_all(*(select(bindparam(f"d{i}", type_=Date).label("d")) for i in range(n_dates))).subquery("dates")
+    extended = (
+        select(dates.c.d, RR.requirement_id.label("rid"), func.max(RR.requested_due_date).label("extended_to"))
+        .join(dates, RR.decided_on <= dates.c.d)
+        .where(RR.kind == RequestKind.EXTENSION, approved)
+        .group_by(dates.c.d, RR.requirement_id)
+        .subquery("extended")
+    )
+    f, d, x = facts.c, dates.c.d, extended.c
+    due = case((x.extended_to > f.base_due, x.extended_to), else_=f.base_due)
+    S = RequirementStatus
+    status = case(
+        (and_(f.first_done.is_not(None), f.first_done <= d), literal(S.COMPLETED.value)),
+        (and_(exempted.c.exempt_from.is_not(None), exempted.c.exempt_from <= d), literal(S.EXEMPT.value)),
+        (and_(f.end_date.is_not(None), f.end_date < d), literal(S.CLOSED.value)),
+        (due < d, literal(S.OVERDUE.value)),
+        else_=literal("open"),
+    )
+    judged = (
+        select(d.label("d"), status.label("status"), case((f.first_done <= due, True), else_=False).label("on_time"))
+        .select_from(facts)
+        .join(dates, f.start_date <= d)
+        .outerjoin(exempted, exempted.c.rid == f.id)
+        .outerjoin(extended, and_(x.rid == f.id, x.d == d))
+        .subquery("judged")
+    )
+    j = judged.c
 
-    return cached(db, ("compliance.trend.point", as_of, filters, _scope(actor)), compute, version=version)
+    def n(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    return (
+        select(
+            j.d,
+            n(j.status != S.CLOSED).label("required"),
+            n(j.status == S.OVERDUE).label("overdue"),
+            n(and_(j.status == S.COMPLETED, j.on_time == True)).label("completed_on_time"),  # noqa: E712
+            n(j.status == S.EXEMPT).label("exempt"),
+        )
+        .group_by(j.d)
+    )
+
+
+def _points(counts: dict[date, dict[str, int]], days: list[date]) -> list[TrendPoint]:
+    out = []
+    for day in days:
+        c = counts.get(day) or {"required": 0, "overdue": 0, "completed_on_time": 0, "exempt": 0}
+        out.append(
+            TrendPoint(
+                as_of=day,
+                required=c["required"],
+                overdue=c["overdue"],
+                completed_on_time=c["completed_on_time"],
+                exempt=c["exempt"],
+                on_time_rate=on_time_rate(c),
+            )
+        )
+    return out
+
+
+def compute(db: Session, *, days: list[date], filters: Filters, actor: Principal) -> list[TrendPoint]:
+    """The points of these dates, uncached: one statement for all of them (or, for filters on the standing, the
+    summary's statement for each)."""
+    if not days:
+        return []
+    if _by_status(filters):
+        found = {}
+        for day in days:
+            rows = selectors.summary(db, as_of=day, group_by=[], filters=filters, actor=actor, names={})
+            found[day] = {k: getattr(rows[0], k) for k in selectors.COUNTS} if rows else {}
+        return _points(found, days)
+    parameters = {**_parameters(filters, actor), **{f"d{i}": day for i, day in enumerate(days)}}
+    rows = db.execute(_trend_query(len(days), filters, actor), parameters).all()
+    return _points({r.d: {k: int(getattr(r, k) or 0) for k in _FIGURES} for r in rows}, days)
+
+
+_FIGURES = ("required", "overdue", "completed_on_time", "exempt")
 
 
 def monthly(db: Session, *, as_of: date, filters: Filters, actor: Principal, months: int = 24) -> list[TrendPoint]:
     """The trend over `months` points, oldest first: the end of each of the `months - 1` months before as_of's
     month, then as_of itself (so the last point is as_of whether or not it ends its month). Each point equals the
-    summary's total as of its date (`selectors.summary` with no grouping), for the same filters and caller."""
-    version = None if written(db) else current(db)  # read once for all the points
-    return [point(db, as_of=day, filters=filters, actor=actor, version=version) for day in trend_dates(as_of, months)]
+    summary's total as of its date (`selectors.summary` with no grouping), for the same filters and caller.
+
+    Each point is kept in the data version's cache: the points missing from it are computed together in one
+    statement, and a later as-of date finds the month-ends it shares with an earlier one."""
+    days = trend_dates(as_of, months)
+    if written(db):  # uncommitted writes of this session: nothing cached applies, nothing is kept
+        return compute(db, days=days, filters=filters, actor=actor)
+    version = current(db)
+    keys = {day: ("compliance.trend.point", day, filters, _scope(actor)) for day in days}
+    found: dict[date, TrendPoint] = {}
+    for day in days:
+        hit, value = CACHE.get((version, keys[day]))
+        if hit:
+            found[day] = value
+    missing = [day for day in days if day not in found]
+    for p in compute(db, days=missing, filters=filters, actor=actor):
+        CACHE.put((version, keys[p.as_of]), p)
+        found[p.as_of] = p
+    return [found[day] for day in days]

@@ -14,7 +14,7 @@ from app.completions.rules import CompletionSource
 from app.completions.service import record_completion
 from app.compliance import selectors, trend
 from app.compliance.models import RequirementRequest
-from app.compliance.rules import on_time_rate
+from app.compliance.rules import RequirementStatus, on_time_rate
 from app.compliance.selectors import Filters
 from app.compliance.service import decide_request, request_exemption, request_extension
 from app.data_version import CACHE, DataVersion, cached, current, touch
@@ -102,6 +102,8 @@ def test_on_time_rate_leaves_exempt_requirements_out():
         (Filters(programme="TREAS", district="central"), AUDITOR),
         (Filters(), LIAISON),
         (Filters(authority="31"), LIAISON),
+        (Filters(status=RequirementStatus.OVERDUE), AUDITOR),
+        (Filters(late=True, district="Southern"), LIAISON),
     ],
 )
 def test_each_point_is_the_summary_as_of_its_date(db, world, filters, actor):
@@ -131,20 +133,29 @@ def test_a_liaison_sees_only_their_authority(db, world):
     assert trend.monthly(db, as_of=AS_OF, filters=Filters(authority="31"), actor=LIAISON)[-1].required == 0
 
 
-def test_a_cached_trend_runs_one_statement(db, world):
+def test_a_cached_trend_runs_one_statement(db, world, monkeypatch):
     first = trend.monthly(db, as_of=AS_OF, filters=Filters(), actor=AUDITOR)
     with counting_statements(db) as statements:
         again = trend.monthly(db, as_of=AS_OF, filters=Filters(), actor=AUDITOR)
     assert again == first
     assert len(statements) == 1 and "data_versions" in statements[0]
-    # A month later, the 22 month-ends already computed are found; only January's end and the day are computed.
+    # A month later, the 22 month-ends already computed are found; January's end and the day are computed together.
+    computed = []
+    real = trend.compute
+
+    def spy(db, *, days, filters, actor):
+        computed.append(days)
+        return real(db, days=days, filters=filters, actor=actor)
+
+    monkeypatch.setattr(trend, "compute", spy)
     with counting_statements(db) as statements:
-        trend.monthly(db, as_of=AS_OF + timedelta(days=31), filters=Filters(), actor=AUDITOR)
-    assert len([s for s in statements if "data_versions" not in s]) == 2
-    # Another scope, or other filters, is another entry.
+        later = trend.monthly(db, as_of=AS_OF + timedelta(days=31), filters=Filters(), actor=AUDITOR)
+    assert computed == [[date(2026, 1, 31), date(2026, 2, 15)]] and len(statements) == 2
+    assert later[:22] == first[1:23]
+    # Another scope, or other filters, is another entry: the 24 points in one statement.
     with counting_statements(db) as statements:
         trend.monthly(db, as_of=AS_OF, filters=Filters(), actor=LIAISON)
-    assert len([s for s in statements if "data_versions" not in s]) == 24
+    assert len(computed[-1]) == 24 and len(statements) == 2
 
 
 def test_cached_computes_once_for_each_version(db, world):
