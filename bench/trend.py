@@ -20,7 +20,7 @@ from sqlalchemy import make_url
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
-from app.compliance import trend
+from app.compliance import selectors, trend
 from app.compliance.selectors import Filters
 from app.data_version import CACHE
 from app.db import make_engine
@@ -47,6 +47,22 @@ def time_trend(session: Session, *, as_of: date, runs: int, filters: Filters = F
         "cold_ms": {"median": statistics.median(cold), "min": min(cold)},
         "warm_ms": {"median": statistics.median(warm), "min": min(warm)},
     }
+
+
+def agrees_with_summary(session: Session, *, as_of: date) -> bool:
+    """Whether each of the trend's points (computed afresh) equals the national summary as of its date."""
+    CACHE.clear()
+    points = trend.monthly(session, as_of=as_of, filters=Filters(), actor=AUDITOR)
+    for p in points:
+        (row,) = selectors.summary(session, as_of=p.as_of, group_by=[], filters=Filters(), actor=AUDITOR, names={})
+        if (row.required, row.overdue, row.completed_on_time, row.exempt) != (
+            p.required,
+            p.overdue,
+            p.completed_on_time,
+            p.exempt,
+        ):
+            return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -84,11 +100,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "country": time_trend(session, as_of=as_of, runs=args.runs),
                 "district": time_trend(session, as_of=as_of, runs=args.runs, filters=Filters(district="Southern")),
             }
+            result["agrees_with_summary"] = agrees_with_summary(session, as_of=as_of)
     finally:
         engine.dispose()
         if not (args.keep or args.reuse):
             compliance.drop_database(url)
-    for name, r in result.items():
+    print(f"each point equals the summary as of its date: {'yes' if result['agrees_with_summary'] else 'NO'}")
+    for name in ("country", "district"):
+        r = result[name]
         print(
             f"trend of the {name}, {r['points']} points, as of {as_of}: cold median {r['cold_ms']['median']:.0f} ms "
             f"(min {r['cold_ms']['min']:.0f}), warm median {r['warm_ms']['median']:.2f} ms "
