@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if reuse:
             compliance.migrate(engine)  # a dataset built before the latest migrations
         else:
-            compliance.build(engine, scale=args.scale, seed=args.seed, as_of=as_of, log=lambda m: print(m, file=sys.stderr))
+            compliance.build(
+                engine, scale=args.scale, seed=args.seed, as_of=as_of, log=lambda m: print(m, file=sys.stderr)
+            )
         with Session(engine) as session:
             result = {
                 "country": time_trend(session, as_of=as_of, runs=args.runs),

@@ -241,7 +241,9 @@ def test_the_trend_benchmark_runs_at_ci_size(bench_url, capsys):
     """The trend timed cold and warm over a dataset it builds (and drops), each point checked against the summary."""
     from bench import trend
 
-    report = trend.main(["--database-url", bench_url, "--scale", str(SCALE), "--as-of", AS_OF.isoformat(), "--runs", "1"])
+    report = trend.main(
+        ["--database-url", bench_url, "--scale", str(SCALE), "--as-of", AS_OF.isoformat(), "--runs", "1"]
+    )
     assert report["agrees_with_summary"] is True
     for name in ("country", "district"):
         assert report[name]["points"] == 24

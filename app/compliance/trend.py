@@ -7,7 +7,6 @@ from __future__ import annotations
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
-
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -76,11 +75,11 @@ def _trend_query(n_dates: int, filters: Filters, actor: Principal) -> AnySelect:
 
 def _build_trend_query(n_dates: int, filters: Filters, actor: Principal) -> AnySelect:
     """The summary's required, overdue, completed on time and exempt as of each of the dates `d0`...`d{n-1}`, in
-    one statement: each requirement's dated facts are read once (its first counting completion, the date it was
-    exempted, its base due date, its appointment's dates), then judged as of every date by the status rules of
-    `queries.status_query` (rule 3: completed, exempt, closed, overdue, in that order; the due date that of the
-    latest extension decided by the date). A requirement counts from the day its appointment starts. (The summary
-also joins each row to its authority, which the appointment's foreign key makes certain to find.)"""
+        one statement: each requirement's dated facts are read once (its first counting completion, the date it was
+        exempted, its base due date, its appointment's dates), then judged as of every date by the status rules of
+        `queries.status_query` (rule 3: completed, exempt, closed, overdue, in that order; the due date that of the
+        latest extension decided by the date). A requirement counts from the day its appointment starts. (The summary
+    also joins each row to its authority, which the appointment's foreign key makes certain to find.)"""
     R, A, P, C, RR = Requirement, Appointment, Programme, Completion, RequirementRequest
     counts = or_(
         and_(C.completed_on >= A.start_date, or_(A.end_date.is_(None), C.completed_on <= A.end_date)),
@@ -148,16 +147,13 @@ also joins each row to its authority, which the appointment's foreign key makes 
     def n(cond: Any) -> Any:
         return func.sum(case((cond, 1), else_=0))
 
-    return (
-        select(
-            j.d,
-            n(j.status != S.CLOSED).label("required"),
-            n(j.status == S.OVERDUE).label("overdue"),
-            n(and_(j.status == S.COMPLETED, j.on_time == True)).label("completed_on_time"),  # noqa: E712
-            n(j.status == S.EXEMPT).label("exempt"),
-        )
-        .group_by(j.d)
-    )
+    return select(
+        j.d,
+        n(j.status != S.CLOSED).label("required"),
+        n(j.status == S.OVERDUE).label("overdue"),
+        n(and_(j.status == S.COMPLETED, j.on_time == True)).label("completed_on_time"),  # noqa: E712
+        n(j.status == S.EXEMPT).label("exempt"),
+    ).group_by(j.d)
 
 
 def _points(counts: dict[date, dict[str, int]], days: list[date]) -> list[TrendPoint]:
@@ -183,10 +179,10 @@ def compute(db: Session, *, days: list[date], filters: Filters, actor: Principal
     if not days:
         return []
     if _by_status(filters):
-        found = {}
+        found: dict[date, dict[str, int]] = {}
         for day in days:
-            rows = selectors.summary(db, as_of=day, group_by=[], filters=filters, actor=actor, names={})
-            found[day] = {k: getattr(rows[0], k) for k in selectors.COUNTS} if rows else {}
+            summary = selectors.summary(db, as_of=day, group_by=[], filters=filters, actor=actor, names={})
+            found[day] = {k: getattr(summary[0], k) for k in selectors.COUNTS} if summary else {}
         return _points(found, days)
     parameters = {**_parameters(filters, actor), **{f"d{i}": day for i, day in enumerate(days)}}
     rows = db.execute(_trend_query(len(days), filters, actor), parameters).all()

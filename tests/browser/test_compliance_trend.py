@@ -17,7 +17,8 @@ pytestmark = pytest.mark.browser
 
 CSS = (PROJECT_ROOT / "app" / "web" / "static" / "css" / "site.css").read_text(encoding="utf-8")
 PAGE = """<!doctype html><html lang="{{ lang }}" dir="{{ dir }}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ _("המגמה: עמידה בזמנים וחריגות, חודש אחר חודש") }}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ _("המגמה: עמידה בזמנים וחריגות, חודש אחר חודש") }}</title>
 <style>{{ css|safe }}</style></head><body><main class="main container" id="main">
 <h1>{{ _("שיעור ההשלמה בזמן") }}</h1>{% include "compliance/_trend.html" %}</main></body></html>"""
 

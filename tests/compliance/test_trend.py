@@ -20,7 +20,14 @@ from app.compliance.service import decide_request, request_exemption, request_ex
 from app.data_version import CACHE, DataVersion, cached, current, touch
 from app.db import get_sessionmaker
 from app.officials.models import Appointment, Official, Requirement
-from tests.factories import counting_statements, make_appointment, make_completion, make_official, make_programme, make_user
+from tests.factories import (
+    counting_statements,
+    make_appointment,
+    make_completion,
+    make_official,
+    make_programme,
+    make_user,
+)
 
 AUDITOR = Principal(user_id=None, label="auditor", role="auditor")
 LIAISON = Principal(user_id=None, label="liaison", role="liaison", authority_code="0031")

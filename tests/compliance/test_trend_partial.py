@@ -23,7 +23,7 @@ PAGE = """{% extends "base.html" %}{% block title %}מגמה{% endblock %}{% blo
 
 
 def sample(as_of: date = date(2026, 1, 15)) -> list[TrendPoint]:
-    """24 points: nothing owed at first, then the rate climbing from 13% to 80% and overdue falling from 1,240 to 360."""
+    """24 points: nothing owed at first, then the rate rising from 13% to 80% and overdue falling from 1,240 to 360."""
     out = []
     for i, day in enumerate(trend_dates(as_of)):
         required = 0 if i == 0 else 2000 + 10 * i
