@@ -307,3 +307,36 @@ def test_parallel_bumps_on_their_own_connections_lose_none(database):
     assert not errors and not any(t.is_alive() for t in threads)
     with factory() as s:
         assert s.scalar(select(DataVersion.version)) == start + 2 * rounds
+
+
+def _bumps(db, write):
+    db.commit()
+    version = current(db)
+    write()
+    db.commit()
+    return current(db)[0] - version[0]
+
+
+def test_every_kind_of_record_a_report_reads_bumps_the_version(db, world):
+    from app.attendance.models import AttendanceRecord
+    from app.authorities.models import Authority
+    from app.cohorts.models import Cohort, Enrolment
+    from app.programmes.models import Programme
+    from tests.factories import make_certified
+
+    certified = make_certified(db, world["on_time"], start=date(2025, 1, 5))
+    db.commit()
+    enrolment = db.get(Enrolment, certified.enrolment_id)
+    writes = {
+        "authority renamed": lambda: setattr(db.get(Authority, "0031"), "name_en", "Ofakim!"),
+        "programme changed": lambda: setattr(db.get(Programme, world["programme"].id), "validity_years", 4),
+        "cohort moved": lambda: setattr(db.get(Cohort, certified.cohort.id), "end_date", date(2025, 3, 30)),
+        "enrolment ended": lambda: setattr(enrolment, "ended_on", date(2025, 2, 1)),
+        "attendance changed": lambda: setattr(
+            db.scalar(select(AttendanceRecord).where(AttendanceRecord.session_id == certified.meeting.id)),
+            "status",
+            "absent",
+        ),
+        "requirement deleted": lambda: db.delete(_requirement_of(db, world["closed"])),
+    }
+    assert {name: _bumps(db, write) for name, write in writes.items()} == dict.fromkeys(writes, 1)
