@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Date, and_, bindparam, case, func, literal, or_, select, union_all
+from sqlalchemy import CompoundSelect, Date, and_, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
@@ -21,7 +21,6 @@ from app.compliance.queries import _date_key
 from app.compliance.rules import RequestKind, RequestState, RequirementStatus, on_time_rate
 from app.compliance.selectors import Filters, _parameters, _restriction, _shape
 from app.data_version import CACHE, current, written
-from app.db import AnySelect
 from app.officials.models import Appointment, Requirement
 from app.programmes.models import Programme
 
@@ -62,10 +61,10 @@ def _by_status(filters: Filters) -> bool:
 
 
 # The trend's statements, built once for each number of dates, shape of filters and role.
-_QUERIES: dict[tuple[Any, ...], AnySelect] = {}
+_QUERIES: dict[tuple[Any, ...], CompoundSelect[Any]] = {}
 
 
-def _trend_query(n_dates: int, filters: Filters, actor: Principal) -> AnySelect:
+def _trend_query(n_dates: int, filters: Filters, actor: Principal) -> CompoundSelect[Any]:
     key = (n_dates, _shape(filters), actor.role)
     stmt = _QUERIES.get(key)
     if stmt is None:
@@ -73,7 +72,7 @@ def _trend_query(n_dates: int, filters: Filters, actor: Principal) -> AnySelect:
     return stmt
 
 
-def _build_trend_query(n_dates: int, filters: Filters, actor: Principal) -> AnySelect:
+def _build_trend_query(n_dates: int, filters: Filters, actor: Principal) -> CompoundSelect[Any]:
     """The summary's required, overdue, completed on time and exempt as of each of the dates `d0`...`d{n-1}`, in
         one statement: each requirement's dated facts are read once (its first counting completion, the date it was
         exempted, its base due date, its appointment's dates), then judged as of every date by the status rules of
@@ -125,6 +124,31 @@ def _build_trend_query(n_dates: int, filters: Filters, actor: Principal) -> AnyS
         .subquery("extended")
     )
     f, d, x = facts.c, dates.c.d, extended.c
+    extended_ids = select(RR.requirement_id).where(RR.kind == RequestKind.EXTENSION, approved)
+    day = [bindparam(f"d{i}", type_=Date) for i in range(n_dates)]
+
+    def band(fact: Any, *, strictly: bool = False) -> Any:
+        """The index of the first date on or after which the fact holds (`fact <= d`, or `fact < d`); n for none."""
+        return case(*((fact < dd if strictly else fact <= dd, i) for i, dd in enumerate(day)), else_=n_dates)
+
+    bands = (
+        select(
+            band(f.start_date).label("s"),
+            band(f.first_done).label("f"),
+            band(exempted.c.exempt_from).label("x"),
+            band(f.end_date, strictly=True).label("e"),
+            band(f.base_due, strictly=True).label("b"),
+            case((f.first_done <= f.base_due, 1), else_=0).label("ot"),
+        )
+        .select_from(facts)
+        .outerjoin(exempted, exempted.c.rid == f.id)
+        .where(f.id.not_in(extended_ids))
+        .subquery("bands")
+    )
+    bc = bands.c
+    banded = select(
+        literal(None, Date).label("d"), bc.s, bc.f, bc.x, bc.e, bc.b, bc.ot, func.count().label("n")
+    ).group_by(bc.s, bc.f, bc.x, bc.e, bc.b, bc.ot)
     due = case((x.extended_to > f.base_due, x.extended_to), else_=f.base_due)
     S = RequirementStatus
     status = case(
@@ -140,6 +164,7 @@ def _build_trend_query(n_dates: int, filters: Filters, actor: Principal) -> AnyS
         .join(dates, f.start_date <= d)
         .outerjoin(exempted, exempted.c.rid == f.id)
         .outerjoin(extended, and_(x.rid == f.id, x.d == d))
+        .where(f.id.in_(extended_ids))
         .subquery("judged")
     )
     j = judged.c
@@ -147,13 +172,49 @@ def _build_trend_query(n_dates: int, filters: Filters, actor: Principal) -> AnyS
     def n(cond: Any) -> Any:
         return func.sum(case((cond, 1), else_=0))
 
-    return select(
+    judged_counts = select(
         j.d,
         n(j.status != S.CLOSED).label("required"),
         n(j.status == S.OVERDUE).label("overdue"),
         n(and_(j.status == S.COMPLETED, j.on_time == True)).label("completed_on_time"),  # noqa: E712
         n(j.status == S.EXEMPT).label("exempt"),
+        literal(0).label("unused_1"),
+        literal(0).label("unused_2"),
+        literal(0).label("unused_3"),
     ).group_by(j.d)
+    # One statement, so that the facts are read once: the banded rows (no date) then the judged ones (a date and
+    # its four figures).
+    return union_all(banded, judged_counts)
+
+
+def _add_bands(rows: Any, n_dates: int) -> list[dict[str, int]]:
+    """The figures as of each date from the banded requirements: (s, f, x, e, b, ot, count), each index that of the
+    first date by which the appointment has started (s), the requirement was completed (f), exempted (x), its
+    appointment ended before the date (e), its due date passed before the date (b); ot when the completion came by
+    the due date. As of date i a requirement is counted from s; completed from f; else exempt from x; else closed
+    from e; else overdue from b: each status holds over a run of dates, added as a difference (+ at its first
+    date, - after its last)."""
+    diff = {k: [0] * (n_dates + 1) for k in _FIGURES}
+
+    def add(figure: str, first: int, stop: int, count: int) -> None:
+        if first < stop:
+            diff[figure][first] += count
+            diff[figure][stop] -= count
+
+    for s, f, x, e, b, ot, count in rows:
+        add("required", s, n_dates, count)
+        add("required", max(s, e), min(f, x), -count)  # closed: not required
+        add("overdue", max(s, b), min(f, x, e), count)
+        add("exempt", max(s, x), f, count)
+        if ot:
+            add("completed_on_time", max(s, f), n_dates, count)
+    out: list[dict[str, int]] = []
+    running = dict.fromkeys(_FIGURES, 0)
+    for i in range(n_dates):
+        for k in _FIGURES:
+            running[k] += diff[k][i]
+        out.append(dict(running))
+    return out
 
 
 def _points(counts: dict[date, dict[str, int]], days: list[date]) -> list[TrendPoint]:
@@ -184,9 +245,16 @@ def compute(db: Session, *, days: list[date], filters: Filters, actor: Principal
             summary = selectors.summary(db, as_of=day, group_by=[], filters=filters, actor=actor, names={})
             found[day] = {k: getattr(summary[0], k) for k in selectors.COUNTS} if summary else {}
         return _points(found, days)
+    if days != sorted(days):
+        raise ValueError("the trend's dates must be in order")
     parameters = {**_parameters(filters, actor), **{f"d{i}": day for i, day in enumerate(days)}}
-    rows = db.execute(_trend_query(len(days), filters, actor), parameters).all()
-    return _points({r.d: {k: int(getattr(r, k) or 0) for k in _FIGURES} for r in rows}, days)
+    rows = db.execute(_trend_query(len(days), filters, actor), parameters).tuples().all()
+    by_day = dict(zip(days, _add_bands((r[1:] for r in rows if r[0] is None), len(days)), strict=True))
+    for d, *figures in rows:
+        if d is not None:  # a date and its four figures from the extended requirements
+            for k, value in zip(_FIGURES, figures, strict=False):
+                by_day[d][k] += int(value or 0)
+    return _points(by_day, days)
 
 
 _FIGURES = ("required", "overdue", "completed_on_time", "exempt")
