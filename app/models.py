@@ -8,6 +8,7 @@ from app.certificates.models import Certificate, SerialCounter
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
 from app.completions.models import Completion
 from app.compliance.models import RequirementRequest
+from app.data_version import DataVersion
 from app.imports.models import ImportRun
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
@@ -26,6 +27,7 @@ __all__ = [
     "CohortAssessment",
     "CohortSession",
     "Completion",
+    "DataVersion",
     "Enrolment",
     "ImportRun",
     "LoginAttempt",

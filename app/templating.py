@@ -56,6 +56,7 @@ __all__ = [
     "direction",
     "environment",
     "ltr",
+    "month_name",
     "number",
     "percent",
     "render",
@@ -150,6 +151,21 @@ def _datetime(context: Context, moment: datetime | None) -> str:
     return f"{date_en(local.date())}, {format_time(local, 'H:mm', locale='en')}"
 
 
+@pass_context
+def _month(context: Context, day: date | datetime | None, short: bool = False) -> str:
+    """The day's month and year in the template's language: "ינואר 2026" / "January 2026", or short for a chart's
+    axis, "ינו׳ 26" / "Jan 26"; empty for none."""
+    if day is None:
+        return ""
+    return month_name(_day(day), _language_of(context), short=short)
+
+
+@lru_cache(maxsize=1024)
+def month_name(day: date, lang: str, *, short: bool = False) -> str:
+    """The month and year of a day in a language, in full or short."""
+    return str(format_date(day, "LLL yy" if short else "LLLL y", locale=lang))
+
+
 # --- numbers ---------------------------------------------------------------------------------------------------
 
 
@@ -239,6 +255,7 @@ def environment() -> Environment:
         datetime_he=datetime_he,
         hebrew_date=hebrew_date,
         hebrew_year=hebrew_year,
+        month=_month,
         number=number,
         percent=percent,
     )

@@ -235,3 +235,17 @@ def test_the_http_benchmark_runs_end_to_end_at_ci_size(bench_url, tmp_path, caps
                 assert conn.scalar(text("SELECT count(*) FROM pg_database WHERE datname = :n"), {"n": name}) == 0
         finally:
             admin.dispose()
+
+
+def test_the_trend_benchmark_runs_at_ci_size(bench_url, capsys):
+    """The trend timed cold and warm over a dataset it builds (and drops), each point checked against the summary."""
+    from bench import trend
+
+    report = trend.main(
+        ["--database-url", bench_url, "--scale", str(SCALE), "--as-of", AS_OF.isoformat(), "--runs", "1"]
+    )
+    assert report["agrees_with_summary"] is True
+    for name in ("country", "district"):
+        assert report[name]["points"] == 24
+        assert report[name]["cold_ms"]["median"] > 0 and report[name]["warm_ms"]["median"] > 0
+    assert "each point equals the summary as of its date: yes" in capsys.readouterr().out
