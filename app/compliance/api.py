@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from app.audit.rules import AccessKind
 from app.audit.service import record_access, record_list
+from app.authorities.rules import AuthorityType
 from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Principal
 from app.clock import today
 from app.compliance import selectors, service
@@ -141,6 +142,7 @@ def _filters(
     status: RequirementStatus | None = None,
     due_soon: bool | None = None,
     late: bool | None = None,
+    authority_type: AuthorityType | None = Query(default=None, description="city, local_council or regional_council."),
 ) -> selectors.Filters:
     return selectors.Filters(
         authority=authority,
@@ -150,6 +152,7 @@ def _filters(
         status=status,
         due_soon=due_soon,
         late=late,
+        authority_type=authority_type,
     )
 
 

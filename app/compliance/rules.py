@@ -167,3 +167,10 @@ def extension_length_problem(requested_due_date: date, *, current_due_date: date
 def compliance_rate(counts: Mapping[str, int]) -> float | None:
     """The share of requirements in force (`required`) that are not `overdue`; none when nothing is in force."""
     return round((counts["required"] - counts["overdue"]) / counts["required"], 4) if counts["required"] else None
+
+
+def on_time_rate(counts: Mapping[str, int]) -> float | None:
+    """The share of the requirements in force that are not exempt (`required` - `exempt`) completed by their due
+    date (`completed_on_time`); none when there are none."""
+    owed = counts["required"] - counts["exempt"]
+    return round(counts["completed_on_time"] / owed, 4) if owed > 0 else None
