@@ -14,8 +14,8 @@ from starlette.responses import Response
 
 from app.audit.rules import AccessKind
 from app.audit.service import record_access, record_list
-from app.authorities.rules import AuthorityType
 from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Principal
+from app.authorities.rules import AuthorityType
 from app.clock import today
 from app.compliance import selectors, service
 from app.compliance.exports import COMPARISON_COLUMNS, EXPORT_COLUMNS, SUMMARY_COLUMNS, comparison_rows

@@ -21,7 +21,7 @@ from app.auth import LIAISON, Principal
 from app.authorities.models import Authority
 from app.compliance import selectors
 from app.compliance.rules import compliance_rate, on_time_rate
-from app.compliance.schemas import SummaryCounts
+from app.compliance.schemas import SummaryCounts, SummaryRow
 from app.programmes.models import Programme
 from app.programmes.rules import ProgrammeKind
 from app.roles.models import Role
@@ -122,7 +122,9 @@ class Reference:
 
     def authority_types(self) -> list[Choice]:
         """Each type of authority once, in the CBS's order (cities, local councils, regional councils)."""
-        seen = {a.type: Choice(a.type, a.type_he, AUTHORITY_TYPE_EN.get(a.type, a.type)) for a in self.authorities.values()}
+        seen = {
+            a.type: Choice(a.type, a.type_he, AUTHORITY_TYPE_EN.get(a.type, a.type)) for a in self.authorities.values()
+        }
         order = list(AUTHORITY_TYPE_EN)
         return sorted(seen.values(), key=lambda t: order.index(t.code) if t.code in order else len(order))
 
@@ -191,9 +193,7 @@ class Heatmap:
     total: Tally
 
 
-def heatmap(
-    rows: Iterable[selectors.SummaryRow], ref: Reference, *, by: Literal["district", "authority"]
-) -> Heatmap:
+def heatmap(rows: Iterable[SummaryRow], ref: Reference, *, by: Literal["district", "authority"]) -> Heatmap:
     """The heatmap of summary rows grouped by authority and role, its rows by Hebrew name."""
     out: dict[str, HeatRow] = {}
     totals: dict[str, Tally] = {}
@@ -216,9 +216,7 @@ def heatmap(
         total.add(r)
     roles = [ref.roles.get(code) or Choice(code, code, code) for code in totals]
     roles.sort(key=lambda c: c.name_he)
-    return Heatmap(
-        by=by, roles=roles, rows=sorted(out.values(), key=lambda h: h.name_he), totals=totals, total=total
-    )
+    return Heatmap(by=by, roles=roles, rows=sorted(out.values(), key=lambda h: h.name_he), totals=totals, total=total)
 
 
 # --- the ranked table of authorities -------------------------------------------------------------------------------
@@ -311,9 +309,7 @@ class Dashboard:
 _NO_NAMES: dict[str, dict[Any, str]] = {"authority": {}, "role": {}}
 
 
-def dashboard(
-    db: Session, *, as_of: date, compare_to: date, filters: selectors.Filters, actor: Principal
-) -> Dashboard:
+def dashboard(db: Session, *, as_of: date, compare_to: date, filters: selectors.Filters, actor: Principal) -> Dashboard:
     """The dashboard of what the caller may see (a liaison: their authority), limited by the filters."""
     ref = reference(db)
     group_by = ["authority", "role"]

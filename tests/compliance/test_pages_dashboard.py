@@ -187,7 +187,7 @@ def test_the_ranked_table_pages_by_fifty(db: Session, client: TestClient) -> Non
         make_appointment(db, make_official(db), authority=code, start=date(2023, 1, 1))
     text = _page(client)
     first = _ranked(text)
-    assert len(first) == 50 and "rel=\"next\"" in text
+    assert len(first) == 50 and 'rel="next"' in text
     second = _ranked(_page(client, "&offset=50"))
     assert second and not set(first) & set(second)
 
@@ -232,7 +232,13 @@ def test_the_tables_export_as_csv_and_xlsx_in_the_pages_language(db: Session, cl
     r = client.get(f"/compliance/heatmap.csv?as_of={AS_OF}&lang=en")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["District or authority", "Row kind"]
-    assert ["Southern", "district", "Southern", "Treasurer", "treasurer"] == rows[[r[2] for r in rows].index("Southern")][:5]
+    assert rows[[r[2] for r in rows].index("Southern")][:5] == [
+        "Southern",
+        "district",
+        "Southern",
+        "Treasurer",
+        "treasurer",
+    ]
     page = _page(client)
     assert "/compliance/authorities.xlsx?" in page and "/compliance/heatmap.csv?" in page
     assert f"/compliance/report.pdf?as_of={AS_OF}" in page
@@ -255,7 +261,9 @@ def test_a_liaison_sees_their_authority_only(db: Session, client: TestClient, wo
     assert 'data-heatmap-by="authority"' in text and 'data-row="31"' in text and 'data-row="0031"' not in text
     # Another district asked for in the address changes nothing.
     assert _figure(_page(client, "&district=Southern"), "required") == ("2", "1")
-    rows = list(csv.reader(io.StringIO(client.get(f"/compliance/authorities.csv?as_of={AS_OF}").content.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(client.get(f"/compliance/authorities.csv?as_of={AS_OF}").content.decode("utf-8-sig")))
+    )
     assert [row[2] for row in rows[1:]] == ["31"]
     pdf = client.get(f"/compliance/report.pdf?as_of={AS_OF}")
     assert pdf.status_code == 200 and 'filename="compliance-31-' in pdf.headers["content-disposition"]

@@ -160,12 +160,8 @@ def compliance_dashboard(
         context.update(ref=ref, mine=ref.authorities.get(actor.authority_code or "") if actor.role == LIAISON else None)
         return templates.TemplateResponse(request, "compliance/dashboard.html", context, status_code=422)
     assert asked.as_of is not None and asked.compare_to is not None
-    dash = figures.dashboard(
-        db, as_of=asked.as_of, compare_to=asked.compare_to, filters=asked.filters, actor=actor
-    )
-    ranked = figures.rank(
-        dash.authorities, sort=asked.sort, direction=asked.direction, q=asked.values["q"], lang=lang
-    )
+    dash = figures.dashboard(db, as_of=asked.as_of, compare_to=asked.compare_to, filters=asked.filters, actor=actor)
+    ranked = figures.rank(dash.authorities, sort=asked.sort, direction=asked.direction, q=asked.values["q"], lang=lang)
     # The dates as the page was asked for them (the defaults filled in), so that every link gives the same answer
     # tomorrow.
     dated = {**asked.values, "as_of": asked.as_of.isoformat(), "compare_to": asked.compare_to.isoformat()}
@@ -186,6 +182,7 @@ def compliance_dashboard(
         else:
             direction = "asc" if column in ASCENDING_FIRST else "desc"
         return "/compliance?" + _query(dated, sort=column, dir=direction)
+
     context.update(
         dash=dash,
         ref=dash.ref,
@@ -340,4 +337,3 @@ def report(db: SessionDep, actor: Caller, as_of: Short = "") -> Response:
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{made.filename}"'},
     )
-
