@@ -162,9 +162,9 @@ def compliance_dashboard(
     assert asked.as_of is not None and asked.compare_to is not None
     dash = figures.dashboard(db, as_of=asked.as_of, compare_to=asked.compare_to, filters=asked.filters, actor=actor)
     ranked = figures.rank(dash.authorities, sort=asked.sort, direction=asked.direction, q=asked.values["q"], lang=lang)
-    # The dates as the page was asked for them (the defaults filled in), so that every link gives the same answer
-    # tomorrow.
-    dated = {**asked.values, "as_of": asked.as_of.isoformat(), "compare_to": asked.compare_to.isoformat()}
+    # The date as the page was asked for it (today filled in), so that every link gives the same answer tomorrow.
+    # The comparison date stays as asked: by default it follows the date (a year before), whichever is chosen next.
+    dated = {**asked.values, "as_of": asked.as_of.isoformat()}
     order = {"sort": asked.sort, "dir": asked.direction}
     # The drill-down's filters kept on every heatmap link, in its own query names (no search, no comparison).
     kept = {k: dated[k] for k in ("as_of", "district", "authority_type", "programme")}
