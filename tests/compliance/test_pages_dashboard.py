@@ -299,3 +299,12 @@ def test_the_page_runs_the_same_statements_for_1_or_10_authorities(db: Session, 
     with counting_statements(db) as ten:
         assert len(_ranked(_page(client))) == 10
     assert len(ten) == len(one), "\n".join(ten)
+
+
+def test_the_api_filters_by_type_of_authority_too(db: Session, client: TestClient, world) -> None:
+    from tests.factories import headers
+
+    h = headers(make_user(db, "auditor"))
+    r = client.get(f"/api/v1/compliance/summary?as_of={AS_OF}&authority_type=regional_council", headers=h)
+    assert r.status_code == 200 and [i["key"] for i in r.json()["items"]] == ["31"]
+    assert client.get("/api/v1/compliance/summary?authority_type=village", headers=h).status_code == 422
