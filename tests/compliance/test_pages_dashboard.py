@@ -308,3 +308,37 @@ def test_the_api_filters_by_type_of_authority_too(db: Session, client: TestClien
     r = client.get(f"/api/v1/compliance/summary?as_of={AS_OF}&authority_type=regional_council", headers=h)
     assert r.status_code == 200 and [i["key"] for i in r.json()["items"]] == ["31"]
     assert client.get("/api/v1/compliance/summary?authority_type=village", headers=h).status_code == 422
+
+
+def test_a_past_date_gives_the_same_answer_after_a_later_decision(db: Session, client: TestClient, world) -> None:
+    from sqlalchemy import select
+
+    from app.auth import Principal
+    from app.clock import today
+    from app.compliance.service import decide_request, request_exemption
+    from app.officials.models import Appointment, Requirement
+
+    _auditor(db, client)
+    before = _page(client)
+    overdue = world["overdue"]
+    requirement_id = db.scalars(
+        select(Requirement.id).join(Appointment).where(Appointment.official_id == overdue.id)
+    ).one()
+    asked = request_exemption(
+        db, requirement_id=requirement_id, reason_code="other", reason="moved", actor=Principal(None, "t", "admin")
+    )
+    decider = make_user(db, "auditor")
+    decide_request(
+        db,
+        request_id=asked.id,
+        approve=True,
+        note="ok",
+        decided_on=today(),
+        actor=Principal(decider.id, decider.email, "auditor"),
+    )
+    db.flush()
+    after = _page(client)
+    for key in ("required", "overdue", "exempt", "completed_on_time"):
+        assert _figure(after, key) == _figure(before, key), key
+    now = client.get(f"/compliance?as_of={today().isoformat()}").text
+    assert _figure(now, "exempt")[0] == "1"
