@@ -15,6 +15,7 @@ from starlette.responses import Response
 from app.audit.rules import AccessKind
 from app.audit.service import record_access, record_list
 from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Principal
+from app.authorities.rules import AuthorityType
 from app.clock import today
 from app.compliance import selectors, service
 from app.compliance.exports import COMPARISON_COLUMNS, EXPORT_COLUMNS, SUMMARY_COLUMNS, comparison_rows
@@ -155,6 +156,7 @@ def _filters(
     status: RequirementStatus | None = None,
     due_soon: bool | None = None,
     late: bool | None = None,
+    authority_type: AuthorityType | None = Query(default=None, description="city, local_council or regional_council."),
 ) -> selectors.Filters:
     return selectors.Filters(
         authority=authority,
@@ -164,6 +166,7 @@ def _filters(
         status=status,
         due_soon=due_soon,
         late=late,
+        authority_type=authority_type,
     )
 
 

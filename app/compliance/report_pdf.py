@@ -128,10 +128,17 @@ def authority_context(db: Session, *, as_of: date, authority: AuthorityHeading, 
 def compliance_report(
     db: Session, *, as_of: date, authority: str | None, actor: Principal, produced_at: datetime | None = None
 ) -> Report:
-    """The PDF report of the country, or of one authority, as of the date, within the caller's scope."""
+    """The PDF report of the country, or of one authority, as of the date, within the caller's scope, stamped with
+    the date and who printed it."""
     settings = get_settings()
     produced_at = produced_at or now_utc().astimezone(ZoneInfo(settings.timezone))
-    common = {"as_of": as_of, "produced_at": produced_at, "school_name_he": settings.school_name_he}
+    # Stamped with the as-of date and who printed it (the account's email), on every page.
+    common = {
+        "as_of": as_of,
+        "produced_at": produced_at,
+        "school_name_he": settings.school_name_he,
+        "printed_by": actor.label,
+    }
     found = _visible_authority(db, code=authority, actor=actor)
     if found is None:
         context = country_context(db, as_of=as_of, actor=actor)

@@ -170,7 +170,7 @@ def compliance_rate(counts: Mapping[str, int]) -> float | None:
 
 
 def on_time_rate(counts: Mapping[str, int]) -> float | None:
-    """The share of requirements in force (`required`) that are not `exempt` and were `completed_on_time`; none when
-    no such requirement is in force."""
+    """The share of the requirements in force that are not exempt (`required` - `exempt`) completed by their due
+    date (`completed_on_time`); none when there are none."""
     owed = counts["required"] - counts["exempt"]
     return round(counts["completed_on_time"] / owed, 4) if owed > 0 else None

@@ -493,6 +493,7 @@ class Filters:
     status: RequirementStatus | None = None
     due_soon: bool | None = None
     late: bool | None = None
+    authority_type: str | None = None  # Authority.type: city, local_council, regional_council
 
 
 def _restriction(filters: Filters, actor: Principal) -> Restrict:
@@ -508,6 +509,11 @@ def _restriction(filters: Filters, actor: Principal) -> Restrict:
             district: BindParameter[str] = bindparam("f_district", filters.district.lower())
             in_district = select(Authority.code).where(func.lower(Authority.district) == district)
             stmt = stmt.where(Appointment.authority_code.in_(in_district))
+        if filters.authority_type:
+            of_type = select(Authority.code).where(
+                Authority.type == bindparam("f_authority_type", filters.authority_type)
+            )
+            stmt = stmt.where(Appointment.authority_code.in_(of_type))
         if filters.role:
             stmt = stmt.where(Appointment.role_code == bindparam("f_role", filters.role))
         if filters.programme:
@@ -528,6 +534,7 @@ def _parameters(filters: Filters, actor: Principal) -> dict[str, Any]:
         "f_status": filters.status,
         "f_due_soon": filters.due_soon,
         "f_late": filters.late,
+        "f_authority_type": filters.authority_type,
     }
 
 

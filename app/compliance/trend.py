@@ -49,7 +49,7 @@ def trend_dates(as_of: date, months: int = 24) -> list[date]:
     return [month_end(first - relativedelta(months=i)) for i in range(months - 1, 0, -1)] + [as_of]
 
 
-def _scope(actor: Principal) -> tuple[str, str | None, int | None]:
+def scope_key(actor: Principal) -> tuple[str, str | None, int | None]:
     """What of the caller the figures depend on: the role and the scope it narrows to."""
     return (actor.role, actor.authority_code, actor.official_id)
 
@@ -271,7 +271,7 @@ def monthly(db: Session, *, as_of: date, filters: Filters, actor: Principal, mon
     if written(db):  # uncommitted writes of this session: nothing cached applies, nothing is kept
         return compute(db, days=days, filters=filters, actor=actor)
     version = current(db)
-    keys = {day: ("compliance.trend.point", day, filters, _scope(actor)) for day in days}
+    keys = {day: ("compliance.trend.point", day, filters, scope_key(actor)) for day in days}
     found: dict[date, TrendPoint] = {}
     for day in days:
         hit, value = CACHE.get((version, keys[day]))

@@ -150,6 +150,7 @@ PAGES: list[Page] = [
     Page("POST", "/admin/accounts/{user_id}/{action}", (ADMIN,), _account_action),
     Page("GET", "/admin/audit", (ADMIN,)),
     Page("GET", "/admin/audit/{entity_type}/{entity_id}", (ADMIN,), _record),
+    # The compliance dashboard and its evidence.
     Page("GET", "/compliance", (AUDITOR, LIAISON)),
     # Compliance: the requirements behind a figure, one authority (the liaison's own), at risk, seat demand.
     Page("GET", "/compliance/requirements", (AUDITOR, LIAISON)),
@@ -162,6 +163,9 @@ PAGES: list[Page] = [
     Page("GET", "/compliance/seat-demand", (AUDITOR,)),
     Page("GET", "/compliance/seat-demand.csv", (AUDITOR,)),
     Page("GET", "/compliance/seat-demand.xlsx", (AUDITOR,)),
+    Page("GET", "/compliance/authorities.{fmt}", (AUDITOR, LIAISON), lambda w: {"fmt": "csv"}),
+    Page("GET", "/compliance/heatmap.{fmt}", (AUDITOR, LIAISON), lambda w: {"fmt": "xlsx"}),
+    Page("GET", "/compliance/report.pdf", (AUDITOR, LIAISON)),
     # The school's cohorts.
     Page("GET", "/admin/cohorts", (ADMIN,)),
     Page("GET", "/admin/cohorts/new", (ADMIN,)),
