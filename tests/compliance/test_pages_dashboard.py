@@ -115,7 +115,9 @@ def test_the_headline_figures_of_a_past_date_and_their_change(db: Session, clien
     # The same answer whenever it is asked: the date is in every link.
     assert f'href="/compliance/authorities/0031?as_of={AS_OF}"' in text
     # The comparison date, left to its default, follows the date: the links do not pin it.
-    assert "compare_to=" not in text.split('class="table ranking"', 1)[1] and "31/12/2024" not in text
+    trend = text.split('<section class="trend"', 1)[1].split("</section>", 1)[0]  # month ends, 31/12/2024 among them
+    rest = text.replace(trend, "")
+    assert "compare_to=" not in rest.split('class="table ranking"', 1)[1] and "31/12/2024" not in rest
     assert "(<bdi>01/01/2025</bdi>)" in text  # the default, said at its field
     english = client.get(f"/compliance?as_of={AS_OF}&lang=en").text
     assert '<html lang="en" dir="ltr">' in english
