@@ -207,11 +207,11 @@ def _seed_liaison_only(database_url: str) -> LiaisonSeeded:
     engine = create_engine(make_url(database_url))
     try:
         with Session(engine) as db, db.begin():
-            make_programme(db, code="DASH-LIA", roles=["treasurer"])
+            make_programme(db, code="DASH-LIA", roles=["council_secretary"])
             urls = []
             for authority in ("31", "7500"):
                 official = make_official(db)
-                make_appointment(db, official, authority=authority, role="treasurer", start=date(2022, 3, 1))
+                make_appointment(db, official, authority=authority, role="council_secretary", start=date(2022, 3, 1))
                 made = request_extension(
                     db,
                     requirement_id=_requirement_of(db, official.id).id,
