@@ -255,6 +255,9 @@ def test_the_pdf_report_is_stamped_with_the_date_and_who_printed_it(db: Session,
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
     assert "2026-01-01" in text and "auditor@dash.example" in text and "הודפס בידי" in text
+    # One authority's report, as its page links it.
+    one = client.get(f"/compliance/report.pdf?authority=0031&as_of={AS_OF}")
+    assert one.status_code == 200 and 'filename="compliance-0031-2026-01-01.pdf"' in one.headers["content-disposition"]
 
 
 def test_a_liaison_sees_their_authority_only(db: Session, client: TestClient, world) -> None:
@@ -272,6 +275,7 @@ def test_a_liaison_sees_their_authority_only(db: Session, client: TestClient, wo
     assert [row[2] for row in rows[1:]] == ["31"]
     pdf = client.get(f"/compliance/report.pdf?as_of={AS_OF}")
     assert pdf.status_code == 200 and 'filename="compliance-31-' in pdf.headers["content-disposition"]
+    assert client.get(f"/compliance/report.pdf?authority=0031&as_of={AS_OF}").status_code == 404
 
 
 def test_a_date_that_cannot_be_read_is_named_at_its_field(db: Session, client: TestClient, world) -> None:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -118,10 +118,7 @@ def _query(values: dict[str, str], **more: Any) -> str:
     return urlencode([(k, v) for k, v in {**values, **more}.items() if v not in ("", None)])
 
 
-@router.get("/compliance", response_class=HTMLResponse)
-def compliance_dashboard(
-    request: Request,
-    db: SessionDep,
+def _read_query(
     actor: Caller,
     as_of: Short = "",
     compare_to: Short = "",
@@ -132,10 +129,9 @@ def compliance_dashboard(
     q: Text = "",
     sort: Short = "rate",
     dir: Short = "asc",
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> Response:
-    """The dashboard as of the date (default today), compared with the earlier date (default a year before)."""
-    asked = _asked(
+) -> Asked:
+    """The dashboard's query, the page's and its files' alike (`_asked`)."""
+    return _asked(
         actor,
         as_of=as_of,
         compare_to=compare_to,
@@ -147,6 +143,20 @@ def compliance_dashboard(
         sort=sort,
         dir=dir,
     )
+
+
+AskedQuery = Annotated[Asked, Depends(_read_query)]
+
+
+@router.get("/compliance", response_class=HTMLResponse)
+def compliance_dashboard(
+    request: Request,
+    db: SessionDep,
+    actor: Caller,
+    asked: AskedQuery,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """The dashboard as of the date (default today), compared with the earlier date (default a year before)."""
     lang = page_language(request)
     context: dict[str, Any] = {
         "asked": asked,
@@ -204,9 +214,8 @@ def compliance_dashboard(
     return templates.TemplateResponse(request, "compliance/dashboard.html", context)
 
 
-def _read_or_refuse(actor: Principal, **kw: str) -> Asked:
-    """The query of an export read as the page reads it; a date that cannot be read is 422 (the error page)."""
-    asked = _asked(actor, **kw)
+def _refuse_unread(asked: Asked) -> Asked:
+    """The query of an export, read as the page reads it; a date that cannot be read is 422 (the error page)."""
     if asked.errors:
         name, _ = asked.errors[0]
         raise Invalid(f"{name}: not a date the dashboard can show (YYYY-MM-DD)", field=name)
@@ -220,33 +229,10 @@ def _dashboard_of(db: Session, actor: Principal, asked: Asked) -> figures.Dashbo
 
 @router.get("/compliance/authorities.{fmt}")
 def authorities_export(
-    fmt: Literal["csv", "xlsx"],
-    request: Request,
-    db: SessionDep,
-    actor: Caller,
-    as_of: Short = "",
-    compare_to: Short = "",
-    district: Short = "",
-    authority_type: Short = "",
-    role: Short = "",
-    programme: Short = "",
-    q: Text = "",
-    sort: Short = "rate",
-    dir: Short = "asc",
+    fmt: Literal["csv", "xlsx"], request: Request, db: SessionDep, actor: Caller, query: AskedQuery
 ) -> Response:
     """The ranked table of authorities (every page of it, searched and sorted as on the page) as CSV or XLSX."""
-    asked = _read_or_refuse(
-        actor,
-        as_of=as_of,
-        compare_to=compare_to,
-        district=district,
-        authority_type=authority_type,
-        role=role,
-        programme=programme,
-        q=q,
-        sort=sort,
-        dir=dir,
-    )
+    asked = _refuse_unread(query)
     lang: Literal["he", "en"] = "en" if page_language(request) == "en" else "he"
     dash = _dashboard_of(db, actor, asked)
     ranked = figures.rank(dash.authorities, sort=asked.sort, direction=asked.direction, q=asked.values["q"], lang=lang)
@@ -269,30 +255,10 @@ def authorities_export(
 
 @router.get("/compliance/heatmap.{fmt}")
 def heatmap_export(
-    fmt: Literal["csv", "xlsx"],
-    request: Request,
-    db: SessionDep,
-    actor: Caller,
-    as_of: Short = "",
-    compare_to: Short = "",
-    district: Short = "",
-    authority_type: Short = "",
-    role: Short = "",
-    programme: Short = "",
+    fmt: Literal["csv", "xlsx"], request: Request, db: SessionDep, actor: Caller, query: AskedQuery
 ) -> Response:
     """The heatmap's figures, a row per cell (district or authority, and role), as CSV or XLSX."""
-    asked = _read_or_refuse(
-        actor,
-        as_of=as_of,
-        compare_to=compare_to,
-        district=district,
-        authority_type=authority_type,
-        role=role,
-        programme=programme,
-        q="",
-        sort="rate",
-        dir="asc",
-    )
+    asked = _refuse_unread(query)
     lang: Literal["he", "en"] = "en" if page_language(request) == "en" else "he"
     dash = _dashboard_of(db, actor, asked)
     day = dash.as_of.isoformat()
@@ -309,29 +275,18 @@ def heatmap_export(
 
 
 @router.get("/compliance/report.pdf")
-def report(db: SessionDep, actor: Caller, as_of: Short = "") -> Response:
-    """The compliance report as PDF (the country; a liaison's, their authority), stamped with the as-of date and
-    who printed it."""
-    day = _read_or_refuse(
-        actor,
-        as_of=as_of,
-        compare_to="",
-        district="",
-        authority_type="",
-        role="",
-        programme="",
-        q="",
-        sort="",
-        dir="",
-    ).as_of
+def report(db: SessionDep, actor: Caller, query: AskedQuery, authority: Short = "") -> Response:
+    """The compliance report as PDF, as of the date: the country, or one authority (a liaison's: their own; another
+    is 404), stamped with the as-of date and who printed it."""
+    day = _refuse_unread(query).as_of
     assert day is not None
-    made = report_pdf.compliance_report(db, as_of=day, authority=None, actor=actor)
+    made = report_pdf.compliance_report(db, as_of=day, authority=authority or None, actor=actor)
     record_access(
         db,
         actor=actor,
         kind=AccessKind.EXPORT,
         subject="/compliance/report.pdf",
-        detail={"as_of": day.isoformat(), "authority": actor.authority_code if actor.role == LIAISON else None},
+        detail={"as_of": day.isoformat(), "authority": authority or actor.authority_code},
     )
     return Response(
         made.content,
