@@ -4,11 +4,13 @@ trail in the same number of statements for 1 or 10 events."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from app.audit.models import AuditEvent
 from app.auth import Principal
 from app.clock import today
 from app.programmes.schemas import ProgrammeUpdate
@@ -40,6 +42,17 @@ def test_the_trail_is_filtered_by_who_what_when_and_record(db: Session, client: 
     assert "data-event=" not in empty and "אין שינויים שמתאימים לסינון." in empty
     english = client.get("/admin/audit?entity_type=programme&lang=en").text
     assert '<html lang="en" dir="ltr">' in english and "Audit trail" in english and "Training programme" in english
+
+
+def test_a_day_is_the_schools_day_not_utcs(db: Session, client: TestClient) -> None:
+    """An event at 23:30 UTC on 10 March is at 01:30 on 11 March in Jerusalem: it is found under the 11th."""
+    _admin(db, client)
+    make_programme(db, code="AUD-3", kind="advanced")
+    db.execute(update(AuditEvent).values(at=datetime(2026, 3, 10, 23, 30, tzinfo=UTC)))
+    db.commit()
+    on = client.get("/admin/audit?entity_type=programme&since=2026-03-11&until=2026-03-11").text
+    assert on.count("data-event=") == 1 and "01:30" in on
+    assert "data-event=" not in client.get("/admin/audit?entity_type=programme&until=2026-03-10").text
 
 
 def test_filters_that_cannot_be_read_are_named_at_their_fields(db: Session, client: TestClient) -> None:
