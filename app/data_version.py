@@ -40,6 +40,8 @@ T = TypeVar("T")
 IGNORED_TABLES = frozenset(
     {
         "data_versions",
+        "outbox_messages",
+        "mail_preferences",
         "web_sessions",
         "users",
         "login_attempts",

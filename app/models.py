@@ -10,6 +10,7 @@ from app.completions.models import Completion
 from app.compliance.models import RequirementRequest
 from app.data_version import DataVersion
 from app.imports.models import ImportRun
+from app.notifications.models import MailPreference, OutboxMessage
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.roles.models import Role
@@ -32,7 +33,9 @@ __all__ = [
     "ImportRun",
     "LoginAttempt",
     "LoginThrottle",
+    "MailPreference",
     "Official",
+    "OutboxMessage",
     "Programme",
     "ProgrammeAssessment",
     "ProgrammeModule",

@@ -1,7 +1,7 @@
 """Benchmark of every request's cost: the project served as in production against a bare app doing the same SQL.
 
     python -m bench.http --database-url URL [--scales 0.1,1.0] [--rounds 3] [--duration 8] [--connections 16]
-                         [--driver wrk|python] [--json PATH] [--keep] [--reuse]
+                         [--driver wrk|python] [--only TEXT] [--json PATH] [--keep] [--reuse]
 
 For each scale (0.1: today's national size, the demo school's shape; 1.0: ten times that, DESIGN.md's Scale) it
 builds a database as bench/compliance.py does (the database named in the URL with `_x<scale>` added; created and
@@ -239,7 +239,9 @@ def _jsonable(value: Any) -> Any:
 _TRANSACTION = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 
 
-def record_sql(engine: Engine, fixtures: Fixtures) -> dict[str, list[tuple[str, Any]]]:
+def record_sql(
+    engine: Engine, fixtures: Fixtures, endpoints: tuple[Endpoint, ...] = ENDPOINTS
+) -> dict[str, list[tuple[str, Any]]]:
     """The statements the project sends the database for each endpoint, read from the app in this process (a
     second request, so that nothing a first one does once is counted)."""
     from fastapi.testclient import TestClient
@@ -257,7 +259,7 @@ def record_sql(engine: Engine, fixtures: Fixtures) -> dict[str, list[tuple[str, 
     app.dependency_overrides[read_db_opener] = lambda: lambda: Session(bind=engine)
     out: dict[str, list[tuple[str, Any]]] = {}
     with TestClient(app) as client:
-        for endpoint in ENDPOINTS:
+        for endpoint in endpoints:
             path = fixtures.path(endpoint)
             for _ in range(2):
                 with _recorded(engine) as statements:
@@ -455,13 +457,14 @@ def measure(
     duration: float,
     connections: int,
     log: Any,
+    endpoints: tuple[Endpoint, ...] = ENDPOINTS,
 ) -> list[dict[str, Any]]:
     """Each endpoint on both apps, alternating, `rounds` times after a warm-up; the figures of every run."""
     load = DRIVERS[driver]
-    runs: dict[str, dict[str, list[Load]]] = {e.name: {"project": [], "baseline": [], "alone": []} for e in ENDPOINTS}
+    runs: dict[str, dict[str, list[Load]]] = {e.name: {"project": [], "baseline": [], "alone": []} for e in endpoints}
     order = ["project", "baseline"]
     for round_no in range(rounds + 1):
-        for endpoint in ENDPOINTS:
+        for endpoint in endpoints:
             path, headers = fixtures.path(endpoint), fixtures.headers[endpoint.caller]
             for app in order:
                 cpu_before = cpu_seconds(servers[app].pid)
@@ -485,7 +488,7 @@ def measure(
             order.reverse()
         log("warm-up done" if not round_no else f"round {round_no} of {rounds} done")
     results = []
-    for endpoint in ENDPOINTS:
+    for endpoint in endpoints:
         mine, base = runs[endpoint.name]["project"], runs[endpoint.name]["baseline"]
         results.append(
             {
@@ -555,6 +558,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=20261127)
     p.add_argument("--as-of", type=date.fromisoformat, default=None, help="the dataset's date (default: today)")
     p.add_argument("--json", dest="json_path", default=None, help="write the results as JSON to this file")
+    p.add_argument("--only", default="", help="only the endpoints whose name holds this text (e.g. 'compliance')")
     p.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     p.add_argument("--reuse", action="store_true", help="use a database that already holds a dataset (keeps it)")
     return p.parse_args(argv)
@@ -566,6 +570,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     as_of = args.as_of or today()
     driver = args.driver or ("wrk" if shutil.which("wrk") else "python")
+    endpoints = tuple(e for e in ENDPOINTS if args.only in e.name)
+    if not endpoints:
+        raise SystemExit(f"no endpoint's name holds {args.only!r}")
 
     def log(message: str) -> None:
         print(f"[bench-http {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -598,14 +605,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 seconds = compliance.build(engine, scale=scale, seed=args.seed, as_of=as_of, log=log)
                 log(f"scale {scale:g}: dataset built in {seconds:.0f} s")
             fixtures = prepare(engine)
-            statements = record_sql(engine, fixtures)
+            statements = record_sql(engine, fixtures, endpoints)
             with tempfile.TemporaryDirectory(prefix="lms-bench-http-") as tmp:
                 spec_path = Path(tmp) / "baseline.json"
                 spec = {
                     "database_url": url_text,
                     "endpoints": [
                         {"path": fixtures.path(e).split("?")[0], "html": e.html, "statements": statements[e.name]}
-                        for e in ENDPOINTS
+                        for e in endpoints
                     ],
                 }
                 spec_path.write_text(json.dumps(spec))
@@ -620,6 +627,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         duration=args.duration,
                         connections=args.connections,
                         log=log,
+                        endpoints=endpoints,
                     )
                 load_after, calibration_after = os.getloadavg()[0], compliance.calibration_ms()
             for r in results:
