@@ -371,7 +371,14 @@ def authority_view(
 
 
 def dashboard(db: Session, *, as_of: date, compare_to: date, filters: selectors.Filters, actor: Principal) -> Dashboard:
-    """The dashboard of what the caller may see (a liaison: their authority), limited by the filters."""
+    """The dashboard of what the caller may see (a liaison: their authority), limited by the filters; derived once
+    for each state of the data (the data version's cache), since adding up its thousands of summary rows costs more
+    than reading them."""
+    key = ("compliance.dashboard", as_of, compare_to, filters, scope_key(actor))
+    return cached(db, key, lambda: _derive(db, as_of=as_of, compare_to=compare_to, filters=filters, actor=actor))
+
+
+def _derive(db: Session, *, as_of: date, compare_to: date, filters: selectors.Filters, actor: Principal) -> Dashboard:
     ref = reference(db)
     now_rows = _summary(db, as_of=as_of, filters=filters, actor=actor)
     then_rows = _summary(db, as_of=compare_to, filters=filters, actor=actor)
