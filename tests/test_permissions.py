@@ -16,6 +16,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pyotp
@@ -40,6 +41,8 @@ from app.compliance.models import RequirementRequest
 from app.compliance.service import request_exemption
 from app.db import get_db, get_engine, unit_of_work
 from app.main import create_app
+from app.notifications.models import OutboxMessage
+from app.notifications.service import NewMessage, Recipient, queue_message
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
 from app.programmes.schemas import AssessmentIn, ProgrammeCreate
@@ -119,6 +122,8 @@ class World:
     reset_token: str
     # The code of an advanced programme no role owes (one the catalogue may retire).
     advanced_code: str = ""
+    # A message of the outbox that failed its last try (one an admin may resend).
+    failed_message_id: int = 0
 
     def certificate(self, scope: str) -> Certificate:
         """The certificate of the scope's official."""
@@ -433,6 +438,16 @@ GRID: tuple[Route, ...] = (
     Route("GET", "/.well-known/jwks/{kid}.json", PUBLIC, call=lambda w, s: Call(path={"kid": _signing_kid()})),
     Route("GET", "/.well-known/did.json", PUBLIC),
     Route("GET", "/api/v1/credentials/status/{number}", PUBLIC, call=lambda w, s: Call(path={"number": 1})),
+    # Mail: everyone chooses the language of their own mail and whether to receive optional mail; the outbox is the
+    # school's (admins).
+    Route("GET", "/api/v1/me/mail-preferences", ANY_ROLE),
+    Route("PUT", "/api/v1/me/mail-preferences", ANY_ROLE,
+          call=lambda w, s: Call(json={"language": "en", "optional_mail": False})),
+    Route("GET", "/api/v1/outbox", ADMIN_ONLY, call=lambda w, s: Call(query={"state": "failed"})),
+    Route("GET", "/api/v1/outbox/{message_id}", ADMIN_ONLY,
+          call=lambda w, s: Call(path={"message_id": w.failed_message_id})),
+    Route("POST", "/api/v1/outbox/{message_id}/resend", ADMIN_ONLY,
+          call=lambda w, s: Call(path={"message_id": w.failed_message_id})),
 )
 # fmt: on
 
@@ -585,10 +600,22 @@ def world(shared: Connection) -> World:
     assert reset.reset_token is not None
     for user in users.values():
         user.totp_pending_secret = encrypt_secret(TEST_TOTP_SECRET)
+    queue_message(
+        db,
+        NewMessage(
+            kind="enrolment",
+            key=f"perm:{n}",
+            to=Recipient(email="dana@example.org", name="דנה כהן", official_id=mine.id),
+            context={"programme": "הכשרת גזברים", "cohort": "א", "starts_on": date(2025, 1, 1), "status": "enrolled"},
+        ),
+    )
+    failed = db.scalars(select(OutboxMessage).where(OutboxMessage.key == f"perm:{n}")).one()
+    failed.state, failed.attempts, failed.last_error = "failed", 8, "550 mailbox unavailable"
     db.flush()
     db.commit()  # releases the savepoint only: the module's transaction keeps the world until the end
     db.close()
     return World(
+        failed_message_id=failed.id,
         advanced_code=advanced.code,
         reset_token=reset.reset_token,
         users=users,
@@ -700,9 +727,11 @@ def test_the_auditor_reads_all_and_writes_nothing_but_decisions() -> None:
     """The Ministry's auditor may read every route that needs a login, and write only decisions."""
     # The one exception: the list of logins is the school's account administration, not a record of the domain
     # (the audit trail, which the auditor reads, names every user who changed anything).
-    not_for_the_auditor = {("GET", "/api/v1/users")}
-    # Nor is the change of one's own password a write of the domain: every user changes theirs.
-    own_account = {("POST", "/api/v1/auth/password")}
+    # Nor is the outbox, the school's own correspondence with each person (the messages' bodies and addresses).
+    not_for_the_auditor = {("GET", "/api/v1/users"), ("GET", "/api/v1/outbox"), ("GET", "/api/v1/outbox/{message_id}")}
+    # Nor is the change of one's own password, or of one's own mail choices, a write of the domain: every user
+    # changes theirs.
+    own_account = {("POST", "/api/v1/auth/password"), ("PUT", "/api/v1/me/mail-preferences")}
     for route in GRID:
         if route.who == PUBLIC or (route.method, route.path) in not_for_the_auditor | own_account:
             continue
