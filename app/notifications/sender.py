@@ -32,8 +32,9 @@ from app.notifications.models import OutboxMessage
 from app.notifications.rules import MessageState, gives_up, message_id, next_attempt_at
 from app.notifications.service import unsubscribe_url
 
-# A worker stops taking messages from its batch this long before its claim runs out: the rest go to the next one.
-CLAIM_MARGIN_SECONDS = 5
+# A worker takes no more messages from its batch once this share of its claim has gone by: the rest go to the next
+# worker, after the claim has run out, rather than risk being sent by two.
+CLAIM_SHARE = 0.8
 
 
 class Transport(Protocol):
@@ -120,7 +121,6 @@ def build_email(message: OutboxMessage, *, settings: Settings) -> EmailMessage:
     msg["Subject"] = message.subject
     msg["Date"] = format_datetime(now_utc())
     msg["Message-ID"] = message_id(message.key, domain=settings.smtp_from.rpartition("@")[2] or "localhost")
-    msg["Content-Language"] = message.language
     msg["Auto-Submitted"] = "auto-generated"
     if message.optional:
         msg["List-Unsubscribe"] = f"<{unsubscribe_url(message.recipient_email)}>"
@@ -135,6 +135,8 @@ def build_email(message: OutboxMessage, *, settings: Settings) -> EmailMessage:
             subtype=subtype.split(";")[0] or "octet-stream",
             filename=str(attachment["filename"]),
         )
+    # Last: the body's parts are set above, and setting a part drops the Content-* headers written before it.
+    msg["Content-Language"] = message.language
     return msg
 
 
@@ -200,7 +202,7 @@ def send_due(
         except (OSError, smtplib.SMTPException) as exc:
             down = _describe(exc)
         for index, message in enumerate(messages):
-            if time.monotonic() - started > settings.outbox_claim_seconds - CLAIM_MARGIN_SECONDS:
+            if time.monotonic() - started > settings.outbox_claim_seconds * CLAIM_SHARE:
                 # The claim is running out: another worker may take these over; leave them to it.
                 report.left = len(messages) - index
                 break
