@@ -16,7 +16,6 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import pyotp
@@ -41,8 +40,6 @@ from app.compliance.models import RequirementRequest
 from app.compliance.service import request_exemption
 from app.db import get_db, get_engine, unit_of_work
 from app.main import create_app
-from app.notifications.models import OutboxMessage
-from app.notifications.service import NewMessage, Recipient, queue_message
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
 from app.programmes.schemas import AssessmentIn, ProgrammeCreate
@@ -53,6 +50,7 @@ from tests.factories import (
     TEST_TOTP_SECRET,
     headers,
     make_appointment,
+    make_message,
     make_official,
     make_programme,
     make_user,
@@ -600,18 +598,7 @@ def world(shared: Connection) -> World:
     assert reset.reset_token is not None
     for user in users.values():
         user.totp_pending_secret = encrypt_secret(TEST_TOTP_SECRET)
-    queue_message(
-        db,
-        NewMessage(
-            kind="enrolment",
-            key=f"perm:{n}",
-            to=Recipient(email="dana@example.org", name="דנה כהן", official_id=mine.id),
-            context={"programme": "הכשרת גזברים", "cohort": "א", "starts_on": date(2025, 1, 1), "status": "enrolled"},
-        ),
-    )
-    failed = db.scalars(select(OutboxMessage).where(OutboxMessage.key == f"perm:{n}")).one()
-    failed.state, failed.attempts, failed.last_error = "failed", 8, "550 mailbox unavailable"
-    db.flush()
+    failed = make_message(db, key=f"perm:{n}", state="failed", official_id=mine.id)
     db.commit()  # releases the savepoint only: the module's transaction keeps the world until the end
     db.close()
     return World(

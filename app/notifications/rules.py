@@ -25,6 +25,15 @@ class MessageState(StrEnum):
     SUPPRESSED = "suppressed"
 
 
+class AttemptOutcome(StrEnum):
+    """How one try at sending a message went: sent; failed and to be tried again (retry); failed the last time
+    (given_up)."""
+
+    SENT = "sent"
+    RETRY = "retry"
+    GIVEN_UP = "given_up"
+
+
 @dataclass(frozen=True)
 class Kind:
     """A kind of message: whether its recipient may opt out of it, and an example of what it is written from

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.notifications.rules import MessageState
+from app.notifications.rules import AttemptOutcome, MessageState
 
 
 class OutboxMessageRead(BaseModel):
@@ -40,12 +40,24 @@ class AttachmentRead(BaseModel):
     content_type: str
 
 
+class AttemptRead(BaseModel):
+    """One try at sending a message: when (UTC), how it went, and the server's error."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    outcome: AttemptOutcome
+    error: str | None
+
+
 class OutboxMessageDetail(OutboxMessageRead):
-    """One message as it is sent: its plain text, its HTML and the names of its attachments."""
+    """One message as it is sent: its plain text, its HTML, the names of its attachments, and its tries (oldest
+    first)."""
 
     body_text: str
     body_html: str
     attachments: list[AttachmentRead]
+    tries: list[AttemptRead]
 
 
 class MailPreferenceRead(BaseModel):

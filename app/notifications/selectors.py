@@ -7,9 +7,15 @@ from sqlalchemy.orm import Session
 
 from app.db import count_of
 from app.errors import NotFound
-from app.notifications.models import MailPreference, OutboxMessage
+from app.notifications.models import MailPreference, OutboxAttempt, OutboxMessage
 from app.notifications.rules import MessageState
-from app.notifications.schemas import AttachmentRead, MailPreferenceRead, OutboxMessageDetail, OutboxMessageRead
+from app.notifications.schemas import (
+    AttachmentRead,
+    AttemptRead,
+    MailPreferenceRead,
+    OutboxMessageDetail,
+    OutboxMessageRead,
+)
 from app.schemas import Page
 from app.templating import DEFAULT_LANGUAGE
 
@@ -52,8 +58,13 @@ def get_message(db: Session, *, message_id: int) -> OutboxMessageDetail:
     attachments = [
         AttachmentRead(filename=a["filename"], content_type=a["content_type"]) for a in message.attachments or []
     ]
+    tries = db.scalars(select(OutboxAttempt).where(OutboxAttempt.message_id == message_id).order_by(OutboxAttempt.id))
     return OutboxMessageDetail(
-        **listed, body_text=message.body_text, body_html=message.body_html, attachments=attachments
+        **listed,
+        body_text=message.body_text,
+        body_html=message.body_html,
+        attachments=attachments,
+        tries=[AttemptRead.model_validate(t) for t in tries],
     )
 
 

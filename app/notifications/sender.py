@@ -22,14 +22,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Protocol
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import now_utc
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker
-from app.notifications.models import OutboxMessage
-from app.notifications.rules import MessageState, gives_up, message_id, next_attempt_at
+from app.notifications.models import OutboxAttempt, OutboxMessage
+from app.notifications.rules import AttemptOutcome, MessageState, gives_up, message_id, next_attempt_at
 from app.notifications.service import unsubscribe_url
 
 # A worker takes no more messages from its batch once this share of its claim has gone by: the rest go to the next
@@ -79,7 +79,7 @@ def connect(settings: Settings) -> Transport:
     return smtp
 
 
-def _due(now: datetime) -> object:
+def _due(now: datetime) -> ColumnElement[bool]:
     """Waiting messages whose time has come, and messages whose worker's claim ran out (it died)."""
     return or_(
         and_(OutboxMessage.state == MessageState.QUEUED, OutboxMessage.next_attempt_at <= now),
@@ -94,7 +94,7 @@ def claim_due(db: Session, *, now: datetime, limit: int, claim_seconds: int) -> 
     due = _due(now)
     wanted = (
         select(OutboxMessage.id)
-        .where(due)  # type: ignore[arg-type]
+        .where(due)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
@@ -102,7 +102,7 @@ def claim_due(db: Session, *, now: datetime, limit: int, claim_seconds: int) -> 
         wanted = wanted.with_for_update(skip_locked=True)
     claimed = db.scalars(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(wanted.scalar_subquery()), due)  # type: ignore[arg-type]
+        .where(OutboxMessage.id.in_(wanted.scalar_subquery()), due)
         .values(state=MessageState.SENDING, claimed_until=until)
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
@@ -145,20 +145,28 @@ def _school_name(settings: Settings, lang: str) -> str:
 
 
 def _outcome(
-    factory: sessionmaker[Session], message_id_: int, until: datetime, **values: object
-) -> None:  # fmt: skip
-    """Commit what became of one message, provided this worker still holds it."""
+    factory: sessionmaker[Session],
+    message: OutboxMessage,
+    until: datetime,
+    *,
+    outcome: AttemptOutcome,
+    error: str | None = None,
+    **values: object,
+) -> None:
+    """Commit what became of one try at a message, and log the try, provided this worker still holds the message."""
     with factory.begin() as db:
-        db.execute(
+        held = db.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.id == message_id_,
+                OutboxMessage.id == message.id,
                 OutboxMessage.state == MessageState.SENDING,
                 OutboxMessage.claimed_until == until,
             )
-            .values(claimed_until=None, **values)
+            .values(claimed_until=None, attempts=message.attempts + 1, **values)
             .execution_options(synchronize_session=False)
         )
+        if held.rowcount == 1:  # type: ignore[attr-defined]
+            db.add(OutboxAttempt(message_id=message.id, at=now_utc(), outcome=outcome, error=error))
 
 
 def send_due(
@@ -218,10 +226,15 @@ def send_due(
                         down = error  # the connection is gone: the rest of the batch waits for its next try
             attempts = message.attempts + 1
             if error is None:
-                _outcome(factory, message.id, until, state=MessageState.SENT, attempts=attempts, sent_at=now_utc())
+                _outcome(
+                    factory, message, until, outcome=AttemptOutcome.SENT, state=MessageState.SENT, sent_at=now_utc()
+                )
                 report.sent += 1
             elif gives_up(attempts=attempts, limit=settings.outbox_max_attempts):
-                _outcome(factory, message.id, until, state=MessageState.FAILED, attempts=attempts, last_error=error)
+                _outcome(
+                    factory, message, until, outcome=AttemptOutcome.GIVEN_UP, error=error,
+                    state=MessageState.FAILED, last_error=error,
+                )  # fmt: skip
                 report.failed += 1
             else:
                 retry_at = next_attempt_at(
@@ -231,14 +244,9 @@ def send_due(
                     cap_seconds=settings.outbox_retry_max_seconds,
                 )
                 _outcome(
-                    factory,
-                    message.id,
-                    until,
-                    state=MessageState.QUEUED,
-                    attempts=attempts,
-                    last_error=error,
-                    next_attempt_at=retry_at,
-                )
+                    factory, message, until, outcome=AttemptOutcome.RETRY, error=error,
+                    state=MessageState.QUEUED, last_error=error, next_attempt_at=retry_at,
+                )  # fmt: skip
                 report.retrying += 1
     finally:
         if connection is not None:

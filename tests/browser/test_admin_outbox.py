@@ -6,7 +6,6 @@ Each page checked by axe-core in both languages and photographed (`check_page`).
 from __future__ import annotations
 
 import random
-from datetime import date
 
 import pytest
 from sqlalchemy import create_engine, make_url, select
@@ -19,11 +18,10 @@ from app.notifications.service import Attachment, NewMessage, Recipient, queue_m
 from tests.browser.conftest import check_in_both_languages, check_page
 from tests.browser.test_admin_registry import _sign_in_admin
 from tests.browser.test_journeys import _click, _sign_in, _submit
-from tests.factories import make_user
+from tests.factories import ENROLMENT_MAIL, make_user
 
 pytestmark = pytest.mark.browser
 
-ENROLMENT = {"programme": "הכשרת גזברים", "cohort": "מחזור א׳", "starts_on": date(2027, 1, 10), "status": "enrolled"}
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
 
 
@@ -43,12 +41,12 @@ def _seed(database_url: str) -> tuple[str, str, int]:
             queue_messages(
                 db,
                 [
-                    NewMessage(kind="enrolment", key=f"browser:{tag}:sent", to=to, context=ENROLMENT),
+                    NewMessage(kind="enrolment", key=f"browser:{tag}:sent", to=to, context=ENROLMENT_MAIL),
                     NewMessage(
                         kind="enrolment",
                         key=f"browser:{tag}:failed",
                         to=Recipient(email="avi.levi@example.org", name="אבי לוי"),
-                        context=ENROLMENT | {"status": "waitlisted"},
+                        context=ENROLMENT_MAIL | {"status": "waitlisted"},
                         attachments=[Attachment(filename="session.ics", content_type="text/calendar", content=ICS)],
                     ),
                 ],

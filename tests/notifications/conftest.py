@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from sqlalchemy import delete, select
@@ -15,9 +14,9 @@ from app.db import get_sessionmaker
 from app.notifications.models import OutboxMessage
 from app.notifications.rules import message_id
 from app.notifications.service import Attachment, NewMessage, Recipient, queue_messages
+from tests.factories import ENROLMENT_MAIL
 from tests.notifications.sink import Server, Sink
 
-ENROLMENT = {"programme": "הכשרת גזברים", "cohort": "מחזור א׳", "starts_on": date(2027, 1, 10), "status": "enrolled"}
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//LMS//test//HE\r\nEND:VCALENDAR\r\n"
 DOMAIN = "school.example"  # of LMS_SMTP_FROM's default, lms@school.example
 
@@ -42,7 +41,7 @@ class Outbox:
                         kind="enrolment",
                         key=key,
                         to=Recipient(email=email, name="דנה כהן"),
-                        context=ENROLMENT,
+                        context=ENROLMENT_MAIL,
                         attachments=attachments,
                     )
                     for key in keys

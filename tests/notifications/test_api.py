@@ -3,8 +3,6 @@ admins' outbox: its list and filters, one message, a resend. Queueing asks the w
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -14,24 +12,13 @@ from app.audit.models import AuditEvent
 from app.clock import now_utc
 from app.notifications.models import MailPreference, OutboxMessage
 from app.notifications.rules import KINDS, Kind
-from app.notifications.service import NewMessage, Recipient, queue_message, queue_messages
+from app.notifications.service import NewMessage, Recipient, queue_messages
 from tests.conftest import Queue
-from tests.factories import headers, make_official, make_user
-
-ENROLMENT = {"programme": "הכשרת גזברים", "cohort": "מחזור א׳", "starts_on": date(2027, 1, 10), "status": "enrolled"}
+from tests.factories import ENROLMENT_MAIL, MAIL_ERROR, headers, make_message, make_official, make_user
 
 
-def _queue(db: Session, key: str, email: str = "dana@example.org", state: str | None = None) -> OutboxMessage:
-    queue_message(
-        db, NewMessage(kind="enrolment", key=key, to=Recipient(email=email, name="דנה כהן"), context=ENROLMENT)
-    )
-    row = db.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).one()
-    if state:
-        row.state = state
-        row.attempts = 8 if state == "failed" else 1
-        row.last_error = "550 5.1.1 mailbox unavailable" if state == "failed" else None
-    db.flush()
-    return row
+def _queue(db: Session, key: str, email: str = "dana@example.org", state: str = "queued") -> OutboxMessage:
+    return make_message(db, key=key, email=email, state=state)
 
 
 def test_a_person_chooses_the_language_and_opts_out_of_optional_mail_for_every_address_of_theirs(
@@ -55,7 +42,7 @@ def test_a_person_chooses_the_language_and_opts_out_of_optional_mail_for_every_a
         db,
         [
             NewMessage(kind="enrolment", key="k:1", to=Recipient(email="Dana.Home@example.org", name="Dana"),
-                       context=ENROLMENT),
+                       context=ENROLMENT_MAIL),
         ],
     )  # fmt: skip
     row = db.scalars(select(OutboxMessage).where(OutboxMessage.key == "k:1")).one()
@@ -78,7 +65,7 @@ def test_the_outbox_lists_messages_newest_first_filtered_and_paged(db: Session, 
     assert [m["key"] for m in everything["items"]][:3] == ["list:3", "list:2", "list:1"]
     failed = client.get("/api/v1/outbox?state=failed", headers=headers(admin)).json()
     assert [m["key"] for m in failed["items"]] == ["list:2"] and failed["total"] == 1
-    assert failed["items"][0]["last_error"] == "550 5.1.1 mailbox unavailable"
+    assert failed["items"][0]["last_error"] == MAIL_ERROR
     assert "body_html" not in failed["items"][0]
     to_dana = client.get("/api/v1/outbox?recipient=DANA@&kind=enrolment&limit=1", headers=headers(admin)).json()
     assert to_dana["total"] == 2 and len(to_dana["items"]) == 1
@@ -92,7 +79,7 @@ def test_one_message_as_it_is_sent(db: Session, client: TestClient) -> None:
     assert got.status_code == 200
     body = got.json()
     assert body["subject"] == "נרשמת להכשרת גזברים" and 'dir="rtl"' in body["body_html"]
-    assert "שלום דנה כהן," in body["body_text"] and body["attachments"] == []
+    assert "שלום דנה כהן," in body["body_text"] and body["attachments"] == [] and body["tries"] == []
     missing = client.get("/api/v1/outbox/987654321", headers=headers(admin))
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
 

@@ -4,8 +4,6 @@ every kind in both languages, and the count of failed mail on the school's home.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -16,20 +14,13 @@ from app.clock import now_utc
 from app.config import get_settings
 from app.notifications.models import MailPreference, OutboxMessage
 from app.notifications.rules import KINDS, Kind, unsubscribe_token
-from app.notifications.service import NewMessage, Recipient, queue_message
-from tests.factories import make_user, sign_in
+from tests.factories import MAIL_ERROR, make_message, make_user, sign_in
 
-ENROLMENT = {"programme": "הכשרת גזברים", "cohort": "מחזור א׳", "starts_on": date(2027, 1, 10), "status": "enrolled"}
 ORIGIN = {"Origin": "http://testserver"}
 
 
 def _failed(db: Session, key: str = "pages:1") -> OutboxMessage:
-    to = Recipient(email="dana@example.org", name="דנה כהן")
-    queue_message(db, NewMessage(kind="enrolment", key=key, to=to, context=ENROLMENT))
-    row = db.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).one()
-    row.state, row.attempts, row.last_error = "failed", 8, "550 5.1.1 mailbox unavailable"
-    db.flush()
-    return row
+    return make_message(db, key=key, state="failed")
 
 
 def _token(email: str) -> str:
@@ -118,7 +109,7 @@ def test_an_admin_sees_a_failed_message_and_its_error_and_resends_it(db: Session
     listing = client.get("/admin/outbox?state=failed")
     assert listing.status_code == 200
     assert f'data-message="{failed.id}"' in listing.text and 'data-mail-state="failed"' in listing.text
-    assert "550 5.1.1 mailbox unavailable" in listing.text
+    assert MAIL_ERROR in listing.text
     assert 'data-smtp="off"' in listing.text  # no SMTP server in the tests: the page says nothing is sent
     assert client.get("/admin/outbox?state=lost").status_code == 422
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.clock import now_utc
 from app.db import get_engine, get_sessionmaker, make_engine
 from app.notifications.rules import KINDS, Kind, address_of_token, message_id
+from app.notifications.selectors import get_message
 from app.notifications.sender import claim_due, send_due
 from tests.notifications.conftest import DOMAIN, Outbox, ids_of
 from tests.notifications.sink import Server, Sink, free_port, settings_for
@@ -93,6 +94,10 @@ def test_with_the_server_down_messages_wait_retry_by_backoff_and_go_once_when_it
     finally:
         down.stop()
     assert {(r.state, r.attempts) for r in outbox.rows()} == {("sent", 3)}
+    with get_sessionmaker()() as db:  # each try is logged, with the server's error
+        tries = get_message(db, message_id=outbox.rows()[0].id).tries
+    assert [t.outcome for t in tries] == ["retry", "retry", "sent"]
+    assert tries[0].error and "Connection" in tries[0].error and tries[2].error is None
 
 
 def test_a_message_is_given_up_after_its_last_try_and_stays_visible(outbox: Outbox) -> None:

@@ -31,13 +31,12 @@ from app.cohorts.service import add_session, create_cohort, enrol_official
 from app.compliance.service import request_exemption
 from app.imports.service import check_officials_file
 from app.main import create_app
-from app.notifications.models import OutboxMessage
-from app.notifications.service import NewMessage, Recipient, queue_message
 from app.officials.models import Requirement
 from tests.factories import (
     ACTOR,
     make_appointment,
     make_certified,
+    make_message,
     make_official,
     make_programme,
     make_user,
@@ -299,18 +298,7 @@ def world(db: Session) -> World:
         reason="acting",
         actor=ACTOR,
     )
-    queue_message(
-        db,
-        NewMessage(
-            kind="enrolment",
-            key=f"grid:{enrolment.id}",
-            to=Recipient(email="grid@example.org", name="דנה כהן", official_id=official.id),
-            context={"programme": "הכשרת גזברים", "cohort": "א", "starts_on": start, "status": "enrolled"},
-        ),
-    )
-    sent = db.scalars(select(OutboxMessage).where(OutboxMessage.key == f"grid:{enrolment.id}")).one()
-    sent.state = "sent"
-    db.flush()
+    sent = make_message(db, key=f"grid:{enrolment.id}", state="sent", official_id=official.id)
     return World(
         message_id=sent.id,
         requirement_id=requirement.id,
