@@ -92,12 +92,7 @@ def claim_due(db: Session, *, now: datetime, limit: int, claim_seconds: int) -> 
     claim; their ids and the end of the claim. The caller commits at once."""
     until = now + timedelta(seconds=claim_seconds)
     due = _due(now)
-    wanted = (
-        select(OutboxMessage.id)
-        .where(due)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    )
+    wanted = select(OutboxMessage.id).where(due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
     if db.get_bind().dialect.name == "postgresql":
         wanted = wanted.with_for_update(skip_locked=True)
     claimed = db.scalars(
