@@ -214,7 +214,12 @@ def send_due(
             error = down
             if error is None and connection is not None:
                 try:
-                    connection.send_message(build_email(message, settings=settings))
+                    email = build_email(message, settings=settings)
+                except (ValueError, TypeError, KeyError) as exc:  # a message that cannot be written fails alone
+                    error = _describe(exc)
+            if error is None and connection is not None:
+                try:
+                    connection.send_message(email)
                 except (OSError, smtplib.SMTPException) as exc:
                     error = _describe(exc)
                     if not isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):

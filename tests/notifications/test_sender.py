@@ -8,10 +8,12 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import now_utc
 from app.db import get_engine, get_sessionmaker, make_engine
+from app.notifications.models import OutboxMessage
 from app.notifications.rules import KINDS, Kind, address_of_token, message_id
 from app.notifications.selectors import get_message
 from app.notifications.sender import claim_due, send_due
@@ -172,3 +174,16 @@ def test_two_workers_at_once_send_each_message_exactly_once(outbox: Outbox, serv
     assert len(ids) == MESSAGES and set(ids) == ids_of(keys)  # each once
     assert sum(sent) == MESSAGES
     assert {r.state for r in outbox.rows()} == {"sent"}
+
+
+def test_a_message_that_cannot_be_written_fails_alone(outbox: Outbox, server: Server) -> None:
+    good = outbox.queue(1)
+    (broken,) = outbox.queue(1, name="broken")
+    with get_sessionmaker().begin() as db:
+        row = db.scalars(select(OutboxMessage).where(OutboxMessage.key == broken)).one()
+        row.attachments = [{"content": "no name, no type"}]
+    report = send_due(settings=server.settings())
+    assert (report.sent, report.retrying) == (1, 1)
+    assert server.sink.ids() == list(ids_of(good))
+    (failed,) = outbox.rows("broken")
+    assert failed.state == "queued" and failed.last_error and failed.last_error.startswith("KeyError")
