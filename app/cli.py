@@ -1,5 +1,5 @@
 """The operators' command line: lms db upgrade, load-reference, demo, users create|deactivate|reactivate|set-role|
-reset-password, import, certificates reissue-credentials|rotate-key, serve."""
+reset-password, import, certificates reissue-credentials|rotate-key, outbox send, serve, worker."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ cli.add_typer(users_cli, name="users")
 certificates_cli = typer.Typer(help="Certificates' signed credentials and signing keys.", no_args_is_help=True)
 cli.add_typer(import_cli, name="import")
 cli.add_typer(certificates_cli, name="certificates")
+outbox_cli = typer.Typer(help="The outbox: the mail the school sends.", no_args_is_help=True)
+cli.add_typer(outbox_cli, name="outbox")
 
 
 def alembic_config() -> Config:
@@ -332,6 +334,25 @@ def certificates_rotate_key() -> None:
     typer.echo(f"signing with key {key.number:04d} ({key.kid})")
 
 
+@outbox_cli.command("send")
+def outbox_send(
+    limit: Annotated[int | None, typer.Option(min=1, help="Send at most this many messages.")] = None,
+) -> None:
+    """Send the messages of the outbox that are due now through LMS_SMTP_HOST, and print how many were sent, are
+    to be tried again, and were given up. Exit 1 when no SMTP server is configured (nothing is sent)."""
+    import app.models  # noqa: F401
+    from app.notifications.sender import send_all_due
+
+    report = send_all_due(limit=limit)
+    if not report.configured:
+        typer.echo("no SMTP server is configured (LMS_SMTP_HOST): nothing was sent; the messages stay queued", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"sent: {report.sent}, to be tried again: {report.retrying}, given up: {report.failed}, "
+        f"left to the next run: {report.left}"
+    )
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -359,8 +380,8 @@ def worker(
         bool, typer.Option(help="Queue the periodic jobs of app/schedule.py (keep it on one worker only).")
     ] = True,
 ) -> None:
-    """Run the background worker: every domain's jobs (issuing and rendering certificates) and the periodic
-    schedule, from the queue of LMS_QUEUE_URL."""
+    """Run the background worker: every domain's jobs (issuing and rendering certificates, sending the outbox) and
+    the periodic schedule, from the queue of LMS_QUEUE_URL."""
     import app.models  # noqa: F401  (every table registered before the first job)
     from app import jobs
     from app.certificates import documents

@@ -6,6 +6,7 @@ import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +64,25 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         default="", description="Redis shared by the app processes (verification limits); empty: each process alone."
     )
+    # Email (docs/operations.md, Email): the SMTP server the worker sends the outbox through; no host, nothing is
+    # sent (the messages stay queued, and the outbox page says so). Security: starttls, tls (from the first byte)
+    # or none.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "lms@school.example"
+    smtp_timeout_seconds: int = Field(default=30, gt=0)
+    # At most this many messages a minute leave through the server (0: no limit).
+    smtp_rate_per_minute: int = Field(default=120, ge=0)
+    # A message that failed is tried again after the first delay, doubled at each failure up to the cap, and given
+    # up after this many tries; a worker holds a message it is sending this long (past it, another takes it over).
+    outbox_max_attempts: int = Field(default=8, gt=0)
+    outbox_retry_seconds: int = Field(default=60, gt=0)
+    outbox_retry_max_seconds: int = Field(default=6 * 3600, gt=0)
+    outbox_claim_seconds: int = Field(default=300, gt=0)
+    outbox_batch_size: int = Field(default=200, gt=0)
     school_name_he: str = "בית הספר הארצי לבכירים ברשויות המקומיות"
     school_name_en: str = "The National School for Senior Officials of Local Authorities"
     # The accessibility statement (/accessibility): the accessibility coordinator's contact, and the date of the

@@ -25,6 +25,8 @@ from app.home.api import router as home_router
 from app.home.pages import router as home_pages_router
 from app.imports.api import router as imports_router
 from app.imports.pages import router as imports_pages_router
+from app.notifications.api import router as notifications_router
+from app.notifications.pages import router as notifications_pages_router
 from app.officials.api import router as officials_router
 from app.officials.pages import router as officials_pages_router
 from app.programmes.api import router as programmes_router
@@ -88,6 +90,7 @@ def create_app() -> FastAPI:
         imports_router,
         audit_router,
         certificates_router,
+        notifications_router,
     ):
         api.include_router(router)
     school = Section("/admin")
@@ -110,6 +113,8 @@ def create_app() -> FastAPI:
         school,
         compliance,
         accounts_pages_router,
+        # Mail: people's own page (/me/mail), the unsubscribe link, and the school's outbox (/admin/outbox).
+        notifications_pages_router,
         homes_router,
         certificates_public_router,
     ):

@@ -10,7 +10,7 @@ from app.completions.models import Completion
 from app.compliance.models import RequirementRequest
 from app.data_version import DataVersion
 from app.imports.models import ImportRun
-from app.notifications.models import MailPreference, OutboxMessage
+from app.notifications.models import MailPreference, OutboxAttempt, OutboxMessage
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.roles.models import Role
@@ -35,6 +35,7 @@ __all__ = [
     "LoginThrottle",
     "MailPreference",
     "Official",
+    "OutboxAttempt",
     "OutboxMessage",
     "Programme",
     "ProgrammeAssessment",

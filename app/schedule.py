@@ -36,6 +36,8 @@ def crontab(
 
 
 PERIODIC: dict[str, Schedule] = {
+    # Every minute: send the outbox's messages that are due (their retries, and those a dead worker left).
+    "notifications.send_outbox": crontab(),
     # Every hour: queue again the PDFs of valid certificates whose rendering failed every retry.
     "certificates.render_missing": crontab(minute=20),
     # Every night: delete the page sessions that have run out.

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from pwdlib import PasswordHash
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -21,6 +21,8 @@ from app.auth import Principal, create_token, operator
 from app.clock import now_utc
 from app.cohorts.models import Cohort, CohortSession
 from app.completions.models import Completion
+from app.notifications.models import OutboxMessage
+from app.notifications.service import Attachment, NewMessage, Recipient, queue_message
 from app.officials.models import Appointment, Official
 from app.officials.rules import check_digit
 from app.officials.schemas import AppointmentCreate, OfficialCreate
@@ -222,3 +224,38 @@ def counting_statements(db: Session) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", _count)
+
+
+# What an enrolment message is written from (templates/email/enrolment.*).
+ENROLMENT_MAIL = {
+    "programme": "הכשרת גזברים",
+    "cohort": "מחזור א׳",
+    "starts_on": date(2027, 1, 10),
+    "status": "enrolled",
+}
+MAIL_ERROR = "550 5.1.1 mailbox unavailable"
+
+
+def make_message(
+    db: Session,
+    *,
+    key: str,
+    email: str = "dana@example.org",
+    name: str = "דנה כהן",
+    state: str = "queued",
+    official_id: int | None = None,
+    attachments: tuple[Attachment, ...] = (),
+    **context: object,
+) -> OutboxMessage:
+    """An enrolment message queued to the address, then put in the state: `sent` once, or `failed` after eight tries
+    with MAIL_ERROR."""
+    to = Recipient(email=email, name=name, official_id=official_id)
+    message = NewMessage(kind="enrolment", key=key, to=to, context=ENROLMENT_MAIL | context, attachments=attachments)
+    queue_message(db, message)
+    row = db.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).one()
+    if state == "sent":
+        row.state, row.attempts, row.sent_at = "sent", 1, row.created_at
+    elif state == "failed":
+        row.state, row.attempts, row.last_error = "failed", 8, MAIL_ERROR
+    db.flush()
+    return row

@@ -50,6 +50,7 @@ from tests.factories import (
     TEST_TOTP_SECRET,
     headers,
     make_appointment,
+    make_message,
     make_official,
     make_programme,
     make_user,
@@ -119,6 +120,8 @@ class World:
     reset_token: str
     # The code of an advanced programme no role owes (one the catalogue may retire).
     advanced_code: str = ""
+    # A message of the outbox that failed its last try (one an admin may resend).
+    failed_message_id: int = 0
 
     def certificate(self, scope: str) -> Certificate:
         """The certificate of the scope's official."""
@@ -433,6 +436,16 @@ GRID: tuple[Route, ...] = (
     Route("GET", "/.well-known/jwks/{kid}.json", PUBLIC, call=lambda w, s: Call(path={"kid": _signing_kid()})),
     Route("GET", "/.well-known/did.json", PUBLIC),
     Route("GET", "/api/v1/credentials/status/{number}", PUBLIC, call=lambda w, s: Call(path={"number": 1})),
+    # Mail: everyone chooses the language of their own mail and whether to receive optional mail; the outbox is the
+    # school's (admins).
+    Route("GET", "/api/v1/me/mail-preferences", ANY_ROLE),
+    Route("PUT", "/api/v1/me/mail-preferences", ANY_ROLE,
+          call=lambda w, s: Call(json={"language": "en", "optional_mail": False})),
+    Route("GET", "/api/v1/outbox", ADMIN_ONLY, call=lambda w, s: Call(query={"state": "failed"})),
+    Route("GET", "/api/v1/outbox/{message_id}", ADMIN_ONLY,
+          call=lambda w, s: Call(path={"message_id": w.failed_message_id})),
+    Route("POST", "/api/v1/outbox/{message_id}/resend", ADMIN_ONLY,
+          call=lambda w, s: Call(path={"message_id": w.failed_message_id})),
 )
 # fmt: on
 
@@ -585,10 +598,11 @@ def world(shared: Connection) -> World:
     assert reset.reset_token is not None
     for user in users.values():
         user.totp_pending_secret = encrypt_secret(TEST_TOTP_SECRET)
-    db.flush()
+    failed = make_message(db, key=f"perm:{n}", state="failed", official_id=mine.id)
     db.commit()  # releases the savepoint only: the module's transaction keeps the world until the end
     db.close()
     return World(
+        failed_message_id=failed.id,
         advanced_code=advanced.code,
         reset_token=reset.reset_token,
         users=users,
@@ -700,9 +714,11 @@ def test_the_auditor_reads_all_and_writes_nothing_but_decisions() -> None:
     """The Ministry's auditor may read every route that needs a login, and write only decisions."""
     # The one exception: the list of logins is the school's account administration, not a record of the domain
     # (the audit trail, which the auditor reads, names every user who changed anything).
-    not_for_the_auditor = {("GET", "/api/v1/users")}
-    # Nor is the change of one's own password a write of the domain: every user changes theirs.
-    own_account = {("POST", "/api/v1/auth/password")}
+    # Nor is the outbox, the school's own correspondence with each person (the messages' bodies and addresses).
+    not_for_the_auditor = {("GET", "/api/v1/users"), ("GET", "/api/v1/outbox"), ("GET", "/api/v1/outbox/{message_id}")}
+    # Nor is the change of one's own password, or of one's own mail choices, a write of the domain: every user
+    # changes theirs.
+    own_account = {("POST", "/api/v1/auth/password"), ("PUT", "/api/v1/me/mail-preferences")}
     for route in GRID:
         if route.who == PUBLIC or (route.method, route.path) in not_for_the_auditor | own_account:
             continue

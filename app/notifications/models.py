@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, one_of
-from app.notifications.rules import MessageState
+from app.notifications.rules import AttemptOutcome, MessageState
 
 
 class OutboxMessage(Base):
@@ -46,6 +46,20 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(1000))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxAttempt(Base):
+    """One try at sending a message: when, and how it went (sent; failed, to be tried again; failed, given up), with
+    the server's error. Written with the message's outcome, in the same transaction."""
+
+    __tablename__ = "outbox_attempts"
+    __table_args__ = (CheckConstraint(one_of("outcome", AttemptOutcome), name="outcome_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(12))
+    error: Mapped[str | None] = mapped_column(String(1000))
 
 
 class MailPreference(Base):

@@ -3,8 +3,12 @@ the outbox, and when a failed one is tried again."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
+import hmac
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -19,6 +23,15 @@ class MessageState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
+
+
+class AttemptOutcome(StrEnum):
+    """How one try at sending a message went: sent; failed and to be tried again (retry); failed the last time
+    (given_up)."""
+
+    SENT = "sent"
+    RETRY = "retry"
+    GIVEN_UP = "given_up"
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,18 @@ KINDS: dict[str, Kind] = {
 }
 
 
+def example_of(kind: str) -> dict[str, Any]:
+    """What a kind's preview is written from: its example, with the dates written YYYY-MM-DD read as dates (as the
+    templates' date filters take them)."""
+    context: dict[str, Any] = {}
+    for name, value in KINDS[kind].example.items():
+        if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+            with contextlib.suppress(ValueError):
+                value = date.fromisoformat(value)
+        context[name] = value
+    return context
+
+
 def is_optional(kind: str) -> bool:
     """Whether a recipient may opt out of a kind of message (the deadline reminders never are)."""
     return KINDS[kind].optional
@@ -60,3 +85,35 @@ def next_attempt_at(*, attempts: int, failed_at: datetime, base_seconds: int, ca
 def gives_up(*, attempts: int, limit: int) -> bool:
     """Whether a message has failed its last try."""
     return attempts >= limit
+
+
+def unsubscribe_token(email: str, *, secret: str) -> str:
+    """The token of an unsubscribe link: the address (lower-cased) and its HMAC-SHA256 under the application's
+    secret, so that the link works without signing in and no one can make one for another address."""
+    address = email.strip().lower()
+    encoded = base64.urlsafe_b64encode(address.encode()).decode().rstrip("=")
+    return f"{encoded}.{_signature(address, secret)}"
+
+
+def address_of_token(token: str, *, secret: str) -> str | None:
+    """The address an unsubscribe token was made for, or None when it is not one of ours (altered, cut, made with
+    another secret)."""
+    encoded, _, signature = token.partition(".")
+    try:
+        address = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not address or not hmac.compare_digest(signature.encode(), _signature(address, secret).encode()):
+        return None
+    return address
+
+
+def _signature(address: str, secret: str) -> str:
+    digest = hmac.new(secret.encode(), f"unsubscribe:{address}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def message_id(key: str, *, domain: str) -> str:
+    """The Message-ID of a message, the same at every try (a server or a reader that sees it twice knows it is one
+    message): a digest of its key at the sender's domain."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"

@@ -22,6 +22,7 @@ from app.cohorts.rules import SCHEDULED_STATES, EnrolmentStatus
 from app.compliance.models import RequirementRequest
 from app.compliance.rules import RequestState
 from app.imports.selectors import ImportRunRead, imports_with_refused_rows
+from app.notifications.selectors import failed_count
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
 
@@ -126,6 +127,8 @@ class SchoolHome:
     pending: Listing[PendingRequest]
     failed_certificates: Listing[FailedCertificate]
     refused_imports: Listing[ImportRunRead]
+    # Messages of the outbox given up after their last try (app.notifications), for an admin to look at and resend.
+    failed_mail: int = 0
     long_pending_days: int = LONG_PENDING_DAYS
     past_days: int = PAST_DAYS
 
@@ -283,6 +286,7 @@ def school_home(db: Session, *, today: date, now: datetime) -> SchoolHome:
         pending=_pending(db, now=now),
         failed_certificates=_failed_certificates(db, now=now),
         refused_imports=_refused_imports(db),
+        failed_mail=failed_count(db),
     )
 
 

@@ -52,6 +52,9 @@ NOTICES = frozenset(
         "request_filed",
         "request_approved",
         "request_refused",
+        # mail
+        "mail_saved",
+        "message_resent",
     }
 )
 
@@ -89,6 +92,7 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("/admin/imports", "imports"),
         ("/admin/accounts", "accounts"),
         ("/admin/audit", "audit"),
+        ("/admin/outbox", "outbox"),
     ],
     AUDITOR: [
         ("/compliance/requests", "requests"),
@@ -108,6 +112,7 @@ def _navigation(role: str | None) -> list[tuple[str, str]]:
     return [
         (home_of(role), "home"),
         *SECTIONS.get(role, []),
+        ("/me/mail", "mail"),
         ("/account/password", "password"),
         ("/account/two-factor", "two_factor"),
     ]

@@ -134,7 +134,7 @@ def test_the_home_lists_each_kind_of_work_with_its_count_and_link_in_both_langua
 def test_an_empty_home_says_so_in_words(db: Session, client: TestClient) -> None:
     _admin(db, client)
     html = client.get("/admin").text
-    assert html.count('data-count="0"') == 7
+    assert html.count('data-count="0"') == 8
     assert "אין מחזור שמחכה לסגירה." in html and "כל התעודות הופקו." in html
 
 

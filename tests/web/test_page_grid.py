@@ -36,6 +36,7 @@ from tests.factories import (
     ACTOR,
     make_appointment,
     make_certified,
+    make_message,
     make_official,
     make_programme,
     make_user,
@@ -63,6 +64,7 @@ class World:
     import_id: int = 0
     spare_user_id: int = 0  # a liaison's account no one signs in with, for the pages that change an account
     request_id: int = 0  # a pending exemption request of another official of the same authority
+    message_id: int = 0  # a message of the outbox that was sent (one an admin may send again)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ PUBLIC_PAGES = {
     ("GET", "/issuer"),
     ("GET", "/achievements/{code}"),
     ("GET", "/accessibility"),
+    ("GET", "/unsubscribe/{token}"),  # the link in an optional message (tests/notifications/test_pages.py)
+    ("POST", "/unsubscribe/{token}"),
 }
 
 PAGES: list[Page] = [
@@ -150,6 +154,16 @@ PAGES: list[Page] = [
     Page("POST", "/admin/accounts/{user_id}/{action}", (ADMIN,), _account_action),
     Page("GET", "/admin/audit", (ADMIN,)),
     Page("GET", "/admin/audit/{entity_type}/{entity_id}", (ADMIN,), _record),
+    # Mail: everyone's own choices; the school's outbox, its messages and the previews of every kind.
+    Page("GET", "/me/mail", SIGNED_IN),
+    Page("POST", "/me/mail", SIGNED_IN),
+    Page("GET", "/admin/outbox", (ADMIN,)),
+    Page("GET", "/admin/outbox/previews", (ADMIN,)),
+    Page("GET", "/admin/outbox/previews/{kind}", (ADMIN,), lambda w: {"kind": "enrolment"}),
+    Page("GET", "/admin/outbox/previews/{kind}/body.html", (ADMIN,), lambda w: {"kind": "enrolment"}),
+    Page("GET", "/admin/outbox/{message_id}", (ADMIN,), lambda w: {"message_id": w.message_id}),
+    Page("GET", "/admin/outbox/{message_id}/body.html", (ADMIN,), lambda w: {"message_id": w.message_id}),
+    Page("POST", "/admin/outbox/{message_id}/resend", (ADMIN,), lambda w: {"message_id": w.message_id}),
     # The compliance dashboard and its evidence.
     Page("GET", "/compliance", (AUDITOR, LIAISON)),
     # Compliance: the requirements behind a figure, one authority (the liaison's own), at risk, seat demand.
@@ -284,8 +298,9 @@ def world(db: Session) -> World:
         reason="acting",
         actor=ACTOR,
     )
-    db.flush()
+    sent = make_message(db, key=f"grid:{enrolment.id}", state="sent", official_id=official.id)
     return World(
+        message_id=sent.id,
         requirement_id=requirement.id,
         cohort_id=cohort.id,
         users=users,
