@@ -49,6 +49,11 @@ class NewMessage:
     attachments: Sequence[Attachment] = ()
 
 
+def absolute_link(path: str) -> str:
+    """A link a message carries: absolute, on the school's public address (LMS_PUBLIC_BASE_URL)."""
+    return get_settings().public_base_url.rstrip("/") + path
+
+
 def render_message(kind: str, context: dict[str, Any], *, lang: str) -> tuple[str, str, str]:
     """A message of a kind written in a language: its subject, plain text and HTML."""
     settings = get_settings()
