@@ -181,8 +181,8 @@ def queue_session_reminders(db: Session, *, as_of: date, grace_days: int | None 
 
 
 def _week_of(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+    """The week a day is in, named by its first day (the digests' day, Sunday, on or before it)."""
+    return (day - timedelta(days=(day.weekday() - DIGEST_WEEKDAY) % 7)).isoformat()
 
 
 def _listing(items: list[dict[str, Any]]) -> dict[str, Any]:
