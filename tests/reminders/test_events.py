@@ -141,6 +141,7 @@ def test_sessions_a_week_and_a_day_before_then_moved_then_cancelled(db: Session,
     assert run_reminders(db, as_of=on - timedelta(days=6)).queued["session_reminder"] == 0  # once
     assert run_reminders(db, as_of=on - timedelta(days=1)).queued["session_reminder"] == 1
     week, day = sorted(outbox(db, "session_reminder"), key=lambda m: m.key, reverse=True)
+    assert ":before-7d:" in week.key and ":before-1d:" in day.key and day.optional
     assert week.recipient_email == "s@example.org" and "אולם 3" in week.body_text
     invite = _calendar(week)
     assert str(invite["METHOD"]) == "REQUEST"
