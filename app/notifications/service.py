@@ -70,6 +70,17 @@ def languages_of(db: Session, emails: Iterable[str]) -> dict[str, MailPreference
     return {p.email: p for p in db.scalars(select(MailPreference).where(MailPreference.email.in_(wanted)))}
 
 
+def choose_mail_language(db: Session, *, email: str, language: str) -> None:
+    """Record the language the owner of an address reads their mail in (kept with their other choices)."""
+    key = email.lower()
+    choice = db.get(MailPreference, key)
+    if choice is None:
+        db.add(MailPreference(email=key, language=language, optional_mail=True, updated_at=now_utc()))
+    elif choice.language != language:
+        choice.language, choice.updated_at = language, now_utc()
+    db.flush()
+
+
 def queue_messages(db: Session, messages: Iterable[NewMessage], *, now: datetime | None = None) -> int:
     """Write each message to the outbox, unless one with its key was ever queued (then nothing: a rerun, a second
     worker or a retried request queues nothing twice); how many were new. A message of an optional kind to someone
