@@ -167,10 +167,18 @@ def update_cohort(db: Session, *, cohort_id: int, data: CohortUpdate, actor: Pri
     cohort.updated_at = now_utc()
     record_change(db, cohort, before=before, actor=actor, entity_type="cohort")
     if cohort.state == CohortState.CANCELLED:
+        # Those seated are told that each session to come is off (their calendars drop it), then every place ends.
+        for item in sessions_of(db, cohort_id=cohort.id):
+            if item.date >= today():
+                item.sequence += 1
+                _tell_session_changed(db, cohort=cohort, session=item, was=item.date, cancelled=True)
         for e in db.scalars(
             select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ACTIVE_ENROLMENT))
-        ):
+        ).all():
             withdraw(db, enrolment=e, actor=actor)
+            _tell_enrolments(
+                db, "withdrawal", cohort=cohort, enrolments=[e], owed=e.requirement_id is not None, cancelled=True
+            )
     else:
         fill_seats(db, cohort=cohort, actor=actor)
     return cohort
@@ -487,7 +495,14 @@ def withdraw_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> E
             code="wrong_state",
         )
     withdraw(db, enrolment=enrolment, actor=actor)
-    _tell_enrolments(db, "withdrawal", cohort=cohort, enrolments=[enrolment], owed=enrolment.requirement_id is not None)
+    _tell_enrolments(
+        db,
+        "withdrawal",
+        cohort=cohort,
+        enrolments=[enrolment],
+        owed=enrolment.requirement_id is not None,
+        cancelled=False,
+    )
     fill_seats(db, cohort=cohort, actor=actor)
     return enrolment
 

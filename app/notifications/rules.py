@@ -68,7 +68,7 @@ KINDS: dict[str, Kind] = {
     ),
     "withdrawal": Kind(
         optional=False,
-        example={"programme": _PROGRAMME, "cohort": "FIN-2027-A", "owed": True, "link": _LINK},
+        example={"programme": _PROGRAMME, "cohort": "FIN-2027-A", "owed": True, "cancelled": False, "link": _LINK},
     ),
     "completion": Kind(
         optional=False,

@@ -15,8 +15,15 @@ from app.attendance.service import cancel_session
 from app.auth import operator
 from app.clock import today
 from app.cohorts.models import Cohort, CohortSession
-from app.cohorts.schemas import CohortCreate, SessionCreate, SessionMove
-from app.cohorts.service import add_session, create_cohort, enrol_official, move_session, withdraw_enrolment
+from app.cohorts.schemas import CohortCreate, CohortUpdate, SessionCreate, SessionMove
+from app.cohorts.service import (
+    add_session,
+    create_cohort,
+    enrol_official,
+    move_session,
+    update_cohort,
+    withdraw_enrolment,
+)
 from app.compliance.service import decide_request, request_extension
 from app.hebrew_dates import gregorian_date_he
 from app.notifications.models import OutboxMessage
@@ -167,3 +174,20 @@ def test_sessions_a_week_and_a_day_before_then_moved_then_cancelled(db: Session,
     assert str(calendar["METHOD"]) == "CANCEL" and str(event["UID"]) == uid and int(event["SEQUENCE"]) == 2
     assert "בוטל" in cancellation.subject
     assert db.get(CohortSession, meeting.id) is None
+
+
+def test_a_cancelled_cohort_cancels_its_sessions_in_calendars_and_tells_each_place(
+    db: Session, programme: Programme
+) -> None:
+    cohort = _cohort(db, programme)
+    owing = owe(db, programme, start=date(2025, 1, 1), email="c@example.org")
+    enrol_official(db, cohort_id=cohort.id, official_id=owing.official.id, actor=ACTOR)
+    meeting = add_session(db, cohort_id=cohort.id, data=SessionCreate(date=cohort.start_date, hours=4), actor=ACTOR)
+    update_cohort(db, cohort_id=cohort.id, data=CohortUpdate(state="cancelled"), actor=ACTOR)
+    (cancellation,) = outbox(db, "session_changed")
+    calendar = _calendar(cancellation)
+    (event,) = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "CANCEL" and str(event["UID"]).startswith(f"session-{meeting.id}@")
+    assert int(event["SEQUENCE"]) == 1
+    (withdrawal,) = outbox(db, "withdrawal")
+    assert "בוטל, ואיתו הרשמתך" in withdrawal.body_text and "אפשר להירשם למחזור אחר" in withdrawal.body_text
