@@ -63,13 +63,19 @@ def overdue_from(due: date) -> date:
 
 
 def deadline_milestones(due: date, *, until: date, schedule: Schedule) -> list[Milestone]:
-    """The milestones of a requirement due on `due`, in date order, up to `until` (and the first one after it)."""
+    """The milestones of a requirement due on `due` that matter on `until`, in date order: those before its due
+    date, the day it becomes overdue, and of the monthly ones while overdue, the last two reached by `until` and the
+    first after it (the earlier ones are superseded by these)."""
     found = [Milestone(f"before-{m}m", add_months(due, -m)) for m in sorted(schedule.months_before, reverse=True)]
     first_overdue = overdue_from(due)
     found.append(Milestone("overdue", first_overdue, overdue=True))
-    k = 1
-    while found[-1].on <= until:
-        found.append(Milestone(f"overdue-{k}", add_months(first_overdue, k * schedule.overdue_every_months), True))
+    every = schedule.overdue_every_months
+    months = (until.year - first_overdue.year) * 12 + until.month - first_overdue.month
+    k = max(1, months // every - 1)
+    while True:
+        found.append(Milestone(f"overdue-{k}", add_months(first_overdue, k * every), overdue=True))
+        if found[-1].on > until:
+            break
         k += 1
     return sorted(found, key=lambda m: m.on)
 

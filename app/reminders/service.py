@@ -20,7 +20,7 @@ from app.cohorts.service import get_cohort, session_meeting
 from app.compliance.rules import RequirementStatus
 from app.config import get_settings
 from app.notifications.calendar import REQUEST, ics_attachment
-from app.notifications.service import NewMessage, absolute_link, queue_messages
+from app.notifications.service import Attachment, NewMessage, absolute_link, queue_messages
 from app.reminders import selectors
 from app.reminders.rules import (
     SESSION_DAYS_BEFORE,
@@ -140,6 +140,7 @@ def queue_session_reminders(db: Session, *, as_of: date, grace_days: int | None 
     report = RunReport(as_of=as_of)
     stamp = now_utc()
     messages: list[NewMessage] = []
+    invites: dict[int, Attachment] = {}
     seats = selectors.seats_at_sessions(
         db, first=as_of + timedelta(days=1), last=as_of + timedelta(days=max(SESSION_DAYS_BEFORE))
     )
@@ -150,16 +151,18 @@ def queue_session_reminders(db: Session, *, as_of: date, grace_days: int | None 
         if seat.recipient is None:
             report.without_email += 1
             continue
-        meeting = session_meeting(
-            session_id=seat.session_id,
-            sequence=seat.sequence,
-            on=seat.on,
-            place=seat.place,
-            title=seat.title,
-            cohort_code=seat.cohort_code,
-            programme_he=seat.programme.he,
-            programme_en=seat.programme.en,
-        )
+        if seat.session_id not in invites:  # the same calendar file for everyone at the session
+            meeting = session_meeting(
+                session_id=seat.session_id,
+                sequence=seat.sequence,
+                on=seat.on,
+                place=seat.place,
+                title=seat.title,
+                cohort_code=seat.cohort_code,
+                programme_he=seat.programme.he,
+                programme_en=seat.programme.en,
+            )
+            invites[seat.session_id] = ics_attachment(meeting, method=REQUEST, stamp=stamp)
         messages.append(
             NewMessage(
                 kind="session_reminder",
@@ -173,7 +176,7 @@ def queue_session_reminders(db: Session, *, as_of: date, grace_days: int | None 
                     "place": seat.place,
                     "online": seat.online,
                 },
-                attachments=[ics_attachment(meeting, method=REQUEST, stamp=stamp)],
+                attachments=[invites[seat.session_id]],
             )
         )
     _queue(db, report, messages)

@@ -3,15 +3,18 @@ milestone (a worker down for a week sends the missed one once) and never a super
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from app.officials.rules import add_months
 from app.reminders.rules import (
+    Milestone,
     Schedule,
     deadline_key,
     deadline_milestones,
     deadline_reminder,
+    due_on,
     overdue_from,
     parse_months,
     session_reminder,
@@ -110,3 +113,24 @@ def test_bad_months_before_are_refused(text: str) -> None:
 def test_a_session_is_reminded_a_week_and_a_day_before(as_of: date, expected: str | None) -> None:
     milestone = session_reminder(date(2027, 1, 20), as_of=as_of, grace_days=14)
     assert (milestone.name if milestone else None) == expected
+
+
+def _every_milestone(due: date, until: date, schedule: Schedule) -> list[Milestone]:
+    """Every milestone up to the date, listed one by one (what deadline_milestones shortens)."""
+    found = [Milestone(f"before-{m}m", add_months(due, -m)) for m in schedule.months_before]
+    found.append(Milestone("overdue", overdue_from(due), True))
+    k = 1
+    while found[-1].on <= until:
+        found.append(Milestone(f"overdue-{k}", add_months(overdue_from(due), k * schedule.overdue_every_months), True))
+        k += 1
+    return sorted(found, key=lambda m: m.on)
+
+
+@pytest.mark.parametrize("schedule", [DEFAULT, Schedule(months_before=(4, 2), overdue_every_months=2, grace_days=20)])
+@pytest.mark.parametrize("due", [date(2027, 6, 15), date(2027, 1, 31), date(2028, 2, 29), date(2026, 12, 31)])
+def test_the_shortened_milestones_decide_as_every_milestone_would(due: date, schedule: Schedule) -> None:
+    day = add_months(due, -7)
+    while day <= add_months(due, 30):
+        every = due_on(_every_milestone(due, day, schedule), as_of=day, grace_days=schedule.grace_days)
+        assert deadline_reminder(due, as_of=day, schedule=schedule) == every, day
+        day += timedelta(days=1)
