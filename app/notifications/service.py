@@ -122,8 +122,10 @@ def queue_messages(db: Session, messages: Iterable[NewMessage], *, now: datetime
         )
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     # Another transaction may queue the same key meanwhile: its row stands, this one is dropped.
+    # The rows as parameters of one statement (sent in batches of many VALUES): its SQL is compiled once and cached,
+    # where a statement holding the values would be compiled anew for every chunk.
     result = db.execute(
-        insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.id)
+        insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.id), rows
     )
     return len(result.all())
 
