@@ -62,3 +62,17 @@ def test_run_as_of_a_date_then_again(committed: dict[str, int]) -> None:
 def test_a_bad_date_is_refused() -> None:
     result = CliRunner().invoke(cli, ["reminders", "run", "--as-of", "2025-13-40"])
     assert result.exit_code == 2 and "--as-of" in result.output
+
+
+def test_the_daily_run_and_the_weekly_digests_are_scheduled_in_the_schools_morning() -> None:
+    from datetime import datetime
+
+    from app import jobs
+
+    jobs.load()
+    assert {"reminders.run", "reminders.digests"} <= set(jobs.periodic()) <= set(jobs.declared())
+    queue = jobs.get_queue()
+    # 07:00 in Jerusalem in winter is 05:00 UTC; 1 December 2024 was a Sunday, 2 December a Monday.
+    assert {type(t).__name__ for t in queue.read_periodic(datetime(2024, 12, 2, 5, 0))} == {"reminders.run"}
+    assert {type(t).__name__ for t in queue.read_periodic(datetime(2024, 12, 1, 5, 30))} == {"reminders.digests"}
+    assert queue.read_periodic(datetime(2024, 12, 2, 5, 30)) == []
