@@ -345,12 +345,17 @@ def reminders_run(
     from datetime import date
 
     from app.clock import today
-    from app.reminders.service import run_reminders
+    from app.reminders.service import current_schedule, run_reminders
 
     try:
         day = date.fromisoformat(as_of) if as_of else today()
     except ValueError as exc:
         raise typer.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from exc
+    try:
+        current_schedule()
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
     with _in_transaction() as db:
         report = run_reminders(db, as_of=day)
     typer.echo(f"reminders as of {day.isoformat()}")

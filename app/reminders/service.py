@@ -60,8 +60,12 @@ class RunReport:
 def current_schedule() -> Schedule:
     """The reminder schedule of the settings (LMS_REMINDER_MONTHS_BEFORE, _OVERDUE_EVERY_MONTHS, _GRACE_DAYS)."""
     settings = get_settings()
+    try:
+        months_before = parse_months(settings.reminder_months_before)
+    except ValueError as exc:
+        raise ValueError(f"LMS_REMINDER_MONTHS_BEFORE={settings.reminder_months_before!r}: {exc}") from exc
     return Schedule(
-        months_before=parse_months(settings.reminder_months_before),
+        months_before=months_before,
         overdue_every_months=settings.reminder_overdue_every_months,
         grace_days=settings.reminder_grace_days,
     )

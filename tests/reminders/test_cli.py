@@ -76,3 +76,11 @@ def test_the_daily_run_and_the_weekly_digests_are_scheduled_in_the_schools_morni
     assert {type(t).__name__ for t in queue.read_periodic(datetime(2024, 12, 2, 5, 0))} == {"reminders.run"}
     assert {type(t).__name__ for t in queue.read_periodic(datetime(2024, 12, 1, 5, 30))} == {"reminders.digests"}
     assert queue.read_periodic(datetime(2024, 12, 2, 5, 30)) == []
+
+
+def test_a_bad_schedule_in_the_settings_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "reminder_months_before", "6,x")
+    result = CliRunner().invoke(cli, ["reminders", "run", "--as-of", "2025-10-02"])
+    assert result.exit_code == 2 and "LMS_REMINDER_MONTHS_BEFORE='6,x'" in result.output
