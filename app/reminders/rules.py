@@ -31,6 +31,7 @@ class Milestone:
     name: str
     on: date
     overdue: bool = False
+    months_before: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,10 @@ def deadline_milestones(due: date, *, until: date, schedule: Schedule) -> list[M
     """The milestones of a requirement due on `due` that matter on `until`, in date order: those before its due
     date, the day it becomes overdue, and of the monthly ones while overdue, the last two reached by `until` and the
     first after it (the earlier ones are superseded by these)."""
-    found = [Milestone(f"before-{m}m", add_months(due, -m)) for m in sorted(schedule.months_before, reverse=True)]
+    found = [
+        Milestone(f"before-{m}m", add_months(due, -m), months_before=m)
+        for m in sorted(schedule.months_before, reverse=True)
+    ]
     first_overdue = overdue_from(due)
     found.append(Milestone("overdue", first_overdue, overdue=True))
     every = schedule.overdue_every_months

@@ -44,17 +44,22 @@ DIGEST_WEEKDAY = 6
 @dataclass
 class RunReport:
     """What a run decided: the messages due by kind, those of them queued now (the rest were queued before), and
-    the officials owed a reminder who have no email address."""
+    the officials owed a reminder who have no email address (by id)."""
 
     as_of: date
     due: Counter[str] = field(default_factory=Counter)
     queued: Counter[str] = field(default_factory=Counter)
-    without_email: int = 0
+    unreachable: set[int] = field(default_factory=set)
+
+    @property
+    def without_email(self) -> int:
+        """How many officials were owed a reminder but have no email address."""
+        return len(self.unreachable)
 
     def add(self, other: RunReport) -> None:
         self.due.update(other.due)
         self.queued.update(other.queued)
-        self.without_email += other.without_email
+        self.unreachable |= other.unreachable
 
 
 def current_schedule() -> Schedule:
@@ -89,8 +94,10 @@ def _queue(db: Session, report: RunReport, messages: list[NewMessage]) -> None:
 
 
 def _milestone_context(milestone: Milestone) -> dict[str, Any]:
+    """What a deadline reminder says of its milestone: before the due date (how many months), the day it became
+    overdue, or still overdue."""
     if not milestone.overdue:
-        return {"milestone": "before", "months": int(milestone.name.split("-")[1].rstrip("m"))}
+        return {"milestone": "before", "months": milestone.months_before}
     return {"milestone": "overdue" if milestone.name == "overdue" else "still_overdue", "months": 0}
 
 
@@ -118,7 +125,7 @@ def queue_deadline_reminders(db: Session, *, as_of: date, schedule: Schedule | N
         }
         to = row.recipient()
         if to is None:
-            report.without_email += 1
+            report.unreachable.add(row.official_id)
         else:
             messages.append(NewMessage(kind="deadline", key=key, to=to, context=context))
         if not milestone.overdue:
@@ -153,7 +160,7 @@ def queue_session_reminders(db: Session, *, as_of: date, grace_days: int | None 
         if milestone is None:
             continue
         if seat.recipient is None:
-            report.without_email += 1
+            report.unreachable.add(seat.official_id)
             continue
         if seat.session_id not in invites:  # the same calendar file for everyone at the session
             meeting = session_meeting(

@@ -117,7 +117,7 @@ def test_a_session_is_reminded_a_week_and_a_day_before(as_of: date, expected: st
 
 def _every_milestone(due: date, until: date, schedule: Schedule) -> list[Milestone]:
     """Every milestone up to the date, listed one by one (what deadline_milestones shortens)."""
-    found = [Milestone(f"before-{m}m", add_months(due, -m)) for m in schedule.months_before]
+    found = [Milestone(f"before-{m}m", add_months(due, -m), months_before=m) for m in schedule.months_before]
     found.append(Milestone("overdue", overdue_from(due), True))
     k = 1
     while found[-1].on <= until:
