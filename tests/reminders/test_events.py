@@ -29,7 +29,7 @@ from app.hebrew_dates import gregorian_date_he
 from app.notifications.models import OutboxMessage
 from app.programmes.models import Programme
 from app.reminders.service import run_reminders
-from tests.factories import headers, make_certified, make_official, make_user
+from tests.factories import headers, make_certified, make_official, make_user, sign_in
 from tests.reminders.conftest import outbox, owe, prefer_english
 
 ACTOR = operator("test")
@@ -191,3 +191,27 @@ def test_a_cancelled_cohort_cancels_its_sessions_in_calendars_and_tells_each_pla
     assert int(event["SEQUENCE"]) == 1
     (withdrawal,) = outbox(db, "withdrawal")
     assert "בוטל, ואיתו הרשמתך" in withdrawal.body_text and "אפשר להירשם למחזור אחר" in withdrawal.body_text
+
+
+def test_opening_a_cohort_on_its_page_tells_those_who_owe_it(
+    db: Session, client: TestClient, programme: Programme
+) -> None:
+    owing = owe(db, programme, start=date(2025, 1, 1), email="page@example.org")
+    planned = _cohort(db, programme, code="TREAS-P", state="planned")
+    csrf = sign_in(db, client, make_user(db, "admin")).csrf_token
+    fields = {
+        "csrf_token": csrf,
+        "start_date": planned.start_date.isoformat(),
+        "end_date": planned.end_date.isoformat(),
+        "capacity": "10",
+        "state": "open",
+    }
+    r = client.post(
+        f"/admin/cohorts/{planned.id}/edit",
+        data=fields,
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    (message,) = outbox(db, "cohort_open")
+    assert message.key == f"cohort_open:{planned.id}:{owing.official.id}" and "TREAS-P" in message.body_text
