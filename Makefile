@@ -116,7 +116,9 @@ LMS_BENCH_HTTP_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/lms_
 # The HTTP benchmark's load generator, a Debian package needed by `make bench-http` only.
 BENCH_HTTP_PACKAGES := wrk
 
-.PHONY: bench bench-small bench-http
+LMS_BENCH_REMINDERS_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/lms_bench_reminders
+
+.PHONY: bench bench-small bench-http bench-reminders
 
 bench: install ## The compliance reports over a national dataset (10x today) on PostgreSQL and SQLite (minutes).
 	@mkdir -p var
@@ -128,6 +130,9 @@ bench-small: install ## The same benchmark CI-sized (scale 0.01) on SQLite, in s
 
 bench-certificates: install ## Certificate rendering: 1,000 files one by one, and a cohort of 40 as one PDF.
 	$(BIN)/python -m bench.certificates --renders 1000 --runs 5
+
+bench-reminders: install ## The nightly reminder run (decide and queue) over the national dataset on PostgreSQL (minutes).
+	$(BIN)/python -m bench.reminders --database-url $(LMS_BENCH_REMINDERS_DATABASE_URL) --scale 1.0 --dates 5
 
 bench-http: install ## Every endpoint's requests a second, p50 and p99 against a bare app doing the same SQL (minutes).
 	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(BENCH_HTTP_PACKAGES)"

@@ -1,5 +1,5 @@
 """The operators' command line: lms db upgrade, load-reference, demo, users create|deactivate|reactivate|set-role|
-reset-password, import, certificates reissue-credentials|rotate-key, outbox send, serve, worker."""
+reset-password, import, certificates reissue-credentials|rotate-key, outbox send, reminders run, serve, worker."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ cli.add_typer(import_cli, name="import")
 cli.add_typer(certificates_cli, name="certificates")
 outbox_cli = typer.Typer(help="The outbox: the mail the school sends.", no_args_is_help=True)
 cli.add_typer(outbox_cli, name="outbox")
+reminders_cli = typer.Typer(help="Reminders and digests: what the daily job queues.", no_args_is_help=True)
+cli.add_typer(reminders_cli, name="reminders")
 
 
 def alembic_config() -> Config:
@@ -351,6 +353,35 @@ def outbox_send(
         f"sent: {report.sent}, to be tried again: {report.retrying}, given up: {report.failed}, "
         f"left to the next run: {report.left}"
     )
+@reminders_cli.command("run")
+def reminders_run(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The day to decide for, YYYY-MM-DD (default: today in Israel).")
+    ] = None,
+) -> None:
+    """Decide and queue the reminders (and, on a Sunday, the digests) the daily job would on that day; a second run
+    queues nothing new. Prints the messages due and those queued now, by kind."""
+    from datetime import date
+
+    from app.clock import today
+    from app.reminders.service import current_schedule, run_reminders
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else today()
+    except ValueError as exc:
+        raise typer.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from exc
+    try:
+        current_schedule()
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    with _in_transaction() as db:
+        report = run_reminders(db, as_of=day)
+    typer.echo(f"reminders as of {day.isoformat()}")
+    for kind in sorted(report.due):
+        typer.echo(f"  {kind:<18} due {report.due[kind]:>7}  queued {report.queued[kind]:>7}")
+    typer.echo(f"  queued {sum(report.queued.values())} new message(s) of {sum(report.due.values())} due")
+    typer.echo(f"  officials owed a reminder without an email address: {report.without_email}")
 
 
 @cli.command("serve")

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Jerusalem"
     # An approved extension moves the due date in force at most this many calendar months later.
     max_extension_months: int = Field(default=12, gt=0)
+    # Reminders (docs/rules.md, rule 9): months before a requirement's due date (largest first), every how many
+    # months while it is overdue, and how many days late a reminder missed by a stopped worker may still go.
+    reminder_months_before: str = "6,3,1"
+    reminder_overdue_every_months: int = Field(default=1, gt=0)
+    reminder_grace_days: int = Field(default=14, ge=0)
     sql_echo: bool = False
     # Database connections each process keeps open, and how many more it may open for a while under load. A request
     # holds one from its first query to its commit, and a process serves up to 40 at once (its worker threads):

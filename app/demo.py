@@ -32,6 +32,7 @@ from app.completions.schemas import CompletionCreate
 from app.completions.service import record_completion_by_decision
 from app.compliance.rules import RequirementStatus
 from app.config import get_settings
+from app.notifications.service import choose_mail_language
 from app.officials.models import Official
 from app.officials.rules import add_months, check_digit, due_date_for
 from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate
@@ -689,7 +690,7 @@ def load_demo(db: Session) -> bool:
         used_names.add((first[0], last[0]))
         if person.login:
             email: str | None = OFFICIAL_EMAIL
-        elif rng.random() < 0.6:
+        elif rng.random() < 0.85:
             local = f"{_ascii(first[1])}.{_ascii(last[1])}"
             local += str(n) if local in used_emails else ""
             used_emails.add(local)
@@ -710,6 +711,9 @@ def load_demo(db: Session) -> bool:
         )
         if person.login:
             login_official = official
+        elif email is not None and int(national_id) % 4 == 0:
+            # Some officials read their mail in English: their reminders are written in it.
+            choose_mail_language(db, email=email, language="en")
         for holding in sorted(person.holdings, key=lambda h: h.start):
             appointment = create_appointment(
                 db,

@@ -40,6 +40,10 @@ PERIODIC: dict[str, Schedule] = {
     "notifications.send_outbox": crontab(),
     # Every hour: queue again the PDFs of valid certificates whose rendering failed every retry.
     "certificates.render_missing": crontab(minute=20),
+    # Every morning: the deadline reminders and the sessions' reminders due today (docs/rules.md, rule 9).
+    "reminders.run": crontab(minute=0, hour=7),
+    # Every Sunday morning: the weekly digests to the liaisons and the admins.
+    "reminders.digests": crontab(minute=30, hour=7, day_of_week=0),
     # Every night: delete the page sessions that have run out.
     "web.purge_expired_sessions": crontab(minute=40, hour=3),
 }

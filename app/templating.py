@@ -21,6 +21,7 @@ msgid); the catalogues are app/locale/<lang>/LC_MESSAGES/messages.po, compiled t
 from __future__ import annotations
 
 import gettext as gettext_module
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -140,6 +141,15 @@ def _date(context: Context, day: date | datetime | None) -> str:
 
 
 @pass_context
+def _localized(context: Context, value: Any) -> Any:
+    """A text given in both languages ({"he": ..., "en": ...}) in the template's language; any other value as it
+    is (a name, a code)."""
+    if isinstance(value, Mapping) and "he" in value:
+        return value.get(_language_of(context)) or value["he"]
+    return value
+
+
+@pass_context
 def _datetime(context: Context, moment: datetime | None) -> str:
     """A moment in the school's timezone, in the template's language ("14 ביולי 2026 בשעה 9:05", "14 July 2026,
     9:05"); empty for none."""
@@ -255,6 +265,7 @@ def environment() -> Environment:
         date_en=date_en,
         date_short=date_short,
         datetime=_datetime,
+        localized=_localized,
         datetime_he=datetime_he,
         hebrew_date=hebrew_date,
         hebrew_year=hebrew_year,

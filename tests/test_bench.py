@@ -249,3 +249,18 @@ def test_the_trend_benchmark_runs_at_ci_size(bench_url, capsys):
         assert report[name]["points"] == 24
         assert report[name]["cold_ms"]["median"] > 0 and report[name]["warm_ms"]["median"] > 0
     assert "each point equals the summary as of its date: yes" in capsys.readouterr().out
+
+
+def test_the_reminders_benchmark_runs_at_ci_size(bench_url, capsys):
+    """The nightly reminder run timed as of a few dates over a dataset it builds (and drops); the rerun queues
+    nothing new."""
+    from bench import reminders
+
+    report = reminders.main(
+        ["--database-url", bench_url, "--scale", str(SCALE), "--as-of", AS_OF.isoformat(), "--dates", "2"]
+    )
+    assert report["requirements"] > 0 and len(report["runs"]) == 2
+    assert sum(report["runs"][0]["queued"].values()) > 0
+    assert report["runs"][0]["queued"]["deadline_liaison"] > 0
+    assert sum(report["rerun"]["queued"].values()) == 0 and sum(report["rerun"]["due"].values()) > 0
+    assert "median run:" in capsys.readouterr().out

@@ -27,6 +27,8 @@ from app.cohorts.rules import EnrolmentStatus
 from app.cohorts.service import enrolments_of, get_cohort, get_enrolment
 from app.config import get_settings
 from app.errors import Conflict, NotFound
+from app.notifications.service import NewMessage, queue_message
+from app.officials.selectors import recipients_of
 from app.officials.service import get_official
 from app.programmes.service import programme_by_id
 
@@ -319,7 +321,30 @@ def issue_for_enrolment(db: Session, enrolment: Enrolment, *, actor: Principal) 
         return winner, False
     _audit_new(db, cert, actor=actor, action="issue")
     jobs.enqueue_after_commit(db, "certificates.render", cert.id)
+    _tell_completion(db, cert)
     return cert, True
+
+
+def _tell_completion(db: Session, cert: Certificate) -> None:
+    """Tell the holder of a new certificate that they completed, with the link anyone verifies it by."""
+    to = recipients_of(db, official_ids=[cert.official_id]).get(cert.official_id)
+    if to is None:
+        return
+    queue_message(
+        db,
+        NewMessage(
+            kind="completion",
+            key=f"completion:{cert.id}",
+            to=to,
+            context={
+                "programme": {"he": cert.programme_title_he, "en": cert.programme_title_en},
+                "cohort": cert.cohort_code,
+                "completed_on": cert.completed_on,
+                "serial": cert.serial,
+                "link": rules.verification_url(get_settings().public_base_url, cert.verification_code),
+            },
+        ),
+    )
 
 
 def issue_certificate(db: Session, *, enrolment_id: int, actor: Principal) -> tuple[CertificateRead, bool]:

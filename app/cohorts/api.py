@@ -22,6 +22,7 @@ from app.cohorts.schemas import (
     SessionCreate,
     SessionRead,
 )
+from app.reminders.service import announce_if_opened
 from app.web.deps import AdminOnly, Anyone, SessionDep, allow
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
@@ -35,6 +36,7 @@ router = APIRouter(prefix="/api/v1", tags=["cohorts"])
 def create_cohort(data: CohortCreate, db: SessionDep, actor: AdminOnly) -> CohortRead:
     """Open a cohort of a programme (open for enrolment unless `planned`); past cohorts may be recorded. Admins."""
     cohort = service.create_cohort(db, data=data, actor=actor)
+    announce_if_opened(db, cohort_id=cohort.id, was=None)
     return selectors.read_cohort(db, cohort_id=cohort.id)
 
 
@@ -60,7 +62,9 @@ def get_cohort(cohort_id: RecordId, db: SessionDep, _: Anyone) -> CohortRead:
 @router.patch("/cohorts/{cohort_id}", response_model=CohortRead, responses=responses(401, 403, 404, 409, 422))
 def update_cohort(cohort_id: RecordId, data: CohortUpdate, db: SessionDep, actor: AdminOnly) -> CohortRead:
     """Change dates, capacity (never below those enrolled), place, coordinator or state. Admins only."""
+    was = service.get_cohort(db, cohort_id=cohort_id).state
     cohort = service.update_cohort(db, cohort_id=cohort_id, data=data, actor=actor)
+    announce_if_opened(db, cohort_id=cohort.id, was=was)
     return selectors.read_cohort(db, cohort_id=cohort.id)
 
 

@@ -72,6 +72,9 @@ class CohortSession(Base):
     module_id: Mapped[int | None] = mapped_column(ForeignKey("programme_modules.id", ondelete="SET NULL"))
     mode: Mapped[str] = mapped_column(String(20), default=SessionMode.IN_PERSON)
     location: Mapped[str | None] = mapped_column(String(300))
+    # How many times the session was moved: the SEQUENCE of its calendar event (its .ics), so a calendar that
+    # holds it takes the latest.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -28,6 +28,7 @@ from app.compliance.selectors import owed_not_enrolled
 from app.errors import DomainError
 from app.officials import selectors as officials
 from app.programmes.selectors import get_programme, list_programmes
+from app.reminders.service import announce_if_opened
 from app.web.deps import FormText, PageAdmin, SessionDep
 from app.web.pages import templates
 from app.web.pagination import RecordId
@@ -205,6 +206,7 @@ def create_cohort(
     try:
         with db.begin_nested():
             cohort = service.create_cohort(db, data=cohort_data, actor=principal)
+            announce_if_opened(db, cohort_id=cohort.id, was=None)
     except DomainError as exc:
         return _cohort_form(request, db, values, _domain_error(exc, default_field="code"))
     return _done(f"/admin/cohorts/{cohort.id}", "created")
@@ -293,7 +295,9 @@ def update_cohort(
         return _cohort_form(request, db, values, errors, cohort=cohort)
     try:
         with db.begin_nested():
+            was = service.get_cohort(db, cohort_id=cohort_id).state
             service.update_cohort(db, cohort_id=cohort_id, data=changes, actor=principal)
+            announce_if_opened(db, cohort_id=cohort_id, was=was)
     except DomainError as exc:
         return _cohort_form(request, db, values, _domain_error(exc, default_field="start_date"), cohort=cohort)
     return _done(f"/admin/cohorts/{cohort_id}", "updated")

@@ -33,10 +33,12 @@ from app.cohorts.schemas import (
 )
 from app.completions.selectors import last_valid_completion
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from app.notifications.calendar import CANCEL, REQUEST, Meeting, ics_attachment, meeting_uid
+from app.notifications.service import NewMessage, absolute_link, queue_messages
 from app.officials.models import Official
 from app.officials.rules import normalise_national_id
 from app.officials.scoping import scope_officials, visible_official
-from app.officials.selectors import latest_requirement_id
+from app.officials.selectors import latest_requirement_id, recipients_of
 from app.officials.service import find_official_by_national_id, get_official
 from app.programmes.rules import ProgrammeKind
 from app.programmes.schemas import ProgrammeRead
@@ -165,10 +167,18 @@ def update_cohort(db: Session, *, cohort_id: int, data: CohortUpdate, actor: Pri
     cohort.updated_at = now_utc()
     record_change(db, cohort, before=before, actor=actor, entity_type="cohort")
     if cohort.state == CohortState.CANCELLED:
+        # Those seated are told that each session to come is off (their calendars drop it), then every place ends.
+        for item in sessions_of(db, cohort_id=cohort.id):
+            if item.date >= today():
+                item.sequence += 1
+                _tell_session_changed(db, cohort=cohort, session=item, was=item.date, cancelled=True)
         for e in db.scalars(
             select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ACTIVE_ENROLMENT))
-        ):
+        ).all():
             withdraw(db, enrolment=e, actor=actor)
+            _tell_enrolments(
+                db, "withdrawal", cohort=cohort, enrolments=[e], owed=e.requirement_id is not None, cancelled=True
+            )
     else:
         fill_seats(db, cohort=cohort, actor=actor)
     return cohort
@@ -212,11 +222,16 @@ def move_session(db: Session, *, session_id: int, data: SessionMove, actor: Prin
             code="session_outside_cohort",
         )
     before = snapshot(item)
+    was = item.date
     item.date = data.date
     if data.hours is not None:
         item.hours = data.hours
+    if was != item.date:
+        item.sequence += 1
     if snapshot(item) != before:
         record_change(db, item, before=before, actor=actor, entity_type="session")
+    if was != item.date:
+        _tell_session_changed(db, cohort=cohort, session=item, was=was, cancelled=False)
     return item
 
 
@@ -228,6 +243,8 @@ def remove_session(db: Session, *, session: CohortSession, actor: Principal) -> 
     record_event(
         db, actor=actor, action="cancel", entity_type="session", entity_id=session.id, before=snapshot(session)
     )
+    session.sequence += 1
+    _tell_session_changed(db, cohort=cohort, session=session, was=session.date, cancelled=True)
     db.delete(session)
     db.flush()
 
@@ -303,12 +320,14 @@ def _enrol(db: Session, *, cohort: Cohort, official: Official, actor: Principal)
     if existing is None:
         enrolment = Enrolment(cohort_id=cohort.id, official_id=official.id, created_at=now_utc(), **values)
         add_and_record(db, enrolment, actor=actor, entity_type="enrolment")
-        return enrolment
-    before = snapshot(existing)
-    for key, value in values.items():
-        setattr(existing, key, value)
-    record_change(db, existing, before=before, actor=actor, entity_type="enrolment")
-    return existing
+    else:
+        enrolment = existing
+        before = snapshot(enrolment)
+        for key, value in values.items():
+            setattr(enrolment, key, value)
+        record_change(db, enrolment, before=before, actor=actor, entity_type="enrolment")
+    _tell_enrolments(db, "enrolment", cohort=cohort, enrolments=[enrolment], status=enrolment.status)
+    return enrolment
 
 
 def enrol_official(db: Session, *, cohort_id: int, official_id: int, actor: Principal) -> Enrolment:
@@ -436,18 +455,21 @@ def fill_seats(db: Session, *, cohort: Cohort, actor: Principal) -> None:
         .order_by(Enrolment.waitlist_position, Enrolment.id)
     ).all()
     position = 0
+    promoted = []
     for e in waiting:
         before = snapshot(e)
         if free > 0 and cohort.state in ENROLLING_STATES:
             e.status, e.waitlist_position = EnrolmentStatus.ENROLLED, None
             e.seated_on = enrolment_counts_from(today=today(), cohort_start=cohort.start_date)
             free -= 1
+            promoted.append(e)
         else:
             position += 1
             e.waitlist_position = position
         if snapshot(e) != before:
             e.updated_at = now_utc()
             record_change(db, e, before=before, actor=actor, entity_type="enrolment")
+    _tell_enrolments(db, "promotion", cohort=cohort, enrolments=promoted)
 
 
 def get_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> Enrolment:
@@ -473,6 +495,14 @@ def withdraw_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> E
             code="wrong_state",
         )
     withdraw(db, enrolment=enrolment, actor=actor)
+    _tell_enrolments(
+        db,
+        "withdrawal",
+        cohort=cohort,
+        enrolments=[enrolment],
+        owed=enrolment.requirement_id is not None,
+        cancelled=False,
+    )
     fill_seats(db, cohort=cohort, actor=actor)
     return enrolment
 
@@ -500,6 +530,7 @@ def promote_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> En
         waitlist_position=None,
         seated_on=enrolment_counts_from(today=today(), cohort_start=cohort.start_date),
     )
+    _tell_enrolments(db, "promotion", cohort=cohort, enrolments=[enrolment])
     fill_seats(db, cohort=cohort, actor=actor)
     return enrolment
 
@@ -532,3 +563,106 @@ def move_enrolment(db: Session, *, enrolment_id: int, cohort_id: int, actor: Pri
     record_change(db, enrolment, before=before, actor=actor, entity_type="enrolment")
     fill_seats(db, cohort=source, actor=actor)
     return moved
+
+
+# --- messages ------------------------------------------------------------------------------------------
+# Queued in the transaction of the change that causes them (app/notifications); the worker sends them after it.
+
+
+def _tell_enrolments(db: Session, kind: str, *, cohort: Cohort, enrolments: list[Enrolment], **context: Any) -> None:
+    """Tell the officials of these enrolments what just happened to them (a kind of message about an enrolment),
+    each once: the key names the enrolment and the moment of its change."""
+    if not enrolments:
+        return
+    db.flush()
+    programme = read_programme(db, programme_id=cohort.programme_id)
+    to = recipients_of(db, official_ids=[e.official_id for e in enrolments])
+    common = {
+        "programme": {"he": programme.title_he, "en": programme.title_en},
+        "cohort": cohort.code,
+        "starts_on": cohort.start_date,
+        "link": absolute_link("/me"),
+        **context,
+    }
+    queue_messages(
+        db,
+        [
+            NewMessage(
+                kind=kind,
+                key=f"{kind}:{e.id}:{e.status}:{e.updated_at:%Y%m%dT%H%M%S%f}",
+                to=to[e.official_id],
+                context=common,
+            )
+            for e in enrolments
+            if e.official_id in to
+        ],
+    )
+
+
+def session_meeting(
+    *,
+    session_id: int,
+    sequence: int,
+    on: date,
+    place: str | None,
+    title: str | None,
+    cohort_code: str,
+    programme_he: str,
+    programme_en: str,
+) -> Meeting:
+    """A session as a calendar event: one UID for its life, its sequence, the programme's title, its place."""
+    return Meeting(
+        uid=meeting_uid("session", session_id),
+        sequence=sequence,
+        summary=f"{programme_he} / {programme_en} ({cohort_code})",
+        on=on,
+        location=place,
+        description=title,
+    )
+
+
+def session_place(*, session: CohortSession, cohort: Cohort) -> str | None:
+    """Where a session meets: its own place, else its cohort's."""
+    return session.location or cohort.location
+
+
+def _tell_session_changed(db: Session, *, cohort: Cohort, session: CohortSession, was: date, cancelled: bool) -> None:
+    """Tell the officials seated in the cohort that a session moved (with the event at its new date and a higher
+    sequence) or was cancelled (with the calendar's cancellation)."""
+    seated = enrolments_of(db, cohort_id=cohort.id, statuses=(EnrolmentStatus.ENROLLED,))
+    to = recipients_of(db, official_ids=[e.official_id for e in seated])
+    if not to:
+        return
+    programme = read_programme(db, programme_id=cohort.programme_id)
+    meeting = session_meeting(
+        session_id=session.id,
+        sequence=session.sequence,
+        on=session.date,
+        place=session_place(session=session, cohort=cohort),
+        title=session.title,
+        cohort_code=cohort.code,
+        programme_he=programme.title_he,
+        programme_en=programme.title_en,
+    )
+    attachment = ics_attachment(meeting, method=CANCEL if cancelled else REQUEST, stamp=now_utc())
+    context = {
+        "programme": {"he": programme.title_he, "en": programme.title_en},
+        "cohort": cohort.code,
+        "change": "cancelled" if cancelled else "moved",
+        "was": was,
+        "on": session.date,
+        "place": meeting.location,
+    }
+    queue_messages(
+        db,
+        [
+            NewMessage(
+                kind="session_changed",
+                key=f"session_changed:{session.id}:{session.sequence}:{official_id}",
+                to=recipient,
+                context=context,
+                attachments=[attachment],
+            )
+            for official_id, recipient in to.items()
+        ],
+    )

@@ -28,8 +28,11 @@ from app.compliance.rules import (
 from app.compliance.selectors import standing_of
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.officials.models import Requirement
+from app.notifications.service import NewMessage, absolute_link, queue_message
+from app.officials.models import Appointment, Requirement
+from app.officials.selectors import recipients_of
 from app.officials.service import get_requirement
+from app.programmes.models import Programme
 
 
 def _open_for_requests(db: Session, *, requirement: Requirement, kind: str) -> Standing:
@@ -180,4 +183,38 @@ def decide_request(
         before=before,
         after=snapshot(request),
     )
+    _tell_decision(db, request=request)
     return request
+
+
+def _tell_decision(db: Session, *, request: RequirementRequest) -> None:
+    """Tell the official of the requirement what was decided, with the due date now in force (queued with the
+    decision; an official without an email address gets nothing)."""
+    official_id, title_he, title_en = db.execute(
+        select(Appointment.official_id, Programme.title_he, Programme.title_en)
+        .select_from(Requirement)
+        .join(Appointment, Appointment.id == Requirement.appointment_id)
+        .join(Programme, Programme.id == Requirement.programme_id)
+        .where(Requirement.id == request.requirement_id)
+    ).one()
+    to = recipients_of(db, official_ids=[official_id]).get(official_id)
+    if to is None:
+        return
+    assert request.decided_on is not None
+    standing = standing_of(db, requirement_id=request.requirement_id, as_of=request.decided_on)
+    queue_message(
+        db,
+        NewMessage(
+            kind="decision",
+            key=f"decision:{request.id}",
+            to=to,
+            context={
+                "programme": {"he": title_he, "en": title_en},
+                "request_kind": request.kind,
+                "approved": request.state == RequestState.APPROVED,
+                "due_on": standing.due_date if standing else None,
+                "note": request.decision_note or "",
+                "link": absolute_link("/me"),
+            },
+        ),
+    )

@@ -44,15 +44,128 @@ class Kind:
 
 
 # Every kind of message, by its name; each has templates/email/<name>.subject.txt, .txt and .html.
+_PROGRAMME = {"he": "הכשרת מנהלי כספים", "en": "Training of Finance Managers"}
+_AUTHORITY = {"he": "עיריית חיפה", "en": "Haifa Municipality"}
+_LINK = "https://lms.example/me"
+
 KINDS: dict[str, Kind] = {
-    "enrolment": Kind(
+    # Deadline reminders of a requirement (docs/rules.md, rule 9): never optional, since the law requires it.
+    "deadline": Kind(
         optional=False,
         example={
-            "name": "דנה כהן",
-            "programme": "הכשרת מנהלי כספים",
-            "cohort": "מחזור א׳",
-            "starts_on": "2027-01-10",
-            "status": "enrolled",
+            "programme": _PROGRAMME,
+            "due_on": date(2027, 3, 1),
+            "milestone": "before",
+            "months": 3,
+            "link": _LINK,
+        },
+    ),
+    # The copy of an overdue one to the liaison(s) of the official's authority.
+    "deadline_liaison": Kind(
+        optional=False,
+        example={
+            "official": "דנה כהן",
+            "authority": _AUTHORITY,
+            "programme": _PROGRAMME,
+            "due_on": date(2026, 11, 1),
+            "link": "https://lms.example/compliance/authorities/4000",
+        },
+    ),
+    "enrolment": Kind(
+        optional=False,
+        example={"programme": _PROGRAMME, "cohort": "FIN-2027-A", "starts_on": date(2027, 1, 10), "status": "enrolled"},
+    ),
+    "promotion": Kind(
+        optional=False,
+        example={"programme": _PROGRAMME, "cohort": "FIN-2027-A", "starts_on": date(2027, 1, 10)},
+    ),
+    "withdrawal": Kind(
+        optional=False,
+        example={"programme": _PROGRAMME, "cohort": "FIN-2027-A", "owed": True, "cancelled": False, "link": _LINK},
+    ),
+    "completion": Kind(
+        optional=False,
+        example={
+            "programme": _PROGRAMME,
+            "cohort": "FIN-2027-A",
+            "completed_on": date(2027, 2, 20),
+            "serial": "MKM-2027-000123",
+            "link": "https://lms.example/verify/abc",
+        },
+    ),
+    "decision": Kind(
+        optional=False,
+        example={
+            "programme": _PROGRAMME,
+            "request_kind": "extension",
+            "approved": True,
+            "due_on": date(2027, 9, 1),
+            "note": "",
+            "link": _LINK,
+        },
+    ),
+    # A cohort opened for a programme the official owes: optional, like every announcement.
+    "cohort_open": Kind(
+        optional=True,
+        example={
+            "programme": _PROGRAMME,
+            "cohort": "FIN-2027-A",
+            "starts_on": date(2027, 1, 10),
+            "ends_on": date(2027, 2, 20),
+            "due_on": date(2027, 6, 1),
+            "link": _LINK,
+        },
+    ),
+    # A week and a day before a session: optional; a session moved or cancelled is not.
+    "session_reminder": Kind(
+        optional=True,
+        example={
+            "programme": _PROGRAMME,
+            "cohort": "FIN-2027-A",
+            "on": date(2027, 1, 10),
+            "hours": 6,
+            "place": "בית הספר, ירושלים",
+            "online": False,
+        },
+    ),
+    "session_changed": Kind(
+        optional=False,
+        example={
+            "programme": _PROGRAMME,
+            "cohort": "FIN-2027-A",
+            "change": "moved",
+            "was": date(2027, 1, 10),
+            "on": date(2027, 1, 17),
+            "place": "בית הספר, ירושלים",
+        },
+    ),
+    # The weekly digests: optional.
+    "digest_liaison": Kind(
+        optional=True,
+        example={
+            "authority": _AUTHORITY,
+            "overdue": {
+                "total": 1,
+                "items": [{"official": "דנה כהן", "programme": _PROGRAMME, "due_on": date(2026, 11, 1)}],
+            },
+            "due_soon": {"total": 0, "items": []},
+            "pending": {
+                "total": 1,
+                "items": [{"official": "דנה כהן", "programme": _PROGRAMME, "due_on": date(2026, 11, 1)}],
+            },
+            "link": "https://lms.example/compliance/authorities/4000",
+        },
+    ),
+    "digest_admin": Kind(
+        optional=True,
+        example={
+            "sessions": {
+                "total": 1,
+                "items": [{"programme": _PROGRAMME, "cohort": "FIN-2027-A", "on": date(2027, 1, 10)}],
+            },
+            "to_close": {"total": 0, "items": []},
+            "failed_messages": 2,
+            "link": "https://lms.example/admin",
         },
     ),
 }

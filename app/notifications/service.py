@@ -56,11 +56,14 @@ class NewMessage:
     attachments: Sequence[Attachment] = ()
 
 
+def absolute_link(path: str) -> str:
+    """A link a message carries: absolute, on the school's public address (LMS_PUBLIC_BASE_URL)."""
+    return get_settings().public_base_url.rstrip("/") + path
+
+
 def unsubscribe_url(email: str) -> str:
     """The link that stops optional mail to an address, without signing in (a signed token of the address)."""
-    settings = get_settings()
-    token = unsubscribe_token(email, secret=settings.resolved_secret_key())
-    return f"{settings.public_base_url.rstrip('/')}/unsubscribe/{token}"
+    return absolute_link(f"/unsubscribe/{unsubscribe_token(email, secret=get_settings().resolved_secret_key())}")
 
 
 def render_message(kind: str, context: dict[str, Any], *, lang: str) -> tuple[str, str, str]:
@@ -84,6 +87,17 @@ def languages_of(db: Session, emails: Iterable[str]) -> dict[str, MailPreference
     if not wanted:
         return {}
     return {p.email: p for p in db.scalars(select(MailPreference).where(MailPreference.email.in_(wanted)))}
+
+
+def choose_mail_language(db: Session, *, email: str, language: str) -> None:
+    """Record the language the owner of an address reads their mail in (kept with their other choices)."""
+    key = email.lower()
+    choice = db.get(MailPreference, key)
+    if choice is None:
+        db.add(MailPreference(email=key, language=language, optional_mail=True, updated_at=now_utc()))
+    elif choice.language != language:
+        choice.language, choice.updated_at = language, now_utc()
+    db.flush()
 
 
 def queue_messages(db: Session, messages: Iterable[NewMessage], *, now: datetime | None = None) -> int:
@@ -127,8 +141,10 @@ def queue_messages(db: Session, messages: Iterable[NewMessage], *, now: datetime
         )
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     # Another transaction may queue the same key meanwhile: its row stands, this one is dropped.
+    # The rows as parameters of one statement (sent in batches of many VALUES): its SQL is compiled once and cached,
+    # where a statement holding the values would be compiled anew for every chunk.
     result = db.execute(
-        insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.id)
+        insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.id), rows
     )
     queued = len(result.all())
     if any(row["state"] == MessageState.QUEUED for row in rows) and queued:

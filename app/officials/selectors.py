@@ -11,6 +11,7 @@ from app.auth import Principal
 from app.authorities.models import Authority
 from app.db import count_of
 from app.errors import NotFound
+from app.notifications.service import Recipient
 from app.officials.models import Appointment, Official, Requirement
 from app.officials.rules import national_id_query
 from app.officials.schemas import AppointmentRead, OfficialRead
@@ -137,3 +138,18 @@ def appointments_of(
     for a in db.scalars(stmt):
         out[a.official_id].append(AppointmentRead.model_validate(a))
     return out
+
+
+def recipients_of(db: Session, *, official_ids: Collection[int]) -> dict[int, Recipient]:
+    """Whom a message about each of these officials goes to, by official id: those with an email address only (an
+    official without one gets no mail). Not scoped: the school writes to them, whoever caused the message."""
+    ids = sorted(set(official_ids))
+    if not ids:
+        return {}
+    stmt = select(Official.id, Official.email, Official.first_name_he, Official.last_name_he).where(
+        Official.id.in_(ids), Official.email.is_not(None), Official.email != ""
+    )
+    return {
+        oid: Recipient(email=email or "", name=f"{first} {last}", official_id=oid)
+        for oid, email, first, last in db.execute(stmt)
+    }

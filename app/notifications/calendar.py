@@ -1,0 +1,66 @@
+"""Calendar attachments (.ics, RFC 5545) of the school's meetings: an invitation that a calendar adds or updates
+(METHOD:REQUEST, one UID per meeting, a higher SEQUENCE for each change) and its cancellation (METHOD:CANCEL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event
+
+from app.config import get_settings
+from app.notifications.service import Attachment
+
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A meeting as a calendar holds it: a whole day (the school's sessions have a date, not an hour)."""
+
+    uid: str
+    sequence: int
+    summary: str
+    on: date
+    location: str | None = None
+    description: str | None = None
+
+
+def meeting_uid(kind: str, ident: int) -> str:
+    """A UID that stays the same for the life of a meeting, unique to this school's address."""
+    host = urlsplit(get_settings().public_base_url).hostname or "lms"
+    return f"{kind}-{ident}@{host}"
+
+
+def ics_text(meeting: Meeting, *, method: str, stamp: datetime) -> str:
+    """The .ics of a meeting: an invitation (REQUEST) or its cancellation (CANCEL)."""
+    cal = Calendar()
+    cal.add("prodid", "-//Mekomot LMS//he")
+    cal.add("version", "2.0")
+    cal.add("method", method)
+    event = Event()
+    event.add("uid", meeting.uid)
+    event.add("sequence", meeting.sequence)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", meeting.on)
+    event.add("dtend", meeting.on + timedelta(days=1))
+    event.add("summary", meeting.summary)
+    event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
+    if meeting.location:
+        event.add("location", meeting.location)
+    if meeting.description:
+        event.add("description", meeting.description)
+    cal.add_component(event)
+    text: str = cal.to_ical().decode()
+    return text
+
+
+def ics_attachment(meeting: Meeting, *, method: str, stamp: datetime) -> Attachment:
+    """The .ics of a meeting as a message's attachment."""
+    return Attachment(
+        filename="cancel.ics" if method == CANCEL else "invite.ics",
+        content_type=f"text/calendar; method={method}; charset=utf-8",
+        content=ics_text(meeting, method=method, stamp=stamp),
+    )
