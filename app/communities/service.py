@@ -349,14 +349,18 @@ def update_meeting(db: Session, *, meeting_id: int, data: MeetingUpdate, actor: 
     meeting = get_meeting(db, meeting_id=meeting_id)
     require_access(db, community_id=meeting.community_id, actor=actor, needed=Access.MANAGE)
     before = snapshot(meeting)
-    for name in data.model_fields_set:
-        setattr(meeting, name, getattr(data, name))
-    if meeting.end_date == meeting.date:
-        meeting.end_date = None
-    if (problem := meeting_dates_problem(meeting.kind, meeting.date, meeting.end_date)) is not None:
+    changes = {name: getattr(data, name) for name in data.model_fields_set}
+    after = {**before, **changes}
+    on, end = changes.get("date", meeting.date), changes.get("end_date", meeting.end_date)
+    if end == on:
+        changes["end_date"] = end = None
+    if (problem := meeting_dates_problem(after["kind"], on, end)) is not None:
         raise Invalid(f"{problem[0]}: {problem[1]}", field=problem[0])
-    if (why := meeting_times_problem(meeting.starts_at, meeting.ends_at)) is not None:
+    starts, ends = changes.get("starts_at", meeting.starts_at), changes.get("ends_at", meeting.ends_at)
+    if (why := meeting_times_problem(starts, ends)) is not None:
         raise Invalid(f"ends_at: {why}", field="ends_at")
+    for name, value in changes.items():
+        setattr(meeting, name, value)
     if snapshot(meeting) != before:
         meeting.updated_at = now_utc()
         record_change(db, meeting, before=before, actor=actor, entity_type="community_meeting", exclude=("updated_at",))
