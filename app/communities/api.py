@@ -148,11 +148,12 @@ def change_member(
     responses=responses(401, 403, 404, 409, 422),
 )
 def end_membership(
-    community_id: RecordId, member_id: RecordId, data: MembershipEnd, db: SessionDep, actor: Manager
+    community_id: RecordId, member_id: RecordId, db: SessionDep, actor: Manager, data: MembershipEnd | None = None
 ) -> MemberRead:
     """End a membership on `left_on` (today when left out); the row stays, as history. Its coordinator, an admin,
     or the member themselves."""
-    service.end_membership(db, community_id=community_id, member_id=member_id, left_on=data.left_on, actor=actor)
+    left_on = data.left_on if data is not None else None
+    service.end_membership(db, community_id=community_id, member_id=member_id, left_on=left_on, actor=actor)
     return selectors.read_member(db, member_id=member_id, actor=actor, on=today())
 
 
@@ -187,11 +188,12 @@ def add_authority(
     responses=responses(401, 403, 404, 409, 422),
 )
 def end_authority(
-    community_id: RecordId, link_id: RecordId, data: MembershipEnd, db: SessionDep, actor: Manager
+    community_id: RecordId, link_id: RecordId, db: SessionDep, actor: Manager, data: MembershipEnd | None = None
 ) -> AuthorityLinkRead:
     """An authority leaves a network on `left_on` (today when left out), and its team with it. Its coordinator, or an
     admin."""
-    service.end_authority(db, community_id=community_id, link_id=link_id, left_on=data.left_on, actor=actor)
+    left_on = data.left_on if data is not None else None
+    service.end_authority(db, community_id=community_id, link_id=link_id, left_on=left_on, actor=actor)
     return next(a for a in selectors.list_authorities(db, community_id=community_id) if a.id == link_id)
 
 

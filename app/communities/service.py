@@ -120,13 +120,12 @@ def _official(db: Session, official_id: int) -> Official:
 
 
 def _network_authority(db: Session, community: Community, authority_code: str | None) -> str | None:
-    """The member authority a network's member represents (required there); none outside a network."""
-    if community.kind != CommunityKind.NETWORK:
-        if authority_code is not None:
-            raise Invalid("authority_code: only a network's members represent an authority", field="authority_code")
-        return None
+    """The member authority a network's member represents (one of its current authorities; none for one who
+    represents none, as a coordinator from the school); never outside a network."""
     if authority_code is None:
-        raise Invalid("authority_code: a network's member represents one of its authorities", field="authority_code")
+        return None
+    if community.kind != CommunityKind.NETWORK:
+        raise Invalid("authority_code: only a network's members represent an authority", field="authority_code")
     linked = db.scalar(
         select(CommunityAuthority.id).where(
             CommunityAuthority.community_id == community.id,

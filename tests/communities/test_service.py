@@ -258,10 +258,11 @@ def test_a_network_has_authorities_each_with_its_team(db: Session) -> None:
         actor=ACTOR,
     )
     service.add_authority(db, community_id=network.id, data=AuthorityLinkCreate(authority_code="0031"), actor=ACTOR)
-    rep = make_official(db)
-    with pytest.raises(Invalid) as missing:
-        service.add_member(db, community_id=network.id, data=MemberCreate(official_id=rep.id), actor=ACTOR)
-    assert missing.value.field == "authority_code"
+    rep, coordinator = make_official(db), make_official(db)
+    # The coordinator (from the school) represents no authority.
+    service.add_member(
+        db, community_id=network.id, data=MemberCreate(official_id=coordinator.id, role="coordinator"), actor=ACTOR
+    )
     with pytest.raises(Invalid) as outside:
         service.add_member(
             db, community_id=network.id, data=MemberCreate(official_id=rep.id, authority_code="0070"), actor=ACTOR
@@ -274,7 +275,12 @@ def test_a_network_has_authorities_each_with_its_team(db: Session) -> None:
     assert (link.authority_code, link.name_he) == ("0031", "אופקים")
     service.end_authority(db, community_id=network.id, link_id=link.id, actor=ACTOR)
     assert service.current_membership(db, community_id=network.id, official_id=rep.id) is None
+    assert service.current_membership(db, community_id=network.id, official_id=coordinator.id) is not None
     s = seed_community(db, members=0)
+    with pytest.raises(Invalid):
+        service.add_member(
+            db, community_id=s.community.id, data=MemberCreate(official_id=rep.id, authority_code="0031"), actor=ACTOR
+        )
     with pytest.raises(Conflict):
         service.add_authority(
             db, community_id=s.community.id, data=AuthorityLinkCreate(authority_code="0031"), actor=ACTOR
