@@ -278,7 +278,7 @@ def community_page(community_id: RecordId, request: Request, db: SessionDep, pri
     if view.members:
         subject = f"/communities/{community_id}"
         record_list(db, actor=principal, subject=subject, official_ids=[m.official_id for m in view.members])
-    return _render(request, "communities/community.html", {"view": view, "today": today()})
+    return _render(request, "communities/community.html", {"view": view, "today": today(), "values": {}})
 
 
 @router.post("/communities/{community_id}/join", response_class=HTMLResponse)
@@ -298,7 +298,10 @@ async def ask_to_join(community_id: RecordId, request: Request, db: SessionDep, 
             raise
         view = selectors.community_view(db, community_id=community_id, actor=principal, today=today())
         return _render(
-            request, "communities/community.html", {"view": view, "today": today()}, _refused(exc, "message")
+            request,
+            "communities/community.html",
+            {"view": view, "today": today(), "values": values},
+            _refused(exc, "message"),
         )
     return _done(f"/communities/{community_id}", "requested")
 
