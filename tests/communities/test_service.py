@@ -9,7 +9,7 @@ from datetime import date, time, timedelta
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
@@ -356,7 +356,7 @@ def test_attendance_is_taken_for_the_members_of_the_day(db: Session) -> None:
     member = service.current_membership(db, community_id=s.community.id, official_id=first.id)
     assert member is not None
     service.end_membership(db, community_id=s.community.id, member_id=member.id, left_on=today(), actor=ACTOR)
-    db.execute(CommunityAttendance.__table__.delete().where(CommunityAttendance.official_id == first.id))
+    db.execute(delete(CommunityAttendance).where(CommunityAttendance.official_id == first.id))
     assert first.id not in {
         r.official_id for r in selectors.meeting_view(db, meeting_id=s.meeting.id, actor=ACTOR).roll
     }
