@@ -179,3 +179,23 @@ def test_the_community_page_runs_as_many_statements_for_ten_members_as_for_one(d
             assert client.get(f"/communities/{s.community.id}").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_an_admin_creates_a_community_from_the_form(db: Session, client: TestClient) -> None:
+    csrf = sign_in(db, client, make_user(db, "admin")).csrf_token
+    assert "קהילה חדשה" in client.get("/communities").text
+    form = {"csrf_token": csrf, "code": "bad code!", "name_he": "", "name_en": "Digital leads", "field": "דיגיטל"}
+    refused = client.post("/communities/new", data=form, headers=ORIGIN)
+    assert refused.status_code == 422
+    assert "קוד הקהילה: אותיות לטיניות" in refused.text and "יש להזין שם בעברית" in refused.text
+    assert 'value="Digital leads"' in refused.text  # what was typed is kept
+    made = client.post(
+        "/communities/new",
+        data={**form, "code": "DIGITAL-1", "name_he": "מובילי דיגיטל", "kind": "network"},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    page = client.get(made.headers["location"])
+    assert "מובילי דיגיטל" in page.text and "רשת רשויות" in page.text
+    assert "הקהילה נוצרה" in page.text
