@@ -88,13 +88,13 @@ def load_reference(
 @cli.command("demo")
 def demo() -> None:
     """Fill a believable school (idempotent) and print the demo logins."""
-    from app.demo import DEMO_LOGINS, DEMO_TOTP_SECRETS, load_demo
+    from app.demo import COMMUNITY_LOGINS, DEMO_LOGINS, DEMO_TOTP_SECRETS, load_demo
 
     with _in_transaction() as db:
         created = load_demo(db)
     typer.echo("demo data " + ("loaded" if created else "already present"))
     typer.echo("Demo logins:")
-    for role, email, password in DEMO_LOGINS:
+    for role, email, password in DEMO_LOGINS + COMMUNITY_LOGINS:
         typer.echo(f"  {role:<9} {email:<32} {password}")
     typer.echo("The admin and the auditor sign in with a second factor too (the form field `totp`): their demo")
     typer.echo(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
@@ -33,7 +33,7 @@ from app.completions.service import record_completion_by_decision
 from app.compliance.rules import RequirementStatus
 from app.config import get_settings
 from app.notifications.service import choose_mail_language
-from app.officials.models import Official
+from app.officials.models import Appointment, Official
 from app.officials.rules import add_months, check_digit, due_date_for
 from app.officials.schemas import AppointmentCreate, AppointmentUpdate, OfficialCreate
 from app.officials.service import (
@@ -738,6 +738,7 @@ def load_demo(db: Session) -> bool:
 
     assert login_official is not None
     _school_year(db, rng, clock.today(), featured=login_official.id)
+    _communities(db, rng, clock.today(), featured=login_official.id, authorities=authorities)
     liaison_code = LIAISON_AUTHORITY if any(a.code == LIAISON_AUTHORITY for a in authorities) else authorities[0].code
     for role, email, password in DEMO_LOGINS:
         user = create_user(
@@ -905,3 +906,290 @@ def _school_year(db: Session, rng: random.Random, today: date, *, featured: int)
             decide_request(
                 db, request_id=ext.id, approve=True, note="אושר עד סוף החופשה", decided_on=today, actor=auditor
             )
+
+
+# --- communities of practice ---------------------------------------------------------------------------------------
+
+COORDINATOR_EMAIL = f"coordinator@{DOMAIN}"
+# Logins beside DEMO_LOGINS: the coordinator of the heads of education departments' community (an official).
+COMMUNITY_LOGINS: list[tuple[str, str, str]] = [("official", COORDINATOR_EMAIL, "demo-coordinator-2021")]
+
+# The pilot's four communities: (code, Hebrew name, English name, field, the post its members hold).
+COMMUNITIES = (
+    ("EDU-HEADS", "ראשי מחלקות חינוך", "Heads of education departments", "חינוך", "education_head"),
+    ("ECO-DEV", "מובילי פיתוח כלכלי", "Economic development leads", "פיתוח כלכלי", "economic_development_manager"),
+    ("OD-CHANGE", "פיתוח ארגוני ושינוי", "Organisational development and change", "פיתוח ארגוני", "strategy_manager"),
+    ("DIGITAL", "מובילי דיגיטל", "Digital leads", "דיגיטל וחדשנות", "digital_lead"),
+)
+# A year of meetings: (months from today, kind, Hebrew title, days it lasts), then a week's offset in days.
+MEETINGS = (
+    (-10, "in_person", "מפגש פתיחה: היכרות ותיאום ציפיות", 1),
+    (-9, "online", "מפגש זום: אתגרים משותפים", 1),
+    (-7, "seminar", "סמינר דו־יומי: למידת עמיתים", 2),
+    (-5, "online", "מפגש זום: כלים לעבודה עם מועצת הרשות", 1),
+    (-4, "field_tour", "סיור לימודי ברשות מארחת", 1),
+    (-2, "in_person", "מפגש: תוכנית העבודה לשנה הבאה", 1),
+    (-1, "online", "מפגש זום: הצגת תוצרים", 1),
+    (0, "in_person", "מפגש: סיכום שנה ראשונה", 1),
+    (2, "seminar", "סמינר דו־יומי: שנה שנייה", 2),
+)
+AGENDA = "09:30 התכנסות\n10:00 הצגת מקרה מרשות חברה\n11:30 עבודה בקבוצות\n13:00 סיכום ומשימות"
+MINUTES = "השתתפו חברי הליבה. הוצגו שני מקרים מהשטח; סוכם להקים צוות משותף שיכין מסמך המלצות עד המפגש הבא."
+
+
+def _communities(
+    db: Session, rng: random.Random, today: date, *, featured: int, authorities: list[_DemoAuthority]
+) -> None:
+    """The four pilot communities (30-40 core members each from authorities across the country and a wider circle, a
+    coordinator and a leading team, a year of meetings with attendance, requests to join) and a network of cities
+    and regional councils with representative teams, the featured official on their authority's."""
+    from app.communities.models import CommunityMeeting
+    from app.communities.schemas import (
+        AuthorityLinkCreate,
+        CommunityCreate,
+        JoinRequestDecision,
+        MeetingAttendanceIn,
+        MeetingAttendanceSheet,
+        MeetingCreate,
+        MeetingUpdate,
+        MemberCreate,
+    )
+    from app.communities.service import (
+        add_authority,
+        add_member,
+        create_community,
+        current_membership,
+        decide_join_request,
+        end_membership,
+        record_meeting_attendance,
+        request_to_join,
+        schedule_meeting,
+        update_meeting,
+    )
+
+    active = list(db.scalars(select(Authority).where(Authority.active.is_(True)).order_by(Authority.code)))
+    weights = {a.code: a.weights for a in authorities}
+    used_ids = set(db.scalars(select(Official.national_id)))
+    year_start = today - relativedelta(months=11)
+
+    def new_official(authority: Authority, role: str) -> Official:
+        while True:
+            eight = f"{rng.randrange(1_000_000, 34_000_000):08d}"
+            if (national_id := eight + check_digit(eight)) not in used_ids:
+                used_ids.add(national_id)
+                break
+        w = weights.get(authority.code, {J: 1.0})
+        community = rng.choices(list(w), weights=list(w.values()))[0]
+        first = rng.choice(FIRST_NAMES[community][rng.random() < 0.55])
+        last = rng.choice(LAST_NAMES[community])
+        official = create_official(
+            db,
+            data=OfficialCreate(
+                national_id=national_id,
+                first_name_he=first[0],
+                last_name_he=last[0],
+                first_name_en=first[1],
+                last_name_en=last[1],
+            ),
+            actor=ACTOR,
+        )
+        start = today - timedelta(days=rng.randrange(400, 3000))
+        create_appointment(
+            db,
+            official_id=official.id,
+            data=AppointmentCreate(authority_code=authority.code, role_code=role, start_date=start),
+            actor=ACTOR,
+        )
+        return official
+
+    def as_official(official: Official) -> Principal:
+        return Principal(user_id=None, label="demo", role="official", official_id=official.id)
+
+    def meetings(community_id: int, plan: tuple[tuple[int, str, str, int], ...], places: list[str]) -> list[int]:
+        made = []
+        for months, kind, title, days in plan:
+            on = today + relativedelta(months=months) + timedelta(days=12 if months == 0 else rng.randrange(-6, 6))
+            online = kind == "online"
+            meeting = schedule_meeting(
+                db,
+                community_id=community_id,
+                data=MeetingCreate(
+                    title=title,
+                    kind=kind,
+                    date=on,
+                    end_date=on + timedelta(days=days - 1) if days > 1 else None,
+                    starts_at=time(9, 30) if not online else time(16, 0),
+                    ends_at=time(15, 0) if not online else time(17, 30),
+                    place=None if online else rng.choice(places),
+                    link="https://zoom.us/j/5568" + f"{rng.randrange(100000, 999999)}" if online else None,
+                    agenda=AGENDA,
+                ),
+                actor=ACTOR,
+            )
+            if on < today:
+                update_meeting(
+                    db,
+                    meeting_id=meeting.id,
+                    data=MeetingUpdate(minutes=MINUTES, products="מסמך סיכום המפגש\nמצגת המקרים שהוצגו"),
+                    actor=ACTOR,
+                )
+            made.append(meeting.id)
+        return made
+
+    def take_attendance(meeting_ids: list[int], people: list[Official]) -> None:
+        for meeting_id in meeting_ids:
+            meeting = db.get(CommunityMeeting, meeting_id)
+            assert meeting is not None
+            if meeting.date >= today:
+                continue
+            records = []
+            for o in people:
+                roll = rng.random()
+                status = "present" if roll < 0.74 else "late" if roll < 0.82 else "excused" if roll < 0.9 else "absent"
+                records.append(MeetingAttendanceIn(official_id=o.id, status=status))
+            record_meeting_attendance(
+                db, meeting_id=meeting_id, sheet=MeetingAttendanceSheet(records=records), actor=ACTOR
+            )
+
+    places = ["בית הספר לבכירים, ירושלים", "מרכז הכנסים, תל אביב", "היכל התרבות, באר שבע", "בית העירייה, חיפה"]
+    for n, (code, name_he, name_en, subject, role) in enumerate(COMMUNITIES):
+        community = create_community(
+            db,
+            data=CommunityCreate(
+                code=code,
+                name_he=name_he,
+                name_en=name_en,
+                field=subject,
+                description=f"קהילת למידה של {name_he} ברשויות המקומיות, בשיתוף משרד הפנים: "
+                "מפגשים, סיורים וכלים משותפים.",
+            ),
+            actor=ACTOR,
+        )
+        chosen = rng.sample(active, min(len(active), rng.randrange(30, 41) + rng.randrange(12, 21) + 1))
+        core_size = min(len(chosen) - 13, rng.randrange(32, 40))  # 30-40 in the core after two leave
+        people = [new_official(a, role) for a in chosen]
+        coordinator, core, wider = people[0], people[1 : core_size + 1], people[core_size + 1 :]
+        add_member(
+            db,
+            community_id=community.id,
+            data=MemberCreate(official_id=coordinator.id, role="coordinator", joined_on=year_start),
+            actor=ACTOR,
+        )
+        for i, o in enumerate(core):
+            joined = year_start if i < core_size - 4 else year_start + relativedelta(months=3)
+            add_member(
+                db,
+                community_id=community.id,
+                data=MemberCreate(official_id=o.id, role="leading_team" if i < 4 else "member", joined_on=joined),
+                actor=ACTOR,
+            )
+        for o in wider:
+            joined = year_start + timedelta(days=rng.randrange(0, 250))
+            add_member(
+                db,
+                community_id=community.id,
+                data=MemberCreate(official_id=o.id, circle="wider", joined_on=joined),
+                actor=ACTOR,
+            )
+        made = meetings(community.id, MEETINGS, places)
+        take_attendance(made, [coordinator, *core])
+        # History: two left the core in the year, one of them came back in the wider circle.
+        for o in core[-2:]:
+            member = current_membership(db, community_id=community.id, official_id=o.id)
+            assert member is not None
+            end_membership(
+                db, community_id=community.id, member_id=member.id, left_on=today - relativedelta(months=1), actor=ACTOR
+            )
+        add_member(
+            db,
+            community_id=community.id,
+            data=MemberCreate(official_id=core[-1].id, circle="wider", joined_on=today - timedelta(days=10)),
+            actor=ACTOR,
+        )
+        # Requests to join: two waiting, one refused.
+        askers = [new_official(a, role) for a in rng.sample(active, 3)]
+        for o in askers[:2]:
+            request_to_join(
+                db, community_id=community.id, message="אשמח להצטרף לקהילה וללמוד מעמיתים", actor=as_official(o)
+            )
+        refused = request_to_join(db, community_id=community.id, message=None, actor=as_official(askers[2]))
+        decide_join_request(
+            db,
+            community_id=community.id,
+            join_request_id=refused.id,
+            data=JoinRequestDecision(
+                accept=False, reason="הקהילה מיועדת לבעלי התפקיד; אפשר להצטרף למעגל הרחב בשנה הבאה"
+            ),
+            actor=ACTOR,
+        )
+        if n == 0:
+            create_user(
+                db,
+                data=UserCreate(
+                    email=COORDINATOR_EMAIL,
+                    password=COMMUNITY_LOGINS[0][2],
+                    role="official",
+                    official_national_id=coordinator.national_id,
+                ),
+                actor=ACTOR,
+            )
+
+    # A network of cities and regional councils, each with a representative team of its officials.
+    network = create_community(
+        db,
+        data=CommunityCreate(
+            code="NET-CITIES",
+            name_he="רשת ערים ומועצות אזוריות לומדות",
+            name_en="Learning network of cities and regional councils",
+            field="ניהול רשויות",
+            kind="network",
+            description="רשויות לומדות יחד: מפגשי יום ויומיים בשנה ומסעות למידה, כל רשות עם צוות מייצג.",
+        ),
+        actor=ACTOR,
+    )
+    serving = {
+        a.official_id: a.authority_code
+        for a in db.scalars(select(Appointment).where(Appointment.end_date.is_(None)).order_by(Appointment.start_date))
+    }
+    featured_authority = serving.get(featured)
+    by_authority: dict[str, list[int]] = {}
+    for official_id, code in serving.items():
+        by_authority.setdefault(code, []).append(official_id)
+    types = {a.code: a.type for a in active}
+    members = [c for c in by_authority if types.get(c) in ("city", "regional_council") and len(by_authority[c]) >= 2]
+    members = sorted(
+        set(rng.sample(members, min(7, len(members))) + ([featured_authority] if featured_authority else []))
+    )
+    first_day = year_start
+    add_member(
+        db,
+        community_id=network.id,
+        data=MemberCreate(
+            official_id=new_official(active[0], "strategy_manager").id, role="coordinator", joined_on=first_day
+        ),
+        actor=ACTOR,
+    )
+    team: list[Official] = []
+    for code in members:
+        add_authority(
+            db, community_id=network.id, data=AuthorityLinkCreate(authority_code=code, joined_on=first_day), actor=ACTOR
+        )
+        chosen_ids = sorted(by_authority[code])[:3]
+        if code == featured_authority and featured not in chosen_ids:
+            chosen_ids = [featured, *chosen_ids[:2]]
+        for official_id in chosen_ids:
+            add_member(
+                db,
+                community_id=network.id,
+                data=MemberCreate(official_id=official_id, authority_code=code, joined_on=first_day),
+                actor=ACTOR,
+            )
+            person = db.get(Official, official_id)
+            assert person is not None
+            team.append(person)
+    plan = (
+        (-8, "in_person", "יום למידה: שירות לתושב", 1),
+        (-3, "field_tour", "מסע למידה: רשויות בצפון", 1),
+        (1, "seminar", "סמינר רשויות דו־יומי", 2),
+    )
+    take_attendance(meetings(network.id, plan, places), team)

@@ -19,6 +19,8 @@ from app.certificates.api import router as certificates_router
 from app.certificates.pages import router as certificates_pages_router
 from app.cohorts.api import router as cohorts_router
 from app.cohorts.pages import router as cohorts_pages_router
+from app.communities.api import router as communities_router
+from app.communities.pages import router as communities_pages_router
 from app.compliance.api import router as compliance_router
 from app.compliance.pages import router as compliance_pages_router
 from app.home.api import router as home_router
@@ -91,6 +93,7 @@ def create_app() -> FastAPI:
         audit_router,
         certificates_router,
         notifications_router,
+        communities_router,
     ):
         api.include_router(router)
     school = Section("/admin")
@@ -109,6 +112,7 @@ def create_app() -> FastAPI:
     for router in (
         api,
         home_pages_router,
+        communities_pages_router,
         certificates_pages_router,
         school,
         compliance,

@@ -6,6 +6,14 @@ from app.audit.models import AccessRecord, AuditEvent
 from app.authorities.models import Authority
 from app.certificates.models import Certificate, SerialCounter
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
+from app.communities.models import (
+    Community,
+    CommunityAttendance,
+    CommunityAuthority,
+    CommunityJoinRequest,
+    CommunityMeeting,
+    CommunityMember,
+)
 from app.completions.models import Completion
 from app.compliance.models import RequirementRequest
 from app.data_version import DataVersion
@@ -27,6 +35,12 @@ __all__ = [
     "Cohort",
     "CohortAssessment",
     "CohortSession",
+    "Community",
+    "CommunityAttendance",
+    "CommunityAuthority",
+    "CommunityJoinRequest",
+    "CommunityMeeting",
+    "CommunityMember",
     "Completion",
     "DataVersion",
     "Enrolment",

@@ -11,7 +11,7 @@ from app.audit.models import AuditEvent
 from app.authorities.models import Authority
 from app.completions.models import Completion
 from app.compliance.selectors import requirement_rows
-from app.demo import DEMO_LOGINS, DEMO_TOTP_SECRETS, load_demo
+from app.demo import COMMUNITY_LOGINS, DEMO_LOGINS, DEMO_TOTP_SECRETS, OFFICIAL_EMAIL, load_demo
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
 
@@ -26,7 +26,7 @@ def test_demo_fills_every_district_and_every_status_once(db: Session) -> None:
     assert load_demo(db) is True
 
     officials = db.scalar(select(func.count()).select_from(Official)) or 0
-    assert 120 <= officials <= 200
+    assert 120 <= officials <= 450  # the school's, and the members of its communities
     districts = set(db.scalars(select(Authority.district).where(Authority.active.is_(True))))
     served = set(db.scalars(select(Authority.district).join(Appointment, Appointment.authority_code == Authority.code)))
     assert districts and served == districts
@@ -51,12 +51,53 @@ def test_demo_fills_every_district_and_every_status_once(db: Session) -> None:
     assert len(db.scalars(movers).all()) >= 3
 
     _the_demo_officials_home_shows_every_kind_of_state(db)
+    _the_demo_communities_run_for_a_year(db)
     _the_demo_schools_home_has_work_to_show(db)
 
     # A second run finds the demo there and adds nothing.
     before = _counts(db)
     assert load_demo(db) is False
     assert _counts(db) == before
+
+
+def _the_demo_communities_run_for_a_year(db: Session) -> None:
+    """The four pilot communities with 30-40 core members each, a wider circle, a coordinator and a leading team, from
+    authorities across the country; a year of meetings of every kind with attendance; a network of authorities with
+    representative teams, the demo official on one; and a meeting to come on the demo official's home."""
+    from datetime import timedelta
+
+    from app.clock import today
+    from app.communities.models import (
+        Community,
+        CommunityAttendance,
+        CommunityAuthority,
+        CommunityMeeting,
+        CommunityMember,
+    )
+    from app.communities.selectors import upcoming_meetings_of
+
+    current = CommunityMember.left_on.is_(None)
+    for community in db.scalars(select(Community).where(Community.kind == "community")):
+
+        def count(*where: object, community_id: int = community.id) -> int:
+            stmt = select(func.count()).where(CommunityMember.community_id == community_id, current, *where)
+            return db.scalar(stmt) or 0
+
+        assert 30 <= count(CommunityMember.circle == "core") <= 41, community.code
+        assert count(CommunityMember.circle == "wider") >= 10
+        assert count(CommunityMember.role == "coordinator") == 1
+        assert count(CommunityMember.role == "leading_team") == 4
+        kinds = set(db.scalars(select(CommunityMeeting.kind).where(CommunityMeeting.community_id == community.id)))
+        assert kinds == {"in_person", "online", "seminar", "field_tour"}
+    assert db.scalar(select(func.count()).select_from(Community).where(Community.kind == "community")) == 4
+    assert db.scalar(select(func.count()).select_from(CommunityAttendance)) > 500
+    assert db.scalar(select(func.count()).where(CommunityMember.left_on.is_not(None))) >= 8
+    network = db.scalars(select(Community).where(Community.kind == "network")).one()
+    assert (db.scalar(select(func.count()).where(CommunityAuthority.community_id == network.id)) or 0) >= 5
+    user = db.scalar(select(User).where(User.email == OFFICIAL_EMAIL))
+    assert user is not None and user.official_id is not None
+    upcoming = upcoming_meetings_of(db, official_id=user.official_id, today=today())
+    assert upcoming and upcoming[0].meeting.date <= today() + timedelta(days=60)
 
 
 def test_demo_is_deterministic(db: Session) -> None:
@@ -89,6 +130,12 @@ def test_every_demo_login_gets_a_token_and_sees_its_scope(client, db: Session) -
         me = client.get("/api/v1/auth/me", headers=tokens[role]).json()
         assert me["role"] == role
 
+    for _role, email, password in COMMUNITY_LOGINS:
+        r = client.post("/api/v1/auth/token", data={"username": email, "password": password})
+        assert r.status_code == 200, (email, r.text)
+        led = client.get("/api/v1/communities", headers={"Authorization": f"Bearer {r.json()['access_token']}"})
+        assert led.json()["items"][0]["my_role"] == "coordinator"
+
     everyone = client.get("/api/v1/officials", headers=tokens["auditor"]).json()["total"]
     mine = client.get("/api/v1/officials", headers=tokens["liaison"]).json()
     assert 0 < mine["total"] < everyone
@@ -108,7 +155,7 @@ def _the_demo_officials_home_shows_every_kind_of_state(db: Session) -> None:
     from app.home.rules import Step
     from app.home.selectors import official_home
 
-    user = db.scalar(select(User).where(User.role == "official"))
+    user = db.scalar(select(User).where(User.email == OFFICIAL_EMAIL))
     assert user is not None and user.official_id is not None
     home = official_home(db, official_id=user.official_id, actor=operator("test"), today=today())
     by_programme = {r.requirement.programme_code: r for r in home.requirements if r.requirement.status != "closed"}

@@ -30,12 +30,15 @@ from app.accounts.service import reset_password
 from app.accounts.totp import encrypt_secret
 from app.attendance.schemas import AttendanceIn
 from app.attendance.service import close_cohort, record_attendance
-from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL
+from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Principal
 from app.certificates.models import Certificate
 from app.certificates.service import issue_certificate
+from app.clock import today
 from app.cohorts.models import Cohort, CohortSession, Enrolment
 from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
+from app.communities import service as communities
+from app.communities.schemas import AuthorityLinkCreate, CommunityCreate, MeetingCreate, MemberCreate
 from app.compliance.models import RequirementRequest
 from app.compliance.service import request_exemption
 from app.db import get_db, get_engine, unit_of_work
@@ -68,6 +71,8 @@ ADMIN_ONLY = frozenset({ADMIN})
 REQUESTERS = frozenset({ADMIN, LIAISON, OFFICIAL})  # who may ask for an extension or an exemption
 DECIDERS = frozenset({AUDITOR})  # the auditor writes nothing but decisions
 REPORT_READERS = frozenset({ADMIN, AUDITOR, LIAISON})  # the compliance report of an authority, as a PDF
+COMMUNITY_READERS = frozenset({ADMIN, AUDITOR, OFFICIAL})  # liaisons have no part in communities
+COMMUNITY_MANAGERS = frozenset({ADMIN, OFFICIAL})  # admins, and the community's coordinator (the grid's official)
 
 # Roles that see every record; the others see only their scope (a liaison: the officials and appointments of
 # their authority; an official: their own person).
@@ -122,6 +127,15 @@ class World:
     advanced_code: str = ""
     # A message of the outbox that failed its last try (one an admin may resend).
     failed_message_id: int = 0
+    # Communities: `mine` coordinates `community` (where `theirs` is a member, and `spare` asks to join) and
+    # `network` (the liaison's authority in it); `stranger_community` has neither of them.
+    community_id: int = 0
+    stranger_community_id: int = 0
+    network_id: int = 0
+    network_link_id: int = 0
+    member_id: int = 0
+    join_request_id: int = 0
+    community_meeting_id: int = 0
 
     def certificate(self, scope: str) -> Certificate:
         """The certificate of the scope's official."""
@@ -254,6 +268,18 @@ def _cohort_id(w: World, scope: str) -> dict[str, Any]:
 
 def _requirement_id(w: World, scope: str) -> dict[str, Any]:
     return {"requirement_id": w.requirement(scope).id}
+
+
+def _community(w: World, scope: str) -> dict[str, Any]:
+    return {"community_id": w.community_id}
+
+
+def _network(w: World, scope: str) -> dict[str, Any]:
+    return {"community_id": w.network_id}
+
+
+def _community_meeting(w: World, scope: str) -> dict[str, Any]:
+    return {"meeting_id": w.community_meeting_id}
 
 
 def _authority(w: World, scope: str) -> dict[str, Any]:
@@ -446,6 +472,51 @@ GRID: tuple[Route, ...] = (
           call=lambda w, s: Call(path={"message_id": w.failed_message_id})),
     Route("POST", "/api/v1/outbox/{message_id}/resend", ADMIN_ONLY,
           call=lambda w, s: Call(path={"message_id": w.failed_message_id})),
+    # Communities: admins create them and manage any; their coordinator (the grid's official) manages them; their
+    # members and auditors read them; liaisons have no part in them.
+    Route("POST", "/api/v1/communities", ADMIN_ONLY,
+          call=lambda w, s: Call(json={"code": f"COM-{next(_fresh)}", "name_he": "גזברים", "name_en": "Treasurers",
+                                       "field": "כספים"})),
+    Route("GET", "/api/v1/communities", COMMUNITY_READERS),
+    Route("GET", "/api/v1/communities/{community_id}", COMMUNITY_READERS,
+          call=lambda w, s: Call(path=_community(w, s))),
+    Route("GET", "/api/v1/communities/{community_id}/members", COMMUNITY_READERS,
+          call=lambda w, s: Call(path=_community(w, s))),
+    Route("POST", "/api/v1/communities/{community_id}/members", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path=_community(w, s), json={"official_id": w.spare.id, "circle": "wider"})),
+    Route("PATCH", "/api/v1/communities/{community_id}/members/{member_id}", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path={**_community(w, s), "member_id": w.member_id}, json={"role": "leading_team"})),
+    Route("POST", "/api/v1/communities/{community_id}/members/{member_id}/leave", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path={**_community(w, s), "member_id": w.member_id}, json={})),
+    Route("GET", "/api/v1/communities/{community_id}/authorities", COMMUNITY_READERS,
+          call=lambda w, s: Call(path=_network(w, s))),
+    Route("POST", "/api/v1/communities/{community_id}/authorities", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path=_network(w, s), json={"authority_code": OTHER_AUTHORITY})),
+    Route("POST", "/api/v1/communities/{community_id}/authorities/{link_id}/leave", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path={**_network(w, s), "link_id": w.network_link_id})),
+    Route("GET", "/api/v1/communities/{community_id}/join-requests", COMMUNITY_READERS,
+          call=lambda w, s: Call(path=_community(w, s))),
+    # An official asks to join a community they are not in.
+    Route("POST", "/api/v1/communities/{community_id}/join-requests", frozenset({OFFICIAL}),
+          call=lambda w, s: Call(path={"community_id": w.stranger_community_id}, json={"message": "אשמח להצטרף"})),
+    Route("POST", "/api/v1/communities/{community_id}/join-requests/{join_request_id}/decision", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path={**_community(w, s), "join_request_id": w.join_request_id},
+                                 json={"accept": False, "reason": "not this year"})),
+    Route("GET", "/api/v1/communities/{community_id}/meetings", COMMUNITY_READERS,
+          call=lambda w, s: Call(path=_community(w, s))),
+    Route("POST", "/api/v1/communities/{community_id}/meetings", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path=_community(w, s),
+                                 json={"title": "מפגש", "kind": "online", "date": today().isoformat(),
+                                       "link": "https://zoom.example/j/1"})),
+    Route("GET", "/api/v1/communities/meetings/{meeting_id}", COMMUNITY_READERS,
+          call=lambda w, s: Call(path=_community_meeting(w, s))),
+    Route("PATCH", "/api/v1/communities/meetings/{meeting_id}", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path=_community_meeting(w, s), json={"minutes": "סיכום"})),
+    Route("GET", "/api/v1/communities/meetings/{meeting_id}/attendance", COMMUNITY_READERS,
+          call=lambda w, s: Call(path=_community_meeting(w, s))),
+    Route("PUT", "/api/v1/communities/meetings/{meeting_id}/attendance", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path=_community_meeting(w, s),
+                                 json={"records": [{"official_id": w.theirs.id, "status": "present"}]})),
 )
 # fmt: on
 
@@ -599,9 +670,12 @@ def world(shared: Connection) -> World:
     for user in users.values():
         user.totp_pending_secret = encrypt_secret(TEST_TOTP_SECRET)
     failed = make_message(db, key=f"perm:{n}", state="failed", official_id=mine.id)
+    communities = _communities(db, mine=mine, theirs=theirs, spare=spare, n=n)
+    db.flush()
     db.commit()  # releases the savepoint only: the module's transaction keeps the world until the end
     db.close()
     return World(
+        **communities,
         failed_message_id=failed.id,
         advanced_code=advanced.code,
         reset_token=reset.reset_token,
@@ -624,6 +698,46 @@ def world(shared: Connection) -> World:
         certificate_enrolments=certificate_enrolments,
         certificates=certificates,
     )
+
+
+def _communities(db: Session, *, mine: Official, theirs: Official, spare: Official, n: int) -> dict[str, int]:
+    """The world's communities: `mine` coordinates one (with `theirs` a member, a meeting, and `spare`'s request to
+    join waiting) and a network (the liaison's authority in it); a third has neither of them."""
+
+    def create(code: str, kind: str = "community") -> int:
+        data = CommunityCreate(code=code, name_he="קהילה", name_en="Community", field="כספים", kind=kind)
+        return communities.create_community(db, data=data, actor=ACTOR).id
+
+    community, stranger, network = create(f"PERM-{n}-COM"), create(f"PERM-{n}-FAR"), create(f"PERM-{n}-NET", "network")
+    for official, role in ((mine, "coordinator"), (theirs, "member")):
+        communities.add_member(
+            db, community_id=community, data=MemberCreate(official_id=official.id, role=role), actor=ACTOR
+        )
+    link = communities.add_authority(
+        db, community_id=network, data=AuthorityLinkCreate(authority_code=LIAISON_AUTHORITY), actor=ACTOR
+    )
+    communities.add_member(
+        db,
+        community_id=network,
+        data=MemberCreate(official_id=mine.id, role="coordinator"),
+        actor=ACTOR,
+    )
+    member = communities.current_membership(db, community_id=community, official_id=theirs.id)
+    assert member is not None
+    asker = Principal(user_id=None, label="spare", role=OFFICIAL, official_id=spare.id)
+    request = communities.request_to_join(db, community_id=community, message=None, actor=asker)
+    meeting = communities.schedule_meeting(
+        db, community_id=community, data=MeetingCreate(title="מפגש", kind="in_person", date=today()), actor=ACTOR
+    )
+    return {
+        "community_id": community,
+        "stranger_community_id": stranger,
+        "network_id": network,
+        "network_link_id": link.id,
+        "member_id": member.id,
+        "join_request_id": request.id,
+        "community_meeting_id": meeting.id,
+    }
 
 
 def _send(client: TestClient, w: World, route: Route, role: str, call: Call) -> Any:

@@ -4,7 +4,7 @@ records."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,7 @@ def snapshot(obj: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
         if attr.key in exclude:
             continue
         value = getattr(obj, attr.key)
-        if isinstance(value, datetime | date):
+        if isinstance(value, datetime | date | time):
             value = value.isoformat()
         elif isinstance(value, Decimal):
             value = float(value)

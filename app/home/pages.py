@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from app.clock import today
 from app.cohorts import service as cohorts
+from app.communities.selectors import upcoming_meetings_of
 from app.compliance import service as compliance
 from app.compliance.rules import ReasonCode, RequestKind, extension_limit, extension_problem
 from app.compliance.schemas import ExemptionRequestCreate, ExtensionRequestCreate
@@ -47,7 +48,9 @@ def my_home(request: Request, db: SessionDep, principal: PageOfficial) -> Respon
     """The official's home."""
     home = _home(db, principal)
     cpd = reports.cpd_summary(db, official_id=home.official_id, actor=principal)
-    return templates.TemplateResponse(request, "home/me.html", {"home": home, "cpd": cpd, "today": home.as_of})
+    meetings = upcoming_meetings_of(db, official_id=home.official_id, today=home.as_of)
+    context = {"home": home, "cpd": cpd, "today": home.as_of, "meetings": meetings}
+    return templates.TemplateResponse(request, "home/me.html", context)
 
 
 @router.post("/me/cohorts/{cohort_id}/enrol")

@@ -93,15 +93,20 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("/admin/accounts", "accounts"),
         ("/admin/audit", "audit"),
         ("/admin/outbox", "outbox"),
+        ("/communities", "communities"),
     ],
     AUDITOR: [
         ("/compliance/requests", "requests"),
         ("/compliance/at-risk", "at_risk"),
         ("/compliance/seat-demand", "seat_demand"),
+        ("/communities", "communities"),
     ],
     LIAISON: [
         ("/compliance/requests", "requests"),
         ("/compliance/at-risk", "at_risk"),
+    ],
+    OFFICIAL: [
+        ("/communities", "communities"),
     ],
 }
 

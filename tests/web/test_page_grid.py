@@ -24,14 +24,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.auth import ADMIN, ALL_ROLES, AUDITOR, LIAISON, OFFICIAL
+from app.auth import ADMIN, ALL_ROLES, AUDITOR, LIAISON, OFFICIAL, Principal
 from app.clock import today
 from app.cohorts.schemas import CohortCreate, SessionCreate
 from app.cohorts.service import add_session, create_cohort, enrol_official
+from app.communities import service as communities
+from app.communities.schemas import AuthorityLinkCreate, CommunityCreate, MeetingCreate, MemberCreate
 from app.compliance.service import request_exemption
 from app.imports.service import check_officials_file
 from app.main import create_app
-from app.officials.models import Requirement
+from app.officials.models import Official, Requirement
 from tests.factories import (
     ACTOR,
     make_appointment,
@@ -45,6 +47,8 @@ from tests.factories import (
 from tests.test_permissions import _served_routes
 
 PUBLIC = ("anonymous", *ALL_ROLES)  # anyone, signed in or not
+COMMUNITY_READERS = (ADMIN, AUDITOR, OFFICIAL)  # liaisons have no part in communities
+COMMUNITY_MANAGERS = (ADMIN, OFFICIAL)  # admins, and the community's coordinator (the grid's official)
 SIGNED_IN = ALL_ROLES  # any signed-in account
 
 
@@ -65,6 +69,14 @@ class World:
     spare_user_id: int = 0  # a liaison's account no one signs in with, for the pages that change an account
     request_id: int = 0  # a pending exemption request of another official of the same authority
     message_id: int = 0  # a message of the outbox that was sent (one an admin may send again)
+    # Communities: the official coordinates `community_id` (a colleague a member of it, another asking to join, a
+    # meeting) and `network_id` (Ofakim in it).
+    community_id: int = 0
+    network_id: int = 0
+    network_link_id: int = 0
+    member_id: int = 0
+    join_request_id: int = 0
+    community_meeting_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,14 @@ def _assessment(w: World) -> dict[str, Any]:
 
 def _account_action(w: World) -> dict[str, Any]:
     return {"user_id": w.spare_user_id, "action": "password-reset"}
+
+
+def _community(w: World) -> dict[str, Any]:
+    return {"community_id": w.community_id}
+
+
+def _community_meeting(w: World) -> dict[str, Any]:
+    return {"meeting_id": w.community_meeting_id}
 
 
 def _record(w: World) -> dict[str, Any]:
@@ -246,6 +266,48 @@ PAGES: list[Page] = [
         (LIAISON,),
         lambda w: {"requirement_id": w.requirement_id},
     ),
+    # Communities: the grid's official coordinates the community and the network.
+    Page("GET", "/communities", COMMUNITY_READERS),
+    Page("GET", "/communities/new", (ADMIN,)),
+    Page("POST", "/communities/new", (ADMIN,)),
+    Page("GET", "/communities/{community_id}", COMMUNITY_READERS, _community),
+    Page("POST", "/communities/{community_id}/join", (OFFICIAL,), _community),
+    Page("POST", "/communities/{community_id}/leave", (OFFICIAL,), _community),
+    Page("GET", "/communities/{community_id}/members", COMMUNITY_MANAGERS, _community),
+    Page("POST", "/communities/{community_id}/members", COMMUNITY_MANAGERS, _community),
+    Page(
+        "POST",
+        "/communities/{community_id}/members/{member_id}",
+        COMMUNITY_MANAGERS,
+        lambda w: {"community_id": w.community_id, "member_id": w.member_id},
+    ),
+    Page(
+        "POST",
+        "/communities/{community_id}/members/{member_id}/end",
+        COMMUNITY_MANAGERS,
+        lambda w: {"community_id": w.community_id, "member_id": w.member_id},
+    ),
+    Page(
+        "POST", "/communities/{community_id}/authorities", COMMUNITY_MANAGERS, lambda w: {"community_id": w.network_id}
+    ),
+    Page(
+        "POST",
+        "/communities/{community_id}/authorities/{link_id}/end",
+        COMMUNITY_MANAGERS,
+        lambda w: {"community_id": w.network_id, "link_id": w.network_link_id},
+    ),
+    Page("GET", "/communities/{community_id}/requests", COMMUNITY_READERS, _community),
+    Page(
+        "POST",
+        "/communities/{community_id}/requests/{join_request_id}",
+        COMMUNITY_MANAGERS,
+        lambda w: {"community_id": w.community_id, "join_request_id": w.join_request_id},
+    ),
+    Page("GET", "/communities/{community_id}/meetings/new", COMMUNITY_MANAGERS, _community),
+    Page("POST", "/communities/{community_id}/meetings", COMMUNITY_MANAGERS, _community),
+    Page("GET", "/communities/meetings/{meeting_id}", COMMUNITY_READERS, _community_meeting),
+    Page("POST", "/communities/meetings/{meeting_id}", COMMUNITY_MANAGERS, _community_meeting),
+    Page("POST", "/communities/meetings/{meeting_id}/attendance", COMMUNITY_MANAGERS, _community_meeting),
 ]
 
 # The machine routes outside /api/v1: not pages.
@@ -299,7 +361,10 @@ def world(db: Session) -> World:
         actor=ACTOR,
     )
     sent = make_message(db, key=f"grid:{enrolment.id}", state="sent", official_id=official.id)
+    communities = _communities(db, official)
+    db.flush()
     return World(
+        **communities,
         message_id=sent.id,
         requirement_id=requirement.id,
         cohort_id=cohort.id,
@@ -313,6 +378,54 @@ def world(db: Session) -> World:
         spare_user_id=spare.id,
         request_id=asked.id,
     )
+
+
+def _communities(db: Session, official: Official) -> dict[str, int]:
+    """A community and a network the official coordinates, with a colleague a member, another asking to join, and a
+    meeting next week."""
+
+    def create(code: str, kind: str = "community") -> int:
+        data = CommunityCreate(code=code, name_he="קהילה", name_en="Community", field="כספים", kind=kind)
+        return communities.create_community(db, data=data, actor=ACTOR).id
+
+    community, network = create("GRID-COM"), create("GRID-NET", "network")
+    colleague = make_official(db)
+    for person, role in ((official, "coordinator"), (colleague, "member")):
+        communities.add_member(
+            db, community_id=community, data=MemberCreate(official_id=person.id, role=role), actor=ACTOR
+        )
+    link = communities.add_authority(
+        db, community_id=network, data=AuthorityLinkCreate(authority_code="0031"), actor=ACTOR
+    )
+    communities.add_member(
+        db,
+        community_id=network,
+        data=MemberCreate(official_id=official.id, role="coordinator"),
+        actor=ACTOR,
+    )
+    member = communities.current_membership(db, community_id=community, official_id=colleague.id)
+    assert member is not None
+    asker = make_official(db)
+    request = communities.request_to_join(
+        db,
+        community_id=community,
+        message=None,
+        actor=Principal(user_id=None, label="asker", role=OFFICIAL, official_id=asker.id),
+    )
+    meeting = communities.schedule_meeting(
+        db,
+        community_id=community,
+        data=MeetingCreate(title="מפגש", kind="in_person", date=today() + timedelta(days=7)),
+        actor=ACTOR,
+    )
+    return {
+        "community_id": community,
+        "network_id": network,
+        "network_link_id": link.id,
+        "member_id": member.id,
+        "join_request_id": request.id,
+        "community_meeting_id": meeting.id,
+    }
 
 
 def _call(client: TestClient, page: Page, path: str, csrf: str | None) -> Any:
