@@ -32,6 +32,8 @@ from app.programmes.pages import router as programmes_pages_router
 from app.reports.api import router as reports_router
 from app.roles.api import router as roles_router
 from app.school.pages import router as school_pages_router
+from app.surveys.api import router as surveys_router
+from app.surveys.pages import router as surveys_pages_router
 from app.web.errors import install_error_handlers
 from app.web.homes import router as homes_router
 from app.web.language import ChooseLanguage
@@ -88,6 +90,7 @@ def create_app() -> FastAPI:
         imports_router,
         audit_router,
         certificates_router,
+        surveys_router,
     ):
         api.include_router(router)
     school = Section("/admin")
@@ -103,12 +106,16 @@ def create_app() -> FastAPI:
         school.include_router(router)
     compliance = Section("/compliance")
     compliance.include_router(compliance_pages_router)
+    # The surveys' pages: /surveys, /survey-series and the one-time links at /s/.
+    surveys = Section("/s")
+    surveys.include_router(surveys_pages_router)
     for router in (
         api,
         home_pages_router,
         certificates_pages_router,
         school,
         compliance,
+        surveys,
         accounts_pages_router,
         homes_router,
         certificates_public_router,
