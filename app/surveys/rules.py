@@ -287,3 +287,14 @@ def circle_layout(members: Sequence[int], *, size: float, margin: float) -> dict
         )
         for i, m in enumerate(members)
     }
+
+
+def trimmed(start: tuple[float, float], end: tuple[float, float], *, by: float) -> tuple[float, float, float, float]:
+    """The segment from one drawn member to another, shortened at both ends by a node's radius (so that an arrow's
+    head touches the circle instead of hiding under it)."""
+    (x1, y1), (x2, y2) = start, end
+    length = math.hypot(x2 - x1, y2 - y1)
+    if length <= 2 * by:
+        return x1, y1, x2, y2
+    dx, dy = (x2 - x1) / length * by, (y2 - y1) / length * by
+    return round(x1 + dx, 1), round(y1 + dy, 1), round(x2 - dx, 1), round(y2 - dy, 1)

@@ -89,11 +89,13 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("/admin/imports", "imports"),
         ("/admin/accounts", "accounts"),
         ("/admin/audit", "audit"),
+        ("/surveys", "surveys"),
     ],
     AUDITOR: [
         ("/compliance/requests", "requests"),
         ("/compliance/at-risk", "at_risk"),
         ("/compliance/seat-demand", "seat_demand"),
+        ("/surveys", "surveys"),
     ],
     LIAISON: [
         ("/compliance/requests", "requests"),

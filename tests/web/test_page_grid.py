@@ -32,6 +32,9 @@ from app.compliance.service import request_exemption
 from app.imports.service import check_officials_file
 from app.main import create_app
 from app.officials.models import Requirement
+from app.surveys.rules import ItemKind
+from app.surveys.schemas import ItemIn, SurveyCreate
+from app.surveys.service import create_survey
 from tests.factories import (
     ACTOR,
     make_appointment,
@@ -63,6 +66,7 @@ class World:
     import_id: int = 0
     spare_user_id: int = 0  # a liaison's account no one signs in with, for the pages that change an account
     request_id: int = 0  # a pending exemption request of another official of the same authority
+    survey_id: int = 0  # a named survey of the series "grid-network", with a people item
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,10 @@ def _account_action(w: World) -> dict[str, Any]:
     return {"user_id": w.spare_user_id, "action": "password-reset"}
 
 
+def _survey(w: World) -> dict[str, Any]:
+    return {"survey_id": w.survey_id}
+
+
 def _record(w: World) -> dict[str, Any]:
     return {"entity_type": "user", "entity_id": w.spare_user_id}
 
@@ -120,6 +128,9 @@ PUBLIC_PAGES = {
     ("GET", "/issuer"),
     ("GET", "/achievements/{code}"),
     ("GET", "/accessibility"),
+    # A survey answered by its one-time link, without signing in (its own tests: tests/surveys/test_pages.py).
+    ("GET", "/s/{token}"),
+    ("POST", "/s/{token}"),
 }
 
 PAGES: list[Page] = [
@@ -232,6 +243,19 @@ PAGES: list[Page] = [
         (LIAISON,),
         lambda w: {"requirement_id": w.requirement_id},
     ),
+    # Surveys: the school's staff read them; admins create them, invite and import (with communities, a
+    # community's coordinator too).
+    Page("GET", "/surveys", (ADMIN, AUDITOR)),
+    Page("GET", "/surveys/new", (ADMIN,)),
+    Page("POST", "/surveys", (ADMIN,)),
+    Page("GET", "/surveys/{survey_id}", (ADMIN, AUDITOR), _survey),
+    Page("POST", "/surveys/{survey_id}/invitations", (ADMIN,), _survey),
+    Page("POST", "/surveys/{survey_id}/import", (ADMIN,), _survey),
+    Page("GET", "/surveys/{survey_id}/report", (ADMIN, AUDITOR), _survey),
+    Page("GET", "/surveys/{survey_id}/report.xlsx", (ADMIN, AUDITOR), _survey),
+    Page("GET", "/surveys/{survey_id}/report.pdf", (ADMIN, AUDITOR), _survey),
+    Page("GET", "/survey-series/{code}/report", (ADMIN, AUDITOR), lambda w: {"code": "grid-network"}),
+    Page("GET", "/surveys/{survey_id}/network", (ADMIN, AUDITOR), _survey),
 ]
 
 # The machine routes outside /api/v1: not pages.
@@ -284,8 +308,22 @@ def world(db: Session) -> World:
         reason="acting",
         actor=ACTOR,
     )
+    survey = create_survey(
+        db,
+        data=SurveyCreate(
+            series_code="grid-network",
+            wave="start",
+            wave_order=1,
+            title_he="מיפוי קשרים",
+            title_en="Who consults whom",
+            anonymous=False,
+            items=[ItemIn(code="consult", kind=ItemKind.PEOPLE, text_he="עם מי את/ה מתייעץ/ת?")],
+        ),
+        actor=ACTOR,
+    )
     db.flush()
     return World(
+        survey_id=survey.id,
         requirement_id=requirement.id,
         cohort_id=cohort.id,
         users=users,
