@@ -77,9 +77,8 @@ def _options(text: str) -> list[dict[str, str | None]]:
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split("|")]
-        out.append(
-            {"code": parts[0], "text_he": parts[1] if len(parts) > 1 else "", "text_en": (parts[2:3] or [None])[0]}
-        )
+        english = parts[2] if len(parts) > 2 and parts[2] else None
+        out.append({"code": parts[0], "text_he": parts[1] if len(parts) > 1 else "", "text_en": english})
     return out
 
 
