@@ -33,6 +33,7 @@ from app.reports.api import router as reports_router
 from app.roles.api import router as roles_router
 from app.school.pages import router as school_pages_router
 from app.surveys.api import router as surveys_router
+from app.surveys.pages import hide_link_tokens_in_access_log
 from app.surveys.pages import router as surveys_pages_router
 from app.web.errors import install_error_handlers
 from app.web.homes import router as homes_router
@@ -128,4 +129,6 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     install_security(app)
+    # The access log never names a survey's one-time link (a way back from an anonymous answer to a person).
+    hide_link_tokens_in_access_log()
     return app

@@ -4,6 +4,8 @@ the one-time link a respondent answers at without signing in (`/s/{token}`)."""
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -371,6 +373,25 @@ def _label_at(x: float, y: float) -> tuple[float, float, str]:
 
 
 # --- the one-time link ---------------------------------------------------------------------------------------
+
+_LINK_PATH = re.compile(r"^/s/[^/?#\s]+")
+
+
+class HideLinkTokens(logging.Filter):
+    """Keeps one-time links out of the server's access log: a line naming `/s/<token>` could lead from the time of
+    an anonymous answer back to the person the link was made for, so the path is logged as `/s/…`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_LINK_PATH.sub("/s/…", arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
+def hide_link_tokens_in_access_log() -> None:
+    """Install HideLinkTokens on uvicorn's access log (once)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, HideLinkTokens) for f in access.filters):
+        access.addFilter(HideLinkTokens())
 
 
 def _gone(request: Request, exc: DomainError) -> Response:

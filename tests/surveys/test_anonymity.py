@@ -129,3 +129,24 @@ def test_a_link_answers_once(db: Session) -> None:
     with pytest.raises(NotFound):
         answer_by_link(db, token="no-such-link", given={"trust1": "5"})
     assert len(list(db.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)))) == 1
+
+
+def test_the_access_log_never_names_a_one_time_link() -> None:
+    from app.main import create_app
+
+    create_app()
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "POST", "/s/Zx9-secret_token?lang=en", "1.1", 200), None,
+    )  # fmt: skip
+    for f in logging.getLogger("uvicorn.access").filters:
+        assert not isinstance(f, logging.Filter) or f.filter(record)
+    assert "secret" not in record.getMessage()
+    assert '"POST /s/…?lang=en HTTP/1.1" 200' in record.getMessage()
+    other = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/surveys/3", "1.1", 200), None,
+    )  # fmt: skip
+    for f in logging.getLogger("uvicorn.access").filters:
+        assert not isinstance(f, logging.Filter) or f.filter(other)
+    assert "/surveys/3" in other.getMessage()
