@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.auth import ADMIN, AUDITOR
 from app.surveys.schemas import InvitationCreate
 from app.surveys.service import answer_by_link, import_responses, invite
-from tests.factories import ACTOR, make_appointment, make_official, make_user, sign_in
+from tests.factories import ACTOR, counting_statements, make_appointment, make_official, make_user, sign_in
 from tests.surveys.factories import make_people_survey, make_survey
 
 ORIGIN = {"Origin": "http://testserver"}
@@ -165,3 +165,34 @@ def test_the_network_page_shows_names_only_to_those_who_run_it(db: Session, clie
     assert numbers.status_code == 200 and 'data-names="hidden"' in numbers.text
     assert "גלית" not in numbers.text and "אורית" not in numbers.text
     assert client.get(f"/surveys/{second.id}/network?compare=999999").status_code == 404
+
+
+def test_reports_and_networks_cost_the_same_queries_whatever_their_size(db: Session, client: TestClient) -> None:
+    """The series page and the network page read in a fixed number of statements: more waves, responses and
+    members add none."""
+    _as(db, client, ADMIN)
+
+    def series_page_statements(code: str, waves: int, per_wave: int) -> int:
+        for order in range(1, waves + 1):
+            survey = make_survey(db, series=code, wave=f"w{order}", order=order)
+            text = "trust1,gain\n" + "".join(f"{1 + k % 5},tools\n" for k in range(per_wave))
+            import_responses(db, survey_id=survey.id, content=text.encode(), filename="p.csv", actor=ACTOR)
+        with counting_statements(db) as statements:
+            assert client.get(f"/survey-series/{code}/report").status_code == 200
+        return len(statements)
+
+    assert series_page_statements("small", 1, 3) == series_page_statements("large", 3, 40)
+
+    def network_page_statements(members: int) -> int:
+        survey = make_people_survey(db, wave=f"m{members}", order=members)
+        people = [make_official(db) for _ in range(members)]
+        for p in people:
+            make_appointment(db, p)
+        data = InvitationCreate(official_ids=[p.id for p in people])
+        for n, link in enumerate(invite(db, survey_id=survey.id, data=data, actor=ACTOR)):
+            answer_by_link(db, token=link.path[3:], given={"consult": str(people[(n + 1) % members].id)})
+        with counting_statements(db) as statements:
+            assert client.get(f"/surveys/{survey.id}/network").status_code == 200
+        return len(statements)
+
+    assert network_page_statements(2) == network_page_statements(12)
