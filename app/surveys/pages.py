@@ -222,6 +222,8 @@ def invite(
         field = (
             "anonymous_links" if "anonymous_links" in str(exc) and "official_ids" not in str(exc) else "official_ids"
         )
+        if isinstance(exc, Invalid) and exc.field == "anonymous_links":
+            problem = "named_links"
         return _survey_page(request, db, principal, survey_id, 422, errors=[(field, problem)])
     base = str(request.base_url).rstrip("/")
     found = selectors.people(db, official_ids=[link.official_id for link in links if link.official_id])

@@ -151,6 +151,14 @@ def invite(db: Session, *, survey_id: int, data: InvitationCreate, actor: Princi
     ids = list(dict.fromkeys(data.official_ids))
     if not ids and not data.anonymous_links:
         raise Invalid("official_ids: name at least one official, or ask for anonymous links", field="official_ids")
+    if data.anonymous_links and any(
+        i.kind is ItemKind.PEOPLE for i in selectors.items_of(db, survey_ids=[survey.id])[survey.id]
+    ):
+        raise Invalid(
+            "anonymous_links: whom a respondent consults is a tie of the network only when the link names the "
+            "respondent; invite officials by id",
+            field="anonymous_links",
+        )
     if ids:
         known = set(db.scalars(select(Official.id).where(Official.id.in_(ids))))
         missing = [i for i in ids if i not in known]

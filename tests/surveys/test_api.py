@@ -225,3 +225,16 @@ def test_people_answers_are_stored_as_ties(db: Session, client: TestClient, admi
         f"/api/v1/surveys/{survey_id}/responses/import", files=_csv(f"consult\n{a.id}\n"), headers=admin
     ).json()
     assert no_one["refused"] == [{"row": 2, "field": "consult", "detail": "people named need the respondent_id"}]
+
+
+def test_links_of_a_network_survey_name_their_respondents(
+    db: Session, client: TestClient, admin: dict[str, str]
+) -> None:
+    survey = make_people_survey(db)
+    official = make_official(db)
+    r = client.post(f"/api/v1/surveys/{survey.id}/invitations", json={"anonymous_links": 2}, headers=admin)
+    assert r.status_code == 422 and r.json()["field"] == "anonymous_links"
+    made = client.post(f"/api/v1/surveys/{survey.id}/invitations", json={"official_ids": [official.id]}, headers=admin)
+    assert made.status_code == 201 and made.json()["items"][0]["path"].startswith("/s/")
+    again = client.post(f"/api/v1/surveys/{survey.id}/invitations", json={"official_ids": [official.id]}, headers=admin)
+    assert again.status_code == 409 and again.json()["error"] == "already_invited"

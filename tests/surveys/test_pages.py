@@ -196,3 +196,12 @@ def test_reports_and_networks_cost_the_same_queries_whatever_their_size(db: Sess
         return len(statements)
 
     assert network_page_statements(2) == network_page_statements(12)
+
+
+def test_a_network_survey_refuses_links_that_name_no_one(db: Session, client: TestClient) -> None:
+    survey = make_people_survey(db)
+    csrf = _as(db, client, ADMIN)
+    r = client.post(
+        f"/surveys/{survey.id}/invitations", data={"csrf_token": csrf, "anonymous_links": "3"}, headers=ORIGIN
+    )
+    assert r.status_code == 422 and 'id="anonymous_links-error"' in r.text and "data-links" not in r.text
