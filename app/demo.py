@@ -739,6 +739,8 @@ def load_demo(db: Session) -> bool:
     assert login_official is not None
     _school_year(db, rng, clock.today(), featured=login_official.id)
     _communities(db, rng, clock.today(), featured=login_official.id, authorities=authorities)
+    # A generator of its own, so that the surveys leave the rest of the demo as it was.
+    _surveys(db, random.Random(SEED + 1))
     liaison_code = LIAISON_AUTHORITY if any(a.code == LIAISON_AUTHORITY for a in authorities) else authorities[0].code
     for role, email, password in DEMO_LOGINS:
         user = create_user(
@@ -1193,3 +1195,158 @@ def _communities(
         (1, "seminar", "סמינר רשויות דו־יומי", 2),
     )
     take_attendance(meetings(network.id, plan, places), team)
+# --- surveys -------------------------------------------------------------------------------------------------
+
+# The trust series of the communities' evaluation: three waves, fewer answering each time (as in the pilot), the
+# share of high agreement rising. Per wave: (name, N, weights of 1..5 on the scale items).
+TRUST_WAVES = (
+    ("תחילת הדרך", 90, (6, 12, 30, 32, 20)),
+    ("סוף שנה א'", 65, (3, 8, 24, 38, 27)),
+    ("סוף שנה ב'", 40, (2, 5, 18, 40, 35)),
+)
+TRUST_ITEMS = (
+    ("trust1", "אני סומך/ת על חברי הקהילה", "I trust the members of the community"),
+    ("trust2", "אני יכול/ה לפנות לחברי הקהילה בשאלה מקצועית", "I can turn to members with a professional question"),
+    ("belong", "אני מרגיש/ה חלק מהקהילה", "I feel part of the community"),
+)
+GAINS = (
+    ("tools", "כלים מקצועיים", "Professional tools"),
+    ("contacts", "קשרים עם עמיתים", "Contacts with peers"),
+    ("ideas", "רעיונות ליישום ברשות", "Ideas to apply in my authority"),
+    ("support", "תמיכה ועידוד", "Support and encouragement"),
+)
+REMARKS = (
+    "הסיור בשטח היה החלק הכי מועיל",
+    "כדאי לקצר את מפגשי הזום",
+    "הייתי רוצה יותר זמן לשיחות בין עמיתים",
+    "הכלים לתכנון תקציב כבר בשימוש אצלנו",
+)
+
+
+def _survey_file(rows: list[dict[str, str]], columns: list[str]) -> bytes:
+    lines = [",".join(columns)] + [",".join(row.get(c, "") for c in columns) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _surveys(db: Session, rng: random.Random) -> None:
+    """The evaluation's surveys: a trust series of three waves imported from the research partner's files, a
+    satisfaction survey after a meeting, and two waves of the network of who consults whom, answered by link.
+    (They name no community yet: the communities attach them by their code.)"""
+    from app.surveys.schemas import InvitationCreate, ItemIn, OptionIn, SurveyCreate
+    from app.surveys.service import answer_by_link, create_survey, import_responses, invite
+
+    scale = [ItemIn(code=c, kind="scale5", text_he=he, text_en=en) for c, he, en in TRUST_ITEMS]
+    gains = [OptionIn(code=c, text_he=he, text_en=en) for c, he, en in GAINS]
+    for order, (wave, n, weights) in enumerate(TRUST_WAVES, start=1):
+        survey = create_survey(
+            db,
+            data=SurveyCreate(
+                series_code="trust",
+                wave=wave,
+                wave_order=order,
+                title_he="אמון ותחושת קהילה",
+                title_en="Trust and sense of community",
+                anonymous=True,
+                items=[
+                    *scale,
+                    ItemIn(
+                        code="gain",
+                        kind="multiple",
+                        text_he="מה קיבלת מהקהילה?",
+                        text_en="What did you gain?",
+                        options=gains,
+                        max_choices=2,
+                    ),
+                    ItemIn(code="note", kind="text", text_he="הערות", text_en="Remarks"),
+                ],
+            ),
+            actor=ACTOR,
+        )
+        rows = []
+        for _ in range(n):
+            row = {c: str(rng.choices(range(1, 6), weights)[0]) for c, _he, _en in TRUST_ITEMS if rng.random() > 0.04}
+            row["gain"] = ";".join(sorted(rng.sample([c for c, _he, _en in GAINS], rng.choice((0, 1, 2, 2)))))
+            row["note"] = rng.choice(REMARKS) if rng.random() < 0.12 else ""
+            rows.append(row)
+        content = _survey_file(rows, [c for c, _he, _en in TRUST_ITEMS] + ["gain", "note"])
+        import_responses(db, survey_id=survey.id, content=content, filename=f"trust-{order}.csv", actor=ACTOR)
+
+    meeting = create_survey(
+        db,
+        data=SurveyCreate(
+            series_code="satisfaction",
+            wave="מפגש פתיחה",
+            wave_order=1,
+            title_he="שביעות רצון מהמפגש",
+            title_en="Satisfaction with the meeting",
+            anonymous=True,
+            items=[
+                ItemIn(
+                    code="useful", kind="scale5", text_he="המפגש היה מועיל לעבודתי", text_en="The meeting was useful"
+                ),
+                ItemIn(
+                    code="format",
+                    kind="single",
+                    text_he="איזה סוג מפגש מתאים לך?",
+                    text_en="Which format suits you?",
+                    options=[
+                        OptionIn(code="in_person", text_he="פנים אל פנים", text_en="In person"),
+                        OptionIn(code="zoom", text_he="זום", text_en="Zoom"),
+                        OptionIn(code="tour", text_he="סיור בשטח", text_en="Field tour"),
+                    ],
+                ),
+                ItemIn(code="note", kind="text", text_he="מה כדאי לשפר?", text_en="What should improve?"),
+            ],
+        ),
+        actor=ACTOR,
+    )
+    rows = [
+        {
+            "useful": str(rng.choices(range(1, 6), (1, 3, 8, 14, 10))[0]),
+            "format": rng.choices(("in_person", "zoom", "tour"), (5, 2, 3))[0],
+            "note": rng.choice(REMARKS) if rng.random() < 0.15 else "",
+        }
+        for _ in range(32)
+    ]
+    import_responses(
+        db,
+        survey_id=meeting.id,
+        content=_survey_file(rows, ["useful", "format", "note"]),
+        filename="m1.csv",
+        actor=ACTOR,
+    )
+
+    # The network: thirty members, each naming a few colleagues they consult; more ties a year on.
+    members = list(db.scalars(select(Official.id).order_by(Official.id).limit(30)))
+    for order, (wave, ties) in enumerate((("תחילת הדרך", 2), ("סוף שנה א'", 4)), start=1):
+        survey = create_survey(
+            db,
+            data=SurveyCreate(
+                series_code="network",
+                wave=wave,
+                wave_order=order,
+                title_he="עם מי מתייעצים",
+                title_en="Who consults whom",
+                anonymous=False,
+                items=[
+                    ItemIn(
+                        code="consult",
+                        kind="people",
+                        text_he="עם מי את/ה מתייעץ/ת בעבודה?",
+                        text_en="Whom do you consult at work?",
+                    ),
+                    ItemIn(code="trust1", kind="scale5", text_he=TRUST_ITEMS[0][1], text_en=TRUST_ITEMS[0][2]),
+                ],
+            ),
+            actor=ACTOR,
+        )
+        links = invite(db, survey_id=survey.id, data=InvitationCreate(official_ids=members), actor=ACTOR)
+        hubs = members[:5]
+        for link in links:
+            if link.official_id is None or rng.random() < 0.2:
+                continue  # did not answer
+            pool = [m for m in members if m != link.official_id]
+            chosen = {rng.choice([h for h in hubs if h != link.official_id])}
+            chosen.update(rng.sample(pool, rng.randint(0, ties)))
+            given = {"consult": ";".join(str(c) for c in sorted(chosen)), "trust1": str(rng.randint(3, 5))}
+            answer_by_link(db, token=link.path.removeprefix("/s/"), given=given)

@@ -36,6 +36,9 @@ from app.programmes.pages import router as programmes_pages_router
 from app.reports.api import router as reports_router
 from app.roles.api import router as roles_router
 from app.school.pages import router as school_pages_router
+from app.surveys.api import router as surveys_router
+from app.surveys.pages import hide_link_tokens_in_access_log
+from app.surveys.pages import router as surveys_pages_router
 from app.web.errors import install_error_handlers
 from app.web.homes import router as homes_router
 from app.web.language import ChooseLanguage
@@ -94,6 +97,7 @@ def create_app() -> FastAPI:
         certificates_router,
         notifications_router,
         communities_router,
+        surveys_router,
     ):
         api.include_router(router)
     school = Section("/admin")
@@ -109,6 +113,9 @@ def create_app() -> FastAPI:
         school.include_router(router)
     compliance = Section("/compliance")
     compliance.include_router(compliance_pages_router)
+    # The surveys' pages: /surveys, /survey-series and the one-time links at /s/.
+    surveys = Section("/s")
+    surveys.include_router(surveys_pages_router)
     for router in (
         api,
         home_pages_router,
@@ -116,6 +123,7 @@ def create_app() -> FastAPI:
         certificates_pages_router,
         school,
         compliance,
+        surveys,
         accounts_pages_router,
         # Mail: people's own page (/me/mail), the unsubscribe link, and the school's outbox (/admin/outbox).
         notifications_pages_router,
@@ -130,4 +138,6 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     install_security(app)
+    # The access log never names a survey's one-time link (a way back from an anonymous answer to a person).
+    hide_link_tokens_in_access_log()
     return app

@@ -22,6 +22,15 @@ from app.notifications.models import MailPreference, OutboxAttempt, OutboxMessag
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.roles.models import Role
+from app.surveys.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyItem,
+    SurveyOption,
+    SurveyResponse,
+    SurveySeries,
+)
 from app.web.models import WebSession
 
 __all__ = [
@@ -59,6 +68,13 @@ __all__ = [
     "RequirementRequest",
     "Role",
     "SerialCounter",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyInvitation",
+    "SurveyItem",
+    "SurveyOption",
+    "SurveyResponse",
+    "SurveySeries",
     "User",
     "WebSession",
 ]

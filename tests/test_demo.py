@@ -52,6 +52,7 @@ def test_demo_fills_every_district_and_every_status_once(db: Session) -> None:
 
     _the_demo_officials_home_shows_every_kind_of_state(db)
     _the_demo_communities_run_for_a_year(db)
+    _the_demo_surveys_reproduce_an_evaluation(db)
     _the_demo_schools_home_has_work_to_show(db)
 
     # A second run finds the demo there and adds nothing.
@@ -177,3 +178,19 @@ def _the_demo_schools_home_has_work_to_show(db: Session) -> None:
 
     home = school_home(db, today=today(), now=now_utc())
     assert home.sessions_past.total >= 1
+
+
+def _the_demo_surveys_reproduce_an_evaluation(db: Session) -> None:
+    """The trust series has three waves of N 90, 65 and 40 with high agreement rising; a satisfaction survey; and two
+    waves of the network with more ties in the second."""
+    from app.surveys.selectors import list_surveys, network, series_report
+
+    trust = series_report(db, code="trust")
+    assert [w.n for w in trust.waves] == [90, 65, 40]
+    high = [next(i for i in w.items if i.code == "trust1").high_agreement_pct for w in trust.waves]
+    assert high == sorted(high) and all(h is not None and 30 < h < 90 for h in high)
+    assert {s.series_code for s in list_surveys(db)} == {"trust", "satisfaction", "network"}
+    waves = [s for s in list_surveys(db, series="network")]
+    first, second = (network(db, survey_id=s.id).figures for s in waves)
+    assert first.members == second.members == 30
+    assert 0 < first.ties < second.ties and first.central and first.cross_authority_pct is not None

@@ -47,6 +47,8 @@ from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
 from app.programmes.schemas import AssessmentIn, ProgrammeCreate
 from app.programmes.service import create_programme
+from app.surveys.schemas import SurveyCreate
+from app.surveys.service import create_survey
 from tests.factories import (
     ACTOR,
     PASSWORD,
@@ -136,6 +138,8 @@ class World:
     member_id: int = 0
     join_request_id: int = 0
     community_meeting_id: int = 0
+    # A survey of the series "perm-trust" (anonymous, a scale item `trust1`).
+    survey_id: int = 0
 
     def certificate(self, scope: str) -> Certificate:
         """The certificate of the scope's official."""
@@ -248,6 +252,26 @@ def _new_cohort(w: World, scope: str) -> Call:
 def _attendance_file(w: World, scope: str) -> Call:
     csv = f"national_id,session_date,status\n{w.mine.national_id},{w.meeting.date.isoformat()},late\n"
     return Call(path=_cohort_id(w, scope), files={"file": ("attendance.csv", csv.encode(), "text/csv")})
+
+
+def _new_survey(w: World, scope: str) -> Call:
+    return Call(json=_new_survey_body(f"perm-{next(_fresh)}"))
+
+
+def _new_survey_body(series: str) -> dict[str, Any]:
+    return {
+        "series_code": series,
+        "wave": "start",
+        "wave_order": 1,
+        "title_he": "אמון",
+        "title_en": "Trust",
+        "anonymous": True,
+        "items": [{"code": "trust1", "kind": "scale5", "text_he": "אני סומך/ת על חברי הקהילה"}],
+    }
+
+
+def _survey_id(w: World, scope: str) -> dict[str, Any]:
+    return {"survey_id": w.survey_id}
 
 
 def _official_id(w: World, scope: str) -> dict[str, Any]:
@@ -517,6 +541,18 @@ GRID: tuple[Route, ...] = (
     Route("PUT", "/api/v1/communities/meetings/{meeting_id}/attendance", COMMUNITY_MANAGERS,
           call=lambda w, s: Call(path=_community_meeting(w, s),
                                  json={"records": [{"official_id": w.theirs.id, "status": "present"}]})),
+    # Surveys: admins run them (and, with communities, a community's coordinator); staff read their reports.
+    Route("POST", "/api/v1/surveys", ADMIN_ONLY, call=_new_survey),
+    Route("GET", "/api/v1/surveys", STAFF),
+    Route("GET", "/api/v1/surveys/{survey_id}", STAFF, call=lambda w, s: Call(path=_survey_id(w, s))),
+    Route("POST", "/api/v1/surveys/{survey_id}/invitations", ADMIN_ONLY,
+          call=lambda w, s: Call(path=_survey_id(w, s), json={"official_ids": [w.spare.id]})),
+    Route("POST", "/api/v1/surveys/{survey_id}/responses/import", ADMIN_ONLY,
+          call=lambda w, s: Call(path=_survey_id(w, s),
+                                 files={"file": ("responses.csv", b"trust1\n4\n5\n", "text/csv")})),
+    Route("GET", "/api/v1/surveys/{survey_id}/report", STAFF, call=lambda w, s: Call(path=_survey_id(w, s))),
+    Route("GET", "/api/v1/survey-series/{code}/report", STAFF, call=lambda w, s: Call(path={"code": "perm-trust"})),
+    Route("GET", "/api/v1/surveys/{survey_id}/network", STAFF, call=lambda w, s: Call(path=_survey_id(w, s))),
 )
 # fmt: on
 
@@ -671,12 +707,14 @@ def world(shared: Connection) -> World:
         user.totp_pending_secret = encrypt_secret(TEST_TOTP_SECRET)
     failed = make_message(db, key=f"perm:{n}", state="failed", official_id=mine.id)
     communities = _communities(db, mine=mine, theirs=theirs, spare=spare, n=n)
+    survey = create_survey(db, data=SurveyCreate.model_validate(_new_survey_body("perm-trust")), actor=ACTOR)
     db.flush()
     db.commit()  # releases the savepoint only: the module's transaction keeps the world until the end
     db.close()
     return World(
         **communities,
         failed_message_id=failed.id,
+        survey_id=survey.id,
         advanced_code=advanced.code,
         reset_token=reset.reset_token,
         users=users,

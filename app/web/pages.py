@@ -94,12 +94,14 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("/admin/audit", "audit"),
         ("/admin/outbox", "outbox"),
         ("/communities", "communities"),
+        ("/surveys", "surveys"),
     ],
     AUDITOR: [
         ("/compliance/requests", "requests"),
         ("/compliance/at-risk", "at_risk"),
         ("/compliance/seat-demand", "seat_demand"),
         ("/communities", "communities"),
+        ("/surveys", "surveys"),
     ],
     LIAISON: [
         ("/compliance/requests", "requests"),

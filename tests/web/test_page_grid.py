@@ -34,6 +34,9 @@ from app.compliance.service import request_exemption
 from app.imports.service import check_officials_file
 from app.main import create_app
 from app.officials.models import Official, Requirement
+from app.surveys.rules import ItemKind
+from app.surveys.schemas import ItemIn, SurveyCreate
+from app.surveys.service import create_survey
 from tests.factories import (
     ACTOR,
     make_appointment,
@@ -77,6 +80,7 @@ class World:
     member_id: int = 0
     join_request_id: int = 0
     community_meeting_id: int = 0
+    survey_id: int = 0  # a named survey of the series "grid-network", with a people item
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,8 @@ def _community(w: World) -> dict[str, Any]:
 
 def _community_meeting(w: World) -> dict[str, Any]:
     return {"meeting_id": w.community_meeting_id}
+def _survey(w: World) -> dict[str, Any]:
+    return {"survey_id": w.survey_id}
 
 
 def _record(w: World) -> dict[str, Any]:
@@ -144,6 +150,9 @@ PUBLIC_PAGES = {
     ("GET", "/accessibility"),
     ("GET", "/unsubscribe/{token}"),  # the link in an optional message (tests/notifications/test_pages.py)
     ("POST", "/unsubscribe/{token}"),
+    # A survey answered by its one-time link, without signing in (its own tests: tests/surveys/test_pages.py).
+    ("GET", "/s/{token}"),
+    ("POST", "/s/{token}"),
 }
 
 PAGES: list[Page] = [
@@ -308,6 +317,19 @@ PAGES: list[Page] = [
     Page("GET", "/communities/meetings/{meeting_id}", COMMUNITY_READERS, _community_meeting),
     Page("POST", "/communities/meetings/{meeting_id}", COMMUNITY_MANAGERS, _community_meeting),
     Page("POST", "/communities/meetings/{meeting_id}/attendance", COMMUNITY_MANAGERS, _community_meeting),
+    # Surveys: the school's staff read them; admins create them, invite and import (with communities, a
+    # community's coordinator too).
+    Page("GET", "/surveys", (ADMIN, AUDITOR)),
+    Page("GET", "/surveys/new", (ADMIN,)),
+    Page("POST", "/surveys", (ADMIN,)),
+    Page("GET", "/surveys/{survey_id}", (ADMIN, AUDITOR), _survey),
+    Page("POST", "/surveys/{survey_id}/invitations", (ADMIN,), _survey),
+    Page("POST", "/surveys/{survey_id}/import", (ADMIN,), _survey),
+    Page("GET", "/surveys/{survey_id}/report", (ADMIN, AUDITOR), _survey),
+    Page("GET", "/surveys/{survey_id}/report.xlsx", (ADMIN, AUDITOR), _survey),
+    Page("GET", "/surveys/{survey_id}/report.pdf", (ADMIN, AUDITOR), _survey),
+    Page("GET", "/survey-series/{code}/report", (ADMIN, AUDITOR), lambda w: {"code": "grid-network"}),
+    Page("GET", "/surveys/{survey_id}/network", (ADMIN, AUDITOR), _survey),
 ]
 
 # The machine routes outside /api/v1: not pages.
@@ -362,10 +384,24 @@ def world(db: Session) -> World:
     )
     sent = make_message(db, key=f"grid:{enrolment.id}", state="sent", official_id=official.id)
     communities = _communities(db, official)
+    survey = create_survey(
+        db,
+        data=SurveyCreate(
+            series_code="grid-network",
+            wave="start",
+            wave_order=1,
+            title_he="מיפוי קשרים",
+            title_en="Who consults whom",
+            anonymous=False,
+            items=[ItemIn(code="consult", kind=ItemKind.PEOPLE, text_he="עם מי את/ה מתייעץ/ת?")],
+        ),
+        actor=ACTOR,
+    )
     db.flush()
     return World(
         **communities,
         message_id=sent.id,
+        survey_id=survey.id,
         requirement_id=requirement.id,
         cohort_id=cohort.id,
         users=users,
