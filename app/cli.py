@@ -353,6 +353,8 @@ def outbox_send(
         f"sent: {report.sent}, to be tried again: {report.retrying}, given up: {report.failed}, "
         f"left to the next run: {report.left}"
     )
+
+
 @reminders_cli.command("run")
 def reminders_run(
     as_of: Annotated[

@@ -1195,6 +1195,8 @@ def _communities(
         (1, "seminar", "סמינר רשויות דו־יומי", 2),
     )
     take_attendance(meetings(network.id, plan, places), team)
+
+
 # --- surveys -------------------------------------------------------------------------------------------------
 
 # The trust series of the communities' evaluation: three waves, fewer answering each time (as in the pilot), the

@@ -125,6 +125,8 @@ def _community(w: World) -> dict[str, Any]:
 
 def _community_meeting(w: World) -> dict[str, Any]:
     return {"meeting_id": w.community_meeting_id}
+
+
 def _survey(w: World) -> dict[str, Any]:
     return {"survey_id": w.survey_id}
 
