@@ -310,9 +310,11 @@ async def ask_to_join(community_id: RecordId, request: Request, db: SessionDep, 
 def leave(community_id: RecordId, db: SessionDep, principal: PageJoiner) -> Response:
     """Leave the community today (the membership stays in its history)."""
     assert principal.official_id is not None
+    service.get_community(db, community_id=community_id)
     member = service.current_membership(db, community_id=community_id, official_id=principal.official_id)
-    if member is not None:
-        service.end_membership(db, community_id=community_id, member_id=member.id, actor=principal)
+    if member is None:
+        return RedirectResponse(f"/communities/{community_id}", status_code=303)
+    service.end_membership(db, community_id=community_id, member_id=member.id, actor=principal)
     return _done(f"/communities/{community_id}", "left")
 
 

@@ -158,11 +158,19 @@ def test_a_coordinator_adds_members_schedules_a_meeting_and_takes_attendance(db:
     assert "סוכם: צוות משותף לתוכנית העבודה" in english.text
 
 
-def test_a_member_sees_the_next_meeting_on_their_home(db: Session, client: TestClient) -> None:
+def test_a_member_sees_the_next_meeting_on_their_home_and_leaves(db: Session, client: TestClient) -> None:
     s = seed_community(db, members=1)
-    sign_in(db, client, make_user(db, "official", official=s.members[0]))
+    csrf = sign_in(db, client, make_user(db, "official", official=s.members[0])).csrf_token
     home = client.get("/me")
     assert f'data-community-meeting="{s.meeting.id}"' in home.text and "מפגש פתיחה" in home.text
+    left = client.post(
+        f"/communities/{s.community.id}/leave", data={"csrf_token": csrf}, headers=ORIGIN, follow_redirects=False
+    )
+    assert left.headers["location"].endswith("?done=left")
+    assert service.current_membership(db, community_id=s.community.id, official_id=s.members[0].id) is None
+    assert "מפגש פתיחה" not in client.get("/me").text
+    page = client.get(f"/communities/{s.community.id}")
+    assert "בקשה להצטרף לקהילה" in page.text  # the public part again, and the way back in
 
 
 def test_the_community_page_runs_as_many_statements_for_ten_members_as_for_one(db: Session, client: TestClient) -> None:
