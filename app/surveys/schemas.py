@@ -163,6 +163,8 @@ class OptionFigure(BaseModel):
 
     code: str
     pct: float
+    text_he: str = ""
+    text_en: str | None = None
 
 
 class ItemReport(BaseModel):

@@ -281,7 +281,10 @@ def _item_reports(items: Sequence[ItemRead], answers: dict[int, dict[int, list[A
                 mean=figures.mean,
                 high_agreement_pct=figures.high_agreement_pct,
                 distribution=figures.distribution,
-                options=[OptionFigure(code=o.code, pct=o.pct) for o in figures.options],
+                options=[
+                    OptionFigure(code=o.code, pct=o.pct, text_he=text.text_he, text_en=text.text_en)
+                    for o, text in zip(figures.options, item.options, strict=True)
+                ],
                 texts=figures.texts,
             )
         )

@@ -113,8 +113,10 @@ def test_import_and_the_report_against_hand_computations(
     assert trust["options"] == []
     # 11 chose a role: core 7, wider 4.
     assert role["n"] == 11
-    assert role["options"] == [{"code": "core", "pct": pytest.approx(100 * 7 / 11)},
-                               {"code": "wider", "pct": pytest.approx(100 * 4 / 11)}]  # fmt: skip
+    assert [(o["code"], o["pct"], o["text_he"]) for o in role["options"]] == [
+        ("core", pytest.approx(100 * 7 / 11), "ליבה"),
+        ("wider", pytest.approx(100 * 4 / 11), "מעגל רחב"),
+    ]
     assert role["mean"] is None and role["high_agreement_pct"] is None
     # 9 named a gain: tools 5, contacts 3, ideas 4 (shares of the 9, adding up past 100).
     assert gain["n"] == 9
