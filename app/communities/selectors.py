@@ -540,3 +540,21 @@ def read_join_request(db: Session, *, join_request_id: int) -> JoinRequestRead:
     """One request to join, as written (for the answer of a change to it)."""
     stmt = _requests_query(None).where(CommunityJoinRequest.id == join_request_id)  # type: ignore[attr-defined]
     return _request_rows(db, stmt)[0]
+
+
+def may_manage(db: Session, *, community_id: int, actor: Principal) -> bool:
+    """Whether the caller manages the community: an admin, or its current coordinator (`rules.access_of`)."""
+    return access_to(db, community_id=community_id, actor=actor) == Access.MANAGE
+
+
+def current_member_ids(db: Session, *, community_id: int) -> list[int]:
+    """The officials who are members of the community now, whatever their circle or role, by id."""
+    stmt = select(CommunityMember.official_id).where(
+        CommunityMember.community_id == community_id, CommunityMember.left_on.is_(None)
+    )
+    return sorted(set(db.scalars(stmt)))
+
+
+def community_exists(db: Session, *, community_id: int) -> bool:
+    """Whether there is a community with the id."""
+    return db.get(Community, community_id) is not None

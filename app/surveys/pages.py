@@ -57,7 +57,10 @@ def _one(fields: Fields, name: str) -> str:
 @router.get("/surveys", response_class=HTMLResponse)
 def surveys(request: Request, db: SessionDep, principal: PageStaff) -> Response:
     """The surveys by series and wave, with how many responded; the form to create one, for those who may."""
-    context = {"surveys": selectors.list_surveys(db), "may_run": selectors.may_run_survey(principal, community_id=None)}
+    context = {
+        "surveys": selectors.list_surveys(db),
+        "may_run": selectors.may_run_survey(db, principal, community_id=None),
+    }
     return templates.TemplateResponse(request, "surveys/list.html", context)
 
 
@@ -182,7 +185,7 @@ def _survey_page(
     survey = selectors.read_survey(db, survey_id=survey_id)
     context = {
         "survey": survey,
-        "may_run": selectors.may_run_survey(principal, community_id=survey.community_id),
+        "may_run": selectors.may_run_survey(db, principal, community_id=survey.community_id),
         "has_people": any(i.kind is rules.ItemKind.PEOPLE for i in survey.items),
         "limit_mb": get_settings().upload_max_bytes // (1024 * 1024),
         "links": None,
@@ -345,7 +348,7 @@ def network(
         other = selectors.network(db, survey_id=compare)
         earlier, later = sorted((net, other), key=lambda n: n.survey.wave_order)
         changes = rules.tie_changes(earlier.figures.edges, later.figures.edges)
-    names = selectors.may_run_survey(principal, community_id=net.survey.community_id)
+    names = selectors.may_run_survey(db, principal, community_id=net.survey.community_id)
     order = [c.member for c in net.figures.centrality]
     layout = rules.circle_layout(order, size=NETWORK_SIZE, margin=70) if order else {}
     context = {

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import ADMIN, Principal
 from app.authorities.models import Authority
+from app.communities.selectors import current_member_ids, may_manage
 from app.errors import NotFound
 from app.officials.models import Appointment, Official
 from app.surveys import rules
@@ -44,16 +45,18 @@ from app.surveys.schemas import (
 # --- who runs a survey, and whom it asks about -------------------------------------------------------------
 
 
-def may_run_survey(actor: Principal, *, community_id: int | None) -> bool:
-    """Whether the caller may create a survey, invite, import its responses and see names in its network: admins;
-    and, once communities are part of the school, the coordinator of the survey's community."""
-    return actor.role == ADMIN
+def may_run_survey(db: Session, actor: Principal, *, community_id: int | None) -> bool:
+    """Whether the caller may create a survey, invite, import its responses and see names in its network: admins,
+    and the coordinator of the survey's community."""
+    if actor.role == ADMIN:
+        return True
+    return community_id is not None and may_manage(db, community_id=community_id, actor=actor)
 
 
 def survey_people(db: Session, *, survey_id: int, community_id: int | None) -> list[int]:
     """The officials a survey asks about (the choices of its `people` items and the members of its network), by id:
-    the members of its community once communities are part of the school; until then those invited to it, those
-    who responded and those named in its answers."""
+    the current members of its community, and those invited to it, who responded or are named in its answers (a
+    member who has left since is still in the network of the wave they answered)."""
     invited = select(SurveyInvitation.official_id.label("official_id")).where(
         SurveyInvitation.survey_id == survey_id, SurveyInvitation.official_id.is_not(None)
     )
@@ -66,7 +69,10 @@ def survey_people(db: Session, *, survey_id: int, community_id: int | None) -> l
         .where(SurveyResponse.survey_id == survey_id, SurveyAnswer.person_official_id.is_not(None))
     )
     union = invited.union(responded, named).subquery()
-    return sorted(int(i) for i in db.scalars(select(union.c.official_id)))
+    found = {int(i) for i in db.scalars(select(union.c.official_id))}
+    if community_id is not None:
+        found.update(current_member_ids(db, community_id=community_id))
+    return sorted(found)
 
 
 @dataclass(frozen=True)
@@ -375,7 +381,7 @@ def network(db: Session, *, survey_id: int) -> Network:
 def network_report(db: Session, *, survey_id: int, actor: Principal) -> NetworkReport:
     """The network's measures; the most central members' names only to those who run the survey."""
     net = network(db, survey_id=survey_id)
-    names = may_run_survey(actor, community_id=net.survey.community_id)
+    names = may_run_survey(db, actor, community_id=net.survey.community_id)
     f = net.figures
     return NetworkReport(
         survey_id=survey_id,

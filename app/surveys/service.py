@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import record_event, snapshot
 from app.auth import Principal
 from app.clock import now_utc, today
+from app.communities.selectors import community_exists
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.officials.models import Official
@@ -48,8 +49,8 @@ RESPONDENT_COLUMN = "respondent_id"
 RESPONDENT = Principal(user_id=None, label="survey respondent", role="respondent", address=None)
 
 
-def _require_runner(actor: Principal, *, community_id: int | None) -> None:
-    if not selectors.may_run_survey(actor, community_id=community_id):
+def _require_runner(db: Session, actor: Principal, *, community_id: int | None) -> None:
+    if not selectors.may_run_survey(db, actor, community_id=community_id):
         raise Forbidden(f"the {actor.role} role may not run this survey")
 
 
@@ -58,7 +59,9 @@ def _require_runner(actor: Principal, *, community_id: int | None) -> None:
 
 def create_survey(db: Session, *, data: SurveyCreate, actor: Principal) -> Survey:
     """Create a wave of a series with its items; the series is created with its first survey."""
-    _require_runner(actor, community_id=data.community_id)
+    if data.community_id is not None and not community_exists(db, community_id=data.community_id):
+        raise Invalid(f"community_id: no community has the id {data.community_id}", field="community_id")
+    _require_runner(db, actor, community_id=data.community_id)
     codes = [i.code for i in data.items]
     for n, item in enumerate(data.items):
         if codes.index(item.code) != n:
@@ -147,7 +150,7 @@ def token_hash(token: str) -> str:
 def invite(db: Session, *, survey_id: int, data: InvitationCreate, actor: Principal) -> list[InvitationLink]:
     """Make one-time links: one per official named (each invited once), and links that name no one."""
     survey = selectors.get_survey(db, survey_id=survey_id)
-    _require_runner(actor, community_id=survey.community_id)
+    _require_runner(db, actor, community_id=survey.community_id)
     ids = list(dict.fromkeys(data.official_ids))
     if not ids and not data.anonymous_links:
         raise Invalid("official_ids: name at least one official, or ask for anonymous links", field="official_ids")
@@ -335,7 +338,7 @@ def import_responses(
     anonymous, `respondent_id` may name the official): every row or, when any row is refused, none, each refusal
     with its row, column and why."""
     survey = selectors.get_survey(db, survey_id=survey_id)
-    _require_runner(actor, community_id=survey.community_id)
+    _require_runner(db, actor, community_id=survey.community_id)
     items = selectors.items_of(db, survey_ids=[survey.id])[survey.id]
     records = list(
         filled(read_records(content, filename=filename, max_uncompressed=get_settings().xlsx_max_uncompressed_bytes))

@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL
+from app.surveys import selectors
 from app.surveys.models import SurveyAnswer, SurveyResponse
 from app.surveys.schemas import InvitationCreate
 from app.surveys.service import answer_by_link, invite
+from tests.communities.test_service import seed_community
 from tests.factories import ACTOR, headers, make_appointment, make_official, make_user
 from tests.surveys.factories import make_people_survey, make_survey, people_body, survey_body
 
@@ -240,3 +242,25 @@ def test_links_of_a_network_survey_name_their_respondents(
     assert made.status_code == 201 and made.json()["items"][0]["path"].startswith("/s/")
     again = client.post(f"/api/v1/surveys/{survey.id}/invitations", json={"official_ids": [official.id]}, headers=admin)
     assert again.status_code == 409 and again.json()["error"] == "already_invited"
+
+
+def test_a_communitys_coordinator_runs_its_surveys_and_no_other(db: Session, client: TestClient) -> None:
+    """A survey of a community: its coordinator creates it and sees the names of its network; its people are the
+    community's current members; the coordinator of another community is refused, and a community that does not
+    exist is named at its field."""
+    mine, other = seed_community(db, members=3), seed_community(db, members=1)
+    coordinator = headers(make_user(db, OFFICIAL, official=mine.coordinator))
+    body = people_body() | {"community_id": mine.community.id}
+    made = client.post("/api/v1/surveys", json=body, headers=coordinator)
+    assert made.status_code == 201, made.text
+    survey_id = made.json()["id"]
+    network = client.get(f"/api/v1/surveys/{survey_id}/network", headers=headers(make_user(db, AUDITOR)))
+    assert network.status_code == 200, network.text
+    people = selectors.survey_people(db, survey_id=survey_id, community_id=mine.community.id)
+    assert people == sorted(m.id for m in [*mine.members, mine.coordinator])
+    elsewhere = people_body(wave="other") | {"community_id": other.community.id}
+    assert client.post("/api/v1/surveys", json=elsewhere, headers=coordinator).status_code == 403
+    missing = client.post(
+        "/api/v1/surveys", json=people_body(wave="x") | {"community_id": 999_999}, headers=coordinator
+    )
+    assert missing.status_code == 422 and missing.json()["field"] == "community_id"
