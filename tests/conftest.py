@@ -13,7 +13,30 @@ from pathlib import Path
 from typing import Any
 
 _TMP = Path(tempfile.mkdtemp(prefix="lms-test-"))
-TEST_DATABASE_URL = os.environ.get("LMS_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+# Run in parallel (pytest-xdist, `-n`), each worker process is a suite of its own: its own temporary directory, its
+# own SQLite file, and on PostgreSQL its own database, LMS_TEST_DATABASE_URL's name with the worker's added
+# (made here, dropped when the worker ends).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _database_of_worker(url_text: str) -> str:
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(url_text)
+    name = f"{url.database}_{_WORKER}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+_SHARED_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
+_OWN_DATABASE = bool(_SHARED_URL and _WORKER)
+TEST_DATABASE_URL = (
+    _database_of_worker(_SHARED_URL) if _OWN_DATABASE else _SHARED_URL or f"sqlite:///{_TMP / 'test.db'}"
+)
 os.environ["LMS_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["LMS_VAR_DIR"] = str(_TMP)
 os.environ.setdefault("LMS_SECRET_KEY", "test-secret-key-of-sufficient-length-0123456789")
@@ -65,6 +88,19 @@ def database() -> Iterator[str]:
     _migrate_fresh()
     _load_reference()
     yield get_engine().dialect.name
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A parallel worker's own PostgreSQL database is dropped when the worker ends."""
+    if _OWN_DATABASE:
+        from sqlalchemy import create_engine, make_url, text
+
+        get_engine().dispose()
+        url = make_url(TEST_DATABASE_URL)
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

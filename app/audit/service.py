@@ -100,8 +100,7 @@ def record_change(
     return True
 
 
-# Rows of the access log written by one INSERT: 500 rows of 9 values stay well under SQLite's limit of bound values.
-_ACCESS_ROWS_PER_INSERT = 500
+_INSERT_ACCESS = insert(AccessRecord)
 
 
 def record_access(
@@ -133,11 +132,9 @@ def record_access(
         "subject": subject[:200],
         "detail": detail,
     }
-    # One multi-row INSERT per 500 officials a list names, not one statement per row.
-    rows = [{**row, "official_id": official_id} for official_id in whose]
-    for start in range(0, len(rows), _ACCESS_ROWS_PER_INSERT):
-        chunk = rows[start : start + _ACCESS_ROWS_PER_INSERT]
-        db.execute(insert(AccessRecord).values(chunk).returning(AccessRecord.id))  # as the ORM's own INSERT does
+    # One statement built once, its rows sent as multi-row INSERTs by the driver (SQLAlchemy's "insertmanyvalues"),
+    # not one statement per row; on the session's connection, so in its transaction, without the ORM's bookkeeping.
+    db.connection().execute(_INSERT_ACCESS, [{**row, "official_id": official_id} for official_id in whose])
 
 
 def record_list(db: Session, *, actor: Principal, subject: str, official_ids: Iterable[int]) -> None:

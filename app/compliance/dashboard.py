@@ -22,12 +22,13 @@ from app.auth import LIAISON, Principal
 from app.authorities.models import Authority
 from app.compliance import selectors
 from app.compliance.rules import compliance_rate, on_time_rate
-from app.compliance.schemas import SummaryCounts, SummaryRow
+from app.compliance.schemas import DrillDownRow, SummaryCounts, SummaryRow
 from app.compliance.trend import scope_key
 from app.data_version import cached
 from app.programmes.models import Programme
 from app.programmes.rules import ProgrammeKind
 from app.roles.models import Role
+from app.schemas import Page
 from app.text import search_key
 
 COUNTS = selectors.COUNTS
@@ -324,8 +325,60 @@ def _summary(db: Session, *, as_of: date, filters: selectors.Filters, actor: Pri
     return cached(db, ("compliance.dashboard.summary", as_of, filters, scope_key(actor)), compute)
 
 
+@dataclass(frozen=True)
+class AuthorityView:
+    """One authority's page as of a date: its counts in all and by role, a page of its officials' requirements,
+    and its requests."""
+
+    counts: SummaryRow | None
+    by_role: tuple[SummaryRow, ...]
+    rows: Page[DrillDownRow]
+    requests: Page[selectors.AuthorityRequestRow]
+
+
+def authority_view(
+    db: Session,
+    *,
+    code: str,
+    as_of: date,
+    filters: selectors.Filters,
+    sort: selectors.Sort,
+    limit: int,
+    offset: int,
+    requests_shown: int,
+    actor: Principal,
+) -> AuthorityView:
+    """An authority's page (the list limited by `filters`; the figures by none): its counts in all are the sum of
+    its roles' (one summary), and the whole is kept in the data version's cache, as the dashboard's summaries are."""
+
+    def compute() -> AuthorityView:
+        own = selectors.Filters(authority=code)
+        by_role = tuple(selectors.summary(db, as_of=as_of, group_by=["role"], filters=own, actor=actor))
+        total = Tally()
+        for row in by_role:
+            total.add(row)
+        counts = SummaryRow(
+            key=code, name=code, keys={"authority": code}, **total.counts(), compliance_rate=total.compliance_rate
+        )
+        rows = selectors.drill_down(
+            db, as_of=as_of, filters=filters, actor=actor, sort=sort, limit=limit, offset=offset
+        )
+        requests = selectors.authority_requests(db, authority_code=code, actor=actor, limit=requests_shown)
+        return AuthorityView(counts if by_role else None, by_role, rows, requests)
+
+    key = ("compliance.authority", code, as_of, filters, sort, limit, offset, requests_shown, scope_key(actor))
+    return cached(db, key, compute)
+
+
 def dashboard(db: Session, *, as_of: date, compare_to: date, filters: selectors.Filters, actor: Principal) -> Dashboard:
-    """The dashboard of what the caller may see (a liaison: their authority), limited by the filters."""
+    """The dashboard of what the caller may see (a liaison: their authority), limited by the filters; derived once
+    for each state of the data (the data version's cache), since adding up its thousands of summary rows costs more
+    than reading them."""
+    key = ("compliance.dashboard", as_of, compare_to, filters, scope_key(actor))
+    return cached(db, key, lambda: _derive(db, as_of=as_of, compare_to=compare_to, filters=filters, actor=actor))
+
+
+def _derive(db: Session, *, as_of: date, compare_to: date, filters: selectors.Filters, actor: Principal) -> Dashboard:
     ref = reference(db)
     now_rows = _summary(db, as_of=as_of, filters=filters, actor=actor)
     then_rows = _summary(db, as_of=compare_to, filters=filters, actor=actor)

@@ -244,8 +244,9 @@ def test_the_templates_text_is_all_in_the_catalogue():
     from babel.messages.extract import extract_from_dir
 
     root = Path(__file__).resolve().parents[2]
-    method_map = [("templates/**.html", "jinja2"), ("certificates/**.html", "jinja2")]
-    options = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+    method_map = [("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2"), ("certificates/**.html", "jinja2")]
+    i18n = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
+    options = {"**.html": i18n, "**.txt": i18n}
     found = {msg[2] for msg in extract_from_dir(str(root), method_map, options_map=options)}
     template = {m.id for m in read_po((LOCALE_DIR / "messages.pot").open("rb")) if m.id}
     assert found == template, "run `make messages`"

@@ -36,6 +36,7 @@ from app.auth import AUDITOR, LIAISON, Principal
 from app.authorities.selectors import authority_names, authority_profile, district_names
 from app.clock import today
 from app.compliance import selectors
+from app.compliance.dashboard import authority_view
 from app.compliance.rules import DUE_SOON_DAYS, RequirementStatus
 from app.compliance.schemas import AtRiskRow, SeatDemandRow
 from app.db import read_db_opener
@@ -417,18 +418,23 @@ def authority(
         raise NotFound(f"no authority has the CBS code {cbs_code!r}")
     lang = _lang(request)
     # The officials' list takes only the status and role of the page's filters; the figures take none.
-    own = selectors.Filters(authority=cbs_code)
     query = replace(
         listed,
-        filters=replace(own, status=listed.filters.status, role=listed.filters.role),
+        filters=selectors.Filters(authority=cbs_code, status=listed.filters.status, role=listed.filters.role),
         values={k: listed.values[k] for k in ("as_of", "status", "role", "sort")},
     )
-    counts = selectors.summary(db, as_of=query.as_of, group_by=["authority"], filters=own, actor=actor)
-    by_role = selectors.summary(db, as_of=query.as_of, group_by=["role"], filters=own, actor=actor)
-    page = selectors.drill_down(
-        db, as_of=query.as_of, filters=query.filters, actor=actor, sort=query.sort, limit=PAGE_SIZE, offset=query.offset
+    view = authority_view(
+        db,
+        code=cbs_code,
+        as_of=query.as_of,
+        filters=query.filters,
+        sort=query.sort,
+        limit=PAGE_SIZE,
+        offset=query.offset,
+        requests_shown=REQUESTS_SHOWN,
+        actor=actor,
     )
-    requests = selectors.authority_requests(db, authority_code=cbs_code, actor=actor, limit=REQUESTS_SHOWN)
+    page, requests = view.rows, view.requests
     subject = f"/compliance/authorities/{cbs_code}"
     record_list(db, actor=actor, subject=subject, official_ids=[r.official_id for r in page.items])
     names = _names(db)
@@ -437,8 +443,8 @@ def authority(
     list_values["role"] = query.values["role"]
     context = {
         "profile": profile,
-        "counts": counts[0] if counts else None,
-        "by_role": by_role,
+        "counts": view.counts,
+        "by_role": view.by_role,
         "rows": page.items,
         "total": page.total,
         "offset": query.offset,
