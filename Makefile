@@ -61,18 +61,21 @@ test: install verifiers lint typecheck test-sqlite ## Install and run every test
 	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "LMS_TEST_DATABASE_URL not set: skipping the PostgreSQL run (.ci/run sets it)"; fi
 
-# The tests run in parallel, one worker process per processor (pytest-xdist; TEST_WORKERS=0 runs them in this one).
+# The tests run in parallel, one worker process per processor (pytest-xdist; TEST_WORKERS=0 runs them in this one),
+# but for those that open dozens of connections at once (marked many_connections), which run alone after them.
 TEST_WORKERS ?= auto
 
 test-sqlite: install verifiers
 	@echo "== tests on SQLite"
-	env -u LMS_TEST_DATABASE_URL $(BIN)/pytest -q -n $(TEST_WORKERS)
+	env -u LMS_TEST_DATABASE_URL $(BIN)/pytest -q -n $(TEST_WORKERS) -m "not many_connections"
+	env -u LMS_TEST_DATABASE_URL $(BIN)/pytest -q -m many_connections
 
 # The browser tests drive the pages through Chromium once, in the SQLite run: what a page does with the database is
 # tested on both databases by the page tests (tests/*/test_pages.py), without a browser.
 test-postgres: install verifiers
 	@echo "== tests on PostgreSQL (the browser tests ran on SQLite)"
-	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not browser"
+	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not browser and not many_connections"
+	$(BIN)/pytest -q -m many_connections
 
 lint: install ## Lint, check formatting, and check the layering (import-linter's contracts in pyproject.toml).
 	$(BIN)/ruff check .

@@ -170,6 +170,7 @@ def _run_parallel(factory: sessionmaker[Session], logins: list[tuple[str, str]],
     return results
 
 
+@pytest.mark.many_connections
 def test_thirty_parallel_guesses_at_one_account_check_only_the_free_ones(parallel):
     factory, address = parallel
     email = f"victim@{address}.example"
@@ -186,6 +187,7 @@ def test_thirty_parallel_guesses_at_one_account_check_only_the_free_ones(paralle
     assert (checked, refused) == (free, 30 - free)
 
 
+@pytest.mark.many_connections
 def test_sixty_parallel_guesses_from_one_address_check_only_its_limit(parallel, monkeypatch):
     factory, address = parallel
     sent = 60

@@ -216,6 +216,7 @@ def test_an_operator_resets_a_second_factor_and_a_changed_key_is_no_server_error
     assert CliRunner().invoke(cli, ["users", "reset-totp", "--email", "nobody@x.example"]).exit_code == 1
 
 
+@pytest.mark.many_connections
 @pytest.mark.parametrize("kind", ["totp", "recovery"])
 def test_one_code_sent_at_once_from_many_places_signs_in_once(database, kind):
     """Real parallel connections (on PostgreSQL, each its own): the user row is locked while a code is checked, so

@@ -21,6 +21,9 @@ from app.officials.models import Official
 from app.programmes.models import Programme, ProgrammeRole
 from tests.factories import make_official, make_programme
 
+# Each test opens dozens of connections at once (pyproject.toml, markers).
+pytestmark = pytest.mark.many_connections
+
 PARALLEL = 50
 SEATS = 10
 

@@ -196,6 +196,7 @@ def test_completed_requirement_takes_no_requests(client, world):
     assert r.status_code == 409 and r.json()["error"] == "requirement_done"
 
 
+@pytest.mark.many_connections
 def test_one_decision_per_request_under_concurrency(database):
     """Ten auditors decide the same request at once, each on its own connection: exactly one succeeds."""
     tag = uuid.uuid4().hex[:8]
