@@ -158,6 +158,36 @@ def populated(engine: Engine) -> bool:
         return bool(conn.scalar(text("SELECT count(*) FROM attendance_records")))
 
 
+@contextmanager
+def bench_database(
+    url: URL, *, scale: float, seed: int, as_of: date, reuse: bool, keep: bool, log: Callable[[str], None]
+) -> Iterator[tuple[Engine, bool]]:
+    """An engine on the benchmark's database (its name must say `bench`) holding a dataset, and whether it was
+    there already: with `reuse`, the one the database holds (migrated to head), otherwise one built afresh into a
+    new database, which is dropped afterwards unless `keep` (or `reuse`) is asked."""
+    _check_name(url)
+    url_text = url.render_as_string(hide_password=False)
+    probe = make_engine(url_text)
+    try:
+        found = reuse and populated(probe)
+    except Exception:  # no such database yet
+        found = False
+    probe.dispose()
+    if not found:
+        create_database(url)
+    engine = make_engine(url_text)
+    try:
+        if found:
+            migrate(engine)  # a dataset built before the latest migrations
+        else:
+            build(engine, scale=scale, seed=seed, as_of=as_of, log=log)
+        yield engine, found
+    finally:
+        engine.dispose()
+        if not (keep or reuse):
+            drop_database(url)
+
+
 def table_sizes(engine: Engine) -> dict[str, int]:
     tables = (
         "authorities",

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.auth import LIAISON
 from app.clock import now_utc
-from app.db import make_engine
 from app.reminders.service import RunReport, run_reminders
 from bench import compliance
 
@@ -84,27 +83,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     first = args.as_of or today()
     url = make_url(args.database_url)
-    compliance._check_name(url)
-    url_text = url.render_as_string(hide_password=False)
-    probe = make_engine(url_text)
-    try:
-        reuse = args.reuse and compliance.populated(probe)
-    except Exception:
-        reuse = False
-    probe.dispose()
-    if not reuse:
-        compliance.create_database(url)
-    engine = make_engine(url_text)
+    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
     runs: list[dict[str, Any]] = []
-    try:
-        if reuse:
-            compliance.migrate(engine)
+    with compliance.bench_database(
+        url, scale=args.scale, seed=args.seed, as_of=first, reuse=args.reuse, keep=args.keep, log=log
+    ) as (engine, reused):
+        if reused:
             with engine.begin() as conn:  # a rerun of the benchmark starts from an empty outbox
                 conn.execute(text("DELETE FROM outbox_messages"))
-        else:
-            compliance.build(
-                engine, scale=args.scale, seed=args.seed, as_of=first, log=lambda m: print(m, file=sys.stderr)
-            )
         liaisons = add_liaisons(engine)
         requirements = open_requirements(engine)
         for i in range(args.dates):
@@ -113,10 +99,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             runs.append({"as_of": as_of, "seconds": seconds, "due": report.due, "queued": report.queued})
         seconds, report = timed_run(engine, first)
         rerun = {"as_of": first, "seconds": seconds, "due": report.due, "queued": report.queued}
-    finally:
-        engine.dispose()
-        if not (args.keep or args.reuse):
-            compliance.drop_database(url)
     median = statistics.median(r["seconds"] for r in runs)
     print(f"{requirements:,} requirements, {liaisons} liaison accounts added, backend {url.get_backend_name()}")
     for r in runs:

@@ -23,7 +23,6 @@ from app.auth import Principal
 from app.compliance import selectors, trend
 from app.compliance.selectors import Filters
 from app.data_version import CACHE
-from app.db import make_engine
 from bench import compliance
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/lms_bench_trend"
@@ -78,35 +77,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from app.clock import today
 
     as_of = args.as_of or today()
-    url = make_url(args.database_url)
-    compliance._check_name(url)
-    url_text = url.render_as_string(hide_password=False)
-    probe = make_engine(url_text)
-    try:
-        reuse = args.reuse and compliance.populated(probe)
-    except Exception:
-        reuse = False
-    probe.dispose()
-    if not reuse:
-        compliance.create_database(url)
-    engine = make_engine(url_text)
-    try:
-        if reuse:
-            compliance.migrate(engine)  # a dataset built before the latest migrations
-        else:
-            compliance.build(
-                engine, scale=args.scale, seed=args.seed, as_of=as_of, log=lambda m: print(m, file=sys.stderr)
-            )
-        with Session(engine) as session:
-            result = {
-                "country": time_trend(session, as_of=as_of, runs=args.runs),
-                "district": time_trend(session, as_of=as_of, runs=args.runs, filters=Filters(district="Southern")),
-            }
-            result["agrees_with_summary"] = agrees_with_summary(session, as_of=as_of)
-    finally:
-        engine.dispose()
-        if not (args.keep or args.reuse):
-            compliance.drop_database(url)
+    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    with (
+        compliance.bench_database(
+            make_url(args.database_url), scale=args.scale, seed=args.seed, as_of=as_of, reuse=args.reuse,
+            keep=args.keep, log=log,
+        ) as (engine, _),
+        Session(engine) as session,
+    ):  # fmt: skip
+        result = {
+            "country": time_trend(session, as_of=as_of, runs=args.runs),
+            "district": time_trend(session, as_of=as_of, runs=args.runs, filters=Filters(district="Southern")),
+        }
+        result["agrees_with_summary"] = agrees_with_summary(session, as_of=as_of)
     print(f"each point equals the summary as of its date: {'yes' if result['agrees_with_summary'] else 'NO'}")
     for name in ("country", "district"):
         r = result[name]
