@@ -23,6 +23,8 @@ from app.communities.api import router as communities_router
 from app.communities.pages import router as communities_pages_router
 from app.compliance.api import router as compliance_router
 from app.compliance.pages import router as compliance_pages_router
+from app.graduates.api import router as graduates_router
+from app.graduates.pages import router as graduates_pages_router
 from app.home.api import router as home_router
 from app.home.pages import router as home_pages_router
 from app.imports.api import router as imports_router
@@ -98,6 +100,7 @@ def create_app() -> FastAPI:
         notifications_router,
         communities_router,
         surveys_router,
+        graduates_router,
     ):
         api.include_router(router)
     school = Section("/admin")
@@ -120,6 +123,7 @@ def create_app() -> FastAPI:
         api,
         home_pages_router,
         communities_pages_router,
+        graduates_pages_router,
         certificates_pages_router,
         school,
         compliance,

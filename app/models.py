@@ -17,6 +17,7 @@ from app.communities.models import (
 from app.completions.models import Completion
 from app.compliance.models import RequirementRequest
 from app.data_version import DataVersion
+from app.graduates.models import GraduateProfile
 from app.imports.models import ImportRun
 from app.notifications.models import MailPreference, OutboxAttempt, OutboxMessage
 from app.officials.models import Appointment, Official, Requirement
@@ -53,6 +54,7 @@ __all__ = [
     "Completion",
     "DataVersion",
     "Enrolment",
+    "GraduateProfile",
     "ImportRun",
     "LoginAttempt",
     "LoginThrottle",

@@ -8,10 +8,13 @@ from enum import StrEnum
 
 
 class CommunityKind(StrEnum):
-    """A community of officials who hold the same post, or a network whose members are authorities."""
+    """A community of officials who hold the same post, a network whose members are authorities, or the school's
+    graduates network (one at most: its members are the graduates who joined the directory, its meetings their
+    events)."""
 
     COMMUNITY = "community"
     NETWORK = "network"
+    GRADUATES = "graduates"
 
 
 class Circle(StrEnum):

@@ -23,6 +23,7 @@ from app.communities.models import (
 )
 from app.communities.rules import (
     Access,
+    Circle,
     CommunityKind,
     CommunityRole,
     JoinRequestState,
@@ -103,6 +104,9 @@ def create_community(db: Session, *, data: CommunityCreate, actor: Principal) ->
         raise Forbidden("only an admin creates a community")
     if db.scalar(select(Community.id).where(Community.code == data.code)) is not None:
         raise Conflict(f"a community with code {data.code!r} already exists", code="duplicate_community", field="code")
+    graduates = select(Community.id).where(Community.kind == CommunityKind.GRADUATES)
+    if data.kind == CommunityKind.GRADUATES and db.scalar(graduates) is not None:
+        raise Conflict("the school has a graduates network already", code="duplicate_graduates_network", field="kind")
     now = now_utc()
     community = Community(**data.model_dump(), created_at=now, updated_at=now)
     add_and_record(db, community, actor=actor, entity_type="community")
@@ -147,15 +151,19 @@ def add_member(db: Session, *, community_id: int, data: MemberCreate, actor: Pri
     one who left rejoins as a new row."""
     community = get_community(db, community_id=community_id)
     require_access(db, community_id=community_id, actor=actor, needed=Access.MANAGE)
+    return _join(db, community=community, data=data, actor=actor)
+
+
+def _join(db: Session, *, community: Community, data: MemberCreate, actor: Principal) -> CommunityMember:
     official = _official(db, data.official_id)
-    if current_membership(db, community_id=community_id, official_id=official.id) is not None:
+    if current_membership(db, community_id=community.id, official_id=official.id) is not None:
         raise Conflict(
-            f"official {official.id} is already a member of community {community_id}",
+            f"official {official.id} is already a member of community {community.id}",
             code="already_member",
             field="official_id",
         )
     member = CommunityMember(
-        community_id=community_id,
+        community_id=community.id,
         official_id=official.id,
         circle=data.circle,
         role=data.role,
@@ -165,6 +173,14 @@ def add_member(db: Session, *, community_id: int, data: MemberCreate, actor: Pri
     )
     add_and_record(db, member, actor=actor, entity_type="community_member")
     return member
+
+
+def join_by_right(db: Session, *, community_id: int, official_id: int, actor: Principal) -> CommunityMember:
+    """An official joins a community's wider circle as a member by a right another part of the school decided, with
+    no coordinator's decision: a graduate who joins the graduates directory joins the graduates network's community."""
+    community = get_community(db, community_id=community_id)
+    data = MemberCreate(official_id=official_id, circle=Circle.WIDER, role=CommunityRole.MEMBER)
+    return _join(db, community=community, data=data, actor=actor)
 
 
 def _member(db: Session, *, community_id: int, member_id: int) -> CommunityMember:

@@ -20,6 +20,7 @@ from app.compliance.rules import ReasonCode, RequestKind, extension_limit, exten
 from app.compliance.schemas import ExemptionRequestCreate, ExtensionRequestCreate
 from app.config import get_settings
 from app.errors import Conflict, NotFound
+from app.graduates.selectors import standing as graduate_standing
 from app.home import selectors
 from app.home.schemas import Home, HomeRequirement
 from app.reports import selectors as reports
@@ -49,7 +50,8 @@ def my_home(request: Request, db: SessionDep, principal: PageOfficial) -> Respon
     home = _home(db, principal)
     cpd = reports.cpd_summary(db, official_id=home.official_id, actor=principal)
     meetings = upcoming_meetings_of(db, official_id=home.official_id, today=home.as_of)
-    context = {"home": home, "cpd": cpd, "today": home.as_of, "meetings": meetings}
+    graduate = graduate_standing(db, actor=principal)
+    context = {"home": home, "cpd": cpd, "today": home.as_of, "meetings": meetings, "graduate": graduate}
     return templates.TemplateResponse(request, "home/me.html", context)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
@@ -43,19 +43,8 @@ def list_officials(
     `name_key`), or of the ID, or `q` is part of the name of an authority the official holds an appointment in; an
     ID number typed whole finds its holder with or without leading zeros (and dashes)."""
     stmt = scope_officials(select(Official), actor)
-    digits = national_id_query(q)
-    if digits is not None:
-        stmt = stmt.where(
-            or_(Official.national_id == digits.zfill(9), Official.search_text.contains(digits, autoescape=True))
-        )
-    elif q and name_key(q):
-        words = [Official.search_text.contains(word, autoescape=True) for word in name_key(q).split(" ")]
-        in_authority = select(Appointment.official_id).where(
-            Appointment.authority_code.in_(
-                select(Authority.code).where(Authority.search_text.contains(search_key(q), autoescape=True))
-            )
-        )
-        stmt = stmt.where(or_(and_(*words), Official.id.in_(in_authority)))
+    if (found := officials_matching(q)) is not None:
+        stmt = stmt.where(found)
     if authority or role:
         held = select(Appointment.official_id)
         if authority:
@@ -68,6 +57,29 @@ def list_officials(
         stmt.order_by(Official.last_name_he, Official.first_name_he, Official.id).limit(limit).offset(offset)
     )
     return Page(items=[OfficialRead.model_validate(r) for r in rows], total=total)
+
+
+def officials_matching(q: str | None, *, by_id: bool = True) -> ColumnElement[bool] | None:
+    """The condition of the registry's one search rule (see `list_officials`) on `Official`, or None when `q` asks
+    for nothing. Without `by_id` (a directory people may not search by ID number) an ID finds no one and the digits
+    of a word are not looked for."""
+    digits = national_id_query(q)
+    if digits is not None:
+        if not by_id:
+            return false()
+        return or_(Official.national_id == digits.zfill(9), Official.search_text.contains(digits, autoescape=True))
+    if not q or not name_key(q):
+        return None
+    keys = [w for w in name_key(q).split(" ") if by_id or not any(c.isdigit() for c in w)]
+    if not keys:
+        return false()
+    words = [Official.search_text.contains(word, autoescape=True) for word in keys]
+    in_authority = select(Appointment.official_id).where(
+        Appointment.authority_code.in_(
+            select(Authority.code).where(Authority.search_text.contains(search_key(q), autoescape=True))
+        )
+    )
+    return or_(and_(*words), Official.id.in_(in_authority))
 
 
 def get_appointment(db: Session, *, appointment_id: int, actor: Principal) -> AppointmentRead:

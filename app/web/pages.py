@@ -95,6 +95,7 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("/admin/outbox", "outbox"),
         ("/communities", "communities"),
         ("/surveys", "surveys"),
+        ("/graduates", "graduates"),
     ],
     AUDITOR: [
         ("/compliance/requests", "requests"),
@@ -102,6 +103,7 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("/compliance/seat-demand", "seat_demand"),
         ("/communities", "communities"),
         ("/surveys", "surveys"),
+        ("/graduates", "graduates"),
     ],
     LIAISON: [
         ("/compliance/requests", "requests"),
