@@ -42,6 +42,8 @@ from app.communities.schemas import AuthorityLinkCreate, CommunityCreate, Meetin
 from app.compliance.models import RequirementRequest
 from app.compliance.service import request_exemption
 from app.db import get_db, get_engine, unit_of_work
+from app.graduates.schemas import GraduateProfileUpdate
+from app.graduates.service import save_profile
 from app.main import create_app
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
@@ -553,6 +555,12 @@ GRID: tuple[Route, ...] = (
     Route("GET", "/api/v1/surveys/{survey_id}/report", STAFF, call=lambda w, s: Call(path=_survey_id(w, s))),
     Route("GET", "/api/v1/survey-series/{code}/report", STAFF, call=lambda w, s: Call(path={"code": "perm-trust"})),
     Route("GET", "/api/v1/surveys/{survey_id}/network", STAFF, call=lambda w, s: Call(path=_survey_id(w, s))),
+    # The graduates network: graduates who joined the directory (the grid's official, `mine`) and staff search it.
+    Route("GET", "/api/v1/graduates", COMMUNITY_READERS, call=lambda w, s: Call(query={"q": "דנה"})),
+    Route("GET", "/api/v1/graduates/events", COMMUNITY_READERS),
+    Route("GET", "/api/v1/me/graduate-profile", ANY_ROLE),
+    Route("PUT", "/api/v1/me/graduate-profile", frozenset({OFFICIAL}),
+          call=lambda w, s: Call(json={"opted_in": True, "about": "כספים"})),
 )
 # fmt: on
 
@@ -708,6 +716,8 @@ def world(shared: Connection) -> World:
     failed = make_message(db, key=f"perm:{n}", state="failed", official_id=mine.id)
     communities = _communities(db, mine=mine, theirs=theirs, spare=spare, n=n)
     survey = create_survey(db, data=SurveyCreate.model_validate(_new_survey_body("perm-trust")), actor=ACTOR)
+    mine_as_graduate = Principal(user_id=users[OFFICIAL].id, label="mine", role=OFFICIAL, official_id=mine.id)
+    save_profile(db, data=GraduateProfileUpdate(opted_in=True), actor=mine_as_graduate)
     db.flush()
     db.commit()  # releases the savepoint only: the module's transaction keeps the world until the end
     db.close()
@@ -870,7 +880,11 @@ def test_the_auditor_reads_all_and_writes_nothing_but_decisions() -> None:
     not_for_the_auditor = {("GET", "/api/v1/users"), ("GET", "/api/v1/outbox"), ("GET", "/api/v1/outbox/{message_id}")}
     # Nor is the change of one's own password, or of one's own mail choices, a write of the domain: every user
     # changes theirs.
-    own_account = {("POST", "/api/v1/auth/password"), ("PUT", "/api/v1/me/mail-preferences")}
+    own_account = {
+        ("POST", "/api/v1/auth/password"),
+        ("PUT", "/api/v1/me/mail-preferences"),
+        ("PUT", "/api/v1/me/graduate-profile"),
+    }
     for route in GRID:
         if route.who == PUBLIC or (route.method, route.path) in not_for_the_auditor | own_account:
             continue

@@ -31,6 +31,8 @@ from app.cohorts.service import add_session, create_cohort, enrol_official
 from app.communities import service as communities
 from app.communities.schemas import AuthorityLinkCreate, CommunityCreate, MeetingCreate, MemberCreate
 from app.compliance.service import request_exemption
+from app.graduates.schemas import GraduateProfileUpdate
+from app.graduates.service import save_profile
 from app.imports.service import check_officials_file
 from app.main import create_app
 from app.officials.models import Official, Requirement
@@ -41,6 +43,7 @@ from tests.factories import (
     ACTOR,
     make_appointment,
     make_certified,
+    make_completion,
     make_message,
     make_official,
     make_programme,
@@ -332,6 +335,10 @@ PAGES: list[Page] = [
     Page("GET", "/surveys/{survey_id}/report.pdf", (ADMIN, AUDITOR), _survey),
     Page("GET", "/survey-series/{code}/report", (ADMIN, AUDITOR), lambda w: {"code": "grid-network"}),
     Page("GET", "/surveys/{survey_id}/network", (ADMIN, AUDITOR), _survey),
+    # The graduates network: the grid's official is a graduate who joined the directory.
+    Page("GET", "/graduates", COMMUNITY_READERS),
+    Page("GET", "/graduates/me", (OFFICIAL,)),
+    Page("POST", "/graduates/me", (OFFICIAL,)),
 ]
 
 # The machine routes outside /api/v1: not pages.
@@ -386,6 +393,9 @@ def world(db: Session) -> World:
     )
     sent = make_message(db, key=f"grid:{enrolment.id}", state="sent", official_id=official.id)
     communities = _communities(db, official)
+    make_completion(db, official, make_programme(db, kind="advanced"), date(2024, 6, 30))
+    graduate = Principal(user_id=users[OFFICIAL].id, label="graduate", role=OFFICIAL, official_id=official.id)
+    save_profile(db, data=GraduateProfileUpdate(opted_in=True), actor=graduate)
     survey = create_survey(
         db,
         data=SurveyCreate(
