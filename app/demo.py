@@ -1195,6 +1195,7 @@ def _communities(
         (1, "seminar", "סמינר רשויות דו־יומי", 2),
     )
     take_attendance(meetings(network.id, plan, places), team)
+    _demo_graduates(db, today, featured=featured)
 
 
 # --- surveys -------------------------------------------------------------------------------------------------
@@ -1352,3 +1353,102 @@ def _surveys(db: Session, rng: random.Random) -> None:
             chosen.update(rng.sample(pool, rng.randint(0, ties)))
             given = {"consult": ";".join(str(c) for c in sorted(chosen)), "trust1": str(rng.randint(3, 5))}
             answer_by_link(db, token=link.path.removeprefix("/s/"), given=given)
+
+
+# --- the graduates network -----------------------------------------------------------------------------------------
+
+# The graduates' events: (months from today, kind, Hebrew title, days it lasts, place or None for a link).
+GRADUATES_EVENTS = (
+    (-6, "online", "מפגש זום: חדשנות בשירות לתושב", 1, None),
+    (-3, "in_person", "ערב בוגרים: עשור לבית הספר", 1, "בית הספר לבכירים, ירושלים"),
+    (1, "seminar", "כנס הבוגרים השנתי", 2, "מלון הנסיכה, אילת"),
+    (2, "online", "מפגש זום: ניהול תקציב בשנת בחירות", 1, None),
+    (4, "field_tour", "סיור לימודי: התחדשות עירונית בבת ים", 1, "עיריית בת ים"),
+)
+GRADUATES_ABOUT = (
+    "תקציב ורכש ברשויות קטנות",
+    "התחדשות עירונית ותכנון",
+    "ניהול הון אנושי ומשא ומתן קיבוצי",
+    "חינוך בלתי פורמלי ותוכניות נוער",
+    "מכרזים והתקשרויות",
+    "שירות דיגיטלי לתושב",
+    "בקרה פנימית וניהול סיכונים",
+    "חירום ומוכנות ברשות",
+)
+
+
+def _demo_graduates(db: Session, today: date, *, featured: int) -> None:
+    """The school graduates network: its community (a coordinator and a leading team from among the graduates,
+    events past and to come), and a few dozen graduates who joined the directory through its own service (joining
+    it makes them members of the community), some showing an email or a phone. The demo official is left to join."""
+    from app.communities.schemas import CommunityCreate, MeetingCreate, MeetingUpdate, MemberCreate
+    from app.communities.service import add_member, create_community, schedule_meeting, update_meeting
+    from app.graduates.rules import normalise_phone
+    from app.graduates.schemas import GraduateProfileUpdate
+    from app.graduates.service import save_profile
+
+    rng = random.Random(SEED + 2)
+    network = create_community(
+        db,
+        data=CommunityCreate(
+            code="GRADUATES",
+            name_he="רשת בוגרי בית הספר",
+            name_en="School graduates network",
+            field="בוגרים",
+            kind="graduates",
+            description="בוגרי התוכניות של בית הספר נשארים בקשר: מדריך בוגרים, כנס שנתי, מפגשי זום וסיורים.",
+        ),
+        actor=ACTOR,
+    )
+    serving = select(Appointment.official_id).where(Appointment.end_date.is_(None))
+    graduates = sorted(
+        set(db.scalars(select(Completion.official_id).where(Completion.official_id.in_(serving)))) - {featured}
+    )
+    chosen = rng.sample(graduates, min(len(graduates), 40))
+    leaders, joining = chosen[:3], chosen[3:]
+    for n, official_id in enumerate(leaders):
+        add_member(
+            db,
+            community_id=network.id,
+            data=MemberCreate(
+                official_id=official_id,
+                role="coordinator" if n == 0 else "leading_team",
+                joined_on=today - relativedelta(months=8),
+            ),
+            actor=ACTOR,
+        )
+    for months, kind, title, days, place in GRADUATES_EVENTS:
+        on = today + relativedelta(months=months)
+        meeting = schedule_meeting(
+            db,
+            community_id=network.id,
+            data=MeetingCreate(
+                title=title,
+                kind=kind,
+                date=on,
+                end_date=on + timedelta(days=days - 1) if days > 1 else None,
+                starts_at=time(17, 0) if kind == "online" else time(10, 0),
+                ends_at=time(18, 30) if kind == "online" else time(16, 0),
+                place=place,
+                link=f"https://zoom.us/j/7785{rng.randrange(100000, 999999)}" if place is None else None,
+                agenda="פתיחה והיכרות\nהרצאה מרכזית\nשיחה בקבוצות לפי תחומי עיסוק",
+            ),
+            actor=ACTOR,
+        )
+        if on < today:
+            update_meeting(db, meeting_id=meeting.id, data=MeetingUpdate(minutes=MINUTES), actor=ACTOR)
+    emails = dict(db.execute(select(Official.id, Official.email).where(Official.id.in_(chosen))).tuples().all())
+    for official_id in chosen:
+        mobile = f"05{rng.choice('0234')}-{rng.randrange(2_000_000, 9_999_999)}"
+        phone = normalise_phone(mobile) if rng.random() < 0.35 else None
+        save_profile(
+            db,
+            data=GraduateProfileUpdate(
+                opted_in=True,
+                show_email=bool(emails.get(official_id)) and rng.random() < 0.55,
+                show_phone=phone is not None,
+                phone=phone,
+                about=rng.choice(GRADUATES_ABOUT) if rng.random() < 0.6 else None,
+            ),
+            actor=Principal(user_id=None, label="demo", role="official", official_id=official_id),
+        )

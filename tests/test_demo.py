@@ -54,6 +54,7 @@ def test_demo_fills_every_district_and_every_status_once(db: Session) -> None:
     _the_demo_communities_run_for_a_year(db)
     _the_demo_surveys_reproduce_an_evaluation(db)
     _the_demo_schools_home_has_work_to_show(db)
+    _the_demo_graduates_network(db)
 
     # A second run finds the demo there and adds nothing.
     before = _counts(db)
@@ -194,3 +195,44 @@ def _the_demo_surveys_reproduce_an_evaluation(db: Session) -> None:
     first, second = (network(db, survey_id=s.id).figures for s in waves)
     assert first.members == second.members == 30
     assert 0 < first.ties < second.ties and first.central and first.cross_authority_pct is not None
+
+
+def _the_demo_graduates_network(db: Session) -> None:
+    """The graduates network: its community with a coordinator and events past and to come, a few dozen graduates in
+    the directory (every one a member of the community, some showing contact details), and the demo official a
+    graduate left to join it."""
+    from app.auth import Principal
+    from app.clock import today
+    from app.communities.models import Community, CommunityMember
+    from app.graduates.models import GraduateProfile
+    from app.graduates.selectors import DirectoryQuery, graduates_events, search_directory, standing
+
+    staff = Principal(user_id=None, label="test", role="auditor")
+    network = db.scalars(select(Community).where(Community.kind == "graduates")).one()
+    assert (network.name_he, network.name_en) == ("רשת בוגרי בית הספר", "School graduates network")
+    events = graduates_events(db, actor=staff, today=today())
+    assert len(events.upcoming) >= 2 and len(events.past) >= 1
+    directory = search_directory(db, query=DirectoryQuery(), actor=staff, on=today(), limit=500, offset=0)
+    assert 24 <= directory.total <= 60
+    assert sum(1 for g in directory.items if g.email) >= 5 and sum(1 for g in directory.items if g.phone) >= 5
+    assert all(g.posts and g.programmes for g in directory.items)
+    members = set(
+        db.scalars(
+            select(CommunityMember.official_id).where(
+                CommunityMember.community_id == network.id, CommunityMember.left_on.is_(None)
+            )
+        )
+    )
+    assert {g.official_id for g in directory.items} <= members
+    assert (
+        db.scalar(
+            select(func.count()).where(
+                CommunityMember.role == "coordinator", CommunityMember.community_id == network.id
+            )
+        )
+        == 1
+    )
+    official = db.scalars(select(User).where(User.email == OFFICIAL_EMAIL)).one()
+    me = Principal(user_id=official.id, label="official", role="official", official_id=official.official_id)
+    assert db.scalar(select(GraduateProfile.id).where(GraduateProfile.official_id == official.official_id)) is None
+    assert standing(db, actor=me) == "not_joined"

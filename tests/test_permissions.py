@@ -878,8 +878,8 @@ def test_the_auditor_reads_all_and_writes_nothing_but_decisions() -> None:
     # (the audit trail, which the auditor reads, names every user who changed anything).
     # Nor is the outbox, the school's own correspondence with each person (the messages' bodies and addresses).
     not_for_the_auditor = {("GET", "/api/v1/users"), ("GET", "/api/v1/outbox"), ("GET", "/api/v1/outbox/{message_id}")}
-    # Nor is the change of one's own password, or of one's own mail choices, a write of the domain: every user
-    # changes theirs.
+    # Nor is the change of one's own password, of one's own mail choices, or of one's own place in the graduates
+    # directory, a write of the domain: every user (every graduate) changes theirs.
     own_account = {
         ("POST", "/api/v1/auth/password"),
         ("PUT", "/api/v1/me/mail-preferences"),
