@@ -113,7 +113,7 @@ def test_a_graduate_joins_the_network_and_searches_the_directory(page, server):
 
     # The directory: the events, everyone who joined, and a search by name.
     _click(page, page.get_by_role("link", name="רשת בוגרי בית הספר").first)
-    expect(page.locator("[data-event-id]", has_text="כנס הבוגרים השנתי")).to_be_visible()
+    expect(page.locator("[data-meeting-id]", has_text="כנס הבוגרים השנתי")).to_be_visible()
     page.fill("#q", "שמירוני")
     _click(page, page.get_by_role("button", name="חיפוש בוגרים"))
     found = page.locator(f"[data-graduate='{seeded.found_id}']")

@@ -34,7 +34,7 @@ def test_a_graduate_who_joined_searches_the_directory_and_sees_the_events(db: Se
     sign_in(db, client, make_user(db, "official", official=me))
     page = client.get("/graduates")
     assert page.status_code == 200
-    assert "כנס הבוגרים השנתי" in page.text and 'data-event-id="' in page.text
+    assert "כנס הבוגרים השנתי" in page.text and 'data-meeting-id="' in page.text
     assert f'data-graduate="{other.id}"' in page.text
     assert 'href="mailto:avi@example.org"' in page.text and "052-555-1234" in page.text
     assert "התחדשות עירונית" in page.text
