@@ -1405,7 +1405,7 @@ def _demo_graduates(db: Session, today: date, *, featured: int) -> None:
         set(db.scalars(select(Completion.official_id).where(Completion.official_id.in_(serving)))) - {featured}
     )
     chosen = rng.sample(graduates, min(len(graduates), 40))
-    leaders, joining = chosen[:3], chosen[3:]
+    leaders = chosen[:3]
     for n, official_id in enumerate(leaders):
         add_member(
             db,
