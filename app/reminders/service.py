@@ -1,7 +1,7 @@
-"""The reminders' writes: deciding, on a run as of a date, which reminders are due (rule 9) and queueing them in
-bulk; the weekly digests; and the announcement of a cohort that opens. Sending is the outbox's (app/notifications):
-everything here only queues, and every message has a key, so a second run, a second worker or a retried job queues
-nothing twice."""
+"""The reminders' writes: deciding, on a run as of a date, which reminders are due (rule 9) and queueing them in bulk
+(requirements' deadlines, cohorts' sessions, communities' meetings); the weekly digests; and the announcement of a
+cohort that opens. Sending is the outbox's (app/notifications): everything here only queues, and every message has a
+key, so a second run, a second worker or a retried job queues nothing twice."""
 
 from __future__ import annotations
 
@@ -194,6 +194,42 @@ def queue_session_reminders(db: Session, *, as_of: date, grace_days: int | None 
     return report
 
 
+def queue_meeting_reminders(db: Session, *, as_of: date, grace_days: int | None = None) -> RunReport:
+    """The reminders of communities' meetings due on a run as of the date: a week and a day before each meeting not
+    cancelled (the sessions' rule), to each member it invites (`communities.rules.INVITED_CIRCLES`), with the
+    meeting as a calendar event (.ics) at its current sequence."""
+    grace = get_settings().reminder_grace_days if grace_days is None else grace_days
+    report = RunReport(as_of=as_of)
+    stamp = now_utc()
+    messages: list[NewMessage] = []
+    invites: dict[int, tuple[Attachment, dict[str, Any]]] = {}
+    rows = selectors.invitees_at_meetings(
+        db, first=as_of + timedelta(days=1), last=as_of + timedelta(days=max(SESSION_DAYS_BEFORE))
+    )
+    for row in rows:
+        milestone = session_reminder(row.on, as_of=as_of, grace_days=grace)
+        if milestone is None:
+            continue
+        if row.recipient is None:
+            report.unreachable.add(row.official_id)
+            continue
+        if row.facts.meeting_id not in invites:  # the same calendar file for everyone invited
+            attachment = ics_attachment(row.facts.event(), method=REQUEST, stamp=stamp)
+            invites[row.facts.meeting_id] = (attachment, row.facts.context())
+        attachment, context = invites[row.facts.meeting_id]
+        messages.append(
+            NewMessage(
+                kind="meeting_reminder",
+                key=f"meeting:{row.facts.meeting_id}:{milestone.name}:{row.on.isoformat()}:{row.official_id}",
+                to=row.recipient,
+                context=context,
+                attachments=[attachment],
+            )
+        )
+    _queue(db, report, messages)
+    return report
+
+
 def _week_of(day: date) -> str:
     """The week a day is in, named by its first day (the digests' day, Sunday, on or before it)."""
     return (day - timedelta(days=(day.weekday() - DIGEST_WEEKDAY) % 7)).isoformat()
@@ -269,10 +305,12 @@ def queue_digests(db: Session, *, as_of: date) -> RunReport:
 
 
 def run_reminders(db: Session, *, as_of: date) -> RunReport:
-    """What the daily job queues on the date: the deadline reminders and the sessions' reminders due then, and, on
+    """What the daily job queues on the date: the deadline reminders, the sessions' and the communities' meetings'
+    reminders due then, and, on
     the digests' day of the week, the weekly digests."""
     report = queue_deadline_reminders(db, as_of=as_of)
     report.add(queue_session_reminders(db, as_of=as_of))
+    report.add(queue_meeting_reminders(db, as_of=as_of))
     if as_of.weekday() == DIGEST_WEEKDAY:
         report.add(queue_digests(db, as_of=as_of))
     return report
