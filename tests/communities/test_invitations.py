@@ -295,7 +295,7 @@ def test_the_pages_edit_a_community_and_cancel_a_meeting(db: Session, client: Te
     empty = client.post(
         f"/communities/meetings/{meeting_id}/cancel", data={"csrf_token": csrf, "reason": ""}, headers=ORIGIN
     )
-    assert empty.status_code == 422 and 'href="#reason"' in empty.text and "סיבת הביטול" in empty.text
+    assert empty.status_code == 422 and 'href="#reason"' in empty.text and "למה המפגש מבוטל?" in empty.text
     cancelled = client.post(
         f"/communities/meetings/{meeting_id}/cancel", data={"csrf_token": csrf, "reason": "שביתה"}, headers=ORIGIN
     )
