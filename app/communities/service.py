@@ -411,6 +411,13 @@ def cancel_meeting(db: Session, *, meeting_id: int, data: MeetingCancel, actor: 
     `meeting_cancelled`); a meeting with attendance recorded took place (409 `meeting_has_attendance`)."""
     meeting = get_meeting(db, meeting_id=meeting_id)
     require_access(db, community_id=meeting.community_id, actor=actor, needed=Access.MANAGE)
+    # Under a lock of its row, so that of two cancellations at once one wins and the other is told (409).
+    db.scalar(
+        select(CommunityMeeting)
+        .where(CommunityMeeting.id == meeting_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if meeting.cancelled_at is not None:
         raise Conflict(f"meeting {meeting_id} was already cancelled", code="meeting_cancelled")
     taken = select(CommunityAttendance.id).where(CommunityAttendance.meeting_id == meeting_id).limit(1)
