@@ -13,6 +13,7 @@ requests with the auditor's decisions (exempt, an extension, one pending).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
@@ -1196,6 +1197,7 @@ def _communities(
     )
     take_attendance(meetings(network.id, plan, places), team)
     _demo_graduates(db, today, featured=featured)
+    _demo_meetings(db, rng, today, new_official=new_official)
 
 
 # --- surveys -------------------------------------------------------------------------------------------------
@@ -1451,4 +1453,77 @@ def _demo_graduates(db: Session, today: date, *, featured: int) -> None:
                 about=rng.choice(GRADUATES_ABOUT) if rng.random() < 0.6 else None,
             ),
             actor=Principal(user_id=None, label="demo", role="official", official_id=official_id),
+        )
+
+
+# --- the communities at full size: their wider circles, and a meeting called off ----------------------------------
+
+# How many officials each pilot community's wider circle holds (the pilot's "wider circle of hundreds"), and how many
+# of them left in the year (their rows stay, as history).
+WIDER_CIRCLE = (180, 260)
+WIDER_LEFT = 0.06
+
+
+def _demo_meetings(
+    db: Session, rng: random.Random, today: date, *, new_official: Callable[[Authority, str], Official]
+) -> None:
+    """The four pilot communities at full size: a wider circle of a few hundred officials in the community's post, from
+    authorities in every district, who joined through the year (a few left); and in each, one meeting of the year
+    that was cancelled, with its reason (it stays listed as cancelled). The officials made here have no email address
+    and the meeting cancelled is in the past, so the demo's load queues no mail for them."""
+    from app.communities.models import Community
+    from app.communities.schemas import MeetingCancel, MeetingCreate, MemberCreate
+    from app.communities.service import (
+        add_member,
+        cancel_meeting,
+        current_membership,
+        end_membership,
+        schedule_meeting,
+    )
+
+    active = list(db.scalars(select(Authority).where(Authority.active.is_(True)).order_by(Authority.code)))
+    by_district: dict[str, list[Authority]] = {}
+    for authority in active:
+        by_district.setdefault(authority.district, []).append(authority)
+    districts = sorted(by_district)
+    year_start = today - relativedelta(months=11)
+    for code, *_, role in COMMUNITIES:
+        community = db.scalars(select(Community).where(Community.code == code)).one()
+        for i in range(rng.randrange(*WIDER_CIRCLE)):
+            # Every district in turn, then an authority of it: the wider circle spans the country.
+            authority = rng.choice(by_district[districts[i % len(districts)]])
+            official = new_official(authority, role)
+            joined = year_start + timedelta(days=rng.randrange(0, 330))
+            add_member(
+                db,
+                community_id=community.id,
+                data=MemberCreate(official_id=official.id, circle="wider", joined_on=joined),
+                actor=ACTOR,
+            )
+            if rng.random() < WIDER_LEFT and joined < today - timedelta(days=30):
+                member = current_membership(db, community_id=community.id, official_id=official.id)
+                assert member is not None
+                left = joined + timedelta(days=rng.randrange(1, (today - joined).days))
+                end_membership(db, community_id=community.id, member_id=member.id, left_on=left, actor=ACTOR)
+        # An online meeting six months ago did not take place: called off, with why.
+        on = today - relativedelta(months=6) + timedelta(days=rng.randrange(-5, 5))
+        called_off = schedule_meeting(
+            db,
+            community_id=community.id,
+            data=MeetingCreate(
+                title="מפגש זום: עדכוני חקיקה",
+                kind="online",
+                date=on,
+                starts_at=time(16, 0),
+                ends_at=time(17, 30),
+                link=f"https://zoom.us/j/5568{rng.randrange(100000, 999999)}",
+                agenda=AGENDA,
+            ),
+            actor=ACTOR,
+        )
+        cancel_meeting(
+            db,
+            meeting_id=called_off.id,
+            data=MeetingCancel(reason="בוטל בשל מצב החירום; הנושא נדון במפגש שאחריו"),
+            actor=ACTOR,
         )

@@ -26,7 +26,7 @@ def test_demo_fills_every_district_and_every_status_once(db: Session) -> None:
     assert load_demo(db) is True
 
     officials = db.scalar(select(func.count()).select_from(Official)) or 0
-    assert 120 <= officials <= 450  # the school's, and the members of its communities
+    assert 120 <= officials <= 1600  # the school's, and the members of its communities (wider circles of hundreds)
     districts = set(db.scalars(select(Authority.district).where(Authority.active.is_(True))))
     served = set(db.scalars(select(Authority.district).join(Appointment, Appointment.authority_code == Authority.code)))
     assert districts and served == districts
@@ -63,9 +63,10 @@ def test_demo_fills_every_district_and_every_status_once(db: Session) -> None:
 
 
 def _the_demo_communities_run_for_a_year(db: Session) -> None:
-    """The four pilot communities with 30-40 core members each, a wider circle, a coordinator and a leading team, from
-    authorities across the country; a year of meetings of every kind with attendance; a network of authorities with
-    representative teams, the demo official on one; and a meeting to come on the demo official's home."""
+    """The four pilot communities with 30-40 core members each, a wider circle of hundreds, a coordinator and a leading
+    team, from authorities across the country; a year of meetings of every kind with attendance, one cancelled; a
+    network of authorities with representative teams, the demo official on one; and a meeting to come on the demo
+    official's home. The load invites no one to a meeting in the past."""
     from datetime import timedelta
 
     from app.clock import today
@@ -86,12 +87,22 @@ def _the_demo_communities_run_for_a_year(db: Session) -> None:
             return db.scalar(stmt) or 0
 
         assert 30 <= count(CommunityMember.circle == "core") <= 41, community.code
-        assert count(CommunityMember.circle == "wider") >= 10
+        assert count(CommunityMember.circle == "wider") >= 150, community.code  # the pilot's wider circle of hundreds
+        cancelled = select(func.count()).where(
+            CommunityMeeting.community_id == community.id, CommunityMeeting.cancelled_at.is_not(None)
+        )
+        assert db.scalar(cancelled) == 1, community.code
         assert count(CommunityMember.role == "coordinator") == 1
         assert count(CommunityMember.role == "leading_team") == 4
         kinds = set(db.scalars(select(CommunityMeeting.kind).where(CommunityMeeting.community_id == community.id)))
         assert kinds == {"in_person", "online", "seminar", "field_tour"}
     assert db.scalar(select(func.count()).select_from(Community).where(Community.kind == "community")) == 4
+    from app.notifications.models import OutboxMessage
+
+    invited = db.scalars(select(OutboxMessage.key).where(OutboxMessage.kind == "meeting_invitation")).all()
+    meeting_ids = {int(key.split(":")[1]) for key in invited}
+    dates = db.scalars(select(CommunityMeeting.date).where(CommunityMeeting.id.in_(meeting_ids))).all()
+    assert all(d >= today() for d in dates)
     assert db.scalar(select(func.count()).select_from(CommunityAttendance)) > 500
     assert db.scalar(select(func.count()).where(CommunityMember.left_on.is_not(None))) >= 8
     network = db.scalars(select(Community).where(Community.kind == "network")).one()

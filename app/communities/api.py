@@ -18,12 +18,14 @@ from app.communities.schemas import (
     AuthorityLinkRead,
     CommunityCreate,
     CommunityRead,
+    CommunityUpdate,
     JoinRequestCreate,
     JoinRequestDecision,
     JoinRequestRead,
     MeetingAttendanceRead,
     MeetingAttendanceReport,
     MeetingAttendanceSheet,
+    MeetingCancel,
     MeetingCreate,
     MeetingRead,
     MeetingUpdate,
@@ -65,10 +67,26 @@ def get_meeting(meeting_id: RecordId, db: SessionDep, actor: Reader) -> MeetingR
     return selectors.meeting_view(db, meeting_id=meeting_id, actor=actor).meeting
 
 
-@router.patch("/communities/meetings/{meeting_id}", response_model=MeetingRead, responses=responses(401, 403, 404, 422))
+@router.patch(
+    "/communities/meetings/{meeting_id}", response_model=MeetingRead, responses=responses(401, 403, 404, 409, 422)
+)
 def update_meeting(meeting_id: RecordId, data: MeetingUpdate, db: SessionDep, actor: Manager) -> MeetingRead:
-    """Change a meeting's details, agenda, minutes or products: its community's coordinator, or an admin."""
+    """Change a meeting's details, agenda, minutes or products: its community's coordinator, or an admin. A move (its
+    day, hours, place or link changed) raises its calendar sequence and sends its core circle the update (.ics); a
+    cancelled meeting no longer moves (409 `meeting_cancelled`)."""
     return MeetingRead.model_validate(service.update_meeting(db, meeting_id=meeting_id, data=data, actor=actor))
+
+
+@router.post(
+    "/communities/meetings/{meeting_id}/cancel",
+    response_model=MeetingRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def cancel_meeting(meeting_id: RecordId, data: MeetingCancel, db: SessionDep, actor: Manager) -> MeetingRead:
+    """Cancel a meeting, with a `reason`: it stays listed as cancelled and takes no attendance; its core circle, if it
+    is still to come, gets the calendar's cancellation (.ics, METHOD:CANCEL). Once (409 `meeting_cancelled`); a
+    meeting with attendance recorded is 409 `meeting_has_attendance`. Its community's coordinator, or an admin."""
+    return MeetingRead.model_validate(service.cancel_meeting(db, meeting_id=meeting_id, data=data, actor=actor))
 
 
 @router.get(
@@ -102,6 +120,14 @@ def record_attendance(
 @router.get("/communities/{community_id}", response_model=CommunityRead, responses=responses(401, 403, 404))
 def get_community(community_id: RecordId, db: SessionDep, actor: Reader) -> CommunityRead:
     """One community: what anyone signed in (but liaisons) may read of it."""
+    return selectors.read_community(db, community_id=community_id, actor=actor)
+
+
+@router.patch("/communities/{community_id}", response_model=CommunityRead, responses=responses(401, 403, 404, 422))
+def update_community(community_id: RecordId, data: CommunityUpdate, db: SessionDep, actor: Manager) -> CommunityRead:
+    """Change a community's `name_he`, `name_en`, `field` or `description` (its code and kind stay). Its
+    coordinator, or an admin; audited."""
+    service.update_community(db, community_id=community_id, data=data, actor=actor)
     return selectors.read_community(db, community_id=community_id, actor=actor)
 
 
@@ -252,7 +278,8 @@ def list_meetings(community_id: RecordId, db: SessionDep, actor: Reader) -> Page
     responses=responses(401, 403, 404, 422),
 )
 def schedule_meeting(community_id: RecordId, data: MeetingCreate, db: SessionDep, actor: Manager) -> MeetingRead:
-    """A meeting: in person, online (a `link`), a seminar (its last day in `end_date`) or a field tour. Its
-    coordinator, or an admin."""
+    """A meeting: in person, online (a `link`), a seminar (its last day in `end_date`) or a field tour. Its core
+    circle gets an invitation with the meeting's .ics when it is still to come (one recorded in the past sends
+    nothing). Its coordinator, or an admin."""
     meeting = service.schedule_meeting(db, community_id=community_id, data=data, actor=actor)
     return MeetingRead.model_validate(meeting)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, Time, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, Time, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.attendance.rules import AttendanceStatus
@@ -113,12 +113,14 @@ class CommunityJoinRequest(Base):
 
 class CommunityMeeting(Base):
     """A dated meeting of a community: its kind, hours, place or link, agenda, minutes, and products (the documents
-    it made, filed later to the knowledge centre: for now their titles and links as text)."""
+    it made, filed later to the knowledge centre: for now their titles and links as text); its calendar sequence, and
+    its cancellation."""
 
     __tablename__ = "community_meetings"
     __table_args__ = (
         CheckConstraint(one_of("kind", MeetingKind), name="kind"),
         CheckConstraint("end_date IS NULL OR end_date >= date", name="end_after_start"),
+        CheckConstraint("cancelled_at IS NULL OR cancel_reason IS NOT NULL", name="cancellation_has_reason"),
         Index("ix_community_meetings_community_date", "community_id", "date"),
         Index("ix_community_meetings_date", "date"),
     )
@@ -136,6 +138,11 @@ class CommunityMeeting(Base):
     agenda: Mapped[str | None] = mapped_column(Text)
     minutes: Mapped[str | None] = mapped_column(Text)
     products: Mapped[str | None] = mapped_column(Text)
+    # The SEQUENCE of its calendar event (one UID for its life): raised by each move and by its cancellation.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A cancelled meeting stays listed, as cancelled, with why; it takes no attendance.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -26,10 +26,12 @@ from app.communities.rules import Access, Circle, CommunityKind, CommunityRole, 
 from app.communities.schemas import (
     AuthorityLinkCreate,
     CommunityCreate,
+    CommunityUpdate,
     JoinRequestCreate,
     JoinRequestDecision,
     MeetingAttendanceIn,
     MeetingAttendanceSheet,
+    MeetingCancel,
     MeetingCreate,
     MeetingUpdate,
     MemberCreate,
@@ -64,7 +66,9 @@ DONE = frozenset(
         "refused",
         "meeting_scheduled",
         "meeting_saved",
+        "meeting_cancelled",
         "attendance_saved",
+        "community_saved",
     }
 )
 
@@ -232,6 +236,25 @@ async def save_meeting(meeting_id: RecordId, request: Request, db: SessionDep, p
     return _done(f"/communities/meetings/{meeting_id}", "meeting_saved")
 
 
+@router.post("/communities/meetings/{meeting_id}/cancel", response_class=HTMLResponse)
+async def cancel_meeting(meeting_id: RecordId, request: Request, db: SessionDep, principal: PageManager) -> Response:
+    """Cancel the meeting, with why; it stays listed as cancelled."""
+    view = selectors.meeting_view(db, meeting_id=meeting_id, actor=principal)
+    sent = await _form(request)
+    data, errors = _validate(MeetingCancel, {"reason": sent.get("reason", "")})
+    if not errors:
+        try:
+            service.cancel_meeting(db, meeting_id=meeting_id, data=data, actor=principal)
+        except DomainError as exc:
+            if exc.status_code in (403, 404):
+                raise
+            errors = [("reason", exc.code)]
+    if errors:
+        keyed = [("reason", "cancel_reason" if k in ("reason", "reason_missing") else k) for _, k in errors]
+        return _meeting_page(request, view, values={"reason": sent.get("reason", "")}, errors=keyed)
+    return _done(f"/communities/meetings/{meeting_id}", "meeting_cancelled")
+
+
 @router.post("/communities/meetings/{meeting_id}/attendance", response_class=HTMLResponse)
 async def save_attendance(meeting_id: RecordId, request: Request, db: SessionDep, principal: PageManager) -> Response:
     """The whole screen at once (the form without the script): each row marked is written by the API's service;
@@ -279,6 +302,40 @@ def community_page(community_id: RecordId, request: Request, db: SessionDep, pri
         subject = f"/communities/{community_id}"
         record_list(db, actor=principal, subject=subject, official_ids=[m.official_id for m in view.members])
     return _render(request, "communities/community.html", {"view": view, "today": today(), "values": {}})
+
+
+_COMMUNITY_FIELDS = ("name_he", "name_en", "field", "description")
+
+
+def _edit_page(
+    request: Request, db: SessionDep, principal: Principal, community_id: int, values: dict[str, str], errors: Errors
+) -> Response:
+    community = selectors.read_community(db, community_id=community_id, actor=principal)
+    service.require_access(db, community_id=community_id, actor=principal, needed=Access.MANAGE)
+    current = {name: getattr(community, name) or "" for name in _COMMUNITY_FIELDS}
+    context = {"community": community, "values": {**current, **values}}
+    return _render(request, "communities/edit.html", context, errors)
+
+
+@router.get("/communities/{community_id}/edit", response_class=HTMLResponse)
+def edit_community_form(community_id: RecordId, request: Request, db: SessionDep, principal: PageManager) -> Response:
+    """The form that changes a community's names, field and description: its coordinator, or an admin."""
+    return _edit_page(request, db, principal, community_id, {}, [])
+
+
+@router.post("/communities/{community_id}/edit", response_class=HTMLResponse)
+async def edit_community(community_id: RecordId, request: Request, db: SessionDep, principal: PageManager) -> Response:
+    """Save the community's names, field and description (a description left empty is removed); then its page."""
+    sent = await _form(request)
+    values = {k: sent.get(k, "") for k in _COMMUNITY_FIELDS}
+    fields: dict[str, Any] = {k: (v or None) for k, v in values.items()}
+    try:
+        data = CommunityUpdate.model_validate(fields)
+    except ValidationError as exc:
+        errors = [(f, f"{f}_missing" if not values.get(f) else k) for f, k in _errors(exc)]
+        return _edit_page(request, db, principal, community_id, values, errors)
+    service.update_community(db, community_id=community_id, data=data, actor=principal)
+    return _done(f"/communities/{community_id}", "community_saved")
 
 
 @router.post("/communities/{community_id}/join", response_class=HTMLResponse)

@@ -110,6 +110,21 @@ def meeting_times_problem(starts_at: time | None, ends_at: time | None) -> str |
     return None
 
 
+# Who is invited to a community's meetings (and reminded of them): its current core circle, whatever their role. The
+# wider circle gets the community's tools and products (its documents), not its meetings' invitations; they see the
+# meetings on the community's page and on their /me.
+INVITED_CIRCLES: tuple[str, ...] = (Circle.CORE,)
+
+# What a calendar holds of a meeting: a change to any of these is a move (a higher SEQUENCE, an update to those
+# invited).
+CALENDAR_FIELDS = ("date", "end_date", "starts_at", "ends_at", "place", "link")
+
+
+def calendar_changed(before: dict[str, object], after: dict[str, object]) -> bool:
+    """Whether a change to a meeting moves it in its invitees' calendars (its day, hours, place or link changed)."""
+    return any(before.get(name) != after.get(name) for name in CALENDAR_FIELDS)
+
+
 def is_upcoming(on: date, end_date: date | None, today: date) -> bool:
     """Whether a meeting is still to come (or under way, for a seminar's second day)."""
     return (end_date or on) >= today

@@ -51,6 +51,28 @@ class CommunityCreate(BaseModel):
     _description = field_validator("description")(_clean)
 
 
+class CommunityUpdate(BaseModel):
+    """A change to a community: its names, field or description (its code and kind stay; a description sent empty
+    is removed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name_he: str | None = Field(default=None, min_length=1, max_length=300)
+    name_en: str | None = Field(default=None, min_length=1, max_length=300)
+    field: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+
+    @field_validator("name_he", "name_en", "field")
+    @classmethod
+    def _required_text(cls, value: str | None) -> str:
+        cleaned = clean_text(value or "")
+        if not cleaned:
+            raise ValueError("must not be blank")
+        return cleaned
+
+    _description = field_validator("description")(_clean)
+
+
 class CommunityRead(BaseModel):
     """A community, what anyone signed in may read of it: who coordinates it and how many are in it."""
 
@@ -266,6 +288,24 @@ class MeetingRead(BaseModel):
     agenda: str | None
     minutes: str | None
     products: str | None
+    cancelled_at: dt.datetime | None = None
+    cancel_reason: str | None = None
+
+
+class MeetingCancel(BaseModel):
+    """The cancellation of a meeting, with why (those invited are told, and their calendars drop it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        cleaned = clean_text(value)
+        if not cleaned:
+            raise ValueError("must not be blank")
+        return cleaned
 
 
 class MeetingAttendanceIn(BaseModel):

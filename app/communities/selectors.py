@@ -505,7 +505,8 @@ class UpcomingMeeting:
 
 
 def upcoming_meetings_of(db: Session, *, official_id: int, today: date, limit: int = 10) -> list[UpcomingMeeting]:
-    """The next meetings of the communities the official is currently a member of, soonest first (one query)."""
+    """The next meetings of the communities the official is currently a member of, soonest first, those cancelled
+    left out (one query)."""
     stmt = (
         select(CommunityMeeting, Community.name_he, Community.name_en)
         .join(Community, Community.id == CommunityMeeting.community_id)
@@ -515,7 +516,10 @@ def upcoming_meetings_of(db: Session, *, official_id: int, today: date, limit: i
             & (CommunityMember.official_id == official_id)
             & CommunityMember.left_on.is_(None),
         )
-        .where(func.coalesce(CommunityMeeting.end_date, CommunityMeeting.date) >= today)
+        .where(
+            func.coalesce(CommunityMeeting.end_date, CommunityMeeting.date) >= today,
+            CommunityMeeting.cancelled_at.is_(None),
+        )
         .order_by(CommunityMeeting.date, CommunityMeeting.starts_at, CommunityMeeting.id)
         .limit(limit)
     )

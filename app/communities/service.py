@@ -1,9 +1,12 @@
-"""Use cases of communities: creating them, their members (added, changed, ending, rejoining as a new row), the
-authorities of a network, requests to join and their decisions, meetings and their attendance. Who may do each is
+"""Use cases of communities: creating and editing them, their members (added, changed, ending, rejoining as a new
+row), the authorities of a network, requests to join and their decisions, meetings (scheduled, moved, cancelled: those
+invited get the calendar's invitation, update or cancellation by mail) and their attendance. Who may do each is
 decided by `rules.access_of` for the caller in the community (`require_access`), whichever door the call comes by."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy import select
@@ -22,12 +25,15 @@ from app.communities.models import (
     CommunityMember,
 )
 from app.communities.rules import (
+    INVITED_CIRCLES,
     Access,
     Circle,
     CommunityKind,
     CommunityRole,
     JoinRequestState,
     access_of,
+    calendar_changed,
+    is_upcoming,
     left_on_problem,
     meeting_dates_problem,
     meeting_times_problem,
@@ -35,17 +41,23 @@ from app.communities.rules import (
 from app.communities.schemas import (
     AuthorityLinkCreate,
     CommunityCreate,
+    CommunityUpdate,
     JoinRequestDecision,
     MeetingAttendanceReport,
     MeetingAttendanceRow,
     MeetingAttendanceSheet,
+    MeetingCancel,
     MeetingCreate,
     MeetingUpdate,
     MemberCreate,
     MemberUpdate,
 )
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.notifications.calendar import CANCEL, REQUEST, ics_attachment, meeting_uid
+from app.notifications.calendar import Meeting as CalendarMeeting
+from app.notifications.service import NewMessage, Recipient, absolute_link, queue_messages
 from app.officials.models import Official
+from app.officials.selectors import recipients_of
 
 # --- who may do what ---------------------------------------------------------------------------------------------
 
@@ -110,6 +122,19 @@ def create_community(db: Session, *, data: CommunityCreate, actor: Principal) ->
     now = now_utc()
     community = Community(**data.model_dump(), created_at=now, updated_at=now)
     add_and_record(db, community, actor=actor, entity_type="community")
+    return community
+
+
+def update_community(db: Session, *, community_id: int, data: CommunityUpdate, actor: Principal) -> Community:
+    """Change a community's names, field or description (its coordinator or an admin); audited with before and
+    after. A name or the field sent empty is refused by the schema; the description sent empty is removed."""
+    community = get_community(db, community_id=community_id)
+    require_access(db, community_id=community_id, actor=actor, needed=Access.MANAGE)
+    before = snapshot(community, exclude=("updated_at",))
+    for name in data.model_fields_set:
+        setattr(community, name, getattr(data, name))
+    if record_change(db, community, before=before, actor=actor, entity_type="community", exclude=("updated_at",)):
+        community.updated_at = now_utc()
     return community
 
 
@@ -354,8 +379,9 @@ def schedule_meeting(db: Session, *, community_id: int, data: MeetingCreate, act
     fields = data.model_dump()
     if fields["end_date"] == fields["date"]:
         fields["end_date"] = None
-    meeting = CommunityMeeting(community_id=community_id, **fields, created_at=now, updated_at=now)
+    meeting = CommunityMeeting(community_id=community_id, **fields, sequence=0, created_at=now, updated_at=now)
     add_and_record(db, meeting, actor=actor, entity_type="community_meeting")
+    _tell_invited(db, meeting=meeting, change="invited")
     return meeting
 
 
@@ -365,6 +391,8 @@ def update_meeting(db: Session, *, meeting_id: int, data: MeetingUpdate, actor: 
     require_access(db, community_id=meeting.community_id, actor=actor, needed=Access.MANAGE)
     before = snapshot(meeting)
     changes = {name: getattr(data, name) for name in data.model_fields_set}
+    if meeting.cancelled_at is not None and calendar_changed(before, {**before, **_as_snapshot(changes)}):
+        raise Conflict(f"meeting {meeting_id} was cancelled: it no longer moves", code="meeting_cancelled")
     after = {**before, **changes}
     on, end = changes.get("date", meeting.date), changes.get("end_date", meeting.end_date)
     if end == on:
@@ -374,12 +402,168 @@ def update_meeting(db: Session, *, meeting_id: int, data: MeetingUpdate, actor: 
     starts, ends = changes.get("starts_at", meeting.starts_at), changes.get("ends_at", meeting.ends_at)
     if (why := meeting_times_problem(starts, ends)) is not None:
         raise Invalid(f"ends_at: {why}", field="ends_at")
+    was = meeting.date
     for name, value in changes.items():
         setattr(meeting, name, value)
+    moved = calendar_changed(before, snapshot(meeting))
+    if moved:
+        meeting.sequence += 1
     if snapshot(meeting) != before:
         meeting.updated_at = now_utc()
         record_change(db, meeting, before=before, actor=actor, entity_type="community_meeting", exclude=("updated_at",))
+    if moved:
+        _tell_invited(db, meeting=meeting, change="moved", was=was)
     return meeting
+
+
+def _as_snapshot(values: dict[str, Any]) -> dict[str, Any]:
+    """Values as `snapshot` writes them (dates and times as ISO text), to compare with one."""
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in values.items()}
+
+
+def cancel_meeting(db: Session, *, meeting_id: int, data: MeetingCancel, actor: Principal) -> CommunityMeeting:
+    """Cancel a meeting, with why (its community's coordinator or an admin): it stays listed as cancelled and takes
+    no attendance; those invited to it, if it is still to come, get the calendar's cancellation. Once (409
+    `meeting_cancelled`); a meeting with attendance recorded took place (409 `meeting_has_attendance`)."""
+    meeting = get_meeting(db, meeting_id=meeting_id)
+    require_access(db, community_id=meeting.community_id, actor=actor, needed=Access.MANAGE)
+    # Under a lock of its row, so that of two cancellations at once one wins and the other is told (409).
+    db.scalar(
+        select(CommunityMeeting)
+        .where(CommunityMeeting.id == meeting_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if meeting.cancelled_at is not None:
+        raise Conflict(f"meeting {meeting_id} was already cancelled", code="meeting_cancelled")
+    taken = select(CommunityAttendance.id).where(CommunityAttendance.meeting_id == meeting_id).limit(1)
+    if db.scalar(taken) is not None:
+        raise Conflict(f"meeting {meeting_id} has attendance recorded: it took place", code="meeting_has_attendance")
+    before = snapshot(meeting)
+    meeting.cancelled_at = meeting.updated_at = now_utc()
+    meeting.cancel_reason = data.reason
+    meeting.sequence += 1
+    record_change(
+        db,
+        meeting,
+        before=before,
+        actor=actor,
+        entity_type="community_meeting",
+        action="cancel",
+        exclude=("updated_at",),
+    )
+    _tell_invited(db, meeting=meeting, change="cancelled")
+    return meeting
+
+
+# --- invitations (.ics) ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    """What the messages about a community's meeting are written from: the meeting as a calendar event (`event`)
+    and as their templates' context (`context`)."""
+
+    meeting_id: int
+    sequence: int
+    community_he: str
+    community_en: str
+    title: str
+    kind: str
+    on: date
+    end_date: date | None
+    starts_at: time | None
+    ends_at: time | None
+    place: str | None
+    link: str | None
+
+    @classmethod
+    def of(cls, community: Community, meeting: CommunityMeeting) -> MeetingFacts:
+        return cls(
+            meeting_id=meeting.id,
+            sequence=meeting.sequence,
+            community_he=community.name_he,
+            community_en=community.name_en,
+            title=meeting.title,
+            kind=meeting.kind,
+            on=meeting.date,
+            end_date=meeting.end_date,
+            starts_at=meeting.starts_at,
+            ends_at=meeting.ends_at,
+            place=meeting.place,
+            link=meeting.link,
+        )
+
+    def event(self) -> CalendarMeeting:
+        """The meeting as a calendar event: one UID for its life, its sequence, its hours when it has them, its place
+        (or its link, for an online one), and the link in its description."""
+        return CalendarMeeting(
+            uid=meeting_uid("community-meeting", self.meeting_id),
+            sequence=self.sequence,
+            summary=f"{self.title} ({self.community_he} / {self.community_en})",
+            on=self.on,
+            last_day=self.end_date,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            location=self.place or self.link,
+            description=self.link,
+        )
+
+    def context(self) -> dict[str, Any]:
+        """What the templates say of the meeting: its community, title, when and where, its page."""
+        return {
+            "community": {"he": self.community_he, "en": self.community_en},
+            "title": self.title,
+            "kind": self.kind,
+            "on": self.on,
+            "end_date": self.end_date,
+            "starts_at": self.starts_at.strftime("%H:%M") if self.starts_at else None,
+            "ends_at": self.ends_at.strftime("%H:%M") if self.ends_at else None,
+            "place": self.place,
+            "online_link": self.link,
+            "link": absolute_link(f"/communities/meetings/{self.meeting_id}"),
+        }
+
+
+def invited_to(db: Session, *, community_id: int) -> dict[int, Recipient]:
+    """Who is invited to the community's meetings (rules.INVITED_CIRCLES: its current core circle), those with an
+    email address, by official."""
+    stmt = select(CommunityMember.official_id).where(
+        CommunityMember.community_id == community_id,
+        CommunityMember.left_on.is_(None),
+        CommunityMember.circle.in_(INVITED_CIRCLES),
+    )
+    return recipients_of(db, official_ids=list(db.scalars(stmt)))
+
+
+def _tell_invited(db: Session, *, meeting: CommunityMeeting, change: str, was: date | None = None) -> int:
+    """Tell those invited to a meeting still to come that it was scheduled (an invitation), moved (an update: a
+    higher sequence) or cancelled (the calendar's cancellation), each message with the meeting's .ics; one per
+    sequence and official, so a rerun queues nothing twice. A meeting in the past (history recorded after the fact)
+    sends nothing. How many messages were queued."""
+    if not is_upcoming(meeting.date, meeting.end_date, today()) and not (was is not None and was >= today()):
+        return 0
+    to = invited_to(db, community_id=meeting.community_id)
+    if not to:
+        return 0
+    facts = MeetingFacts.of(get_community(db, community_id=meeting.community_id), meeting)
+    cancelled = change == "cancelled"
+    attachment = ics_attachment(facts.event(), method=CANCEL if cancelled else REQUEST, stamp=now_utc())
+    kind = "meeting_invitation" if change == "invited" else "meeting_changed"
+    context = {**facts.context(), "change": change, "was": was, "reason": meeting.cancel_reason}
+    return queue_messages(
+        db,
+        [
+            NewMessage(
+                kind=kind,
+                key=f"{kind}:{meeting.id}:{meeting.sequence}:{official_id}",
+                to=recipient,
+                context=context,
+                attachments=[attachment],
+            )
+            for official_id, recipient in to.items()
+        ],
+    )
 
 
 def _members_on(db: Session, meeting: CommunityMeeting) -> set[int]:
@@ -399,6 +583,8 @@ def record_meeting_attendance(
     the meeting's day is written (or found unchanged); one of anyone else is refused at its row."""
     meeting = get_meeting(db, meeting_id=meeting_id)
     require_access(db, community_id=meeting.community_id, actor=actor, needed=Access.MANAGE)
+    if meeting.cancelled_at is not None:
+        raise Conflict(f"meeting {meeting_id} was cancelled: it takes no attendance", code="meeting_cancelled")
     members = _members_on(db, meeting)
     existing = {
         r.official_id: r

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
@@ -18,7 +19,8 @@ CANCEL = "CANCEL"
 
 @dataclass(frozen=True)
 class Meeting:
-    """A meeting as a calendar holds it: a whole day (the school's sessions have a date, not an hour)."""
+    """A meeting as a calendar holds it: whole days (the school's sessions have a date, not an hour), or, when it has
+    a starting hour (a community's meetings may), from that hour to its ending hour, in the school's timezone."""
 
     uid: str
     sequence: int
@@ -26,6 +28,14 @@ class Meeting:
     on: date
     location: str | None = None
     description: str | None = None
+    last_day: date | None = None
+    starts_at: time | None = None
+    ends_at: time | None = None
+
+
+def _instant(day: date, hour: time) -> datetime:
+    """An hour of a day in the school's timezone (Asia/Jerusalem), as UTC (so no VTIMEZONE is needed)."""
+    return datetime.combine(day, hour, tzinfo=ZoneInfo(get_settings().timezone)).astimezone(UTC)
 
 
 def meeting_uid(kind: str, ident: int) -> str:
@@ -44,8 +54,14 @@ def ics_text(meeting: Meeting, *, method: str, stamp: datetime) -> str:
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.sequence)
     event.add("dtstamp", stamp)
-    event.add("dtstart", meeting.on)
-    event.add("dtend", meeting.on + timedelta(days=1))
+    last = meeting.last_day or meeting.on
+    if meeting.starts_at is None:
+        event.add("dtstart", meeting.on)
+        event.add("dtend", last + timedelta(days=1))
+    else:
+        event.add("dtstart", _instant(meeting.on, meeting.starts_at))
+        if meeting.ends_at is not None:
+            event.add("dtend", _instant(last, meeting.ends_at))
     event.add("summary", meeting.summary)
     event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
     if meeting.location:

@@ -47,6 +47,18 @@ class Kind:
 _PROGRAMME = {"he": "הכשרת מנהלי כספים", "en": "Training of Finance Managers"}
 _AUTHORITY = {"he": "עיריית חיפה", "en": "Haifa Municipality"}
 _LINK = "https://lms.example/me"
+_MEETING = {
+    "community": {"he": "קהילת מנהלי אגפי החינוך", "en": "Heads of Education Departments"},
+    "title": "למידה מעמיתים: תוכניות קיץ",
+    "kind": "in_person",
+    "on": date(2027, 1, 12),
+    "end_date": None,
+    "starts_at": "09:30",
+    "ends_at": "13:00",
+    "place": "בית הספר, ירושלים",
+    "online_link": None,
+    "link": "https://lms.example/communities/meetings/1",
+}
 
 KINDS: dict[str, Kind] = {
     # Deadline reminders of a requirement (docs/rules.md, rule 9): never optional, since the law requires it.
@@ -168,6 +180,14 @@ KINDS: dict[str, Kind] = {
             "link": "https://lms.example/admin",
         },
     ),
+    # A community's meetings: the invitation (with the .ics) to its core circle when one is scheduled, the update
+    # or the cancellation when it moves or is called off (never optional: they keep calendars right), and the
+    # reminders a week and a day before (optional, as the sessions' are).
+    "meeting_invitation": Kind(optional=False, example=_MEETING),
+    "meeting_changed": Kind(
+        optional=False, example={**_MEETING, "change": "moved", "was": date(2027, 1, 5), "reason": None}
+    ),
+    "meeting_reminder": Kind(optional=True, example=_MEETING),
 }
 
 

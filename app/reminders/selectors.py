@@ -1,7 +1,8 @@
 """What the reminders are written from, read set-based for the whole country (a fixed number of queries whatever the
 number of requirements): the open requirements with their due dates as of a date (rule 3, the compliance engine's
-`status_query`), the seats of sessions to come, the liaisons of authorities, the school's admins, the officials who
-owe a programme whose cohort opens, and what the weekly digests list."""
+`status_query`), the seats of sessions to come, those invited to communities' meetings to come, the liaisons of
+authorities, the school's admins, the officials who owe a programme whose cohort opens, and what the weekly digests
+list."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from app.auth import ADMIN, LIAISON
 from app.authorities.models import Authority
 from app.cohorts.models import Cohort, CohortSession, Enrolment
 from app.cohorts.rules import ACTIVE_ENROLMENT, SCHEDULED_STATES, EnrolmentStatus, SessionMode
+from app.communities.models import Community, CommunityMeeting, CommunityMember
+from app.communities.rules import INVITED_CIRCLES
+from app.communities.service import MeetingFacts
 from app.compliance.queries import status_query
 from app.compliance.rules import SETTLED
 from app.db import AnySelect
@@ -233,3 +237,74 @@ def owing_not_enrolled(db: Session, *, programme_id: int, as_of: date) -> list[O
 def failed_messages(db: Session) -> int:
     """How many messages the outbox gave up on."""
     return db.scalar(select(func.count()).where(OutboxMessage.state == MessageState.FAILED)) or 0
+
+
+@dataclass(frozen=True)
+class InviteeAtMeeting:
+    """A member invited to a community's meeting to come (its core circle: `communities.rules.INVITED_CIRCLES`)."""
+
+    facts: MeetingFacts
+    official_id: int
+    recipient: Recipient | None
+
+    @property
+    def on(self) -> date:
+        return self.facts.on
+
+
+def invitees_at_meetings(db: Session, *, first: date, last: date) -> list[InviteeAtMeeting]:
+    """Every current member of the invited circles of a community, at each of its meetings between the dates that
+    was not cancelled (one query)."""
+    stmt = (
+        select(
+            CommunityMeeting.id,
+            CommunityMeeting.sequence,
+            Community.name_he,
+            Community.name_en,
+            CommunityMeeting.title,
+            CommunityMeeting.kind,
+            CommunityMeeting.date,
+            CommunityMeeting.end_date,
+            CommunityMeeting.starts_at,
+            CommunityMeeting.ends_at,
+            CommunityMeeting.place,
+            CommunityMeeting.link,
+            Official.id,
+            Official.email,
+            Official.first_name_he,
+            Official.last_name_he,
+        )
+        .join(Community, Community.id == CommunityMeeting.community_id)
+        .join(
+            CommunityMember,
+            and_(
+                CommunityMember.community_id == CommunityMeeting.community_id,
+                CommunityMember.left_on.is_(None),
+                CommunityMember.circle.in_(INVITED_CIRCLES),
+            ),
+        )
+        .join(Official, Official.id == CommunityMember.official_id)
+        .where(CommunityMeeting.date.between(first, last), CommunityMeeting.cancelled_at.is_(None))
+        .order_by(CommunityMeeting.date, CommunityMeeting.id, Official.id)
+    )
+    return [
+        InviteeAtMeeting(
+            facts=MeetingFacts(
+                meeting_id=r[0],
+                sequence=r[1],
+                community_he=r[2],
+                community_en=r[3],
+                title=r[4],
+                kind=r[5],
+                on=r[6],
+                end_date=r[7],
+                starts_at=r[8],
+                ends_at=r[9],
+                place=r[10],
+                link=r[11],
+            ),
+            official_id=r[12],
+            recipient=Recipient(email=r[13], name=f"{r[14]} {r[15]}", official_id=r[12]) if r[13] else None,
+        )
+        for r in db.execute(stmt)
+    ]

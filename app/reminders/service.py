@@ -1,7 +1,7 @@
-"""The reminders' writes: deciding, on a run as of a date, which reminders are due (rule 9) and queueing them in
-bulk; the weekly digests; and the announcement of a cohort that opens. Sending is the outbox's (app/notifications):
-everything here only queues, and every message has a key, so a second run, a second worker or a retried job queues
-nothing twice."""
+"""The reminders' writes: deciding, on a run as of a date, which reminders are due (rule 9) and queueing them in bulk
+(requirements' deadlines, cohorts' sessions, communities' meetings); the weekly digests; and the announcement of a
+cohort that opens. Sending is the outbox's (app/notifications): everything here only queues, and every message has a
+key, so a second run, a second worker or a retried job queues nothing twice."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from app.cohorts.service import get_cohort, session_meeting
 from app.compliance.rules import RequirementStatus
 from app.config import get_settings
 from app.notifications.calendar import REQUEST, ics_attachment
-from app.notifications.service import Attachment, NewMessage, absolute_link, queue_messages
+from app.notifications.service import Attachment, NewMessage, Recipient, absolute_link, queue_messages
 from app.reminders import selectors
 from app.reminders.rules import (
     SESSION_DAYS_BEFORE,
@@ -144,24 +144,50 @@ def queue_deadline_reminders(db: Session, *, as_of: date, schedule: Schedule | N
     return report
 
 
+class _Reminded(Protocol):
+    """A person at something dated (a seat at a session, an invitee at a meeting), reminded of it by rule 9."""
+
+    @property
+    def on(self) -> date: ...
+    @property
+    def official_id(self) -> int: ...
+    @property
+    def recipient(self) -> Recipient | None: ...
+
+
+_R = TypeVar("_R", bound=_Reminded)
+
+
+def _reminder_window(as_of: date) -> dict[str, date]:
+    """The days whose sessions and meetings a run as of the date may remind of: from tomorrow to a week ahead."""
+    return {"first": as_of + timedelta(days=1), "last": as_of + timedelta(days=max(SESSION_DAYS_BEFORE))}
+
+
+def _due_reminders(
+    rows: Iterable[_R], *, as_of: date, grace_days: int | None, report: RunReport
+) -> Iterator[tuple[_R, Milestone, Recipient]]:
+    """The rows whose reminder a run as of the date sends (a week and a day before, rule 9), with its milestone and
+    recipient; those owed one without an email address are counted as unreachable."""
+    grace = get_settings().reminder_grace_days if grace_days is None else grace_days
+    for row in rows:
+        milestone = session_reminder(row.on, as_of=as_of, grace_days=grace)
+        if milestone is None:
+            continue
+        if row.recipient is None:
+            report.unreachable.add(row.official_id)
+            continue
+        yield row, milestone, row.recipient
+
+
 def queue_session_reminders(db: Session, *, as_of: date, grace_days: int | None = None) -> RunReport:
     """The reminders of sessions due on a run as of the date: a week and a day before each, to every official
     seated in its cohort, with the session as a calendar event (.ics)."""
-    grace = get_settings().reminder_grace_days if grace_days is None else grace_days
     report = RunReport(as_of=as_of)
     stamp = now_utc()
     messages: list[NewMessage] = []
     invites: dict[int, Attachment] = {}
-    seats = selectors.seats_at_sessions(
-        db, first=as_of + timedelta(days=1), last=as_of + timedelta(days=max(SESSION_DAYS_BEFORE))
-    )
-    for seat in seats:
-        milestone = session_reminder(seat.on, as_of=as_of, grace_days=grace)
-        if milestone is None:
-            continue
-        if seat.recipient is None:
-            report.unreachable.add(seat.official_id)
-            continue
+    seats = selectors.seats_at_sessions(db, **_reminder_window(as_of))
+    for seat, milestone, to in _due_reminders(seats, as_of=as_of, grace_days=grace_days, report=report):
         if seat.session_id not in invites:  # the same calendar file for everyone at the session
             meeting = session_meeting(
                 session_id=seat.session_id,
@@ -178,7 +204,7 @@ def queue_session_reminders(db: Session, *, as_of: date, grace_days: int | None 
             NewMessage(
                 kind="session_reminder",
                 key=f"session:{seat.session_id}:{milestone.name}:{seat.on.isoformat()}:{seat.official_id}",
-                to=seat.recipient,
+                to=to,
                 context={
                     "programme": seat.programme.both(),
                     "cohort": seat.cohort_code,
@@ -188,6 +214,33 @@ def queue_session_reminders(db: Session, *, as_of: date, grace_days: int | None 
                     "online": seat.online,
                 },
                 attachments=[invites[seat.session_id]],
+            )
+        )
+    _queue(db, report, messages)
+    return report
+
+
+def queue_meeting_reminders(db: Session, *, as_of: date, grace_days: int | None = None) -> RunReport:
+    """The reminders of communities' meetings due on a run as of the date: a week and a day before each meeting not
+    cancelled (the sessions' rule), to each member it invites (`communities.rules.INVITED_CIRCLES`), with the
+    meeting as a calendar event (.ics) at its current sequence."""
+    report = RunReport(as_of=as_of)
+    stamp = now_utc()
+    messages: list[NewMessage] = []
+    invites: dict[int, tuple[Attachment, dict[str, Any]]] = {}
+    rows = selectors.invitees_at_meetings(db, **_reminder_window(as_of))
+    for row, milestone, to in _due_reminders(rows, as_of=as_of, grace_days=grace_days, report=report):
+        if row.facts.meeting_id not in invites:  # the same calendar file for everyone invited
+            attachment = ics_attachment(row.facts.event(), method=REQUEST, stamp=stamp)
+            invites[row.facts.meeting_id] = (attachment, row.facts.context())
+        attachment, context = invites[row.facts.meeting_id]
+        messages.append(
+            NewMessage(
+                kind="meeting_reminder",
+                key=f"meeting:{row.facts.meeting_id}:{milestone.name}:{row.on.isoformat()}:{row.official_id}",
+                to=to,
+                context=context,
+                attachments=[attachment],
             )
         )
     _queue(db, report, messages)
@@ -269,10 +322,12 @@ def queue_digests(db: Session, *, as_of: date) -> RunReport:
 
 
 def run_reminders(db: Session, *, as_of: date) -> RunReport:
-    """What the daily job queues on the date: the deadline reminders and the sessions' reminders due then, and, on
+    """What the daily job queues on the date: the deadline reminders, the sessions' and the communities' meetings'
+    reminders due then, and, on
     the digests' day of the week, the weekly digests."""
     report = queue_deadline_reminders(db, as_of=as_of)
     report.add(queue_session_reminders(db, as_of=as_of))
+    report.add(queue_meeting_reminders(db, as_of=as_of))
     if as_of.weekday() == DIGEST_WEEKDAY:
         report.add(queue_digests(db, as_of=as_of))
     return report

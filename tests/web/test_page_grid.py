@@ -322,6 +322,9 @@ PAGES: list[Page] = [
     Page("GET", "/communities/meetings/{meeting_id}", COMMUNITY_READERS, _community_meeting),
     Page("POST", "/communities/meetings/{meeting_id}", COMMUNITY_MANAGERS, _community_meeting),
     Page("POST", "/communities/meetings/{meeting_id}/attendance", COMMUNITY_MANAGERS, _community_meeting),
+    Page("POST", "/communities/meetings/{meeting_id}/cancel", COMMUNITY_MANAGERS, _community_meeting),
+    Page("GET", "/communities/{community_id}/edit", COMMUNITY_MANAGERS, _community),
+    Page("POST", "/communities/{community_id}/edit", COMMUNITY_MANAGERS, _community),
     # Surveys: the school's staff read them; admins create them, invite and import (with communities, a
     # community's coordinator too).
     Page("GET", "/surveys", (ADMIN, AUDITOR)),
