@@ -18,6 +18,7 @@ from app.completions.models import Completion
 from app.compliance.models import RequirementRequest
 from app.data_version import DataVersion
 from app.imports.models import ImportRun
+from app.knowledge.models import KnowledgeFile, KnowledgeItem
 from app.notifications.models import MailPreference, OutboxAttempt, OutboxMessage
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
@@ -54,6 +55,8 @@ __all__ = [
     "DataVersion",
     "Enrolment",
     "ImportRun",
+    "KnowledgeFile",
+    "KnowledgeItem",
     "LoginAttempt",
     "LoginThrottle",
     "MailPreference",

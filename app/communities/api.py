@@ -32,6 +32,7 @@ from app.communities.schemas import (
     MembershipEnd,
     MemberUpdate,
 )
+from app.knowledge import service as knowledge_service
 from app.web.deps import AdminOnly, SessionDep, allow
 from app.web.errors import responses
 from app.web.pagination import Page, RecordId
@@ -67,8 +68,12 @@ def get_meeting(meeting_id: RecordId, db: SessionDep, actor: Reader) -> MeetingR
 
 @router.patch("/communities/meetings/{meeting_id}", response_model=MeetingRead, responses=responses(401, 403, 404, 422))
 def update_meeting(meeting_id: RecordId, data: MeetingUpdate, db: SessionDep, actor: Manager) -> MeetingRead:
-    """Change a meeting's details, agenda, minutes or products: its community's coordinator, or an admin."""
-    return MeetingRead.model_validate(service.update_meeting(db, meeting_id=meeting_id, data=data, actor=actor))
+    """Change a meeting's details, agenda, minutes or products: its community's coordinator, or an admin. The minutes
+    are filed to the knowledge centre as a note of the meeting (for its core members, unless changed there)."""
+    meeting = service.update_meeting(db, meeting_id=meeting_id, data=data, actor=actor)
+    if "minutes" in data.model_fields_set:
+        knowledge_service.file_minutes(db, meeting_id=meeting_id, actor=actor)
+    return MeetingRead.model_validate(meeting)
 
 
 @router.get(

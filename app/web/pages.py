@@ -95,6 +95,7 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("/admin/outbox", "outbox"),
         ("/communities", "communities"),
         ("/surveys", "surveys"),
+        ("/knowledge", "knowledge"),
     ],
     AUDITOR: [
         ("/compliance/requests", "requests"),
@@ -102,13 +103,16 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("/compliance/seat-demand", "seat_demand"),
         ("/communities", "communities"),
         ("/surveys", "surveys"),
+        ("/knowledge", "knowledge"),
     ],
     LIAISON: [
         ("/compliance/requests", "requests"),
         ("/compliance/at-risk", "at_risk"),
+        ("/knowledge", "knowledge"),
     ],
     OFFICIAL: [
         ("/communities", "communities"),
+        ("/knowledge", "knowledge"),
     ],
 }
 
