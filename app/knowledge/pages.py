@@ -211,9 +211,12 @@ async def save_item(item_id: RecordId, request: Request, db: SessionDep, princip
 
 
 @router.post("/knowledge/{item_id}/remove", response_class=HTMLResponse)
-def remove_item(item_id: RecordId, db: SessionDep, principal: PageFiler) -> Response:
-    """Remove the item; then the search."""
+async def remove_item(item_id: RecordId, request: Request, db: SessionDep, principal: PageFiler) -> Response:
+    """Remove the item, once the box that says so is ticked; then the search."""
     selectors.read_item(db, item_id=item_id, actor=principal)
+    values = await _form(request)
+    if values.get("confirm") != "yes":
+        return _item_page(request, db, principal, item_id, errors=[("confirm", "confirm")])
     service.remove_item(db, item_id=item_id, actor=principal)
     return RedirectResponse("/knowledge?done=removed", status_code=303)
 

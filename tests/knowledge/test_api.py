@@ -62,7 +62,11 @@ def test_a_coordinator_files_a_link_and_a_note(db: Session, client: TestClient) 
     lib = make_library(db)
     cid = lib.seeded.community.id
     coordinator = headers(lib.users["coordinator"])
-    link = {"kind": "link", "title_he": "אתר משרד הפנים", "url": "https://www.gov.il/he/departments/ministry_of_interior"}
+    link = {
+        "kind": "link",
+        "title_he": "אתר משרד הפנים",
+        "url": "https://www.gov.il/he/departments/ministry_of_interior",
+    }
     r = client.post("/api/v1/knowledge", json={**link, "community_id": cid, "visibility": "wider"}, headers=coordinator)
     assert r.status_code == 201, r.text
     assert (r.json()["kind"], r.json()["visibility"], r.json()["may_edit"]) == ("link", "wider", True)
@@ -95,7 +99,9 @@ def _upload(client: TestClient, lib: Library, content: bytes, name: str, **field
     )
 
 
-def test_documents_are_checked_by_content_and_size(db: Session, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_documents_are_checked_by_content_and_size(
+    db: Session, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lib = make_library(db)
     ok = _upload(client, lib, PDF, "תוכנית 2026.pdf")
     assert ok.status_code == 201, ok.text  # type: ignore[attr-defined]
@@ -146,7 +152,9 @@ def test_minutes_saved_by_the_api_are_filed(db: Session, client: TestClient) -> 
     lib = make_library(db)
     meeting = lib.seeded.meeting.id
     coordinator = headers(lib.users["coordinator"])
-    r = client.patch(f"/api/v1/communities/meetings/{meeting}", json={"minutes": "סוכם לקדם תכנית"}, headers=coordinator)
+    r = client.patch(
+        f"/api/v1/communities/meetings/{meeting}", json={"minutes": "סוכם לקדם תכנית"}, headers=coordinator
+    )
     assert r.status_code == 200, r.text
     core = client.get("/api/v1/knowledge", params={"q": "תכנית"}, headers=headers(lib.users["core"])).json()
     assert [(i["kind"], i["meeting_id"], i["is_minutes"]) for i in core["items"]] == [("note", meeting, True)]

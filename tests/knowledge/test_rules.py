@@ -99,7 +99,11 @@ def _office(inner: str) -> bytes:
         (b"%PDF-1.7\n...", "report.pdf", "application/pdf"),
         (b"\x89PNG\r\n\x1a\n" + b"\0" * 20, "chart.png", "image/png"),
         (b"\xff\xd8\xff\xe0" + b"\0" * 20, "photo.JPG", "image/jpeg"),
-        (_office("word/document.xml"), "סיכום.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (
+            _office("word/document.xml"),
+            "סיכום.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
         (_office("xl/workbook.xml"), "data.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("שלום, עולם\n".encode(), "notes.txt", "text/plain"),
         (b"a,b\n1,2\n", "table.csv", "text/csv"),

@@ -32,9 +32,9 @@ def _titles(db: Session, q: str, **filters: object) -> list[str]:
     ("query", "expected"),
     [
         ("תכנ", ["תכנון עירוני"]),
-        ('מנכ"ל', ["מדריך מנכ״ל", "כנס מנכ\"לים"]),
-        ("מנכ״ל", ["מדריך מנכ״ל", "כנס מנכ\"לים"]),
-        ("מנכל", ["מדריך מנכ״ל", "כנס מנכ\"לים"]),
+        ('מנכ"ל', ["מדריך מנכ״ל", 'כנס מנכ"לים']),
+        ("מנכ״ל", ["מדריך מנכ״ל", 'כנס מנכ"לים']),
+        ("מנכל", ["מדריך מנכ״ל", 'כנס מנכ"לים']),
         ("שלום", ["שָׁלוֹם לקהילה"]),
         ("עיר", ["תכנון עירוני"]),  # not "ערים": only prefixes
         ("ערי", ["איגוד ערים"]),
@@ -138,7 +138,9 @@ def test_who_files_what(db: Session) -> None:
     service.remove_item(db, item_id=item.id, actor=coordinator)
     assert db.get(KnowledgeItem, item.id) is None
     actions = db.scalars(
-        select(AuditEvent.action).where(AuditEvent.entity_type == "knowledge_item", AuditEvent.entity_id == str(item.id))
+        select(AuditEvent.action).where(
+            AuditEvent.entity_type == "knowledge_item", AuditEvent.entity_id == str(item.id)
+        )
     ).all()
     assert sorted(actions) == ["create", "delete", "update"]
 
