@@ -94,8 +94,13 @@ def test_links_and_notes_by_the_form_then_changed_and_removed(db: Session, clien
     )
     assert saved.status_code == 303
     assert "הערה מתוקנת" in client.get(f"/knowledge/{item_id}").text
+    unsure = client.post(f"/knowledge/{item_id}/remove", data={"csrf_token": csrf}, headers=ORIGIN)
+    assert unsure.status_code == 422 and 'href="#confirm"' in unsure.text
     gone = client.post(
-        f"/knowledge/{item_id}/remove", data={"csrf_token": csrf}, headers=ORIGIN, follow_redirects=False
+        f"/knowledge/{item_id}/remove",
+        data={"csrf_token": csrf, "confirm": "yes"},
+        headers=ORIGIN,
+        follow_redirects=False,
     )
     assert gone.status_code == 303 and db.get(KnowledgeItem, item_id) is None
 
