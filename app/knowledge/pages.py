@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile
 
 from app.auth import ADMIN, OFFICIAL, Principal
 from app.communities.pages import _errors, _form
@@ -139,7 +138,7 @@ async def file_item(request: Request, db: SessionDep, principal: PageFiler) -> R
         if kind == ItemKind.DOCUMENT:
             data: Any = DocumentCreate.model_validate(fields)
             upload = form.get("file")
-            if not isinstance(upload, UploadFile) or not upload.filename:
+            if upload is None or isinstance(upload, str) or not upload.filename:
                 return _new_page(request, db, principal, values, [("file", "file_missing")])
             content = read_limited(upload.file, limit=get_settings().knowledge_max_bytes)
             item = service.file_document(db, data=data, content=content, filename=upload.filename, actor=principal)

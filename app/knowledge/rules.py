@@ -8,7 +8,7 @@ import re
 import unicodedata
 from enum import StrEnum
 
-import filetype  # type: ignore[import-untyped]
+import filetype
 
 
 class ItemKind(StrEnum):
@@ -136,7 +136,7 @@ def file_type(content: bytes, filename: str) -> str:
         raise ValueError("the file is empty")
     guessed = filetype.guess(content)
     if guessed is not None:
-        mime = guessed.mime
+        mime = str(guessed.mime)
     elif _is_text(content):
         mime = "text/csv" if filename.lower().endswith(".csv") else "text/plain"
     else:
