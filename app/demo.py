@@ -1356,9 +1356,9 @@ def _surveys(db: Session, rng: random.Random) -> None:
 
 
 def _demo_knowledge(db: Session) -> None:
-    """The knowledge centre of the four pilot communities: the minutes of their past meetings filed as notes, and a
-    few documents (a small PDF, a text file), links and notes each, some public, some for the wider circle, some for
-    the core; and a public guide of the school's, of no community."""
+    """The knowledge centre: the minutes of the communities' past meetings filed as notes; for each pilot community a
+    few documents (a small PDF, a text file), links and notes, some public, some for the wider circle, some for the
+    core; and a public guide of the school's, of no community."""
     from app.communities.models import Community, CommunityMeeting
     from app.knowledge.schemas import DocumentCreate, ItemCreate
     from app.knowledge.service import file_document, file_item, file_minutes
@@ -1372,16 +1372,17 @@ def _demo_knowledge(db: Session) -> None:
         assert isinstance(data, bytes)
         return data
 
+    with_minutes = select(CommunityMeeting.id, CommunityMeeting.community_id).where(
+        CommunityMeeting.minutes.is_not(None)
+    )
+    filed: dict[int, list[int]] = {}
+    for meeting_id, community_id in db.execute(with_minutes.order_by(CommunityMeeting.date)).tuples():
+        file_minutes(db, meeting_id=meeting_id, actor=ACTOR)
+        filed.setdefault(community_id, []).append(meeting_id)
     codes = [c[0] for c in COMMUNITIES]
     communities = db.scalars(select(Community).where(Community.code.in_(codes)).order_by(Community.id)).all()
     for community in communities:
-        past = db.scalars(
-            select(CommunityMeeting.id)
-            .where(CommunityMeeting.community_id == community.id, CommunityMeeting.minutes.is_not(None))
-            .order_by(CommunityMeeting.date)
-        ).all()
-        for meeting_id in past:
-            file_minutes(db, meeting_id=meeting_id, actor=ACTOR)
+        past = filed.get(community.id, [])
         where = {"community_id": community.id, "field": community.field}
         title = f"תוכנית העבודה השנתית: {community.name_he}"
         file_document(
