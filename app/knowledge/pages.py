@@ -56,20 +56,32 @@ def knowledge(
     db: SessionDep,
     principal: MaybePageUser,
     q: Annotated[str, Query(max_length=200)] = "",
-    kind: ItemKind | None = None,
-    community_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    kind: Annotated[str, Query(max_length=20)] = "",
+    community_id: Annotated[str, Query(max_length=10)] = "",
     field: Annotated[str, Query(max_length=200)] = "",
     role: Annotated[str, Query(max_length=60)] = "",
-    language: Language | None = None,
+    language: Annotated[str, Query(max_length=2)] = "",
     offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
 ) -> Response:
-    """The search: words and filters, the items the caller may see, newest first, a page at a time."""
+    """The search: words and filters (a filter left empty, or naming nothing known, is no filter), the items the
+    caller may see, newest first, a page at a time."""
     filters = selectors.Filters(
-        q=q, kind=kind, community_id=community_id, field=field, role=role or None, language=language
+        q=q,
+        kind=ItemKind(kind) if kind in ItemKind.__members__.values() else None,
+        community_id=int(community_id) if community_id.isdigit() and int(community_id) < 2**31 else None,
+        field=field,
+        role=role or None,
+        language=language if language in Language.__members__.values() else None,
     )
     page = selectors.search(db, actor=principal, filters=filters, limit=PAGE_SIZE, offset=offset)
-    chosen = {"q": q, "kind": kind or "", "community_id": community_id or "", "field": field, "role": role}
-    chosen["language"] = language or ""
+    chosen = {
+        "q": q,
+        "kind": filters.kind or "",
+        "community_id": str(filters.community_id or ""),
+        "field": field,
+        "role": role,
+        "language": filters.language or "",
+    }
     base = "/knowledge?" + urlencode({k: v for k, v in chosen.items() if v})
     context = {
         "page": page,
