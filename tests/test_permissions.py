@@ -865,7 +865,9 @@ def _served_routes(app: FastAPI) -> set[tuple[str, str]]:
         contexts = app.routes
     out = set()
     for route in contexts:
-        path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+        # The path as the OpenAPI document writes it (a convertor such as `{item_id:int}` left out).
+        path = getattr(route, "path_format", None) or getattr(route, "path", None)
+        methods = getattr(route, "methods", None)
         if path is None or not methods:
             continue
         out.update((m, path) for m in methods if m != "HEAD")

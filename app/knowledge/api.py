@@ -97,13 +97,13 @@ def file_document(
     return selectors.read_item(db, item_id=item.id, actor=actor)
 
 
-@router.get("/knowledge/{item_id}", response_model=ItemRead, responses=responses(401, 404))
+@router.get("/knowledge/{item_id:int}", response_model=ItemRead, responses=responses(401, 404))
 def get_item(item_id: RecordId, db: SessionDep, actor: MaybeCaller) -> ItemRead:
     """One item, for whoever may see it (404 for the others, as for none)."""
     return selectors.read_item(db, item_id=item_id, actor=actor)
 
 
-@router.patch("/knowledge/{item_id}", response_model=ItemRead, responses=responses(401, 403, 404, 422))
+@router.patch("/knowledge/{item_id:int}", response_model=ItemRead, responses=responses(401, 403, 404, 422))
 def update_item(item_id: RecordId, data: ItemUpdate, db: SessionDep, actor: Filer) -> ItemRead:
     """Change an item's titles, description, tags, visibility, a link's address or a note's text: its community's
     coordinator, admins."""
@@ -112,7 +112,7 @@ def update_item(item_id: RecordId, data: ItemUpdate, db: SessionDep, actor: File
     return selectors.read_item(db, item_id=item_id, actor=actor)
 
 
-@router.delete("/knowledge/{item_id}", status_code=204, responses=responses(401, 403, 404))
+@router.delete("/knowledge/{item_id:int}", status_code=204, responses=responses(401, 403, 404))
 def remove_item(item_id: RecordId, db: SessionDep, actor: Filer) -> Response:
     """Remove an item (and a document's file): its community's coordinator, admins. The audit trail keeps it."""
     selectors.read_item(db, item_id=item_id, actor=actor)
@@ -121,7 +121,7 @@ def remove_item(item_id: RecordId, db: SessionDep, actor: Filer) -> Response:
 
 
 @router.get(
-    "/knowledge/{item_id}/file",
+    "/knowledge/{item_id:int}/file",
     response_class=Response,
     responses={**responses(401, 404), 200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
 )

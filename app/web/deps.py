@@ -226,17 +226,15 @@ def get_principal(
     return _principal(user, request)
 
 
-def get_optional_principal(
-    request: Request,
-    db: SessionDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-    csrf: CsrfSent,
-) -> Principal | None:
+def get_optional_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal | None:
     """The caller of an API route that anyone may call: None without a bearer token or a session cookie; with one,
-    the caller as `get_principal` finds them (a bad or ended credential is still 401)."""
-    if not token and sessions.session_token(request) is None:
+    the caller as `get_principal` finds them (a bad or ended credential is still 401). The token is read from the
+    header here, not by the OAuth2 scheme, so that the OpenAPI document lists these routes without security."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    bearer = token.strip() if scheme.lower() == "bearer" else None
+    if not bearer and sessions.session_token(request) is None:
         return None
-    return get_principal(request, db, token, csrf)
+    return get_principal(request, db, bearer or None, csrf)
 
 
 def get_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
