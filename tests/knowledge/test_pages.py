@@ -8,9 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.knowledge import service
 from app.knowledge.models import KnowledgeItem
-from tests.factories import sign_in
-from tests.knowledge.factories import PDF, make_library
+from tests.factories import ACTOR, counting_statements, sign_in
+from tests.knowledge.factories import PDF, make_library, note
 
 ORIGIN = {"Origin": "http://testserver"}
 
@@ -141,3 +142,17 @@ def test_a_meeting_page_files_products_and_minutes(db: Session, client: TestClie
     assert "תוצר המפגש" in after.text and "סיכום המפגש: " in after.text
     notes = db.scalars(select(KnowledgeItem).where(KnowledgeItem.meeting_id == meeting.id)).all()
     assert sorted((n.kind, n.is_minutes) for n in notes) == [("document", False), ("note", True)]
+
+
+def test_the_search_runs_as_many_statements_for_many_items_as_for_few(db: Session, client: TestClient) -> None:
+    lib = make_library(db)
+    sign_in(db, client, lib.users["core"])
+    counts = []
+    for extra in (0, 10):
+        for n in range(extra):
+            service.file_item(db, data=note(lib.seeded.community.id, "wider", f"פריט {n}"), actor=ACTOR)
+        db.commit()
+        with counting_statements(db) as statements:
+            assert client.get("/knowledge").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
