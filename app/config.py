@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # after the official's last appointment in the liaison's authority ended; then the official is out of sight.
     liaison_grace_days: int = Field(default=90, ge=0)
     upload_max_bytes: int = 5 * 1024 * 1024
+    # A document filed to the knowledge centre: refused (413) past this many bytes.
+    knowledge_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     # Any other request body: refused (413) past this many bytes, before it is read and before sign-in.
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     xlsx_max_uncompressed_bytes: int = 50 * 1024 * 1024

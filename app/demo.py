@@ -21,7 +21,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, pdf
 from app.accounts.models import User
 from app.accounts.schemas import UserCreate
 from app.accounts.service import create_user, enrol_totp_with_secret
@@ -740,6 +740,7 @@ def load_demo(db: Session) -> bool:
     assert login_official is not None
     _school_year(db, rng, clock.today(), featured=login_official.id)
     _communities(db, rng, clock.today(), featured=login_official.id, authorities=authorities)
+    _demo_knowledge(db)
     # A generator of its own, so that the surveys leave the rest of the demo as it was.
     _surveys(db, random.Random(SEED + 1))
     liaison_code = LIAISON_AUTHORITY if any(a.code == LIAISON_AUTHORITY for a in authorities) else authorities[0].code
@@ -1527,3 +1528,90 @@ def _demo_meetings(
             data=MeetingCancel(reason="בוטל בשל מצב החירום; הנושא נדון במפגש שאחריו"),
             actor=ACTOR,
         )
+def _demo_knowledge(db: Session) -> None:
+    """The knowledge centre: the minutes of the communities' past meetings filed as notes; for each pilot community a
+    few documents (a small PDF, a text file), links and notes, some public, some for the wider circle, some for the
+    core; and a public guide of the school's, of no community."""
+    from app.communities.models import Community, CommunityMeeting
+    from app.knowledge.schemas import DocumentCreate, ItemCreate
+    from app.knowledge.service import file_document, file_item, file_minutes
+
+    def work_plan(title: str) -> bytes:
+        """A one-page PDF laid out by WeasyPrint with the project's fonts (app.pdf)."""
+        from weasyprint import HTML
+
+        html = f'<html lang="he" dir="rtl"><body><h1>{title}</h1><p>{MINUTES}</p></body></html>'
+        data = HTML(string=html).write_pdf(stylesheets=[pdf.base_stylesheet()], font_config=pdf.font_configuration())
+        assert isinstance(data, bytes)
+        return data
+
+    with_minutes = select(CommunityMeeting.id, CommunityMeeting.community_id).where(
+        CommunityMeeting.minutes.is_not(None)
+    )
+    filed: dict[int, list[int]] = {}
+    for meeting_id, community_id in db.execute(with_minutes.order_by(CommunityMeeting.date)).tuples():
+        file_minutes(db, meeting_id=meeting_id, actor=ACTOR)
+        filed.setdefault(community_id, []).append(meeting_id)
+    codes = [c[0] for c in COMMUNITIES]
+    communities = db.scalars(select(Community).where(Community.code.in_(codes)).order_by(Community.id)).all()
+    for community in communities:
+        past = filed.get(community.id, [])
+        where = {"community_id": community.id, "field": community.field}
+        title = f"תוכנית העבודה השנתית: {community.name_he}"
+        file_document(
+            db,
+            data=DocumentCreate(title_he=title, title_en=f"Annual work plan: {community.name_en}", **where),
+            content=work_plan(title),
+            filename=f"תוכנית עבודה {community.code}.pdf",
+            actor=ACTOR,
+        )
+        if past:
+            file_document(
+                db,
+                data=DocumentCreate(
+                    title_he="מצגת המקרים שהוצגו במפגש הפתיחה",
+                    meeting_id=past[0],
+                    visibility="core",
+                    **where,
+                ),
+                content="מקרה 1: תכנון תקציב רב־שנתי\nמקרה 2: עבודה עם מועצת הרשות\n".encode(),
+                filename="מקרים.txt",
+                actor=ACTOR,
+            )
+        file_item(
+            db,
+            data=ItemCreate(
+                kind="link",
+                title_he="כלים ומדריכים של משרד הפנים",
+                title_en="Tools and guides of the Ministry of the Interior",
+                url="https://www.gov.il/he/departments/ministry_of_interior",
+                visibility="wider",
+                **where,
+            ),
+            actor=ACTOR,
+        )
+        file_item(
+            db,
+            data=ItemCreate(
+                kind="note",
+                title_he="תובנות הגרעין המוביל",
+                description="מה למדנו השנה, ומה נמשיך בשנה הבאה",
+                body=MINUTES,
+                visibility="core",
+                **where,
+            ),
+            actor=ACTOR,
+        )
+    file_item(
+        db,
+        data=ItemCreate(
+            kind="note",
+            title_he="מדריך מנכ״ל חדש/ה ברשות",
+            title_en="A guide for a new director general",
+            description="הצעדים הראשונים בתפקיד: הכשרת החובה, התקציב, המועצה",
+            body="חודש ראשון: פגישה עם הגזבר/ית, היכרות עם המועצה, הרשמה להכשרת החובה.",
+            role_code="director_general",
+            field="ניהול",
+        ),
+        actor=ACTOR,
+    )

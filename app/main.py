@@ -29,6 +29,8 @@ from app.home.api import router as home_router
 from app.home.pages import router as home_pages_router
 from app.imports.api import router as imports_router
 from app.imports.pages import router as imports_pages_router
+from app.knowledge.api import router as knowledge_router
+from app.knowledge.pages import router as knowledge_pages_router
 from app.notifications.api import router as notifications_router
 from app.notifications.pages import router as notifications_pages_router
 from app.officials.api import router as officials_router
@@ -101,6 +103,7 @@ def create_app() -> FastAPI:
         communities_router,
         surveys_router,
         graduates_router,
+        knowledge_router,
     ):
         api.include_router(router)
     school = Section("/admin")
@@ -124,6 +127,7 @@ def create_app() -> FastAPI:
         home_pages_router,
         communities_pages_router,
         graduates_pages_router,
+        knowledge_pages_router,
         certificates_pages_router,
         school,
         compliance,

@@ -19,6 +19,7 @@ from app.compliance.models import RequirementRequest
 from app.data_version import DataVersion
 from app.graduates.models import GraduateProfile
 from app.imports.models import ImportRun
+from app.knowledge.models import KnowledgeFile, KnowledgeItem
 from app.notifications.models import MailPreference, OutboxAttempt, OutboxMessage
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
@@ -56,6 +57,8 @@ __all__ = [
     "Enrolment",
     "GraduateProfile",
     "ImportRun",
+    "KnowledgeFile",
+    "KnowledgeItem",
     "LoginAttempt",
     "LoginThrottle",
     "MailPreference",

@@ -111,6 +111,20 @@ def _the_demo_communities_run_for_a_year(db: Session) -> None:
     assert user is not None and user.official_id is not None
     upcoming = upcoming_meetings_of(db, official_id=user.official_id, today=today())
     assert upcoming and upcoming[0].meeting.date <= today() + timedelta(days=60)
+    _the_demo_knowledge_centre_holds_the_communities_work(db)
+
+
+def _the_demo_knowledge_centre_holds_the_communities_work(db: Session) -> None:
+    """Each pilot community's minutes filed as notes, documents, links and notes of every visibility."""
+    from app.communities.models import CommunityMeeting
+    from app.knowledge.models import KnowledgeItem
+
+    with_minutes = select(func.count()).where(CommunityMeeting.minutes.is_not(None))
+    minutes = select(func.count()).where(KnowledgeItem.is_minutes)
+    assert (db.scalar(minutes) or 0) == (db.scalar(with_minutes) or 0) > 0
+    kinds = set(db.execute(select(KnowledgeItem.kind, KnowledgeItem.visibility)).tuples())
+    assert {k for k, _ in kinds} == {"document", "link", "note"}
+    assert {v for _, v in kinds} == {"public", "wider", "core"}
 
 
 def test_demo_is_deterministic(db: Session) -> None:

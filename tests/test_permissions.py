@@ -44,6 +44,8 @@ from app.compliance.service import request_exemption
 from app.db import get_db, get_engine, unit_of_work
 from app.graduates.schemas import GraduateProfileUpdate
 from app.graduates.service import save_profile
+from app.knowledge.schemas import DocumentCreate
+from app.knowledge.service import file_document
 from app.main import create_app
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
@@ -142,6 +144,8 @@ class World:
     community_meeting_id: int = 0
     # A survey of the series "perm-trust" (anonymous, a scale item `trust1`).
     survey_id: int = 0
+    # The knowledge centre: a public document of `community` (which `mine` coordinates), anyone may read and download.
+    knowledge_item_id: int = 0
 
     def certificate(self, scope: str) -> Certificate:
         """The certificate of the scope's official."""
@@ -306,6 +310,10 @@ def _network(w: World, scope: str) -> dict[str, Any]:
 
 def _community_meeting(w: World, scope: str) -> dict[str, Any]:
     return {"meeting_id": w.community_meeting_id}
+
+
+def _knowledge_item(w: World, scope: str) -> dict[str, Any]:
+    return {"item_id": w.knowledge_item_id}
 
 
 def _authority(w: World, scope: str) -> dict[str, Any]:
@@ -565,6 +573,21 @@ GRID: tuple[Route, ...] = (
     Route("GET", "/api/v1/me/graduate-profile", ANY_ROLE),
     Route("PUT", "/api/v1/me/graduate-profile", frozenset({OFFICIAL}),
           call=lambda w, s: Call(json={"opted_in": True, "about": "כספים"})),
+    # The knowledge centre: anyone searches and reads (each sees what their standing lets them; the grid's item is
+    # public); its community's coordinator (the grid's official) and admins file, change and remove.
+    Route("GET", "/api/v1/knowledge", PUBLIC, call=lambda w, s: Call(query={"q": "תכנ"})),
+    Route("POST", "/api/v1/knowledge", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(json={"kind": "link", "title_he": "קישור", "url": "https://example.org/",
+                                       "community_id": w.community_id, "visibility": "wider"})),
+    Route("POST", "/api/v1/knowledge/documents", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(data={"title_he": "מסמך", "community_id": str(w.community_id)},
+                                 files={"file": ("notes.txt", "שלום".encode(), "text/plain")})),
+    Route("GET", "/api/v1/knowledge/{item_id}", PUBLIC, call=lambda w, s: Call(path=_knowledge_item(w, s))),
+    Route("PATCH", "/api/v1/knowledge/{item_id}", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path=_knowledge_item(w, s), json={"title_en": "Plan"})),
+    Route("DELETE", "/api/v1/knowledge/{item_id}", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path=_knowledge_item(w, s))),
+    Route("GET", "/api/v1/knowledge/{item_id}/file", PUBLIC, call=lambda w, s: Call(path=_knowledge_item(w, s))),
 )
 # fmt: on
 
@@ -722,6 +745,13 @@ def world(shared: Connection) -> World:
     survey = create_survey(db, data=SurveyCreate.model_validate(_new_survey_body("perm-trust")), actor=ACTOR)
     mine_as_graduate = Principal(user_id=users[OFFICIAL].id, label="mine", role=OFFICIAL, official_id=mine.id)
     save_profile(db, data=GraduateProfileUpdate(opted_in=True), actor=mine_as_graduate)
+    document = file_document(
+        db,
+        data=DocumentCreate(title_he="תוכנית עבודה", community_id=communities["community_id"]),
+        content=b"%PDF-1.4\n%%EOF\n",
+        filename="plan.pdf",
+        actor=ACTOR,
+    )
     db.flush()
     db.commit()  # releases the savepoint only: the module's transaction keeps the world until the end
     db.close()
@@ -729,6 +759,7 @@ def world(shared: Connection) -> World:
         **communities,
         failed_message_id=failed.id,
         survey_id=survey.id,
+        knowledge_item_id=document.id,
         advanced_code=advanced.code,
         reset_token=reset.reset_token,
         users=users,
@@ -848,7 +879,9 @@ def _served_routes(app: FastAPI) -> set[tuple[str, str]]:
         contexts = app.routes
     out = set()
     for route in contexts:
-        path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+        # The path as the OpenAPI document writes it (a convertor such as `{item_id:int}` left out).
+        path = getattr(route, "path_format", None) or getattr(route, "path", None)
+        methods = getattr(route, "methods", None)
         if path is None or not methods:
             continue
         out.update((m, path) for m in methods if m != "HEAD")

@@ -34,6 +34,7 @@ from app.communities.schemas import (
     MembershipEnd,
     MemberUpdate,
 )
+from app.knowledge import service as knowledge_service
 from app.web.deps import AdminOnly, SessionDep, allow
 from app.web.errors import responses
 from app.web.pagination import Page, RecordId
@@ -73,8 +74,12 @@ def get_meeting(meeting_id: RecordId, db: SessionDep, actor: Reader) -> MeetingR
 def update_meeting(meeting_id: RecordId, data: MeetingUpdate, db: SessionDep, actor: Manager) -> MeetingRead:
     """Change a meeting's details, agenda, minutes or products: its community's coordinator, or an admin. A move (its
     day, hours, place or link changed) raises its calendar sequence and sends its core circle the update (.ics); a
-    cancelled meeting no longer moves (409 `meeting_cancelled`)."""
-    return MeetingRead.model_validate(service.update_meeting(db, meeting_id=meeting_id, data=data, actor=actor))
+    cancelled meeting no longer moves (409 `meeting_cancelled`). The minutes are filed to the knowledge centre as a
+    note of the meeting (for its core members, unless changed there)."""
+    meeting = service.update_meeting(db, meeting_id=meeting_id, data=data, actor=actor)
+    if "minutes" in data.model_fields_set:
+        knowledge_service.file_minutes(db, meeting_id=meeting_id, actor=actor)
+    return MeetingRead.model_validate(meeting)
 
 
 @router.post(

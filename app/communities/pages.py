@@ -39,6 +39,9 @@ from app.communities.schemas import (
     MemberUpdate,
 )
 from app.errors import DomainError
+from app.knowledge import selectors as knowledge
+from app.knowledge import service as knowledge_service
+from app.knowledge.schemas import ItemRead
 from app.web.deps import PageAdmin, SessionDep, page_allow
 from app.web.pages import templates
 from app.web.pagination import RecordId
@@ -166,6 +169,7 @@ def _meeting_page(
     values: dict[str, str] | None = None,
     errors: Errors | None = None,
     sent_statuses: dict[int, str] | None = None,
+    knowledge_items: list[ItemRead] | None = None,
 ) -> Response:
     m = view.meeting
     current = {
@@ -188,6 +192,7 @@ def _meeting_page(
         "statuses": STATUSES,
         "manages": view.access == Access.MANAGE,
         "sent_statuses": sent_statuses or {},
+        "knowledge": knowledge_items,
     }
     return _render(request, "communities/meeting.html", context, errors)
 
@@ -200,7 +205,8 @@ def meeting_page(meeting_id: RecordId, request: Request, db: SessionDep, princip
     if view.sees_roll:
         subject = f"/communities/meetings/{meeting_id}"
         record_list(db, actor=principal, subject=subject, official_ids=[r.official_id for r in view.roll])
-    return _meeting_page(request, view)
+    filed = knowledge.search(db, actor=principal, filters=knowledge.Filters(meeting_id=meeting_id), limit=100).items
+    return _meeting_page(request, view, knowledge_items=filed)
 
 
 _MEETING_FIELDS = (
@@ -233,6 +239,7 @@ async def save_meeting(meeting_id: RecordId, request: Request, db: SessionDep, p
         service.update_meeting(db, meeting_id=meeting_id, data=data, actor=principal)
     except DomainError as exc:
         return _meeting_page(request, view, values=values, errors=_refused(exc, "title"))
+    knowledge_service.file_minutes(db, meeting_id=meeting_id, actor=principal)
     return _done(f"/communities/meetings/{meeting_id}", "meeting_saved")
 
 
@@ -301,7 +308,9 @@ def community_page(community_id: RecordId, request: Request, db: SessionDep, pri
     if view.members:
         subject = f"/communities/{community_id}"
         record_list(db, actor=principal, subject=subject, official_ids=[m.official_id for m in view.members])
-    return _render(request, "communities/community.html", {"view": view, "today": today(), "values": {}})
+    filed = knowledge.search(db, actor=principal, filters=knowledge.Filters(community_id=community_id), limit=10)
+    context = {"view": view, "today": today(), "values": {}, "knowledge": filed}
+    return _render(request, "communities/community.html", context)
 
 
 _COMMUNITY_FIELDS = ("name_he", "name_en", "field", "description")

@@ -562,3 +562,11 @@ def current_member_ids(db: Session, *, community_id: int) -> list[int]:
 def community_exists(db: Session, *, community_id: int) -> bool:
     """Whether there is a community with the id."""
     return db.get(Community, community_id) is not None
+
+
+def circles_of(db: Session, *, official_id: int) -> dict[int, tuple[str, str]]:
+    """The official's current (circle, role) in each community they are a member of, by community id (one query)."""
+    stmt = select(CommunityMember.community_id, CommunityMember.circle, CommunityMember.role).where(
+        CommunityMember.official_id == official_id, CommunityMember.left_on.is_(None)
+    )
+    return {cid: (circle, role) for cid, circle, role in db.execute(stmt).tuples()}

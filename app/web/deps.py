@@ -226,6 +226,17 @@ def get_principal(
     return _principal(user, request)
 
 
+def get_optional_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal | None:
+    """The caller of an API route that anyone may call: None without a bearer token or a session cookie; with one,
+    the caller as `get_principal` finds them (a bad or ended credential is still 401). The token is read from the
+    header here, not by the OAuth2 scheme, so that the OpenAPI document lists these routes without security."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    bearer = token.strip() if scheme.lower() == "bearer" else None
+    if not bearer and sessions.session_token(request) is None:
+        return None
+    return get_principal(request, db, bearer or None, csrf)
+
+
 def get_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
     """The signed-in caller of a page, from the session cookie only (a bearer token is never looked at); 401 (a page
     sends the browser to sign in) without a live session; 403 `password_change_required` with a temporary password."""
@@ -294,6 +305,8 @@ Anyone = Annotated[Principal, allow(*ALL_ROLES)]
 # Any signed-in caller, an admin or auditor without a second factor too (they may only enrol one).
 AnyoneEnrolling = Annotated[Principal, Depends(get_enrolling_principal)]
 AdminOnly = Annotated[Principal, allow(ADMIN)]
+# Anyone, signed in or not: None for an anonymous caller.
+MaybeCaller = Annotated[Principal | None, Depends(get_optional_principal)]
 Staff = Annotated[Principal, allow(*STAFF)]
 
 # The caller changing their own password, a temporary one too.

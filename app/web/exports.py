@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
+from urllib.parse import quote
 
 import xlsxwriter
 from starlette.background import BackgroundTask
@@ -112,6 +113,13 @@ def write_xlsx(
                     ws.write_string(r, i, str(neutralise(value)))
     finally:
         book.close()
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for a download under its own name (RFC 6266): an ASCII `filename` for old clients, and
+    `filename*` in UTF-8 for the rest (Hebrew names)."""
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\%' else "_" for ch in filename) or "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _disposition(filename: str, fmt: Format) -> dict[str, str]:

@@ -96,6 +96,7 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("/communities", "communities"),
         ("/surveys", "surveys"),
         ("/graduates", "graduates"),
+        ("/knowledge", "knowledge"),
     ],
     AUDITOR: [
         ("/compliance/requests", "requests"),
@@ -104,13 +105,16 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("/communities", "communities"),
         ("/surveys", "surveys"),
         ("/graduates", "graduates"),
+        ("/knowledge", "knowledge"),
     ],
     LIAISON: [
         ("/compliance/requests", "requests"),
         ("/compliance/at-risk", "at_risk"),
+        ("/knowledge", "knowledge"),
     ],
     OFFICIAL: [
         ("/communities", "communities"),
+        ("/knowledge", "knowledge"),
     ],
 }
 

@@ -44,12 +44,16 @@ _UPLOAD_ROUTES = (
     re.compile(r"^/api/v1/cohorts/[^/]+/attendance/import/?$"),
     re.compile(r"^/admin/imports/?$"),
 )
+# The routes that file a document to the knowledge centre: their limit is the knowledge centre's.
+_KNOWLEDGE_ROUTES = (re.compile(r"^/api/v1/knowledge/documents/?$"), re.compile(r"^/knowledge/new/?$"))
 
 
 def body_limit(path: str) -> int:
-    """The most bytes a request body to this path may have: the upload limit on the import routes (plus room
-    for the multipart envelope), LMS_MAX_BODY_BYTES everywhere else."""
+    """The most bytes a request body to this path may have: the upload limit on the import routes and the knowledge
+    centre's on its documents (plus room for the multipart envelope), LMS_MAX_BODY_BYTES everywhere else."""
     settings = get_settings()
+    if any(route.match(path) for route in _KNOWLEDGE_ROUTES):
+        return settings.knowledge_max_bytes + 64 * 1024
     if any(route.match(path) for route in _UPLOAD_ROUTES):
         return settings.upload_max_bytes + 64 * 1024
     return settings.max_body_bytes

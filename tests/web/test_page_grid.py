@@ -34,6 +34,8 @@ from app.compliance.service import request_exemption
 from app.graduates.schemas import GraduateProfileUpdate
 from app.graduates.service import save_profile
 from app.imports.service import check_officials_file
+from app.knowledge.schemas import ItemCreate
+from app.knowledge.service import file_item
 from app.main import create_app
 from app.officials.models import Official, Requirement
 from app.surveys.rules import ItemKind
@@ -84,6 +86,7 @@ class World:
     join_request_id: int = 0
     community_meeting_id: int = 0
     survey_id: int = 0  # a named survey of the series "grid-network", with a people item
+    knowledge_item_id: int = 0  # a core note of the community the official coordinates
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,10 @@ def _community_meeting(w: World) -> dict[str, Any]:
     return {"meeting_id": w.community_meeting_id}
 
 
+def _knowledge_item(w: World) -> dict[str, Any]:
+    return {"item_id": w.knowledge_item_id}
+
+
 def _survey(w: World) -> dict[str, Any]:
     return {"survey_id": w.survey_id}
 
@@ -158,6 +165,11 @@ PUBLIC_PAGES = {
     # A survey answered by its one-time link, without signing in (its own tests: tests/surveys/test_pages.py).
     ("GET", "/s/{token}"),
     ("POST", "/s/{token}"),
+    # The knowledge centre's search, an item and its file: anyone, each seeing what their standing lets them (its
+    # own tests: tests/knowledge/test_pages.py).
+    ("GET", "/knowledge"),
+    ("GET", "/knowledge/{item_id}"),
+    ("GET", "/knowledge/{item_id}/file"),
 }
 
 PAGES: list[Page] = [
@@ -342,6 +354,11 @@ PAGES: list[Page] = [
     Page("GET", "/graduates", COMMUNITY_READERS),
     Page("GET", "/graduates/me", (OFFICIAL,)),
     Page("POST", "/graduates/me", (OFFICIAL,)),
+    # The knowledge centre: admins, and a community's coordinator (the grid's official), file, change and remove.
+    Page("GET", "/knowledge/new", COMMUNITY_MANAGERS),
+    Page("POST", "/knowledge/new", COMMUNITY_MANAGERS),
+    Page("POST", "/knowledge/{item_id}", COMMUNITY_MANAGERS, _knowledge_item),
+    Page("POST", "/knowledge/{item_id}/remove", COMMUNITY_MANAGERS, _knowledge_item),
 ]
 
 # The machine routes outside /api/v1: not pages.
@@ -412,9 +429,17 @@ def world(db: Session) -> World:
         ),
         actor=ACTOR,
     )
+    note = file_item(
+        db,
+        data=ItemCreate(
+            kind="note", title_he="סיכום", body="טקסט", community_id=communities["community_id"], visibility="core"
+        ),
+        actor=ACTOR,
+    )
     db.flush()
     return World(
         **communities,
+        knowledge_item_id=note.id,
         message_id=sent.id,
         survey_id=survey.id,
         requirement_id=requirement.id,
