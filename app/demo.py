@@ -1528,6 +1528,8 @@ def _demo_meetings(
             data=MeetingCancel(reason="בוטל בשל מצב החירום; הנושא נדון במפגש שאחריו"),
             actor=ACTOR,
         )
+
+
 def _demo_knowledge(db: Session) -> None:
     """The knowledge centre: the minutes of the communities' past meetings filed as notes; for each pilot community a
     few documents (a small PDF, a text file), links and notes, some public, some for the wider circle, some for the
