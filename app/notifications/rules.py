@@ -168,6 +168,16 @@ KINDS: dict[str, Kind] = {
             "link": "https://lms.example/admin",
         },
     ),
+    # A one-time link to a community's survey: a wave sent by its coordinator, or the short survey after a meeting.
+    "survey_invitation": Kind(
+        optional=False,
+        example={
+            "survey": {"he": "שאלון קצר אחרי המפגש: סיור בנגב", "en": "Short survey after the meeting: Negev tour"},
+            "community": {"he": "מנהלי אגפי חינוך", "en": "Heads of education departments"},
+            "anonymous": True,
+            "link": "https://lms.example/s/example-token",
+        },
+    ),
 }
 
 
