@@ -242,6 +242,7 @@ def _survey_page(
         "has_people": any(i.kind is rules.ItemKind.PEOPLE for i in survey.items),
         "limit_mb": get_settings().upload_max_bytes // (1024 * 1024),
         "links": None,
+        "sent": None,
         "refused": None,
         "errors": [],
         "detail": None,
