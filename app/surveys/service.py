@@ -543,9 +543,11 @@ def renew_my_link(db: Session, *, survey_id: int, actor: Principal) -> str:
 
 
 def set_after_meeting(
-    db: Session, *, community_id: int, data: AfterMeetingSettings, actor: Principal
+    db: Session, *, community_id: int, data: AfterMeetingSettings, actor: Principal, on: date | None = None
 ) -> AfterMeetingSurvey:
-    """Turn the short survey after each meeting on or off for a community (its coordinator, or an admin)."""
+    """Turn the short survey after each meeting on or off for a community (its coordinator, or an admin), from the
+    day `on` (today unless told: the demo's year began earlier)."""
+    on = on or today()
     if not community_exists(db, community_id=community_id):
         raise NotFound(f"no community with id {community_id}")
     selectors.require_runner(db, actor, community_id=community_id)
@@ -555,14 +557,14 @@ def set_after_meeting(
             community_id=community_id,
             enabled=data.enabled,
             anonymous=data.anonymous,
-            enabled_on=today(),
+            enabled_on=on,
             updated_at=now_utc(),
         )
         add_and_record(db, setting, actor=actor, entity_type="after_meeting_survey")
         return setting
     before = snapshot(setting)
     if data.enabled and not setting.enabled:
-        setting.enabled_on = today()
+        setting.enabled_on = on
     setting.enabled, setting.anonymous = data.enabled, data.anonymous
     if snapshot(setting) != before:
         setting.updated_at = now_utc()
