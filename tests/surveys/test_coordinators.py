@@ -21,17 +21,18 @@ from app.notifications.rules import example_of
 from app.notifications.service import Recipient, render_message
 from app.surveys import rules
 from app.surveys.models import Survey, SurveyInvitation, SurveyResponse, SurveySeries
-from app.surveys.schemas import AfterMeetingSettings, InvitationCreate, SurveyCreate
+from app.surveys.schemas import AfterMeetingSettings, InvitationCreate, SurveyCreate, WaveSend
 from app.surveys.service import (
     answer_by_link,
     create_survey,
     invite,
     send_after_meeting_surveys,
+    send_wave,
     set_after_meeting,
 )
 from tests.communities.test_service import Seeded, seed_community
 from tests.factories import ACTOR, make_official, make_user, sign_in
-from tests.surveys.factories import survey_body
+from tests.surveys.factories import people_body, survey_body
 
 ORIGIN = {"Origin": "http://testserver"}
 
@@ -305,3 +306,19 @@ def test_the_invitation_mail_is_written_in_both_languages(lang: str) -> None:
         assert "שאלון" in subject and "אנונימי" in text and "מנהלי אגפי חינוך" in text
     else:
         assert "Survey" in subject and "anonymous" in text and "Heads of education departments" in text
+
+
+def test_the_coordinator_sees_the_names_in_the_network_of_their_community(db: Session, client: TestClient) -> None:
+    s = seed_community(db, members=2)
+    body = {**people_body(), "community_id": s.community.id}
+    survey = create_survey(db, data=SurveyCreate.model_validate(body), actor=ACTOR)
+    links = send_wave(db, survey_id=survey.id, data=WaveSend(circle="core"), actor=ACTOR)
+    tokens = {link.official_id: link.path.removeprefix("/s/") for link in links}
+    answer_by_link(db, token=tokens[s.members[0].id], given={"consult": str(s.coordinator.id)})
+    sign_in(db, client, make_user(db, "official", official=s.coordinator))
+    named = client.get(f"/surveys/{survey.id}/network")
+    assert named.status_code == 200 and 'data-names="hidden"' not in named.text and "מיכל רכזת" in named.text
+    client.cookies.clear()
+    sign_in(db, client, make_user(db, "auditor"))
+    numbers = client.get(f"/surveys/{survey.id}/network")
+    assert numbers.status_code == 200 and 'data-names="hidden"' in numbers.text and "מיכל רכזת" not in numbers.text
