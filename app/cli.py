@@ -1,5 +1,6 @@
 """The operators' command line: lms db upgrade, load-reference, demo, users create|deactivate|reactivate|set-role|
-reset-password, import, certificates reissue-credentials|rotate-key, outbox send, reminders run, serve, worker."""
+reset-password, import, certificates reissue-credentials|rotate-key, outbox send, reminders run, surveys
+after-meetings, serve, worker."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ outbox_cli = typer.Typer(help="The outbox: the mail the school sends.", no_args_
 cli.add_typer(outbox_cli, name="outbox")
 reminders_cli = typer.Typer(help="Reminders and digests: what the daily job queues.", no_args_is_help=True)
 cli.add_typer(reminders_cli, name="reminders")
+surveys_cli = typer.Typer(help="Surveys: the short survey after each meeting.", no_args_is_help=True)
+cli.add_typer(surveys_cli, name="surveys")
 
 
 def alembic_config() -> Config:
@@ -432,3 +435,25 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@surveys_cli.command("after-meetings")
+def surveys_after_meetings(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The day to decide for, YYYY-MM-DD (default: today in Israel).")
+    ] = None,
+) -> None:
+    """Make and send the short surveys of the meetings that ended, as the daily job would on that day; a second run
+    makes nothing new. Prints how many surveys were made."""
+    from datetime import date
+
+    from app.clock import today
+    from app.surveys.service import send_after_meeting_surveys
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else today()
+    except ValueError as exc:
+        raise typer.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from exc
+    with _in_transaction() as db:
+        made = send_after_meeting_surveys(db, as_of=day)
+    typer.echo(f"after-meeting surveys as of {day.isoformat()}: {made} made")

@@ -743,6 +743,7 @@ def load_demo(db: Session) -> bool:
     _demo_knowledge(db)
     # A generator of its own, so that the surveys leave the rest of the demo as it was.
     _surveys(db, random.Random(SEED + 1))
+    _demo_coordsurveys(db, random.Random(SEED + 2))
     liaison_code = LIAISON_AUTHORITY if any(a.code == LIAISON_AUTHORITY for a in authorities) else authorities[0].code
     for role, email, password in DEMO_LOGINS:
         user = create_user(
@@ -1617,3 +1618,47 @@ def _demo_knowledge(db: Session) -> None:
         ),
         actor=ACTOR,
     )
+
+
+# --- the short survey after each meeting ---------------------------------------------------------------------------
+
+
+def _demo_coordsurveys(db: Session, rng: random.Random) -> None:
+    """The heads of education departments' community asks a short survey after each meeting, since its first: the
+    daily job run the day after each past meeting, and most of those asked answer by their link (as members do
+    from their home page), more satisfied as the year goes on."""
+    from app.communities.models import Community, CommunityMeeting
+    from app.surveys.models import Survey, SurveyInvitation
+    from app.surveys.schemas import AfterMeetingSettings
+    from app.surveys.service import answer_by_link, renew_my_link, send_after_meeting_surveys, set_after_meeting
+
+    community = db.scalar(select(Community).where(Community.code == COMMUNITIES[0][0]))
+    if community is None:
+        return
+    today = clock.today()
+    meetings = db.scalars(select(CommunityMeeting).where(CommunityMeeting.community_id == community.id))
+    ended = sorted({m.end_date or m.date for m in meetings if (m.end_date or m.date) < today})
+    if not ended:
+        return
+    set_after_meeting(db, community_id=community.id, data=AfterMeetingSettings(enabled=True), actor=ACTOR, on=ended[0])
+    for last_day in ended:
+        send_after_meeting_surveys(db, as_of=last_day + timedelta(days=1))
+    asked = db.execute(
+        select(Survey.id, Survey.wave_order, SurveyInvitation.official_id)
+        .join(SurveyInvitation, SurveyInvitation.survey_id == Survey.id)
+        .where(Survey.community_id == community.id, Survey.meeting_id.is_not(None))
+        .order_by(Survey.wave_order, SurveyInvitation.official_id)
+    ).all()
+    for survey_id, order, official_id in asked:
+        if official_id is None or rng.random() < 0.25:
+            continue  # did not answer
+        shift = min(order, 4)
+        weights = (2, 4, 10 - shift, 14 + shift, 8 + shift)
+        respondent = Principal(user_id=None, label="demo member", role="official", official_id=official_id)
+        path = renew_my_link(db, survey_id=survey_id, actor=respondent)
+        given = {
+            "satisfaction": str(rng.choices(range(1, 6), weights)[0]),
+            "useful": str(rng.choices(range(1, 6), weights)[0]),
+            "comments": rng.choice(REMARKS) if rng.random() < 0.15 else "",
+        }
+        answer_by_link(db, token=path.removeprefix("/s/"), given=given)

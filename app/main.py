@@ -42,6 +42,7 @@ from app.roles.api import router as roles_router
 from app.school.pages import router as school_pages_router
 from app.surveys.api import router as surveys_router
 from app.surveys.pages import hide_link_tokens_in_access_log
+from app.surveys.pages import outside as surveys_outside_router
 from app.surveys.pages import router as surveys_pages_router
 from app.web.errors import install_error_handlers
 from app.web.homes import router as homes_router
@@ -128,6 +129,8 @@ def create_app() -> FastAPI:
         communities_pages_router,
         graduates_pages_router,
         knowledge_pages_router,
+        # A community's surveys (/communities/{id}/surveys) and a member's own link (/me/surveys/{id}).
+        surveys_outside_router,
         certificates_pages_router,
         school,
         compliance,

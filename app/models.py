@@ -25,6 +25,7 @@ from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme, ProgrammeAssessment, ProgrammeModule, ProgrammeRole
 from app.roles.models import Role
 from app.surveys.models import (
+    AfterMeetingSurvey,
     Survey,
     SurveyAnswer,
     SurveyInvitation,
@@ -37,6 +38,7 @@ from app.web.models import WebSession
 
 __all__ = [
     "AccessRecord",
+    "AfterMeetingSurvey",
     "Appointment",
     "AssessmentResult",
     "AttendanceRecord",

@@ -42,6 +42,8 @@ PERIODIC: dict[str, Schedule] = {
     "certificates.render_missing": crontab(minute=20),
     # Every morning: the deadline reminders and the sessions' reminders due today (docs/rules.md, rule 9).
     "reminders.run": crontab(minute=0, hour=7),
+    # Every morning: the short survey of each community meeting that has ended, to those who attended it.
+    "surveys.after_meetings": crontab(minute=10, hour=7),
     # Every Sunday morning: the weekly digests to the liaisons and the admins.
     "reminders.digests": crontab(minute=30, hour=7, day_of_week=0),
     # Every night: delete the page sessions that have run out.

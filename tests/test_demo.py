@@ -207,15 +207,18 @@ def _the_demo_schools_home_has_work_to_show(db: Session) -> None:
 
 
 def _the_demo_surveys_reproduce_an_evaluation(db: Session) -> None:
-    """The trust series has three waves of N 90, 65 and 40 with high agreement rising; a satisfaction survey; and two
-    waves of the network with more ties in the second."""
+    """The trust series has three waves of N 90, 65 and 40 with high agreement rising; a satisfaction survey; two
+    waves of the network with more ties in the second; and a short survey after each past meeting of a community."""
     from app.surveys.selectors import list_surveys, network, series_report
 
     trust = series_report(db, code="trust")
     assert [w.n for w in trust.waves] == [90, 65, 40]
     high = [next(i for i in w.items if i.code == "trust1").high_agreement_pct for w in trust.waves]
     assert high == sorted(high) and all(h is not None and 30 < h < 90 for h in high)
-    assert {s.series_code for s in list_surveys(db)} == {"trust", "satisfaction", "network"}
+    after = "edu-heads-after-meeting"  # the heads of education departments' short survey after each meeting
+    assert {s.series_code for s in list_surveys(db)} == {"trust", "satisfaction", "network", after}
+    meetings = list_surveys(db, series=after)
+    assert len(meetings) >= 6 and all(s.meeting_id is not None and s.responses > 0 for s in meetings)
     waves = [s for s in list_surveys(db, series="network")]
     first, second = (network(db, survey_id=s.id).figures for s in waves)
     assert first.members == second.members == 30

@@ -142,7 +142,7 @@ class World:
     member_id: int = 0
     join_request_id: int = 0
     community_meeting_id: int = 0
-    # A survey of the series "perm-trust" (anonymous, a scale item `trust1`).
+    # A survey of the series "perm-trust" asking `community` (anonymous, a scale item `trust1`).
     survey_id: int = 0
     # The knowledge centre: a public document of `community` (which `mine` coordinates), anyone may read and download.
     knowledge_item_id: int = 0
@@ -555,18 +555,25 @@ GRID: tuple[Route, ...] = (
     Route("PUT", "/api/v1/communities/meetings/{meeting_id}/attendance", COMMUNITY_MANAGERS,
           call=lambda w, s: Call(path=_community_meeting(w, s),
                                  json={"records": [{"official_id": w.theirs.id, "status": "present"}]})),
-    # Surveys: admins run them (and, with communities, a community's coordinator); staff read their reports.
+    # Surveys: admins run them, and a community's coordinator runs its surveys; staff and the coordinator read them.
     Route("POST", "/api/v1/surveys", ADMIN_ONLY, call=_new_survey),
-    Route("GET", "/api/v1/surveys", STAFF),
-    Route("GET", "/api/v1/surveys/{survey_id}", STAFF, call=lambda w, s: Call(path=_survey_id(w, s))),
-    Route("POST", "/api/v1/surveys/{survey_id}/invitations", ADMIN_ONLY,
+    Route("GET", "/api/v1/surveys", COMMUNITY_READERS),
+    Route("GET", "/api/v1/surveys/{survey_id}", COMMUNITY_READERS, call=lambda w, s: Call(path=_survey_id(w, s))),
+    Route("POST", "/api/v1/surveys/{survey_id}/invitations", COMMUNITY_MANAGERS,
           call=lambda w, s: Call(path=_survey_id(w, s), json={"official_ids": [w.spare.id]})),
-    Route("POST", "/api/v1/surveys/{survey_id}/responses/import", ADMIN_ONLY,
+    Route("POST", "/api/v1/surveys/{survey_id}/send", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path=_survey_id(w, s), json={"circle": "all"})),
+    Route("PUT", "/api/v1/communities/{community_id}/after-meeting-survey", COMMUNITY_MANAGERS,
+          call=lambda w, s: Call(path=_community(w, s), json={"enabled": True})),
+    Route("POST", "/api/v1/surveys/{survey_id}/responses/import", COMMUNITY_MANAGERS,
           call=lambda w, s: Call(path=_survey_id(w, s),
                                  files={"file": ("responses.csv", b"trust1\n4\n5\n", "text/csv")})),
-    Route("GET", "/api/v1/surveys/{survey_id}/report", STAFF, call=lambda w, s: Call(path=_survey_id(w, s))),
-    Route("GET", "/api/v1/survey-series/{code}/report", STAFF, call=lambda w, s: Call(path={"code": "perm-trust"})),
-    Route("GET", "/api/v1/surveys/{survey_id}/network", STAFF, call=lambda w, s: Call(path=_survey_id(w, s))),
+    Route("GET", "/api/v1/surveys/{survey_id}/report", COMMUNITY_READERS,
+          call=lambda w, s: Call(path=_survey_id(w, s))),
+    Route("GET", "/api/v1/survey-series/{code}/report", COMMUNITY_READERS,
+          call=lambda w, s: Call(path={"code": "perm-trust"})),
+    Route("GET", "/api/v1/surveys/{survey_id}/network", COMMUNITY_READERS,
+          call=lambda w, s: Call(path=_survey_id(w, s))),
     # The graduates network: graduates who joined the directory (the grid's official, `mine`) and staff search it.
     Route("GET", "/api/v1/graduates", COMMUNITY_READERS, call=lambda w, s: Call(query={"q": "דנה"})),
     Route("GET", "/api/v1/graduates/events", COMMUNITY_READERS),
@@ -742,7 +749,6 @@ def world(shared: Connection) -> World:
         user.totp_pending_secret = encrypt_secret(TEST_TOTP_SECRET)
     failed = make_message(db, key=f"perm:{n}", state="failed", official_id=mine.id)
     communities = _communities(db, mine=mine, theirs=theirs, spare=spare, n=n)
-    survey = create_survey(db, data=SurveyCreate.model_validate(_new_survey_body("perm-trust")), actor=ACTOR)
     mine_as_graduate = Principal(user_id=users[OFFICIAL].id, label="mine", role=OFFICIAL, official_id=mine.id)
     save_profile(db, data=GraduateProfileUpdate(opted_in=True), actor=mine_as_graduate)
     document = file_document(
@@ -752,6 +758,8 @@ def world(shared: Connection) -> World:
         filename="plan.pdf",
         actor=ACTOR,
     )
+    body = {**_new_survey_body("perm-trust"), "community_id": communities["community_id"]}
+    survey = create_survey(db, data=SurveyCreate.model_validate(body), actor=ACTOR)
     db.flush()
     db.commit()  # releases the savepoint only: the module's transaction keeps the world until the end
     db.close()

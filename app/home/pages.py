@@ -24,6 +24,7 @@ from app.graduates.selectors import standing as graduate_standing
 from app.home import selectors
 from app.home.schemas import Home, HomeRequirement
 from app.reports import selectors as reports
+from app.surveys.selectors import waiting_for
 from app.web.deps import FormText, PageOfficial, SessionDep
 from app.web.pages import templates
 from app.web.pagination import RecordId
@@ -51,7 +52,15 @@ def my_home(request: Request, db: SessionDep, principal: PageOfficial) -> Respon
     cpd = reports.cpd_summary(db, official_id=home.official_id, actor=principal)
     meetings = upcoming_meetings_of(db, official_id=home.official_id, today=home.as_of)
     graduate = graduate_standing(db, actor=principal)
-    context = {"home": home, "cpd": cpd, "today": home.as_of, "meetings": meetings, "graduate": graduate}
+    surveys = waiting_for(db, official_id=home.official_id)
+    context = {
+        "home": home,
+        "cpd": cpd,
+        "today": home.as_of,
+        "meetings": meetings,
+        "graduate": graduate,
+        "surveys": surveys,
+    }
     return templates.TemplateResponse(request, "home/me.html", context)
 
 

@@ -188,6 +188,16 @@ KINDS: dict[str, Kind] = {
         optional=False, example={**_MEETING, "change": "moved", "was": date(2027, 1, 5), "reason": None}
     ),
     "meeting_reminder": Kind(optional=True, example=_MEETING),
+    # A one-time link to a community's survey: a wave sent by its coordinator, or the short survey after a meeting.
+    "survey_invitation": Kind(
+        optional=False,
+        example={
+            "survey": {"he": "שאלון קצר אחרי המפגש: סיור בנגב", "en": "Short survey after the meeting: Negev tour"},
+            "community": {"he": "מנהלי אגפי חינוך", "en": "Heads of education departments"},
+            "anonymous": True,
+            "link": "https://lms.example/s/example-token",
+        },
+    ),
 }
 
 

@@ -57,6 +57,24 @@ class Survey(Base):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"), index=True)
     anonymous: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The meeting a short survey after a meeting asks about: one survey per meeting, whoever runs the job how often.
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community_meetings.id", ondelete="RESTRICT"), unique=True
+    )
+
+
+class AfterMeetingSurvey(Base):
+    """Whether a community sends the short survey after each of its meetings (off unless its coordinator turns it
+    on), and whether those surveys are anonymous."""
+
+    __tablename__ = "after_meeting_surveys"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="RESTRICT"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    # The day it was last turned on: meetings that ended long before are not surveyed (rules.after_meeting_due).
+    enabled_on: Mapped[date]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SurveyItem(Base):

@@ -1,12 +1,17 @@
-"""The pages of surveys: the list and the form that creates one (`/surveys`), a survey with its links and import
-(`/surveys/{id}`), its report (page, XLSX and PDF), the waves of a series side by side, the network of a wave, and
-the one-time link a respondent answers at without signing in (`/s/{token}`)."""
+"""The pages of surveys: the list and the form that creates one (`/surveys`), a survey with its links, its sending to
+the community and its import (`/surveys/{id}`), its report (page, XLSX and PDF), the waves of a series side by side,
+the network of a wave, and the one-time link a respondent answers at without signing in (`/s/{token}`). Outside the
+surveys' section (`outside`): a community's surveys with its short survey after each meeting
+(`/communities/{id}/surveys`), and a member's own link from their home (`/me/surveys/{id}`).
+
+Who: the school's staff read every survey and admins run them; a community's coordinator reads and runs its
+surveys (`selectors.may_run_survey`), and nobody else's; members answer by their links."""
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -14,19 +19,26 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from app import pdf
-from app.auth import Principal
+from app.auth import ADMIN, AUDITOR, OFFICIAL, Principal
 from app.clock import now_utc
 from app.config import get_settings
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from app.imports.service import read_limited
 from app.surveys import exports, rules, selectors, service
-from app.surveys.schemas import InvitationCreate, SurveyCreate
-from app.web.deps import PageAdmin, PageStaff, SessionDep, is_own_origin
+from app.surveys.schemas import AfterMeetingSettings, InvitationCreate, SurveyCreate, WaveSend
+from app.web.deps import PageOfficial, SessionDep, is_own_origin, page_allow
 from app.web.exports import export_response
 from app.web.pages import page_language, templates
 from app.web.pagination import RecordId
 
 router = APIRouter(include_in_schema=False)
+# The pages under /communities and /me, outside the surveys' section of app/main.py.
+outside = APIRouter(include_in_schema=False)
+
+# Staff read every survey; an official reads (and runs) the surveys of the community they coordinate.
+PageReader = Annotated[Principal, page_allow(ADMIN, AUDITOR, OFFICIAL)]
+# Admins run every survey; an official, those of the community they coordinate.
+PageRunner = Annotated[Principal, page_allow(ADMIN, OFFICIAL)]
 
 # The picture of a network: its size and a member's circle.
 NETWORK_SIZE, NODE_RADIUS = 560, 12
@@ -55,24 +67,59 @@ def _one(fields: Fields, name: str) -> str:
 
 
 @router.get("/surveys", response_class=HTMLResponse)
-def surveys(request: Request, db: SessionDep, principal: PageStaff) -> Response:
-    """The surveys by series and wave, with how many responded; the form to create one, for those who may."""
+def surveys(request: Request, db: SessionDep, principal: PageReader) -> Response:
+    """The surveys by series and wave, with how many responded (a coordinator's: their communities'); the form to
+    create one, for those who may."""
+    mine = selectors.surveys_scope(db, principal)
     context = {
-        "surveys": selectors.list_surveys(db),
+        "surveys": selectors.list_surveys(db, community_ids=mine),
         "may_run": selectors.may_run_survey(db, principal, community_id=None),
+        "communities": {c: selectors.community_names(db, community_id=c) for c in mine or []},
     }
     return templates.TemplateResponse(request, "surveys/list.html", context)
 
 
-def _new_page(request: Request, values: Fields, errors: list[tuple[str, str]], status: int = 200) -> Response:
-    context = {"values": values, "errors": errors, "rows": range(ITEM_ROWS), "kinds": list(rules.ItemKind)}
+def _new_page(
+    request: Request,
+    db: SessionDep,
+    values: Fields,
+    errors: list[tuple[str, str]],
+    community_id: int | None,
+    status: int = 200,
+) -> Response:
+    context = {
+        "values": values,
+        "errors": errors,
+        "rows": range(ITEM_ROWS),
+        "kinds": list(rules.ItemKind),
+        "community_id": community_id,
+        "community": selectors.community_names(db, community_id=community_id),
+    }
     return templates.TemplateResponse(request, "surveys/new.html", context, status_code=status)
 
 
+def _community_of_form(db: SessionDep, principal: Principal, text: str) -> int | None:
+    """The community a new survey asks (fixed by the page that links to the form); 403 for one the caller does not
+    run, and for a coordinator who names none; 404 for one that does not exist."""
+    community_id = int(text) if text.isdigit() and len(text) < 10 else None
+    if text and community_id is None:
+        raise NotFound(f"no community {text!r}")
+    if community_id is not None and selectors.community_names(db, community_id=community_id) is None:
+        raise NotFound(f"no community with id {community_id}")
+    selectors.require_runner(db, principal, community_id=community_id)
+    return community_id
+
+
 @router.get("/surveys/new", response_class=HTMLResponse)
-def new_survey(request: Request, principal: PageAdmin) -> Response:
-    """The form that creates a survey: its series and wave, titles, anonymity, and its questions."""
-    return _new_page(request, {}, [])
+def new_survey(
+    request: Request,
+    db: SessionDep,
+    principal: PageRunner,
+    community_id: Annotated[str, Query(max_length=12)] = "",
+) -> Response:
+    """The form that creates a survey: its series and wave, titles, anonymity, and its questions; for a community
+    (`?community_id=`, fixed), by its coordinator or an admin."""
+    return _new_page(request, db, {}, [], _community_of_form(db, principal, community_id))
 
 
 def _options(text: str) -> list[dict[str, str | None]]:
@@ -115,6 +162,8 @@ def survey_body(fields: Fields) -> tuple[dict[str, Any], list[int]]:
         "anonymous": _one(fields, "anonymous") == "true",
         "items": items,
     }
+    if _one(fields, "community_id"):
+        body["community_id"] = _one(fields, "community_id")
     return body, rows
 
 
@@ -142,9 +191,10 @@ def _form_field(loc: tuple[Any, ...] | list[Any], rows: list[int]) -> str:
 
 @router.post("/surveys", response_class=HTMLResponse)
 def create_survey(
-    request: Request, db: SessionDep, principal: PageAdmin, fields: Fields = Depends(form_fields)
+    request: Request, db: SessionDep, principal: PageRunner, fields: Fields = Depends(form_fields)
 ) -> Response:
     """Create the survey (the API's service); the form again with each problem at its field (422), or 409's."""
+    community_id = _community_of_form(db, principal, _one(fields, "community_id"))
     body, rows = survey_body(fields)
     try:
         data = SurveyCreate.model_validate(body)
@@ -154,7 +204,7 @@ def create_survey(
             loc = list(err.get("loc", ()))
             problem = "no_items" if loc == ["items"] else _PROBLEMS.get(str(err.get("type")), "invalid")
             errors.append((_form_field(loc, rows) if loc != ["items"] else "items[0].code", problem))
-        return _new_page(request, fields, _first_per_field(errors), 422)
+        return _new_page(request, db, fields, _first_per_field(errors), community_id, 422)
     try:
         survey = service.create_survey(db, data=data, actor=principal)
     except (Invalid, Conflict) as exc:
@@ -165,7 +215,7 @@ def create_survey(
             field, problem = f"items[{rows[index]}].{name}", f"item_{name}"
         else:
             problem = "duplicate_wave"
-        return _new_page(request, fields, [(field, problem)], 422 if exc.status_code == 422 else 409)
+        return _new_page(request, db, fields, [(field, problem)], community_id, 422 if exc.status_code == 422 else 409)
     return RedirectResponse(f"/surveys/{survey.id}?notice=survey_created", status_code=303)
 
 
@@ -183,12 +233,16 @@ def _survey_page(
     request: Request, db: SessionDep, principal: Principal, survey_id: int, status: int = 200, **extra: Any
 ) -> Response:
     survey = selectors.read_survey(db, survey_id=survey_id)
+    selectors.require_reader(db, principal, community_id=survey.community_id)
     context = {
         "survey": survey,
+        "community": selectors.community_names(db, community_id=survey.community_id),
+        "circles": ["core", "wider", "all"],
         "may_run": selectors.may_run_survey(db, principal, community_id=survey.community_id),
         "has_people": any(i.kind is rules.ItemKind.PEOPLE for i in survey.items),
         "limit_mb": get_settings().upload_max_bytes // (1024 * 1024),
         "links": None,
+        "sent": None,
         "refused": None,
         "errors": [],
         "detail": None,
@@ -198,8 +252,9 @@ def _survey_page(
 
 
 @router.get("/surveys/{survey_id}", response_class=HTMLResponse)
-def survey_page(survey_id: RecordId, request: Request, db: SessionDep, principal: PageStaff) -> Response:
-    """A survey: its questions, links sent and used, responses; the forms that invite and import, for admins."""
+def survey_page(survey_id: RecordId, request: Request, db: SessionDep, principal: PageReader) -> Response:
+    """A survey: its questions, links sent and used, responses; the forms that send it to its community, invite and
+    import, for those who run it."""
     return _survey_page(request, db, principal, survey_id)
 
 
@@ -208,7 +263,7 @@ def invite(
     survey_id: RecordId,
     request: Request,
     db: SessionDep,
-    principal: PageAdmin,
+    principal: PageRunner,
     official_ids: str = Form(default="", max_length=20000),
     anonymous_links: str = Form(default="", max_length=10),
 ) -> Response:
@@ -228,10 +283,39 @@ def invite(
         if isinstance(exc, Invalid) and exc.field == "anonymous_links":
             problem = "named_links"
         return _survey_page(request, db, principal, survey_id, 422, errors=[(field, problem)])
+    return _survey_page(request, db, principal, survey_id, links=_shown(request, db, links))
+
+
+def _shown(request: Request, db: SessionDep, links: list[Any]) -> list[tuple[selectors.Person | None, str]]:
+    """The links just made, each with the person it was made for, to show once."""
     base = str(request.base_url).rstrip("/")
     found = selectors.people(db, official_ids=[link.official_id for link in links if link.official_id])
-    shown = [(found.get(link.official_id) if link.official_id else None, base + link.path) for link in links]
-    return _survey_page(request, db, principal, survey_id, links=shown)
+    return [(found.get(link.official_id) if link.official_id else None, base + link.path) for link in links]
+
+
+@router.post("/surveys/{survey_id}/send", response_class=HTMLResponse)
+def send(
+    survey_id: RecordId,
+    request: Request,
+    db: SessionDep,
+    principal: PageRunner,
+    circle: str = Form(default="", max_length=10),
+) -> Response:
+    """Send the survey to the community's current members of a circle not yet invited: a one-time link mailed to
+    each, and shown once here; the form again with the problem (422, or 409 when everyone was invited already)."""
+    try:
+        data = WaveSend.model_validate({"circle": circle})
+    except ValidationError:
+        return _survey_page(request, db, principal, survey_id, 422, errors=[("circle", "circle")])
+    survey = selectors.get_survey(db, survey_id=survey_id)
+    selectors.require_runner(db, principal, community_id=survey.community_id)
+    try:
+        links = service.send_wave(db, survey_id=survey_id, data=data, actor=principal)
+    except (Invalid, Conflict) as exc:
+        return _survey_page(
+            request, db, principal, survey_id, exc.status_code, errors=[("circle", exc.code or "circle")]
+        )
+    return _survey_page(request, db, principal, survey_id, links=_shown(request, db, links), sent=len(links))
 
 
 @router.post("/surveys/{survey_id}/import", response_class=HTMLResponse)
@@ -239,7 +323,7 @@ def import_responses(
     survey_id: RecordId,
     request: Request,
     db: SessionDep,
-    principal: PageAdmin,
+    principal: PageRunner,
     file: UploadFile | None = File(default=None),
 ) -> Response:
     """Import a research partner's file: every row, then back to the survey; or none, with each refused row shown
@@ -264,22 +348,29 @@ def import_responses(
 # --- reports -------------------------------------------------------------------------------------------------
 
 
+def _readable(db: SessionDep, principal: Principal, survey_id: int) -> Any:
+    """The survey, when the caller may read it (403 otherwise)."""
+    survey = selectors.read_survey(db, survey_id=survey_id)
+    selectors.require_reader(db, principal, community_id=survey.community_id)
+    return survey
+
+
 @router.get("/surveys/{survey_id}/report", response_class=HTMLResponse)
-def report(survey_id: RecordId, request: Request, db: SessionDep, principal: PageStaff) -> Response:
+def report(survey_id: RecordId, request: Request, db: SessionDep, principal: PageReader) -> Response:
     """The survey's report: per question N, the distribution as a chart and a table, the mean and the share of
     high agreement; the share choosing each option; free text listed."""
     context = {
-        "survey": selectors.read_survey(db, survey_id=survey_id),
+        "survey": _readable(db, principal, survey_id),
         "report": selectors.survey_report(db, survey_id=survey_id),
     }
     return templates.TemplateResponse(request, "surveys/report.html", context)
 
 
 @router.get("/surveys/{survey_id}/report.xlsx")
-def report_xlsx(survey_id: RecordId, request: Request, db: SessionDep, principal: PageStaff) -> Response:
+def report_xlsx(survey_id: RecordId, request: Request, db: SessionDep, principal: PageReader) -> Response:
     """The report as a sheet in the page's language: a row per question and figure."""
     lang = page_language(request)
-    survey = selectors.read_survey(db, survey_id=survey_id)
+    survey = _readable(db, principal, survey_id)
     rows = exports.report_rows(survey, selectors.survey_report(db, survey_id=survey_id), lang=lang)
     title = survey.title_he if lang == "he" else survey.title_en
     return export_response(
@@ -294,11 +385,11 @@ def report_xlsx(survey_id: RecordId, request: Request, db: SessionDep, principal
 
 
 @router.get("/surveys/{survey_id}/report.pdf")
-def report_pdf(survey_id: RecordId, request: Request, db: SessionDep, principal: PageStaff) -> Response:
+def report_pdf(survey_id: RecordId, request: Request, db: SessionDep, principal: PageReader) -> Response:
     """The report as a PDF in the page's language: the same figures and charts."""
     settings = get_settings()
     lang = page_language(request)
-    survey = selectors.read_survey(db, survey_id=survey_id)
+    survey = _readable(db, principal, survey_id)
     context = {
         "survey": survey,
         "report": selectors.survey_report(db, survey_id=survey_id),
@@ -315,11 +406,12 @@ def report_pdf(survey_id: RecordId, request: Request, db: SessionDep, principal:
 
 
 @router.get("/survey-series/{code}/report", response_class=HTMLResponse)
-def series_report(code: str, request: Request, db: SessionDep, principal: PageStaff) -> Response:
+def series_report(code: str, request: Request, db: SessionDep, principal: PageReader) -> Response:
     """The waves of a series side by side, each with its N: the share of high agreement per question and wave,
     as a chart and a table; the share choosing each option per wave."""
     if len(code) > 40:
         raise NotFound(f"no survey series with code {code!r}")
+    selectors.require_series_reader(db, principal, code=code)
     return templates.TemplateResponse(
         request, "surveys/series.html", {"series": selectors.series_report(db, code=code)}
     )
@@ -333,11 +425,12 @@ def network(
     survey_id: RecordId,
     request: Request,
     db: SessionDep,
-    principal: PageStaff,
+    principal: PageReader,
     compare: int | None = Query(default=None, ge=1, le=2_147_483_647),
 ) -> Response:
     """The network of a wave: its measures, a picture (names only to those who run the survey, numbers to every
     reader), the most central and the isolated members; compared with another wave of its series."""
+    _readable(db, principal, survey_id)
     net = selectors.network(db, survey_id=survey_id)
     waves = [w for w in selectors.waves_of_series(db, survey_id=survey_id) if w.has_people and w.id != survey_id]
     other = None
@@ -441,3 +534,62 @@ def answer(token: str, request: Request, db: SessionDep, fields: Fields = Depend
     except Conflict as exc:
         return _gone(request, exc)
     return templates.TemplateResponse(request, "surveys/answered.html", {"survey": link.survey})
+
+
+# --- a community's surveys, and a member's own link ------------------------------------------------------------
+
+
+def _community_surveys_page(
+    request: Request, db: SessionDep, principal: Principal, community_id: int, errors: list[tuple[str, str]]
+) -> Response:
+    community = selectors.community_names(db, community_id=community_id)
+    if community is None:
+        raise NotFound(f"no community with id {community_id}")
+    selectors.require_reader(db, principal, community_id=community_id)
+    setting = selectors.after_meeting_setting(db, community_id=community_id)
+    rows = selectors.list_surveys(db, community_ids=[community_id])
+    after = [r for r in rows if r.meeting_id is not None]
+    context = {
+        "community_id": community_id,
+        "community": community,
+        "waves": [r for r in rows if r.meeting_id is None],
+        "after": after,
+        "after_series": sorted({r.series_code for r in after}),
+        "setting": setting,
+        "may_run": selectors.may_run_survey(db, principal, community_id=community_id),
+        "errors": errors,
+        "done": request.query_params.get("done") == "after_meeting_saved",
+    }
+    status = 422 if errors else 200
+    return templates.TemplateResponse(request, "surveys/community.html", context, status_code=status)
+
+
+@outside.get("/communities/{community_id}/surveys", response_class=HTMLResponse)
+def community_surveys(community_id: RecordId, request: Request, db: SessionDep, principal: PageReader) -> Response:
+    """A community's surveys by series and wave, with how many responded and links to their reports and networks;
+    the short survey after each meeting, its setting and its surveys, meeting by meeting. For its coordinator and
+    the school's staff."""
+    return _community_surveys_page(request, db, principal, community_id, [])
+
+
+@outside.post("/communities/{community_id}/surveys/after-meeting", response_class=HTMLResponse)
+def set_after_meeting(
+    community_id: RecordId,
+    request: Request,
+    db: SessionDep,
+    principal: PageRunner,
+    enabled: str = Form(default="", max_length=10),
+    anonymous: str = Form(default="", max_length=10),
+) -> Response:
+    """Turn the short survey after each meeting on or off, anonymous or not (422 for a choice that is none)."""
+    if enabled not in ("true", "false"):
+        return _community_surveys_page(request, db, principal, community_id, [("enabled-true", "choose")])
+    data = AfterMeetingSettings(enabled=enabled == "true", anonymous=anonymous == "true")
+    service.set_after_meeting(db, community_id=community_id, data=data, actor=principal)
+    return RedirectResponse(f"/communities/{community_id}/surveys?done=after_meeting_saved", status_code=303)
+
+
+@outside.post("/me/surveys/{survey_id}")
+def answer_mine(survey_id: RecordId, db: SessionDep, principal: PageOfficial) -> Response:
+    """Answer a survey waiting for the caller: a fresh one-time link to it (the one mailed stops working)."""
+    return RedirectResponse(service.renew_my_link(db, survey_id=survey_id, actor=principal), status_code=303)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from enum import StrEnum
 
 import networkx as nx
@@ -298,3 +299,63 @@ def trimmed(start: tuple[float, float], end: tuple[float, float], *, by: float) 
         return x1, y1, x2, y2
     dx, dy = (x2 - x1) / length * by, (y2 - y1) / length * by
     return round(x1 + dx, 1), round(y1 + dy, 1), round(x2 - dx, 1), round(y2 - dy, 1)
+
+
+# --- the short survey after each meeting ----------------------------------------------------------------------
+
+# The questions of the short survey after a meeting, the same for every meeting so that the series compares them.
+AFTER_MEETING_ITEMS: tuple[dict[str, str], ...] = (
+    {
+        "code": "satisfaction",
+        "kind": ItemKind.SCALE5,
+        "text_he": "עד כמה היית מרוצה מהמפגש?",
+        "text_en": "How satisfied were you with the meeting?",
+    },
+    {
+        "code": "useful",
+        "kind": ItemKind.SCALE5,
+        "text_he": "עד כמה המפגש יועיל לעבודתך?",
+        "text_en": "How useful will the meeting be in your work?",
+    },
+    {
+        "code": "comments",
+        "kind": ItemKind.TEXT,
+        "text_he": "מה כדאי לשמר או לשפר במפגשים הבאים?",
+        "text_en": "What should the next meetings keep or improve?",
+    },
+)
+AFTER_MEETING_SUFFIX = "-after-meeting"
+# A meeting is surveyed from the day after its last day, for this many days (a job that did not run catches up),
+# and only if it ended at most a week before the survey was turned on.
+AFTER_MEETING_WINDOW_DAYS = 30
+AFTER_MEETING_GRACE_DAYS = 7
+
+
+def after_meeting_series(community_code: str) -> str:
+    """The series of a community's surveys after its meetings: `<community code>-after-meeting`, within 40 letters."""
+    return community_code[: 40 - len(AFTER_MEETING_SUFFIX)].lower() + AFTER_MEETING_SUFFIX
+
+
+def after_meeting_wave(on: date, title: str, taken: Collection[str], meeting_id: int) -> str:
+    """A meeting's wave in the series: its date and title (and its id, when another meeting took the same)."""
+    wave = f"{on.isoformat()} · {title}"[:100]
+    if wave in taken:
+        suffix = f" #{meeting_id}"
+        wave = wave[: 100 - len(suffix)] + suffix
+    return wave
+
+
+def after_meeting_due(*, last_day: date, enabled_on: date, as_of: date) -> bool:
+    """Whether a meeting's short survey is sent on `as_of`: its last day has passed (at most the window ago), and it
+    ended no more than the grace days before the survey was turned on."""
+    return (
+        last_day < as_of
+        and (as_of - last_day).days <= AFTER_MEETING_WINDOW_DAYS
+        and last_day >= enabled_on - timedelta(days=AFTER_MEETING_GRACE_DAYS)
+    )
+
+
+def after_meeting_recipients(*, attended: Collection[int], marked: bool, core: Collection[int]) -> list[int]:
+    """Who is asked about a meeting: those marked present or late; when no attendance was recorded at all, the core
+    circle on the meeting's last day (whom the meeting was for)."""
+    return sorted(set(attended) if marked else set(core))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -118,6 +118,8 @@ class SurveyListItem(BaseModel):
     anonymous: bool
     responses: int
     has_people: bool
+    community_id: int | None = None
+    meeting_id: int | None = Field(default=None, description="The meeting a short survey after a meeting asks about.")
 
 
 class InvitationCreate(BaseModel):
@@ -127,6 +129,34 @@ class InvitationCreate(BaseModel):
 
     official_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=2000)
     anonymous_links: int = Field(default=0, ge=0, le=2000)
+
+
+class WaveSend(BaseModel):
+    """Send a survey to its community's current members: the core circle, the wider circle, or both (`all`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    circle: Literal["core", "wider", "all"]
+
+
+class AfterMeetingSettings(BaseModel):
+    """Whether the community sends the short survey after each meeting, and whether those surveys are anonymous."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(strict=True)
+    anonymous: bool = Field(default=True, strict=True)
+
+
+class AfterMeetingSettingsRead(BaseModel):
+    """A community's short survey after each meeting: on or off, anonymous or not, and since when it is on."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    community_id: int
+    enabled: bool
+    anonymous: bool
+    enabled_on: dt.date
 
 
 class InvitationLink(BaseModel):

@@ -4,6 +4,7 @@ Every read is a fixed number of set-based queries, whatever the number of respon
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -12,13 +13,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth import ADMIN, Principal
+from app.attendance.rules import AttendanceStatus
+from app.auth import ADMIN, AUDITOR, OFFICIAL, Principal
 from app.authorities.models import Authority
+from app.communities.models import Community, CommunityAttendance, CommunityMeeting, CommunityMember
+from app.communities.rules import Circle, CommunityRole, holds_on
 from app.communities.selectors import current_member_ids, may_manage
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.officials.models import Appointment, Official
 from app.surveys import rules
 from app.surveys.models import (
+    AfterMeetingSurvey,
     Survey,
     SurveyAnswer,
     SurveyInvitation,
@@ -51,6 +56,59 @@ def may_run_survey(db: Session, actor: Principal, *, community_id: int | None) -
     if actor.role == ADMIN:
         return True
     return community_id is not None and may_manage(db, community_id=community_id, actor=actor)
+
+
+def may_read_survey(db: Session, actor: Principal, *, community_id: int | None) -> bool:
+    """Whether the caller may read a survey, its links, reports and network: those who run it, and auditors."""
+    return actor.role == AUDITOR or may_run_survey(db, actor, community_id=community_id)
+
+
+def require_reader(db: Session, actor: Principal, *, community_id: int | None) -> None:
+    """403 unless the caller may read the survey (a coordinator reads only their community's surveys)."""
+    if not may_read_survey(db, actor, community_id=community_id):
+        raise Forbidden("only the school's staff and the coordinator of its community may read this survey")
+
+
+def require_runner(db: Session, actor: Principal, *, community_id: int | None) -> None:
+    """403 unless the caller runs the survey (admins, and the coordinator of its community)."""
+    if not may_run_survey(db, actor, community_id=community_id):
+        raise Forbidden(f"the {actor.role} role may not run this survey")
+
+
+def coordinated_communities(db: Session, actor: Principal) -> list[int]:
+    """The communities the caller coordinates now, by id (none for anyone but an official)."""
+    if actor.role != OFFICIAL or actor.official_id is None:
+        return []
+    stmt = select(CommunityMember.community_id).where(
+        CommunityMember.official_id == actor.official_id,
+        CommunityMember.role == CommunityRole.COORDINATOR,
+        CommunityMember.left_on.is_(None),
+    )
+    return sorted(set(db.scalars(stmt)))
+
+
+def surveys_scope(db: Session, actor: Principal) -> list[int] | None:
+    """Whose surveys the caller lists: every one (None) for staff, their communities' for a coordinator; 403 for
+    anyone else."""
+    if actor.role in (ADMIN, AUDITOR):
+        return None
+    mine = coordinated_communities(db, actor)
+    if not mine:
+        raise Forbidden("only the school's staff and the communities' coordinators read surveys")
+    return mine
+
+
+def require_series_reader(db: Session, actor: Principal, *, code: str) -> None:
+    """403 unless the caller may read every wave of the series (staff; a coordinator, a series of their community)."""
+    if actor.role in (ADMIN, AUDITOR):
+        return
+    series = db.scalar(select(SurveySeries.id).where(SurveySeries.code == code))
+    if series is None:
+        raise NotFound(f"no survey series with code {code!r}")
+    communities = set(db.scalars(select(Survey.community_id).where(Survey.series_id == series)))
+    mine = set(coordinated_communities(db, actor))
+    if not communities or not communities <= mine:
+        raise Forbidden("only the school's staff and the coordinator of its community may read this series")
 
 
 def survey_people(db: Session, *, survey_id: int, community_id: int | None) -> list[int]:
@@ -199,8 +257,11 @@ def read_survey(db: Session, *, survey_id: int) -> SurveyRead:
     )
 
 
-def list_surveys(db: Session, *, series: str | None = None) -> list[SurveyListItem]:
-    """Surveys by series and wave order, with their number of responses."""
+def list_surveys(
+    db: Session, *, series: str | None = None, community_ids: Collection[int] | None = None
+) -> list[SurveyListItem]:
+    """Surveys by series and wave order, with their number of responses; only those of the communities given, when
+    given."""
     counts = select(SurveyResponse.survey_id, func.count().label("n")).group_by(SurveyResponse.survey_id).subquery()
     people_items = select(SurveyItem.survey_id).where(SurveyItem.kind == ItemKind.PEOPLE).distinct().subquery()
     stmt = (
@@ -212,6 +273,8 @@ def list_surveys(db: Session, *, series: str | None = None) -> list[SurveyListIt
     )
     if series:
         stmt = stmt.where(SurveySeries.code == series)
+    if community_ids is not None:
+        stmt = stmt.where(Survey.community_id.in_(community_ids))
     return [
         SurveyListItem(
             id=s.id,
@@ -223,6 +286,8 @@ def list_surveys(db: Session, *, series: str | None = None) -> list[SurveyListIt
             anonymous=s.anonymous,
             responses=n,
             has_people=bool(has_people),
+            community_id=s.community_id,
+            meeting_id=s.meeting_id,
         )
         for s, code, n, has_people in db.execute(stmt)
     ]
@@ -404,3 +469,136 @@ def network_report(db: Session, *, survey_id: int, actor: Principal) -> NetworkR
         ],
         names_shown=names,
     )
+
+
+# --- what waits for a member, and the short survey after each meeting -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A survey waiting for the caller's answer (an invitation not yet used)."""
+
+    survey_id: int
+    title_he: str
+    title_en: str
+    wave: str
+    community_he: str | None
+    community_en: str | None
+
+
+def waiting_for(db: Session, *, official_id: int) -> list[Waiting]:
+    """The surveys an official was invited to and has not answered, newest first, in one query."""
+    stmt = (
+        select(Survey.id, Survey.title_he, Survey.title_en, Survey.wave, Community.name_he, Community.name_en)
+        .join(SurveyInvitation, SurveyInvitation.survey_id == Survey.id)
+        .outerjoin(Community, Community.id == Survey.community_id)
+        .where(SurveyInvitation.official_id == official_id, SurveyInvitation.used.is_(False))
+        .order_by(Survey.created_at.desc(), Survey.id.desc())
+    )
+    return [Waiting(*row) for row in db.execute(stmt)]
+
+
+def community_names(db: Session, *, community_id: int | None) -> dict[str, str] | None:
+    """A community's name in each language (None for a survey that asks no community)."""
+    community = db.get(Community, community_id) if community_id is not None else None
+    return {"he": community.name_he, "en": community.name_en} if community else None
+
+
+def members_to_invite(db: Session, *, survey_id: int, community_id: int, circle: str | None) -> list[int]:
+    """The community's current members (of one circle, or both) not yet invited to the survey, by id."""
+    invited = select(SurveyInvitation.official_id).where(
+        SurveyInvitation.survey_id == survey_id, SurveyInvitation.official_id.is_not(None)
+    )
+    stmt = select(CommunityMember.official_id).where(
+        CommunityMember.community_id == community_id,
+        CommunityMember.left_on.is_(None),
+        CommunityMember.official_id.not_in(invited),
+    )
+    if circle is not None:
+        stmt = stmt.where(CommunityMember.circle == circle)
+    return sorted(set(db.scalars(stmt)))
+
+
+def after_meeting_setting(db: Session, *, community_id: int) -> AfterMeetingSurvey | None:
+    """Whether the community sends the short survey after each meeting (None: never set, so off)."""
+    return db.get(AfterMeetingSurvey, community_id)
+
+
+@dataclass(frozen=True)
+class EndedMeeting:
+    """A meeting whose short survey may be due: its community, and who is asked about it."""
+
+    meeting_id: int
+    community_id: int
+    community_code: str
+    community_he: str
+    community_en: str
+    title: str
+    date: dt.date
+    last_day: dt.date
+    enabled_on: dt.date
+    anonymous: bool
+    recipients: list[int]
+
+
+def ended_meetings(db: Session, *, as_of: dt.date, since: dt.date) -> list[EndedMeeting]:
+    """The meetings of communities that send the short survey, whose last day is from `since` to before `as_of`,
+    not yet surveyed, each with those marked present or late (or, none marked, the core circle on its last day); in
+    three queries."""
+    last_day = func.coalesce(CommunityMeeting.end_date, CommunityMeeting.date)
+    rows = db.execute(
+        select(CommunityMeeting, Community, AfterMeetingSurvey)
+        .join(Community, Community.id == CommunityMeeting.community_id)
+        .join(AfterMeetingSurvey, AfterMeetingSurvey.community_id == Community.id)
+        .outerjoin(Survey, Survey.meeting_id == CommunityMeeting.id)
+        .where(AfterMeetingSurvey.enabled, Survey.id.is_(None), last_day < as_of, last_day >= since)
+        .order_by(last_day, CommunityMeeting.id)
+    ).all()
+    if not rows:
+        return []
+    meeting_ids = [m.id for m, _, _ in rows]
+    marked: dict[int, set[int]] = defaultdict(set)
+    attended: dict[int, set[int]] = defaultdict(set)
+    for meeting_id, official_id, status in db.execute(
+        select(CommunityAttendance.meeting_id, CommunityAttendance.official_id, CommunityAttendance.status).where(
+            CommunityAttendance.meeting_id.in_(meeting_ids)
+        )
+    ):
+        marked[meeting_id].add(official_id)
+        if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
+            attended[meeting_id].add(official_id)
+    core = db.execute(
+        select(
+            CommunityMember.community_id,
+            CommunityMember.official_id,
+            CommunityMember.joined_on,
+            CommunityMember.left_on,
+        ).where(
+            CommunityMember.community_id.in_({c.id for _, c, _ in rows}),
+            CommunityMember.circle == Circle.CORE,
+        )
+    ).all()
+    out = []
+    for meeting, community, setting in rows:
+        end = meeting.end_date or meeting.date
+        in_core = {
+            r.official_id for r in core if r.community_id == community.id and holds_on(r.joined_on, r.left_on, end)
+        }
+        out.append(
+            EndedMeeting(
+                meeting_id=meeting.id,
+                community_id=community.id,
+                community_code=community.code,
+                community_he=community.name_he,
+                community_en=community.name_en,
+                title=meeting.title,
+                date=meeting.date,
+                last_day=end,
+                enabled_on=setting.enabled_on,
+                anonymous=setting.anonymous,
+                recipients=rules.after_meeting_recipients(
+                    attended=attended[meeting.id], marked=bool(marked[meeting.id]), core=in_core
+                ),
+            )
+        )
+    return out

@@ -11,20 +11,23 @@ import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.audit.service import record_event, snapshot
-from app.auth import Principal
+from app.audit.service import add_and_record, record_change, record_event, snapshot
+from app.auth import Principal, operator
 from app.clock import now_utc, today
 from app.communities.selectors import community_exists
 from app.config import get_settings
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
+from app.notifications.service import NewMessage, Recipient, absolute_link, queue_messages
 from app.officials.models import Official
 from app.sheets import cell_text, filled, read_records
 from app.surveys import rules, selectors
 from app.surveys.models import (
+    AfterMeetingSurvey,
     Survey,
     SurveyAnswer,
     SurveyInvitation,
@@ -35,23 +38,23 @@ from app.surveys.models import (
 )
 from app.surveys.rules import ItemKind, ResponseSource
 from app.surveys.schemas import (
+    AfterMeetingSettings,
     ImportRefusal,
     InvitationCreate,
     InvitationLink,
+    ItemIn,
     ItemRead,
     ResponsesImported,
     SurveyCreate,
+    WaveSend,
 )
 
 # The column of an imported file that names the respondent of a survey that is not anonymous (an official's id).
 RESPONDENT_COLUMN = "respondent_id"
 # Who the audit trail names for an answer given by a one-time link: no user, no address.
 RESPONDENT = Principal(user_id=None, label="survey respondent", role="respondent", address=None)
-
-
-def _require_runner(db: Session, actor: Principal, *, community_id: int | None) -> None:
-    if not selectors.may_run_survey(db, actor, community_id=community_id):
-        raise Forbidden(f"the {actor.role} role may not run this survey")
+# Who the audit trail names for the short surveys after meetings, made by the daily job.
+AFTER_MEETING = operator("after-meeting surveys")
 
 
 # --- creating a survey ---------------------------------------------------------------------------------------
@@ -61,7 +64,7 @@ def create_survey(db: Session, *, data: SurveyCreate, actor: Principal) -> Surve
     """Create a wave of a series with its items; the series is created with its first survey."""
     if data.community_id is not None and not community_exists(db, community_id=data.community_id):
         raise Invalid(f"community_id: no community has the id {data.community_id}", field="community_id")
-    _require_runner(db, actor, community_id=data.community_id)
+    selectors.require_runner(db, actor, community_id=data.community_id)
     codes = [i.code for i in data.items]
     for n, item in enumerate(data.items):
         if codes.index(item.code) != n:
@@ -150,7 +153,7 @@ def token_hash(token: str) -> str:
 def invite(db: Session, *, survey_id: int, data: InvitationCreate, actor: Principal) -> list[InvitationLink]:
     """Make one-time links: one per official named (each invited once), and links that name no one."""
     survey = selectors.get_survey(db, survey_id=survey_id)
-    _require_runner(db, actor, community_id=survey.community_id)
+    selectors.require_runner(db, actor, community_id=survey.community_id)
     ids = list(dict.fromkeys(data.official_ids))
     if not ids and not data.anonymous_links:
         raise Invalid("official_ids: name at least one official, or ask for anonymous links", field="official_ids")
@@ -338,7 +341,7 @@ def import_responses(
     anonymous, `respondent_id` may name the official): every row or, when any row is refused, none, each refusal
     with its row, column and why."""
     survey = selectors.get_survey(db, survey_id=survey_id)
-    _require_runner(db, actor, community_id=survey.community_id)
+    selectors.require_runner(db, actor, community_id=survey.community_id)
     items = selectors.items_of(db, survey_ids=[survey.id])[survey.id]
     records = list(
         filled(read_records(content, filename=filename, max_uncompressed=get_settings().xlsx_max_uncompressed_bytes))
@@ -457,3 +460,147 @@ def _respondent(text: str, known: set[int], answered: set[int]) -> tuple[int | N
     if int(text) in answered:
         return None, f"official {text} has already responded to this survey"
     return int(text), None
+
+
+# --- sending a survey to its community, by mail --------------------------------------------------------------
+
+# The kind of message that carries a one-time link (templates/email/survey_invitation.*).
+INVITATION_KIND = "survey_invitation"
+
+
+def _mail_links(db: Session, *, survey: Survey, links: Sequence[InvitationLink]) -> int:
+    """Mail each named link to its official (those without an address find it on their home page); how many."""
+    ids = [link.official_id for link in links if link.official_id is not None]
+    if not ids:
+        return 0
+    officials = {o.id: o for o in db.scalars(select(Official).where(Official.id.in_(ids)))}
+    community = selectors.community_names(db, community_id=survey.community_id)
+    messages = []
+    for link in links:
+        official = officials.get(link.official_id) if link.official_id is not None else None
+        if official is None or not official.email:
+            continue
+        messages.append(
+            NewMessage(
+                kind=INVITATION_KIND,
+                key=f"survey_invitation:{survey.id}:{official.id}",
+                to=Recipient(
+                    email=official.email,
+                    name=f"{official.first_name_he} {official.last_name_he}",
+                    official_id=official.id,
+                ),
+                context={
+                    "survey": {"he": survey.title_he, "en": survey.title_en},
+                    "community": community,
+                    "anonymous": survey.anonymous,
+                    "link": absolute_link(link.path),
+                },
+            )
+        )
+    return queue_messages(db, messages)
+
+
+def send_wave(db: Session, *, survey_id: int, data: WaveSend, actor: Principal) -> list[InvitationLink]:
+    """Invite the community's current members of the circle chosen who are not yet invited, each by a one-time link
+    mailed to them (and shown once to the sender); 409 `nobody_to_invite` when all of them were."""
+    survey = selectors.get_survey(db, survey_id=survey_id)
+    selectors.require_runner(db, actor, community_id=survey.community_id)
+    if survey.community_id is None:
+        raise Invalid("circle: this survey asks no community; invite officials by id", field="circle")
+    ids = selectors.members_to_invite(
+        db, survey_id=survey.id, community_id=survey.community_id, circle=None if data.circle == "all" else data.circle
+    )
+    if not ids:
+        raise Conflict(
+            "circle: every current member of this circle is already invited", code="nobody_to_invite", field="circle"
+        )
+    links = invite(db, survey_id=survey.id, data=InvitationCreate(official_ids=ids), actor=actor)
+    _mail_links(db, survey=survey, links=links)
+    return links
+
+
+def renew_my_link(db: Session, *, survey_id: int, actor: Principal) -> str:
+    """A fresh one-time link for the caller's own unused invitation (the one mailed stops working): how a member
+    answers from their home page. Not audited: the moment a respondent opened a survey must not be kept."""
+    if actor.official_id is None:
+        raise NotFound(f"no survey waiting for you with id {survey_id}")
+    invitation = db.scalar(
+        select(SurveyInvitation).where(
+            SurveyInvitation.survey_id == survey_id,
+            SurveyInvitation.official_id == actor.official_id,
+            SurveyInvitation.used.is_(False),
+        )
+    )
+    if invitation is None:
+        raise NotFound(f"no survey waiting for you with id {survey_id}")
+    token = secrets.token_urlsafe(24)
+    invitation.token_hash = token_hash(token)
+    db.flush()
+    return f"/s/{token}"
+
+
+# --- the short survey after each meeting ---------------------------------------------------------------------
+
+
+def set_after_meeting(
+    db: Session, *, community_id: int, data: AfterMeetingSettings, actor: Principal, on: date | None = None
+) -> AfterMeetingSurvey:
+    """Turn the short survey after each meeting on or off for a community (its coordinator, or an admin), from the
+    day `on` (today unless told: the demo's year began earlier)."""
+    on = on or today()
+    if not community_exists(db, community_id=community_id):
+        raise NotFound(f"no community with id {community_id}")
+    selectors.require_runner(db, actor, community_id=community_id)
+    setting = selectors.after_meeting_setting(db, community_id=community_id)
+    if setting is None:
+        setting = AfterMeetingSurvey(
+            community_id=community_id,
+            enabled=data.enabled,
+            anonymous=data.anonymous,
+            enabled_on=on,
+            updated_at=now_utc(),
+        )
+        add_and_record(db, setting, actor=actor, entity_type="after_meeting_survey")
+        return setting
+    before = snapshot(setting)
+    if data.enabled and not setting.enabled:
+        setting.enabled_on = on
+    setting.enabled, setting.anonymous = data.enabled, data.anonymous
+    if snapshot(setting) != before:
+        setting.updated_at = now_utc()
+    record_change(db, setting, before=before, actor=actor, entity_type="after_meeting_survey")
+    return setting
+
+
+def send_after_meeting_surveys(db: Session, *, as_of: date) -> int:
+    """For each meeting that ended before `as_of` (rules.after_meeting_due) in a community that asks, once: its short
+    survey, and a one-time link mailed to each attendee. Safe to rerun: a meeting has one survey at most. How many
+    surveys were made."""
+    since = as_of - timedelta(days=rules.AFTER_MEETING_WINDOW_DAYS)
+    made = 0
+    for meeting in selectors.ended_meetings(db, as_of=as_of, since=since):
+        if not rules.after_meeting_due(last_day=meeting.last_day, enabled_on=meeting.enabled_on, as_of=as_of):
+            continue
+        code = rules.after_meeting_series(meeting.community_code)
+        waves = selectors.list_surveys(db, series=code)
+        wave = rules.after_meeting_wave(meeting.date, meeting.title, {w.wave for w in waves}, meeting.meeting_id)
+        data = SurveyCreate(
+            series_code=code,
+            wave=wave,
+            wave_order=max((w.wave_order for w in waves), default=0) + 1,
+            title_he=f"שאלון קצר אחרי המפגש: {meeting.title}"[:300],
+            title_en=f"Short survey after the meeting: {meeting.title}"[:300],
+            community_id=meeting.community_id,
+            anonymous=meeting.anonymous,
+            items=[ItemIn.model_validate(i) for i in rules.AFTER_MEETING_ITEMS],
+        )
+        survey = create_survey(db, data=data, actor=AFTER_MEETING)
+        survey.meeting_id = meeting.meeting_id
+        db.flush()
+        if meeting.recipients:
+            links = invite(
+                db, survey_id=survey.id, data=InvitationCreate(official_ids=meeting.recipients), actor=AFTER_MEETING
+            )
+            _mail_links(db, survey=survey, links=links)
+        made += 1
+    return made

@@ -39,8 +39,8 @@ from app.knowledge.service import file_item
 from app.main import create_app
 from app.officials.models import Official, Requirement
 from app.surveys.rules import ItemKind
-from app.surveys.schemas import ItemIn, SurveyCreate
-from app.surveys.service import create_survey
+from app.surveys.schemas import InvitationCreate, ItemIn, SurveyCreate
+from app.surveys.service import create_survey, invite
 from tests.factories import (
     ACTOR,
     make_appointment,
@@ -57,6 +57,8 @@ from tests.test_permissions import _served_routes
 PUBLIC = ("anonymous", *ALL_ROLES)  # anyone, signed in or not
 COMMUNITY_READERS = (ADMIN, AUDITOR, OFFICIAL)  # liaisons have no part in communities
 COMMUNITY_MANAGERS = (ADMIN, OFFICIAL)  # admins, and the community's coordinator (the grid's official)
+SURVEY_READERS = (ADMIN, AUDITOR, OFFICIAL)  # staff, and the coordinator of the survey's community
+SURVEY_RUNNERS = (ADMIN, OFFICIAL)  # admins, and the coordinator of the survey's community
 SIGNED_IN = ALL_ROLES  # any signed-in account
 
 
@@ -85,8 +87,9 @@ class World:
     member_id: int = 0
     join_request_id: int = 0
     community_meeting_id: int = 0
-    survey_id: int = 0  # a named survey of the series "grid-network", with a people item
     knowledge_item_id: int = 0  # a core note of the community the official coordinates
+    survey_id: int = 0  # a named survey of the series "grid-network" asking `community_id`, with a people item; the
+    # official is invited to it
 
 
 @dataclass(frozen=True)
@@ -337,19 +340,6 @@ PAGES: list[Page] = [
     Page("POST", "/communities/meetings/{meeting_id}/cancel", COMMUNITY_MANAGERS, _community_meeting),
     Page("GET", "/communities/{community_id}/edit", COMMUNITY_MANAGERS, _community),
     Page("POST", "/communities/{community_id}/edit", COMMUNITY_MANAGERS, _community),
-    # Surveys: the school's staff read them; admins create them, invite and import (with communities, a
-    # community's coordinator too).
-    Page("GET", "/surveys", (ADMIN, AUDITOR)),
-    Page("GET", "/surveys/new", (ADMIN,)),
-    Page("POST", "/surveys", (ADMIN,)),
-    Page("GET", "/surveys/{survey_id}", (ADMIN, AUDITOR), _survey),
-    Page("POST", "/surveys/{survey_id}/invitations", (ADMIN,), _survey),
-    Page("POST", "/surveys/{survey_id}/import", (ADMIN,), _survey),
-    Page("GET", "/surveys/{survey_id}/report", (ADMIN, AUDITOR), _survey),
-    Page("GET", "/surveys/{survey_id}/report.xlsx", (ADMIN, AUDITOR), _survey),
-    Page("GET", "/surveys/{survey_id}/report.pdf", (ADMIN, AUDITOR), _survey),
-    Page("GET", "/survey-series/{code}/report", (ADMIN, AUDITOR), lambda w: {"code": "grid-network"}),
-    Page("GET", "/surveys/{survey_id}/network", (ADMIN, AUDITOR), _survey),
     # The graduates network: the grid's official is a graduate who joined the directory.
     Page("GET", "/graduates", COMMUNITY_READERS),
     Page("GET", "/graduates/me", (OFFICIAL,)),
@@ -359,6 +349,25 @@ PAGES: list[Page] = [
     Page("POST", "/knowledge/new", COMMUNITY_MANAGERS),
     Page("POST", "/knowledge/{item_id}", COMMUNITY_MANAGERS, _knowledge_item),
     Page("POST", "/knowledge/{item_id}/remove", COMMUNITY_MANAGERS, _knowledge_item),
+    # Surveys: the school's staff read them; admins create them, send, invite and import; so does the coordinator of
+    # the survey's community (the grid's official: the grid's survey asks their community). A survey for no community
+    # (a new one without ?community_id=) is the admins' alone.
+    Page("GET", "/surveys", SURVEY_READERS),
+    Page("GET", "/surveys/new", (ADMIN,)),
+    Page("POST", "/surveys", (ADMIN,)),
+    Page("GET", "/surveys/{survey_id}", SURVEY_READERS, _survey),
+    Page("POST", "/surveys/{survey_id}/invitations", SURVEY_RUNNERS, _survey),
+    Page("POST", "/surveys/{survey_id}/send", SURVEY_RUNNERS, _survey),
+    Page("POST", "/surveys/{survey_id}/import", SURVEY_RUNNERS, _survey),
+    Page("GET", "/surveys/{survey_id}/report", SURVEY_READERS, _survey),
+    Page("GET", "/surveys/{survey_id}/report.xlsx", SURVEY_READERS, _survey),
+    Page("GET", "/surveys/{survey_id}/report.pdf", SURVEY_READERS, _survey),
+    Page("GET", "/survey-series/{code}/report", SURVEY_READERS, lambda w: {"code": "grid-network"}),
+    Page("GET", "/surveys/{survey_id}/network", SURVEY_READERS, _survey),
+    Page("GET", "/communities/{community_id}/surveys", SURVEY_READERS, _community),
+    Page("POST", "/communities/{community_id}/surveys/after-meeting", SURVEY_RUNNERS, _community),
+    # A survey waiting for the official (the grid's official is invited to the grid's survey).
+    Page("POST", "/me/surveys/{survey_id}", (OFFICIAL,), _survey),
 ]
 
 # The machine routes outside /api/v1: not pages.
@@ -425,6 +434,7 @@ def world(db: Session) -> World:
             title_he="מיפוי קשרים",
             title_en="Who consults whom",
             anonymous=False,
+            community_id=communities["community_id"],
             items=[ItemIn(code="consult", kind=ItemKind.PEOPLE, text_he="עם מי את/ה מתייעץ/ת?")],
         ),
         actor=ACTOR,
@@ -436,6 +446,7 @@ def world(db: Session) -> World:
         ),
         actor=ACTOR,
     )
+    invite(db, survey_id=survey.id, data=InvitationCreate(official_ids=[official.id]), actor=ACTOR)
     db.flush()
     return World(
         **communities,
