@@ -543,7 +543,7 @@ class EndedMeeting:
 
 def ended_meetings(db: Session, *, as_of: dt.date, since: dt.date) -> list[EndedMeeting]:
     """The meetings of communities that send the short survey, whose last day is from `since` to before `as_of`,
-    not yet surveyed, each with those marked present or late (or, none marked, the core circle on its last day); in
+    not cancelled and not yet surveyed, each with those marked present or late (or, none marked, the core circle on its last day); in
     three queries."""
     last_day = func.coalesce(CommunityMeeting.end_date, CommunityMeeting.date)
     rows = db.execute(
@@ -551,7 +551,13 @@ def ended_meetings(db: Session, *, as_of: dt.date, since: dt.date) -> list[Ended
         .join(Community, Community.id == CommunityMeeting.community_id)
         .join(AfterMeetingSurvey, AfterMeetingSurvey.community_id == Community.id)
         .outerjoin(Survey, Survey.meeting_id == CommunityMeeting.id)
-        .where(AfterMeetingSurvey.enabled, Survey.id.is_(None), last_day < as_of, last_day >= since)
+        .where(
+            AfterMeetingSurvey.enabled,
+            CommunityMeeting.cancelled_at.is_(None),
+            Survey.id.is_(None),
+            last_day < as_of,
+            last_day >= since,
+        )
         .order_by(last_day, CommunityMeeting.id)
     ).all()
     if not rows:

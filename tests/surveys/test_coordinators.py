@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 
 from app.clock import today
 from app.communities import service as communities
-from app.communities.schemas import MeetingAttendanceIn, MeetingAttendanceSheet, MeetingCreate, MemberCreate
+from app.communities.schemas import (
+    MeetingAttendanceIn,
+    MeetingAttendanceSheet,
+    MeetingCancel,
+    MeetingCreate,
+    MemberCreate,
+)
 from app.notifications.models import OutboxMessage
 from app.notifications.rules import example_of
 from app.notifications.service import Recipient, render_message
@@ -261,6 +267,17 @@ def test_without_attendance_the_core_circle_is_asked_and_nothing_goes_when_off(d
     set_after_meeting(db, community_id=s.community.id, data=AfterMeetingSettings(enabled=False), actor=ACTOR)
     _ended_meeting(db, s, title="מפגש זום")
     assert send_after_meeting_surveys(db, as_of=today()) == 0
+
+
+def test_a_cancelled_meeting_gets_no_short_survey(db: Session) -> None:
+    s = seed_community(db, members=2)
+    set_after_meeting(db, community_id=s.community.id, data=AfterMeetingSettings(enabled=True), actor=ACTOR)
+    meeting_id = _ended_meeting(db, s)
+    communities.cancel_meeting(
+        db, meeting_id=meeting_id, data=MeetingCancel(reason="the speaker fell ill"), actor=ACTOR
+    )
+    assert send_after_meeting_surveys(db, as_of=today()) == 0
+    assert db.scalar(select(func.count()).where(Survey.meeting_id == meeting_id)) == 0
 
 
 def test_after_meeting_surveys_of_two_meetings_make_one_series_with_two_waves(db: Session) -> None:
