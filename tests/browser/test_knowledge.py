@@ -106,7 +106,7 @@ def test_search_in_hebrew_and_file_a_document(page, server, tmp_path: Path):
         page.locator("a[data-download]").first.click()
     assert download.value.suggested_filename == "מצגת הפתיחה.pdf"
     page.goto(f"/communities/meetings/{seeded.meeting_id}")
-    expect(page.locator("#products ~ .knowledge-list [data-knowledge-item]")).to_have_count(1)
+    expect(page.locator("#products-heading ~ .knowledge-list [data-knowledge-item]")).to_have_count(1)
     _click(page, page.get_by_role("button", name="יציאה"))
 
     # A core member finds the community's documents from its page, the core's among them.
