@@ -9,10 +9,27 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, EmailStr, Field
 
 from app.clock import today
+from app.text import clean_text
 
 EMAIL_MAX_LENGTH = 254  # RFC 5321's longest address, and the width of every email column
 Email = Annotated[EmailStr, Field(max_length=EMAIL_MAX_LENGTH)]
 """An email address, at most 254 characters."""
+
+
+def optional_text(value: str | None) -> str | None:
+    """A text field that may be left out: cleaned (app.text.clean_text); nothing left is None."""
+    if value is None:
+        return None
+    return clean_text(value) or None
+
+
+def required_text(value: str | None) -> str:
+    """A text field that must say something: cleaned (app.text.clean_text), and refused when nothing is left."""
+    cleaned = clean_text(value or "")
+    if not cleaned:
+        raise ValueError("must not be blank")
+    return cleaned
+
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

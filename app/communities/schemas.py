@@ -18,14 +18,7 @@ from app.communities.rules import (
     meeting_times_problem,
 )
 from app.programmes.schemas import CODE_MAX_LENGTH, CODE_PATTERN
-from app.schemas import MAX_ID, FactDate, PlanDate
-from app.text import clean_text
-
-
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    return clean_text(value) or None
+from app.schemas import MAX_ID, FactDate, PlanDate, optional_text, required_text
 
 
 class CommunityCreate(BaseModel):
@@ -40,15 +33,9 @@ class CommunityCreate(BaseModel):
     description: str | None = Field(default=None, max_length=5000)
     kind: CommunityKind = CommunityKind.COMMUNITY
 
-    @field_validator("name_he", "name_en", "field")
-    @classmethod
-    def _required_text(cls, value: str) -> str:
-        cleaned = clean_text(value)
-        if not cleaned:
-            raise ValueError("must not be blank")
-        return cleaned
+    _required_text = field_validator("name_he", "name_en", "field")(required_text)
 
-    _description = field_validator("description")(_clean)
+    _description = field_validator("description")(optional_text)
 
 
 class CommunityUpdate(BaseModel):
@@ -62,15 +49,9 @@ class CommunityUpdate(BaseModel):
     field: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
 
-    @field_validator("name_he", "name_en", "field")
-    @classmethod
-    def _required_text(cls, value: str | None) -> str:
-        cleaned = clean_text(value or "")
-        if not cleaned:
-            raise ValueError("must not be blank")
-        return cleaned
+    _required_text = field_validator("name_he", "name_en", "field")(required_text)
 
-    _description = field_validator("description")(_clean)
+    _description = field_validator("description")(optional_text)
 
 
 class CommunityRead(BaseModel):
@@ -169,7 +150,7 @@ class JoinRequestCreate(BaseModel):
 
     message: str | None = Field(default=None, max_length=2000)
 
-    _message = field_validator("message")(_clean)
+    _message = field_validator("message")(optional_text)
 
 
 class JoinRequestDecision(BaseModel):
@@ -181,7 +162,7 @@ class JoinRequestDecision(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
     circle: Circle = Circle.WIDER
 
-    _reason = field_validator("reason")(_clean)
+    _reason = field_validator("reason")(optional_text)
 
     @model_validator(mode="after")
     def _refusal_says_why(self) -> JoinRequestDecision:
@@ -218,15 +199,9 @@ class _MeetingFields(BaseModel):
     link: str | None = Field(default=None, max_length=500, pattern=r"^https://\S+$")
     agenda: str | None = Field(default=None, max_length=20000)
 
-    _text = field_validator("place", "agenda")(_clean)
+    _text = field_validator("place", "agenda")(optional_text)
 
-    @field_validator("title")
-    @classmethod
-    def _title(cls, value: str) -> str:
-        cleaned = clean_text(value)
-        if not cleaned:
-            raise ValueError("must not be blank")
-        return cleaned
+    _title = field_validator("title")(required_text)
 
 
 class MeetingCreate(_MeetingFields):
@@ -260,7 +235,7 @@ class MeetingUpdate(BaseModel):
         default=None, max_length=20000, description="The meeting's products (titles and links), one a line."
     )
 
-    _text = field_validator("place", "agenda", "minutes", "products")(_clean)
+    _text = field_validator("place", "agenda", "minutes", "products")(optional_text)
 
     @model_validator(mode="after")
     def _required_stay(self) -> MeetingUpdate:
@@ -299,13 +274,7 @@ class MeetingCancel(BaseModel):
 
     reason: str = Field(min_length=1, max_length=2000)
 
-    @field_validator("reason")
-    @classmethod
-    def _reason(cls, value: str) -> str:
-        cleaned = clean_text(value)
-        if not cleaned:
-            raise ValueError("must not be blank")
-        return cleaned
+    _reason = field_validator("reason")(required_text)
 
 
 class MeetingAttendanceIn(BaseModel):
@@ -317,7 +286,7 @@ class MeetingAttendanceIn(BaseModel):
     status: AttendanceStatus
     note: str | None = Field(default=None, max_length=2000)
 
-    _note = field_validator("note")(_clean)
+    _note = field_validator("note")(optional_text)
 
 
 class MeetingAttendanceSheet(BaseModel):

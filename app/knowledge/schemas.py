@@ -9,16 +9,9 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.knowledge.rules import ItemKind, Language, Visibility, visibility_problem
-from app.schemas import MAX_ID
-from app.text import clean_text
+from app.schemas import MAX_ID, optional_text, required_text
 
 URL_PATTERN = r"^https?://\S+$"
-
-
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    return clean_text(value) or None
 
 
 def _body(value: str | None) -> str | None:
@@ -48,15 +41,9 @@ class ItemFields(BaseModel):
         description="public: anyone; wider: the community's members of either circle; core: its core members only.",
     )
 
-    @field_validator("title_he")
-    @classmethod
-    def _required_text(cls, value: str) -> str:
-        cleaned = clean_text(value)
-        if not cleaned:
-            raise ValueError("must not be blank")
-        return cleaned
+    _required_text = field_validator("title_he")(required_text)
 
-    _text = field_validator("title_en", "description", "field", "role_code")(_clean)
+    _text = field_validator("title_en", "description", "field", "role_code")(optional_text)
 
     @model_validator(mode="after")
     def _visible_to_whom(self) -> Self:
@@ -102,7 +89,7 @@ class ItemUpdate(BaseModel):
     url: str | None = Field(default=None, max_length=2000, pattern=URL_PATTERN)
     body: str | None = Field(default=None, max_length=100_000)
 
-    _text = field_validator("title_he", "title_en", "description", "field", "role_code")(_clean)
+    _text = field_validator("title_he", "title_en", "description", "field", "role_code")(optional_text)
     _body = field_validator("body")(_body)
 
 
