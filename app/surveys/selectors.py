@@ -543,8 +543,8 @@ class EndedMeeting:
 
 def ended_meetings(db: Session, *, as_of: dt.date, since: dt.date) -> list[EndedMeeting]:
     """The meetings of communities that send the short survey, whose last day is from `since` to before `as_of`,
-    not cancelled and not yet surveyed, each with those marked present or late (or, none marked, the core circle on its last day); in
-    three queries."""
+    not cancelled and not yet surveyed, each with those marked present or late (or, none marked, the core circle on
+    its last day); in three queries."""
     last_day = func.coalesce(CommunityMeeting.end_date, CommunityMeeting.date)
     rows = db.execute(
         select(CommunityMeeting, Community, AfterMeetingSurvey)
