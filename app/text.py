@@ -59,3 +59,8 @@ def name_key(value: str) -> str:
     """The form a person's name is stored and searched in (Hebrew, Arabic or Latin letters): `search_key`, then
     without points, harakat, tatweel, apostrophes and quotes, and one spelling of alef, ya and ta marbuta."""
     return _SPACES.sub(" ", _NAME_MARKS.sub("", search_key(value)).translate(_ARABIC_LETTERS)).strip()
+
+
+def full_name(*parts: str | None) -> str | None:
+    """A person's name from its parts (first, last), those given, with a space between; None when none is given."""
+    return " ".join(p for p in parts if p) or None

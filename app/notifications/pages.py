@@ -162,8 +162,9 @@ def _example(kind: str, lang: str) -> tuple[str, str, str]:
     if kind not in KINDS:
         raise NotFound(f"no kind of message is named {kind}")
     example = example_of(kind)
-    to = Recipient(email="dana.cohen@example.org", name=str(example.get("name", "דנה כהן")))
-    return render_message(kind, {**example, "recipient": to}, lang=lang if lang in LANGUAGES else "he")
+    lang = lang if lang in LANGUAGES else "he"
+    to = Recipient(email="dana.cohen@example.org", name=str(example.get("name", "דנה כהן")), name_en="Dana Cohen")
+    return render_message(kind, {**example, "recipient": to}, lang=lang)
 
 
 @router.get("/admin/outbox/previews/{kind}", response_class=HTMLResponse)

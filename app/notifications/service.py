@@ -4,7 +4,7 @@ that causes it; the worker sends it after the commit."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +29,17 @@ SEND_JOB = "notifications.send_outbox"
 
 @dataclass(frozen=True)
 class Recipient:
-    """Whom a message goes to: an address and a name to greet, and the official it is about, when one is."""
+    """Whom a message goes to: an address and a name to greet (in Hebrew, and in English letters where the record has
+    them), and the official it is about, when one is."""
 
     email: str
     name: str
     official_id: int | None = None
+    name_en: str | None = None
+
+    def name_in(self, lang: str) -> str:
+        """The name to greet in a message written in this language."""
+        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ def render_message(kind: str, context: dict[str, Any], *, lang: str) -> tuple[st
     settings = get_settings()
     recipient = context.get("recipient")
     link = unsubscribe_url(recipient.email) if KINDS[kind].optional and isinstance(recipient, Recipient) else None
+    if isinstance(recipient, Recipient):
+        context = {**context, "recipient": replace(recipient, name=recipient.name_in(lang))}
     context = {
         **context,
         "school_name": settings.school_name_he if lang == "he" else settings.school_name_en,
@@ -126,7 +134,7 @@ def queue_messages(db: Session, messages: Iterable[NewMessage], *, now: datetime
                 "kind": message.kind,
                 "created_at": now,
                 "recipient_email": message.to.email,
-                "recipient_name": message.to.name,
+                "recipient_name": message.to.name_in(lang),
                 "official_id": message.to.official_id,
                 "language": lang,
                 "subject": subject[:300],

@@ -17,7 +17,7 @@ from app.officials.rules import national_id_query
 from app.officials.schemas import AppointmentRead, OfficialRead
 from app.officials.scoping import scope_appointments, scope_officials, visible_official
 from app.schemas import Page
-from app.text import name_key, search_key
+from app.text import full_name, name_key, search_key
 
 
 def get_official(db: Session, *, official_id: int, actor: Principal) -> OfficialRead:
@@ -158,10 +158,15 @@ def recipients_of(db: Session, *, official_ids: Collection[int]) -> dict[int, Re
     ids = sorted(set(official_ids))
     if not ids:
         return {}
-    stmt = select(Official.id, Official.email, Official.first_name_he, Official.last_name_he).where(
-        Official.id.in_(ids), Official.email.is_not(None), Official.email != ""
-    )
+    stmt = select(
+        Official.id,
+        Official.email,
+        Official.first_name_he,
+        Official.last_name_he,
+        Official.first_name_en,
+        Official.last_name_en,
+    ).where(Official.id.in_(ids), Official.email.is_not(None), Official.email != "")
     return {
-        oid: Recipient(email=email or "", name=f"{first} {last}", official_id=oid)
-        for oid, email, first, last in db.execute(stmt)
+        oid: Recipient(email=email or "", name=f"{first} {last}", official_id=oid, name_en=full_name(first_en, last_en))
+        for oid, email, first, last, first_en, last_en in db.execute(stmt)
     }

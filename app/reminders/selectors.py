@@ -30,6 +30,7 @@ from app.notifications.rules import MessageState
 from app.notifications.service import Recipient
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme
+from app.text import full_name
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,15 @@ class OpenRequirement:
     pending_requests: int
     official_name: str
     email: str | None
+    official_name_en: str | None = None
 
     def recipient(self) -> Recipient | None:
         """The official as a message's recipient; none without an email address."""
         if not self.email:
             return None
-        return Recipient(email=self.email, name=self.official_name, official_id=self.official_id)
+        return Recipient(
+            email=self.email, name=self.official_name, official_id=self.official_id, name_en=self.official_name_en
+        )
 
 
 def open_requirements(
@@ -93,6 +97,8 @@ def open_requirements(
             Official.first_name_he,
             Official.last_name_he,
             Official.email,
+            Official.first_name_en,
+            Official.last_name_en,
         )
         .join(Programme, Programme.code == q.c.programme_code)
         .join(Official, Official.id == q.c.official_id)
@@ -111,6 +117,7 @@ def open_requirements(
             pending_requests=int(r[8] or 0),
             official_name=f"{r[9]} {r[10]}",
             email=r[11] or None,
+            official_name_en=full_name(r[12], r[13]),
         )
         for r in db.execute(stmt)
     ]
@@ -195,6 +202,8 @@ def seats_at_sessions(db: Session, *, first: date, last: date) -> list[SeatAtSes
             Official.email,
             Official.first_name_he,
             Official.last_name_he,
+            Official.first_name_en,
+            Official.last_name_en,
         )
         .join(Cohort, Cohort.id == CohortSession.cohort_id)
         .join(Programme, Programme.id == Cohort.programme_id)
@@ -215,7 +224,11 @@ def seats_at_sessions(db: Session, *, first: date, last: date) -> list[SeatAtSes
             cohort_code=r[7],
             programme=Titles(r[8], r[9]),
             official_id=r[10],
-            recipient=Recipient(email=r[11], name=f"{r[12]} {r[13]}", official_id=r[10]) if r[11] else None,
+            recipient=Recipient(
+                email=r[11], name=f"{r[12]} {r[13]}", official_id=r[10], name_en=full_name(r[14], r[15])
+            )
+            if r[11]
+            else None,
         )
         for r in db.execute(stmt)
     ]
@@ -273,6 +286,8 @@ def invitees_at_meetings(db: Session, *, first: date, last: date) -> list[Invite
             Official.email,
             Official.first_name_he,
             Official.last_name_he,
+            Official.first_name_en,
+            Official.last_name_en,
         )
         .join(Community, Community.id == CommunityMeeting.community_id)
         .join(
@@ -304,7 +319,11 @@ def invitees_at_meetings(db: Session, *, first: date, last: date) -> list[Invite
                 link=r[11],
             ),
             official_id=r[12],
-            recipient=Recipient(email=r[13], name=f"{r[14]} {r[15]}", official_id=r[12]) if r[13] else None,
+            recipient=Recipient(
+                email=r[13], name=f"{r[14]} {r[15]}", official_id=r[12], name_en=full_name(r[16], r[17])
+            )
+            if r[13]
+            else None,
         )
         for r in db.execute(stmt)
     ]

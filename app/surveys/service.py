@@ -48,6 +48,7 @@ from app.surveys.schemas import (
     SurveyCreate,
     WaveSend,
 )
+from app.text import full_name
 
 # The column of an imported file that names the respondent of a survey that is not anonymous (an official's id).
 RESPONDENT_COLUMN = "respondent_id"
@@ -488,6 +489,7 @@ def _mail_links(db: Session, *, survey: Survey, links: Sequence[InvitationLink])
                     email=official.email,
                     name=f"{official.first_name_he} {official.last_name_he}",
                     official_id=official.id,
+                    name_en=full_name(official.first_name_en, official.last_name_en),
                 ),
                 context={
                     "survey": {"he": survey.title_he, "en": survey.title_en},
