@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
@@ -152,21 +153,35 @@ def appointments_of(
     return out
 
 
+# The columns of an official that make them a message's recipient, after their id, as `recipient_from` reads them.
+RECIPIENT_COLUMNS = (
+    Official.email,
+    Official.first_name_he,
+    Official.last_name_he,
+    Official.first_name_en,
+    Official.last_name_en,
+)
+
+
+def recipient_from(row: Sequence[Any]) -> Recipient | None:
+    """An official as a message's recipient, from their id and RECIPIENT_COLUMNS in a row: greeted by their Hebrew
+    name, or by their English one in English mail where the record has it; none without an email address."""
+    official_id, email, first_he, last_he, first_en, last_en = row
+    if not email:
+        return None
+    return Recipient(
+        email=email, name=f"{first_he} {last_he}", official_id=official_id, name_en=full_name(first_en, last_en)
+    )
+
+
 def recipients_of(db: Session, *, official_ids: Collection[int]) -> dict[int, Recipient]:
     """Whom a message about each of these officials goes to, by official id: those with an email address only (an
     official without one gets no mail). Not scoped: the school writes to them, whoever caused the message."""
     ids = sorted(set(official_ids))
     if not ids:
         return {}
-    stmt = select(
-        Official.id,
-        Official.email,
-        Official.first_name_he,
-        Official.last_name_he,
-        Official.first_name_en,
-        Official.last_name_en,
-    ).where(Official.id.in_(ids), Official.email.is_not(None), Official.email != "")
-    return {
-        oid: Recipient(email=email or "", name=f"{first} {last}", official_id=oid, name_en=full_name(first_en, last_en))
-        for oid, email, first, last, first_en, last_en in db.execute(stmt)
-    }
+    stmt = select(Official.id, *RECIPIENT_COLUMNS).where(
+        Official.id.in_(ids), Official.email.is_not(None), Official.email != ""
+    )
+    found = ((r[0], recipient_from(r)) for r in db.execute(stmt))
+    return {oid: recipient for oid, recipient in found if recipient is not None}

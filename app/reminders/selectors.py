@@ -29,6 +29,7 @@ from app.notifications.models import OutboxMessage
 from app.notifications.rules import MessageState
 from app.notifications.service import Recipient
 from app.officials.models import Appointment, Official, Requirement
+from app.officials.selectors import RECIPIENT_COLUMNS, recipient_from
 from app.programmes.models import Programme
 from app.text import full_name
 
@@ -199,11 +200,7 @@ def seats_at_sessions(db: Session, *, first: date, last: date) -> list[SeatAtSes
             Programme.title_he,
             Programme.title_en,
             Official.id,
-            Official.email,
-            Official.first_name_he,
-            Official.last_name_he,
-            Official.first_name_en,
-            Official.last_name_en,
+            *RECIPIENT_COLUMNS,
         )
         .join(Cohort, Cohort.id == CohortSession.cohort_id)
         .join(Programme, Programme.id == Cohort.programme_id)
@@ -224,11 +221,7 @@ def seats_at_sessions(db: Session, *, first: date, last: date) -> list[SeatAtSes
             cohort_code=r[7],
             programme=Titles(r[8], r[9]),
             official_id=r[10],
-            recipient=Recipient(
-                email=r[11], name=f"{r[12]} {r[13]}", official_id=r[10], name_en=full_name(r[14], r[15])
-            )
-            if r[11]
-            else None,
+            recipient=recipient_from(r[10:16]),
         )
         for r in db.execute(stmt)
     ]
@@ -283,11 +276,7 @@ def invitees_at_meetings(db: Session, *, first: date, last: date) -> list[Invite
             CommunityMeeting.place,
             CommunityMeeting.link,
             Official.id,
-            Official.email,
-            Official.first_name_he,
-            Official.last_name_he,
-            Official.first_name_en,
-            Official.last_name_en,
+            *RECIPIENT_COLUMNS,
         )
         .join(Community, Community.id == CommunityMeeting.community_id)
         .join(
@@ -319,11 +308,7 @@ def invitees_at_meetings(db: Session, *, first: date, last: date) -> list[Invite
                 link=r[11],
             ),
             official_id=r[12],
-            recipient=Recipient(
-                email=r[13], name=f"{r[14]} {r[15]}", official_id=r[12], name_en=full_name(r[16], r[17])
-            )
-            if r[13]
-            else None,
+            recipient=recipient_from(r[12:18]),
         )
         for r in db.execute(stmt)
     ]

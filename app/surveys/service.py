@@ -22,8 +22,9 @@ from app.clock import now_utc, today
 from app.communities.selectors import community_exists
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound
-from app.notifications.service import NewMessage, Recipient, absolute_link, queue_messages
+from app.notifications.service import NewMessage, absolute_link, queue_messages
 from app.officials.models import Official
+from app.officials.selectors import recipients_of
 from app.sheets import cell_text, filled, read_records
 from app.surveys import rules, selectors
 from app.surveys.models import (
@@ -48,7 +49,6 @@ from app.surveys.schemas import (
     SurveyCreate,
     WaveSend,
 )
-from app.text import full_name
 
 # The column of an imported file that names the respondent of a survey that is not anonymous (an official's id).
 RESPONDENT_COLUMN = "respondent_id"
@@ -474,23 +474,18 @@ def _mail_links(db: Session, *, survey: Survey, links: Sequence[InvitationLink])
     ids = [link.official_id for link in links if link.official_id is not None]
     if not ids:
         return 0
-    officials = {o.id: o for o in db.scalars(select(Official).where(Official.id.in_(ids)))}
+    recipients = recipients_of(db, official_ids=ids)
     community = selectors.community_names(db, community_id=survey.community_id)
     messages = []
     for link in links:
-        official = officials.get(link.official_id) if link.official_id is not None else None
-        if official is None or not official.email:
+        to = recipients.get(link.official_id) if link.official_id is not None else None
+        if to is None:
             continue
         messages.append(
             NewMessage(
                 kind=INVITATION_KIND,
-                key=f"survey_invitation:{survey.id}:{official.id}",
-                to=Recipient(
-                    email=official.email,
-                    name=f"{official.first_name_he} {official.last_name_he}",
-                    official_id=official.id,
-                    name_en=full_name(official.first_name_en, official.last_name_en),
-                ),
+                key=f"survey_invitation:{survey.id}:{to.official_id}",
+                to=to,
                 context={
                     "survey": {"he": survey.title_he, "en": survey.title_en},
                     "community": community,
