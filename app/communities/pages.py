@@ -255,7 +255,7 @@ async def cancel_meeting(meeting_id: RecordId, request: Request, db: SessionDep,
         except DomainError as exc:
             if exc.status_code in (403, 404):
                 raise
-            errors = [("reason", exc.code)]
+            errors = _refused(exc, "reason")
     if errors:
         keyed = [("reason", "cancel_reason" if k in ("reason", "reason_missing") else k) for _, k in errors]
         return _meeting_page(request, view, values={"reason": sent.get("reason", "")}, errors=keyed)
