@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     # sign-in whatever happens.
     session_idle_minutes: int = Field(default=30, gt=0)
     session_absolute_hours: int = Field(default=8, gt=0)
+    # A caller (an account, a page session) read from the database is kept this long in the process, so that their
+    # next reads need no query (app/web/callers.py); 0 keeps nothing. Another process sees a deactivation, a
+    # password change or a sign-out at most this much later; this one sees it at once.
+    caller_cache_seconds: float = Field(default=5, ge=0, le=60)
     # Login limits (docs/operations.md, Security): per (email, address) pair, growing delays after a few failures;
     # per address, a cap on failures in a window.
     login_failures_before_delay: int = Field(default=5, gt=0)

@@ -29,10 +29,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, String, TextClause, event, select, update
+from sqlalchemy import Integer, String, event, select, update
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from app.db import Base
+from app.db import ANY_TABLE, Base, table_written
 
 T = TypeVar("T")
 
@@ -112,16 +112,9 @@ def _after_flush(db: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _do_orm_execute(state: ORMExecuteState) -> None:
-    if state.is_select:
-        return
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if _counts(getattr(table, "name", None)):
-            state.session.info[_MARK] = True
-        return
-    statement = state.statement
-    if isinstance(statement, TextClause) and not statement.text.lstrip().lower().startswith(("select", "explain")):
-        state.session.info[_MARK] = True  # raw SQL that may write: counted
+    table = table_written(state)
+    if table is not None and (table == ANY_TABLE or _counts(table)):
+        state.session.info[_MARK] = True  # raw SQL that may write is counted
 
 
 @event.listens_for(Session, "before_commit")

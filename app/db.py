@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Select, bindparam, create_engine, event, func, select
+from sqlalchemy import DateTime, MetaData, Select, TextClause, bindparam, create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app.config import get_settings
@@ -138,28 +138,45 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def unit_of_work(db: Session) -> Iterator[Session]:
-    """Commit when the handler succeeds, roll back when it raises.
+# What `table_written` says of raw SQL that is not a SELECT: it may write any table.
+ANY_TABLE = "*"
+
+
+def table_written(state: ORMExecuteState) -> str | None:
+    """The table a statement run by `Session.execute` writes: its name for an INSERT, UPDATE or DELETE, ANY_TABLE
+    for raw SQL that is not a SELECT, None for a read. (Rows written through the unit of work are the session's
+    `new`, `dirty` and `deleted` at `after_flush`.)"""
+    if state.is_select:
+        return None
+    if state.is_insert or state.is_update or state.is_delete:
+        return str(getattr(getattr(state.statement, "table", None), "name", ANY_TABLE))
+    statement = state.statement
+    if isinstance(statement, TextClause) and not statement.text.lstrip().lower().startswith(("select", "explain")):
+        return ANY_TABLE
+    return None
+
+
+def end_unit_of_work(db: Session, error: BaseException | None = None) -> None:
+    """Commit the unit of work; after an error, roll it back.
 
     An error that must keep what was written before it (a failed login is counted even though the
     request fails) says so with ``keep_changes``.
     """
+    if error is None or getattr(error, "keep_changes", False):
+        db.commit()
+    else:
+        db.rollback()
+
+
+def unit_of_work(db: Session) -> Iterator[Session]:
+    """Commit when the handler succeeds, roll back when it raises (`end_unit_of_work`)."""
     try:
         yield db
     except BaseException as exc:
-        if getattr(exc, "keep_changes", False):
-            db.commit()
-        else:
-            db.rollback()
+        end_unit_of_work(db, exc)
         raise
     else:
-        db.commit()
-
-
-def get_db() -> Iterator[Session]:
-    """One unit of work per request, on a session of its own."""
-    with get_sessionmaker()() as db:
-        yield from unit_of_work(db)
+        end_unit_of_work(db)
 
 
 @contextmanager
@@ -169,6 +186,6 @@ def open_read_db() -> Iterator[Session]:
         yield db
 
 
-def read_db_opener() -> Callable[[], AbstractContextManager[Session]]:
+async def read_db_opener() -> Callable[[], AbstractContextManager[Session]]:
     """The dependency that hands routes `open_read_db` (tests hand their own session instead)."""
     return open_read_db

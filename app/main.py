@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.routing import Match
 from starlette.types import Scope
 
@@ -47,10 +47,11 @@ from app.surveys.pages import router as surveys_pages_router
 from app.web.errors import install_error_handlers
 from app.web.homes import router as homes_router
 from app.web.language import ChooseLanguage
+from app.web.routing import Router
 from app.web.security import install_assets, install_security
 
 
-class Section(APIRouter):
+class Section(Router):
     """Routers whose paths all start with one prefix. FastAPI compares a request with each route in turn; a section
     answers "no match" at once for a path outside its prefix, so requests elsewhere do not pay for its routes."""
 

@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -246,14 +246,16 @@ def record_sql(
     second request, so that nothing a first one does once is counted)."""
     from fastapi.testclient import TestClient
 
-    from app.db import get_db, read_db_opener, unit_of_work
+    from app.db import read_db_opener
     from app.main import create_app
+    from app.web.routing import get_db, request_unit_of_work
 
     app = create_app()
 
-    def bench_db() -> Iterator[Session]:
+    async def bench_db() -> AsyncIterator[Session]:
         with Session(bind=engine, expire_on_commit=False) as db:
-            yield from unit_of_work(db)
+            async with request_unit_of_work(db):
+                yield db
 
     app.dependency_overrides[get_db] = bench_db
     app.dependency_overrides[read_db_opener] = lambda: lambda: Session(bind=engine)

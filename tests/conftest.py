@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +54,9 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from app import jobs  # noqa: E402
 from app.auth import operator  # noqa: E402
-from app.db import get_db, get_engine, read_db_opener, unit_of_work  # noqa: E402
+from app.db import get_engine, read_db_opener  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.web.routing import get_db, request_unit_of_work  # noqa: E402
 
 
 def _migrate_fresh() -> None:
@@ -126,11 +127,12 @@ def client(db: Session) -> Iterator[TestClient]:
     """An API client whose requests run in the test's transaction."""
     app = create_app()
 
-    def _session() -> Iterator[Session]:
+    async def _session() -> AsyncIterator[Session]:
         # What the test set up so far is kept in the outer transaction; the request's unit of work
         # then commits or rolls back only its own savepoint, as a real request would.
         db.commit()
-        yield from unit_of_work(db)
+        async with request_unit_of_work(db):
+            yield db
 
     app.dependency_overrides[get_db] = _session
     # Streamed downloads read after the request's unit of work, on the test's session too.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from app.db import get_db, unit_of_work
 from app.main import create_app
+from app.web.routing import get_db, request_unit_of_work
 from tests.factories import headers, make_appointment, make_official, make_programme, make_user, national_id
 from tests.test_permissions import GRID
 
@@ -114,8 +114,9 @@ def test_api_contract(case: Any, fuzz: Fuzz) -> None:
     savepoint = fuzz.connection.begin_nested()
     db = Session(bind=fuzz.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
-    def _session() -> Iterator[Session]:
-        yield from unit_of_work(db)
+    async def _session() -> AsyncIterator[Session]:
+        async with request_unit_of_work(db):
+            yield db
 
     app.dependency_overrides[get_db] = _session
     try:
@@ -176,9 +177,10 @@ def served() -> Iterator[TestClient]:
 def client(served: TestClient, db: Session) -> Iterator[TestClient]:
     """The module's client, its requests bound to this test's rolled-back transaction (as conftest's client)."""
 
-    def _session() -> Iterator[Session]:
+    async def _session() -> AsyncIterator[Session]:
         db.commit()  # what the test set up stays; the request's unit of work has a savepoint of its own
-        yield from unit_of_work(db)
+        async with request_unit_of_work(db):
+            yield db
 
     app.dependency_overrides[get_db] = _session
     yield served

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +41,7 @@ from app.communities import service as communities
 from app.communities.schemas import AuthorityLinkCreate, CommunityCreate, MeetingCreate, MemberCreate
 from app.compliance.models import RequirementRequest
 from app.compliance.service import request_exemption
-from app.db import get_db, get_engine, unit_of_work
+from app.db import get_engine
 from app.graduates.schemas import GraduateProfileUpdate
 from app.graduates.service import save_profile
 from app.knowledge.schemas import DocumentCreate
@@ -53,6 +53,7 @@ from app.programmes.schemas import AssessmentIn, ProgrammeCreate
 from app.programmes.service import create_programme
 from app.surveys.schemas import SurveyCreate
 from app.surveys.service import create_survey
+from app.web.routing import get_db, request_unit_of_work
 from tests.factories import (
     ACTOR,
     PASSWORD,
@@ -649,8 +650,9 @@ def api(served: tuple[FastAPI, TestClient], case_db: Session) -> Iterator[TestCl
     """The module's client, its requests bound to this case's savepoint (as conftest's client to its test)."""
     app, client = served
 
-    def _session() -> Iterator[Session]:
-        yield from unit_of_work(case_db)
+    async def _session() -> AsyncIterator[Session]:
+        async with request_unit_of_work(case_db):
+            yield case_db
 
     app.dependency_overrides[get_db] = _session
     yield client

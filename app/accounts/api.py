@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 
 from app.accounts import selectors, service
 from app.accounts.schemas import (
@@ -25,8 +25,9 @@ from app.schemas import EMAIL_MAX_LENGTH
 from app.web.deps import AdminOnly, AnyoneEnrolling, PasswordChanger, SessionDep, Staff, client_address
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = Router(prefix="/api/v1", tags=["accounts"])
 
 
 class TokenForm:

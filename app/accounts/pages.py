@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
@@ -48,8 +48,9 @@ from app.web.deps import (
 )
 from app.web.pages import home_of, local_path, templates
 from app.web.pagination import Offset, RecordId
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 FORM_CSRF_COOKIE = "lms_form_csrf"
 Field = Annotated[str, Form()]
@@ -188,7 +189,7 @@ def log_out(request: Request, db: SessionDep, csrf: CsrfSent) -> Response:
     token = sessions.session_token(request)
     found = sessions.read_session(db, token)
     if found is not None:
-        check_csrf(request, found[0], csrf)
+        check_csrf(request, found[0].csrf_token, csrf)
         sessions.end_session(db, token)
     response = RedirectResponse("/login?notice=signed_out", status_code=303)
     sessions.clear_session_cookie(response)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, UploadFile
+from fastapi import File, Path, UploadFile
 
 from app.attendance import selectors, service
 from app.attendance.schemas import (
@@ -26,8 +26,9 @@ from app.programmes.schemas import CODE_MAX_LENGTH, CODE_PATTERN
 from app.web.deps import AdminOnly, Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import Page, RecordId
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["attendance"])
+router = Router(prefix="/api/v1", tags=["attendance"])
 
 AssessmentCode = Annotated[
     str,

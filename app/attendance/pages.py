@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import pdf
@@ -28,8 +28,9 @@ from app.imports.service import read_limited
 from app.web.deps import PageAdmin, SessionDep
 from app.web.pages import page_language, templates
 from app.web.pagination import RecordId
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 STATUSES = [s.value for s in AttendanceStatus]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app.audit import selectors
 from app.audit.rules import AccessKind
@@ -14,8 +14,9 @@ from app.schemas import MAX_ID
 from app.web.deps import SessionDep, Staff, allow
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = Router(prefix="/api/v1/audit", tags=["audit"])
 
 
 @router.get("", response_model=Page[AuditEventRead], responses=responses(401, 403, 422))

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts import service as accounts
@@ -22,8 +22,9 @@ from app.errors import NotFound
 from app.web.deps import PageAdmin, SessionDep
 from app.web.pages import templates
 from app.web.pagination import Offset
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 PAGE_SIZE = 50
 Text = Annotated[str, Query(max_length=254)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from app.authorities import selectors
 from app.authorities.rules import AuthorityType
@@ -12,8 +12,9 @@ from app.authorities.schemas import AuthorityRead
 from app.web.deps import Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1/authorities", tags=["reference"])
+router = Router(prefix="/api/v1/authorities", tags=["reference"])
 
 
 @router.get("", response_model=Page[AuthorityRead], responses=responses(401, 422))

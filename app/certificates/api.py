@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -29,9 +29,10 @@ from app.web.deps import AdminOnly, Anyone, SessionDep, Staff, allow
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
 from app.web.ratelimit import limit_verification
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["certificates"])
-public_router = APIRouter(tags=["certificates"])
+router = Router(prefix="/api/v1", tags=["certificates"])
+public_router = Router(tags=["certificates"])
 
 Serial = Annotated[str, Path(max_length=40, description="The certificate's serial number, e.g. MKM-2026-000123.")]
 Code = Annotated[str, Path(max_length=100, description="The verification code printed on the certificate.")]

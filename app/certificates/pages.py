@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
+from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -24,8 +24,9 @@ from app.web.deps import FormText, MaybePageUser, PageAdmin, SessionDep, client_
 from app.web.pages import templates
 from app.web.pagination import RecordId
 from app.web.ratelimit import verification_window
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 @router.get("/verify", response_class=HTMLResponse)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app.audit.service import record_list, record_read
 from app.auth import ADMIN, OFFICIAL, Principal
@@ -26,10 +26,11 @@ from app.reminders.service import announce_if_opened
 from app.web.deps import AdminOnly, Anyone, SessionDep, allow
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
+from app.web.routing import Router
 
 Enroller = Annotated[Principal, allow(ADMIN, OFFICIAL)]
 
-router = APIRouter(prefix="/api/v1", tags=["cohorts"])
+router = Router(prefix="/api/v1", tags=["cohorts"])
 
 
 @router.post("/cohorts", status_code=201, response_model=CohortRead, responses=responses(401, 403, 409, 422))

@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -32,8 +32,9 @@ from app.reminders.service import announce_if_opened
 from app.web.deps import FormText, PageAdmin, SessionDep
 from app.web.pages import templates
 from app.web.pagination import RecordId
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 PAGE_SIZE = 50
 # What the cohort's page may say happened, after a redirect (?done=...).
 DONE = frozenset(

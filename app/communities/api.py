@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
-
 from app.audit.service import record_list
 from app.auth import ADMIN, AUDITOR, OFFICIAL, Principal
 from app.clock import today
@@ -38,12 +36,13 @@ from app.knowledge import service as knowledge_service
 from app.web.deps import AdminOnly, SessionDep, allow
 from app.web.errors import responses
 from app.web.pagination import Page, RecordId
+from app.web.routing import Router
 
 Reader = Annotated[Principal, allow(ADMIN, AUDITOR, OFFICIAL)]
 Manager = Annotated[Principal, allow(ADMIN, OFFICIAL)]
 Joiner = Annotated[Principal, allow(OFFICIAL)]
 
-router = APIRouter(prefix="/api/v1", tags=["communities"])
+router = Router(prefix="/api/v1", tags=["communities"])
 
 
 @router.post("/communities", status_code=201, response_model=CommunityRead, responses=responses(401, 403, 409, 422))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
@@ -45,8 +45,9 @@ from app.knowledge.schemas import ItemRead
 from app.web.deps import PageAdmin, SessionDep, page_allow
 from app.web.pages import templates
 from app.web.pagination import RecordId
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 PageReader = Annotated[Principal, page_allow(ADMIN, AUDITOR, OFFICIAL)]
 PageManager = Annotated[Principal, page_allow(ADMIN, OFFICIAL)]

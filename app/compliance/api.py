@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -39,8 +39,9 @@ from app.web.deps import Anyone, SessionDep, Staff, allow
 from app.web.errors import responses
 from app.web.exports import FILE_RESPONSES, export_response, streamed_export
 from app.web.pagination import Limit, Offset, Page, RecordId
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["compliance"])
+router = Router(prefix="/api/v1", tags=["compliance"])
 
 Requester = Annotated[Principal, allow(ADMIN, LIAISON, OFFICIAL)]
 Auditor = Annotated[Principal, allow(AUDITOR)]
@@ -148,7 +149,7 @@ GroupBy = Annotated[
 ]
 
 
-def _filters(
+async def _filters(
     authority: str | None = Query(default=None, max_length=8, description="CBS code."),
     district: str | None = Query(default=None, max_length=60, description="District name in English."),
     role: str | None = Query(default=None, max_length=60),
@@ -173,7 +174,9 @@ def _filters(
 Filtered = Annotated[selectors.Filters, Depends(_filters)]
 
 
-def _as_of(as_of: PlanDate | None = Query(default=None, description="YYYY-MM-DD; default today in Israel.")) -> date:
+async def _as_of(
+    as_of: PlanDate | None = Query(default=None, description="YYYY-MM-DD; default today in Israel."),
+) -> date:
     return as_of or today()
 
 
@@ -186,7 +189,7 @@ class Period:
     until: date
 
 
-def _period(
+async def _period(
     # In Annotated, not as a default: FastAPI drops the validators of a required parameter's type otherwise.
     since: Annotated[PlanDate, Query(description="The earlier date, e.g. the first day of a quarter.")],
     until: PlanDate | None = Query(default=None, description="The later date; default today in Israel."),

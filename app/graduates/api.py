@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app.audit.service import record_list
 from app.auth import ADMIN, AUDITOR, OFFICIAL, Principal
@@ -17,12 +17,13 @@ from app.graduates.schemas import GraduateProfileRead, GraduateProfileUpdate, Gr
 from app.web.deps import Anyone, SessionDep, allow
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page
+from app.web.routing import Router
 
 Searcher = Annotated[Principal, allow(ADMIN, AUDITOR, OFFICIAL)]
 Graduate = Annotated[Principal, allow(OFFICIAL)]
 Code = Annotated[str | None, Query(max_length=60, pattern=r"^[A-Za-z0-9._-]+$")]
 
-router = APIRouter(prefix="/api/v1", tags=["graduates"])
+router = Router(prefix="/api/v1", tags=["graduates"])
 
 
 @router.get("/graduates", response_model=Page[GraduateRead], responses=responses(401, 403, 422))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -23,8 +23,9 @@ from app.graduates.schemas import GraduateProfileUpdate
 from app.roles.selectors import role_names
 from app.web.deps import SessionDep, page_allow
 from app.web.pages import templates
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 PageSearcher = Annotated[Principal, page_allow(ADMIN, AUDITOR, OFFICIAL)]
 PageGraduate = Annotated[Principal, page_allow(OFFICIAL)]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from app.audit.service import record_read
 from app.clock import today
 from app.home import selectors
@@ -11,8 +9,9 @@ from app.home.schemas import Home
 from app.web.deps import Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import RecordId
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["officials"])
+router = Router(prefix="/api/v1", tags=["officials"])
 
 
 @router.get("/officials/{official_id}/home", response_model=Home, responses=responses(401, 404, 422))

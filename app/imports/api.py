@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import File, Query, UploadFile
 
 from app.config import get_settings
 from app.imports import service
 from app.imports.schemas import ImportRefusedBody, ImportReport
 from app.web.deps import AdminOnly, SessionDep
 from app.web.errors import responses
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+router = Router(prefix="/api/v1/imports", tags=["imports"])
 
 
 @router.post(

@@ -6,7 +6,7 @@ first among the school's to-dos (`app.imports.selectors.imports_with_refused_row
 
 from __future__ import annotations
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.config import get_settings
@@ -15,8 +15,9 @@ from app.imports import selectors, service
 from app.web.deps import PageAdmin, SessionDep
 from app.web.pages import templates
 from app.web.pagination import RecordId
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _index(request: Request, db: SessionDep, error: str | None = None, detail: str | None = None) -> Response:

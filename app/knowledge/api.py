@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import File, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -21,10 +21,11 @@ from app.web.deps import MaybeCaller, SessionDep, allow
 from app.web.errors import responses
 from app.web.exports import attachment
 from app.web.pagination import Limit, Offset, Page, RecordId
+from app.web.routing import Router
 
 Filer = Annotated[Principal, allow(ADMIN, OFFICIAL)]
 
-router = APIRouter(prefix="/api/v1", tags=["knowledge"])
+router = Router(prefix="/api/v1", tags=["knowledge"])
 
 
 @router.get("/knowledge", response_model=Page[ItemRead], responses=responses(401, 422))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -25,8 +25,9 @@ from app.web.deps import MaybePageUser, SessionDep, page_allow
 from app.web.exports import attachment
 from app.web.pages import templates
 from app.web.pagination import RecordId
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 PageFiler = Annotated[Principal, page_allow(ADMIN, OFFICIAL)]
 Errors = list[tuple[str, str]]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlalchemy.orm import Session
 
 from app.accounts import selectors as accounts
@@ -20,8 +20,9 @@ from app.officials import selectors as officials
 from app.web.deps import AdminOnly, Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["mail"])
+router = Router(prefix="/api/v1", tags=["mail"])
 
 
 def addresses_of(db: Session, principal: Principal) -> list[str]:

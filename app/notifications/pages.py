@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import Principal
@@ -26,8 +26,9 @@ from app.templating import LANGUAGES
 from app.web.deps import FormText, PageAdmin, PageUser, SessionDep
 from app.web.pages import page_language, templates
 from app.web.pagination import Offset, RecordId
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 PAGE_SIZE = 50
 # A message's HTML in its frame: its inline styles and images written into it, nothing else; no script, no form,
 # no link followed (sandbox), framed by our own pages only.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app.audit.rules import AccessKind
 from app.audit.service import record_access, record_list, record_read
@@ -26,8 +26,9 @@ from app.schemas import PlanDate
 from app.web.deps import AdminOnly, Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page, RecordId
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["officials"])
+router = Router(prefix="/api/v1", tags=["officials"])
 
 AsOf = Query(default=None, description="The date the status is judged on (YYYY-MM-DD); default today in Israel.")
 

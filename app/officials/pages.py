@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -28,8 +28,9 @@ from app.roles.selectors import role_names
 from app.web.deps import FormText, PageAdmin, SessionDep
 from app.web.pages import templates
 from app.web.pagination import RecordId
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 PER_PAGE = 25
 OFFICIAL_FIELDS = ("national_id", "first_name_he", "last_name_he", "first_name_en", "last_name_en", "email")
 Errors = list[tuple[str, str]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from app.officials import service as officials
 from app.programmes import selectors, service
@@ -13,10 +13,11 @@ from app.programmes.schemas import CODE_MAX_LENGTH, ProgrammeCreate, ProgrammeRe
 from app.web.deps import AdminOnly, Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page
+from app.web.routing import Router
 
 ProgrammeCode = Annotated[str, Path(max_length=CODE_MAX_LENGTH, description="The programme's code.")]
 
-router = APIRouter(prefix="/api/v1/programmes", tags=["programmes"])
+router = Router(prefix="/api/v1/programmes", tags=["programmes"])
 
 
 @router.post("", status_code=201, response_model=ProgrammeRead, responses=responses(401, 403, 409, 422))

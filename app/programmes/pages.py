@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -22,8 +22,9 @@ from app.programmes.schemas import CODE_MAX_LENGTH, ProgrammeCreate, ProgrammeRe
 from app.web.deps import PageAdmin, SessionDep
 from app.web.pages import templates
 from app.web.pagination import Offset
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 ProgrammeCode = Annotated[str, Path(max_length=CODE_MAX_LENGTH)]
 PAGE_SIZE = 50

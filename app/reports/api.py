@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from app.audit.rules import AccessKind
@@ -15,8 +14,9 @@ from app.web.deps import Anyone, SessionDep
 from app.web.errors import responses
 from app.web.exports import FILE_RESPONSES, export_response
 from app.web.pagination import RecordId
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["records"])
+router = Router(prefix="/api/v1", tags=["records"])
 Lang = Literal["he", "en"]
 
 

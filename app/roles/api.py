@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from app.programmes import selectors as programmes
 from app.roles.schemas import RoleRead
 from app.web.deps import Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import Limit, Offset, Page
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1/roles", tags=["reference"])
+router = Router(prefix="/api/v1/roles", tags=["reference"])
 
 
 @router.get("", response_model=Page[RoleRead], responses=responses(401, 422))

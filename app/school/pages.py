@@ -3,15 +3,16 @@ there are in all, linking to the page where it is done."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.clock import now_utc, today
 from app.school import selectors
 from app.web.deps import PageAdmin, SessionDep
 from app.web.pages import templates
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 @router.get("/admin", response_class=HTMLResponse)

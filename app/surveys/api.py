@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi import File, Path, Query, UploadFile
 
 from app.config import get_settings
 from app.imports.service import read_limited
@@ -27,8 +27,9 @@ from app.surveys.schemas import (
 from app.web.deps import Anyone, SessionDep
 from app.web.errors import responses
 from app.web.pagination import Page, RecordId
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["surveys"])
+router = Router(prefix="/api/v1", tags=["surveys"])
 
 SeriesCode = Annotated[str, Path(min_length=1, max_length=CODE_MAX_LENGTH)]
 

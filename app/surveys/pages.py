@@ -14,7 +14,7 @@ import re
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -30,10 +30,11 @@ from app.web.deps import PageOfficial, SessionDep, is_own_origin, page_allow
 from app.web.exports import export_response
 from app.web.pages import page_language, templates
 from app.web.pagination import RecordId
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 # The pages under /communities and /me, outside the surveys' section of app/main.py.
-outside = APIRouter(include_in_schema=False)
+outside = Router(include_in_schema=False)
 
 # Staff read every survey; an official reads (and runs) the surveys of the community they coordinate.
 PageReader = Annotated[Principal, page_allow(ADMIN, AUDITOR, OFFICIAL)]

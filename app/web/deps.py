@@ -8,25 +8,27 @@ our own Origin, else 403.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Protocol
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Form, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.totp import required_for
 from app.auth import ADMIN, ALL_ROLES, OFFICIAL, STAFF, Principal, decode_token, token_matches
 from app.config import get_settings
-from app.db import get_db
 from app.errors import Forbidden, Unauthorized
-from app.web import sessions
+from app.web import callers, sessions
 from app.web.language import apply_preference
-from app.web.models import WebSession
+from app.web.routing import get_db
+from app.web.sessions import SignedInAccount
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -45,15 +47,22 @@ _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class _Account(Protocol):
-    """What finding the caller needs of an account: a `User`, or the row of `_TOKEN_ACCOUNT`'s columns."""
+    """What finding the caller needs of an account: the row of `_TOKEN_ACCOUNT`'s columns, or a `SignedInAccount`."""
 
-    id: int
-    email: str
-    role: str
-    authority_code: str | None
-    official_id: int | None
-    must_change_password: bool
-    totp_enrolled_at: datetime | None
+    @property
+    def id(self) -> int: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def authority_code(self) -> str | None: ...
+    @property
+    def official_id(self) -> int | None: ...
+    @property
+    def must_change_password(self) -> bool: ...
+    @property
+    def totp_enrolled_at(self) -> datetime | None: ...
 
 
 # The columns of `users` a bearer token's request needs, read by primary key in one query: the account's standing
@@ -124,31 +133,58 @@ def is_own_origin(request: Request) -> bool:
     return claimed is not None and claimed in {_origin(get_settings().public_base_url), _origin(str(request.base_url))}
 
 
-def check_csrf(request: Request, record: WebSession, sent: str | None) -> None:
+def check_csrf(request: Request, expected: str, sent: str | None) -> None:
     """403 unless the request comes from our own origin with the session's CSRF token."""
     if not is_own_origin(request):
         raise Forbidden("the request does not come from this site's own pages (Origin or Referer)", code="bad_origin")
-    if not sent or not hmac.compare_digest(sent.encode(), record.csrf_token.encode()):
+    if not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden(
             f"the session's CSRF token is missing or wrong (send the {CSRF_HEADER} header or the {CSRF_FIELD} field)",
             code="csrf_failed",
         )
 
 
-def _session_user(request: Request, db: Session, sent: str | None) -> User | None:
-    """The user of a signed-in browser: None without a session cookie; 401 when the session has ended; 403 for an
-    unsafe request without the session's CSRF token from our own origin."""
+def _read_account(db: Session, user_id: int) -> Row[Any, *tuple[Any, ...]] | None:
+    # On the session's connection (in its transaction), without the ORM's handling of a plain row.
+    return db.connection().execute(_TOKEN_ACCOUNT, {"user_id": user_id}).first()
+
+
+def _owner(account: _Account | Row[Any, *tuple[Any, ...]]) -> int:
+    return account.id
+
+
+async def _token_account(request: Request, db: Session, token: str) -> Row[Any, *tuple[Any, ...]]:
+    """The account of a bearer token: its signature and expiry checked, then the account read by primary key in one
+    query (or as read a moment ago, `callers`), and its token version and key checked against the token's."""
+    claims = decode_token(token)
+    user = await callers.found(
+        request, callers.account_key(claims.user_id), lambda: _read_account(db, claims.user_id), _owner
+    )
+    if user is None or not user.active or not token_matches(claims, version=user.token_version, key=user.token_key):
+        # Deactivated, or its access ended since (a password or role change), or a different account now.
+        raise Unauthorized("the token no longer holds for this account; log in again", code="invalid_token")
+    return user
+
+
+async def _session_user(request: Request, db: Session, sent: str | None) -> SignedInAccount | None:
+    """The account of a signed-in browser: None without a session cookie; 401 when the session has ended; 403 for an
+    unsafe request without the session's CSRF token from our own origin. Read in one query (or as read a moment
+    ago, `callers`, and then checked against the clock again)."""
     token = sessions.session_token(request)
     if token is None:
         return None
-    found = sessions.read_session(db, token)
-    if found is None:
+    found = await callers.found(
+        request,
+        callers.session_key(sessions.hash_token(token)),
+        lambda: sessions.read_signed_in(db, token),
+        _owner,
+    )
+    if found is None or sessions.is_expired(found, clock.now_utc()):
         raise Unauthorized("the session has ended (signed out, idle or too long); sign in again", code="session_ended")
-    record, user = found
     if request.method not in SAFE_METHODS:
-        check_csrf(request, record, sent)
-    request.state.web_session = record  # pages put its CSRF token in their forms
-    return user
+        check_csrf(request, found.csrf_token, sent)
+    request.state.web_session = found  # pages put its CSRF token in their forms
+    return found
 
 
 def _password_change_required() -> Forbidden:
@@ -158,19 +194,12 @@ def _password_change_required() -> Forbidden:
     )
 
 
-def _api_user(request: Request, db: Session, token: str | None, csrf: str | None) -> _Account:
+async def _api_user(request: Request, db: Session, token: str | None, csrf: str | None) -> _Account:
     """The account calling the API: from the bearer token, or without one from the session cookie (with its CSRF
-    token and our own Origin on an unsafe request, else 403); 401 without either. A token's account is read in one
-    query by primary key, and its token version and key are checked against the token on every request."""
+    token and our own Origin on an unsafe request, else 403); 401 without either."""
     if token:
-        claims = decode_token(token)
-        # On the session's connection (in its transaction), without the ORM's handling of a plain row.
-        user = db.connection().execute(_TOKEN_ACCOUNT, {"user_id": claims.user_id}).first()
-        if user is None or not user.active or not token_matches(claims, version=user.token_version, key=user.token_key):
-            # Deactivated, or its access ended since (a password or role change), or a different account now.
-            raise Unauthorized("the token no longer holds for this account; log in again", code="invalid_token")
-        return user
-    found = _session_user(request, db, csrf)
+        return await _token_account(request, db, token)
+    found = await _session_user(request, db, csrf)
     if found is None:
         raise Unauthorized("log in first: this needs a bearer token", code="not_authenticated")
     return found
@@ -186,7 +215,11 @@ def _refuse_without_second_factor(user: _Account) -> None:
         )
 
 
-def get_enrolling_principal(
+# The dependencies below wait on the database only through `callers.found`, in a worker thread: asynchronous, they
+# cost no trip to a worker thread of their own, and none at all for a caller read a moment ago.
+
+
+async def get_enrolling_principal(
     request: Request,
     db: SessionDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
@@ -195,23 +228,23 @@ def get_enrolling_principal(
     """The authenticated caller of the API: from the bearer token, or without one from the session cookie (with
     its CSRF token and our own Origin on an unsafe request, else 403); 401 without either. An account with a
     temporary password gets 403 `password_change_required` until it has chosen its own."""
-    user = _api_user(request, db, token, csrf)
+    user = await _api_user(request, db, token, csrf)
     if user.must_change_password:
         raise _password_change_required()
     return _principal(user, request)
 
 
-def get_principal_with_temporary_password(
+async def get_principal_with_temporary_password(
     request: Request,
     db: SessionDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     csrf: CsrfSent,
 ) -> Principal:
     """As get_principal, but an account with a temporary password passes too: for changing the password only."""
-    return _principal(_api_user(request, db, token, csrf), request)
+    return _principal(await _api_user(request, db, token, csrf), request)
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     db: SessionDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
@@ -219,14 +252,14 @@ def get_principal(
 ) -> Principal:
     """The authenticated caller of the API (as `get_enrolling_principal`), once an admin or auditor has a second
     factor (else 403 `totp_enrolment_required`); from the same one query."""
-    user = _api_user(request, db, token, csrf)
+    user = await _api_user(request, db, token, csrf)
     if user.must_change_password:
         raise _password_change_required()
     _refuse_without_second_factor(user)
     return _principal(user, request)
 
 
-def get_optional_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal | None:
+async def get_optional_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal | None:
     """The caller of an API route that anyone may call: None without a bearer token or a session cookie; with one,
     the caller as `get_principal` finds them (a bad or ended credential is still 401). The token is read from the
     header here, not by the OAuth2 scheme, so that the OpenAPI document lists these routes without security."""
@@ -234,49 +267,62 @@ def get_optional_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> 
     bearer = token.strip() if scheme.lower() == "bearer" else None
     if not bearer and sessions.session_token(request) is None:
         return None
-    return get_principal(request, db, bearer or None, csrf)
+    return await get_principal(request, db, bearer or None, csrf)
 
 
-def get_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
+async def get_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
     """The signed-in caller of a page, from the session cookie only (a bearer token is never looked at); 401 (a page
     sends the browser to sign in) without a live session; 403 `password_change_required` with a temporary password."""
-    user = get_page_account_holder_user(request, db, csrf)
+    user = await _page_account_holder(request, db, csrf)
     if user.must_change_password:
         raise _password_change_required()
     _refuse_without_second_factor(user)
     return _principal(user, request)
 
 
-def get_page_account_holder_user(request: Request, db: Session, csrf: str | None) -> User:
-    """The signed-in user of a page, their language preference applied (`language.apply_preference`); 401 without a
-    live session. A temporary password or a missing second factor is for the caller to judge."""
-    user = _session_user(request, db, csrf)
-    if user is None:
-        raise Unauthorized("sign in first", code="not_authenticated")
-    apply_preference(request, user)
+def _record_preference(db: Session, user_id: int, lang: str) -> None:
+    user = db.get(User, user_id)
+    if user is not None:
+        user.preferred_language = lang
+
+
+async def _with_preference(request: Request, db: Session, user: SignedInAccount) -> SignedInAccount:
+    """The signed-in user of a page, their language preference applied; a language chosen now is recorded as their
+    preference, with the request's unit of work."""
+    chosen = apply_preference(request, user, user.csrf_token)
+    if chosen is not None:
+        await run_in_threadpool(_record_preference, db, user.id, chosen)
     return user
 
 
-def get_page_account_holder(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
+async def _page_account_holder(request: Request, db: Session, csrf: str | None) -> SignedInAccount:
+    """The signed-in user of a page, their language preference applied (`language.apply_preference`); 401 without a
+    live session. A temporary password or a missing second factor is for the caller to judge."""
+    user = await _session_user(request, db, csrf)
+    if user is None:
+        raise Unauthorized("sign in first", code="not_authenticated")
+    return await _with_preference(request, db, user)
+
+
+async def get_page_account_holder(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
     """The signed-in caller of the pages of their own account (changing the password, enrolling a second factor):
     an account with a temporary password or without the second factor its role needs passes too."""
-    return _principal(get_page_account_holder_user(request, db, csrf), request)
+    return _principal(await _page_account_holder(request, db, csrf), request)
 
 
-def get_optional_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal | None:
+async def get_optional_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal | None:
     """The signed-in caller of a page that anyone may see, or None (no session, one that has ended, or an account
     that must change its temporary password first)."""
     try:
-        user = _session_user(request, db, csrf)
+        user = await _session_user(request, db, csrf)
     except Unauthorized:
         return None
     if user is None or user.must_change_password:
         return None
-    apply_preference(request, user)
-    return _principal(user, request)
+    return _principal(await _with_preference(request, db, user), request)
 
 
-def _role_check(caller: Callable[..., Principal], roles: tuple[str, ...], name: str, refusal: str) -> Any:
+def _role_check(caller: Callable[..., Awaitable[Principal]], roles: tuple[str, ...], name: str, refusal: str) -> Any:
     """A dependency taking the caller from `caller` and letting only the given roles through (403 for the others)."""
 
     # The dependency as a default: an annotation naming `caller` could not be resolved (annotations are strings).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.totp import required_for
@@ -10,8 +10,9 @@ from app.config import get_settings
 from app.web import sessions
 from app.web.deps import MaybePageUser, SessionDep
 from app.web.pages import home_of, templates
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 @router.get("/")

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from app.accounts.models import User
 from app.config import get_settings
 from app.templating import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -73,17 +72,30 @@ class ChooseLanguage:
         await self.app(scope, receive, send_with_cookie)
 
 
-def apply_preference(connection: HTTPConnection, user: User) -> None:
-    """For a page of a signed-in user: a language chosen now (`?lang=`) becomes their preference (written with the
-    request's unit of work); without a choice in this browser yet (no cookie), their preference is the page's."""
+class _Reader(Protocol):
+    """What the language of a signed-in user's page needs of their account."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def preferred_language(self) -> str | None: ...
+
+
+def apply_preference(connection: HTTPConnection, user: _Reader, csrf_token: str | None) -> str | None:
+    """For a page of a signed-in user: without a choice in this browser yet (no cookie), their preference is the
+    page's; a language chosen now (`?lang=`) that differs from it is returned, for the caller to record as their
+    preference with the request's unit of work."""
     state = connection.state
     source = getattr(state, "lang_source", "default")
+    chosen = None
     if source == "query" and user.preferred_language != state.lang:
-        user.preferred_language = state.lang
+        chosen = str(state.lang)
     elif source == "default" and user.preferred_language in LANGUAGES:
         state.lang = user.preferred_language
-    record = getattr(state, "web_session", None)
-    note_signed_in(connection, user, record.csrf_token if record is not None else None)
+    note_signed_in(connection, user, csrf_token)
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,6 @@ class SignedIn:
     csrf_token: str | None
 
 
-def note_signed_in(connection: HTTPConnection, user: User, csrf_token: str | None) -> None:
+def note_signed_in(connection: HTTPConnection, user: _Reader, csrf_token: str | None) -> None:
     """Note the signed-in user of the page for the layout (`request.state.page_user`)."""
     connection.state.page_user = SignedIn(email=user.email, role=user.role, csrf_token=csrf_token)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, Delete, delete, or_, select
 from sqlalchemy.orm import Session
@@ -45,7 +46,14 @@ def absolute_timeout() -> timedelta:
     return timedelta(hours=get_settings().session_absolute_hours)
 
 
-def is_expired(record: WebSession, now: datetime) -> bool:
+class _Timed(Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def last_seen_at(self) -> datetime: ...
+
+
+def is_expired(record: _Timed, now: datetime) -> bool:
     """Whether the session has ended by time: idle too long, or signed in too long ago."""
     return now - record.last_seen_at > idle_timeout() or now - record.created_at > absolute_timeout()
 
@@ -98,6 +106,45 @@ def read_session(db: Session, token: str | None) -> tuple[WebSession, User] | No
         record.last_seen_at = now
         db.flush()
     return record, user
+
+
+@dataclass(frozen=True)
+class SignedInAccount:
+    """A live page session and its account as read (`read_signed_in`): plain values, which a later request may be
+    handed again (app/web/callers.py) and which must then pass `is_expired` again."""
+
+    id: int
+    email: str
+    role: str
+    authority_code: str | None
+    official_id: int | None
+    must_change_password: bool
+    totp_enrolled_at: datetime | None
+    preferred_language: str | None
+    csrf_token: str
+    created_at: datetime
+    last_seen_at: datetime
+
+
+def read_signed_in(db: Session, token: str) -> SignedInAccount | None:
+    """`read_session`, as plain values."""
+    found = read_session(db, token)
+    if found is None:
+        return None
+    record, user = found
+    return SignedInAccount(
+        id=user.id,
+        email=user.email,
+        role=user.role,
+        authority_code=user.authority_code,
+        official_id=user.official_id,
+        must_change_password=user.must_change_password,
+        totp_enrolled_at=user.totp_enrolled_at,
+        preferred_language=user.preferred_language,
+        csrf_token=record.csrf_token,
+        created_at=record.created_at,
+        last_seen_at=record.last_seen_at,
+    )
 
 
 def end_session(db: Session, token: str | None) -> None:

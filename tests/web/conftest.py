@@ -3,7 +3,7 @@ transaction, answering a fault of the server as a browser would see it (a 500), 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import nullcontext
 from typing import Annotated
 
@@ -14,11 +14,12 @@ from fastapi.testclient import TestClient
 from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy.orm import Session
 
-from app.db import get_db, read_db_opener, unit_of_work
+from app.db import read_db_opener
 from app.main import create_app
 from app.templating import environment
 from app.web.deps import MaybePageUser, PageAdmin, PageUser
 from app.web.pages import templates
+from app.web.routing import get_db, request_unit_of_work
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,9 +74,10 @@ def web(db: Session) -> Iterator[TestClient]:
     app = create_app()
     app.include_router(router)
 
-    def _session() -> Iterator[Session]:
+    async def _session() -> AsyncIterator[Session]:
         db.commit()
-        yield from unit_of_work(db)
+        async with request_unit_of_work(db):
+            yield db
 
     app.dependency_overrides[get_db] = _session
     app.dependency_overrides[read_db_opener] = lambda: lambda: nullcontext(db)

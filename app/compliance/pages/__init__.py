@@ -9,10 +9,9 @@ Each module has its router; `router` holds them all."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from app.compliance.pages import authorities, dashboard, requests
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 for _part in (dashboard, authorities, requests):
     router.include_router(_part.router)

@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from pydantic import TypeAdapter, ValidationError
@@ -50,8 +50,9 @@ from app.web.deps import SessionDep, page_allow
 from app.web.exports import Column, export_response, streamed_export
 from app.web.pages import page_language, templates
 from app.web.pagination import Offset
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 PAGE_SIZE = 50
 # The requests an authority's page lists (pending first); the rest are on the requests' pages.
 REQUESTS_SHOWN = 20
@@ -132,7 +133,7 @@ class ListQuery:
     values: dict[str, str]  # the query's fields as given (empty for those not given), for the form and links
 
 
-def _list_query(
+async def _list_query(
     as_of: Annotated[str, Query(max_length=10)] = "",
     district: Text = "",
     authority: Annotated[str, Query(max_length=8)] = "",

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -32,8 +32,9 @@ from app.schemas import plan_date_problem
 from app.web.deps import SessionDep, page_allow
 from app.web.exports import export_response
 from app.web.pages import page_language, templates
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 PAGE_SIZE = 50
 
 Caller = Annotated[Principal, page_allow(AUDITOR, LIAISON)]
@@ -118,7 +119,7 @@ def _query(values: dict[str, str], **more: Any) -> str:
     return urlencode([(k, v) for k, v in {**values, **more}.items() if v not in ("", None)])
 
 
-def _read_query(
+async def _read_query(
     actor: Caller,
     as_of: Short = "",
     compare_to: Short = "",

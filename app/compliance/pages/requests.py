@@ -17,7 +17,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -50,8 +50,9 @@ from app.web.deps import FormText, SessionDep, page_allow
 from app.web.exports import Column, export_response
 from app.web.pages import page_language, templates
 from app.web.pagination import Offset, RecordId
+from app.web.routing import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 PAGE_SIZE = 50
 Errors = list[tuple[str, str]]
 
