@@ -215,6 +215,31 @@ def _gettext(context: Context, message: str) -> str:
     return translations(_language_of(context)).gettext(message)
 
 
+# A message without variables, as jinja2.ext.i18n's new-style `gettext` answers it (escaped for HTML, a format
+# string always: "%%" is "%"), by language and escaping: a page's fixed text is translated once per process.
+_FIXED_TEXT: dict[tuple[str, bool, str], str] = {}
+
+
+@pass_context
+def _text_of(context: Context, message: str, /, **variables: Any) -> str:
+    """`_()` and `{% trans %}` in a template, as jinja2.ext.i18n's new-style gettext does it, without its two calls
+    through the context per message: its fixed text kept once translated, text with variables formatted each time."""
+    escape = bool(context.eval_ctx.autoescape)
+    lang = _language_of(context)
+    if not variables:
+        key = (lang, escape, message)
+        fixed = _FIXED_TEXT.get(key)
+        if fixed is None:
+            fixed = _FIXED_TEXT[key] = _translated(lang, escape, message) % {}
+        return fixed
+    return _translated(lang, escape, message) % variables
+
+
+def _translated(lang: str, escape: bool, message: str) -> str:
+    text = translations(lang).gettext(message)
+    return Markup(text) if escape else text
+
+
 @pass_context
 def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return translations(_language_of(context)).ngettext(singular, plural, n)
@@ -257,6 +282,7 @@ def environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext, newstyle=True
     )
+    env.globals.update(_=_text_of, gettext=_text_of)
     env.filters.update(
         ltr=ltr,
         bdi=bdi,

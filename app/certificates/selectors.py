@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from app.auth import Principal
 from app.certificates import linked_data, rules
@@ -95,9 +95,27 @@ def _current_of(db: Session, cert: Certificate) -> Certificate:
     return current
 
 
+# What the public verification reads of a certificate: what it shows, and the link to the one standing now (not the
+# signed credential, kilobytes that it never shows).
+_VERIFIED = (
+    Certificate.status,
+    Certificate.serial,
+    Certificate.holder_name_he,
+    Certificate.holder_name_en,
+    Certificate.programme_title_he,
+    Certificate.programme_title_en,
+    Certificate.issued_on,
+    Certificate.completed_on,
+    Certificate.hours,
+    Certificate.revoked_on,
+    Certificate.revocation_reason,
+    Certificate.superseded_by_id,
+)
+
+
 def verify_certificate(db: Session, *, code: str) -> VerifyRead:
     """What the public may know of the certificate with this verification code; 404 for an unknown code."""
-    cert = db.scalar(select(Certificate).where(Certificate.verification_code == code))
+    cert = db.scalar(select(Certificate).options(load_only(*_VERIFIED)).where(Certificate.verification_code == code))
     if cert is None:
         raise NotFound(
             "no certificate has this verification code: check the code, or the certificate is not genuine",
