@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.routing import Match
-from starlette.types import Scope
 
 from app import models  # noqa: F401  (every table registered before the first query)
 from app.accounts.api import router as accounts_router
@@ -50,21 +48,6 @@ from app.web.language import ChooseLanguage
 from app.web.routing import Router
 from app.web.security import install_assets, install_security
 
-
-class Section(Router):
-    """Routers whose paths all start with one prefix. FastAPI compares a request with each route in turn; a section
-    answers "no match" at once for a path outside its prefix, so requests elsewhere do not pay for its routes."""
-
-    def __init__(self, path_prefix: str) -> None:
-        super().__init__()
-        self.path_prefix = path_prefix
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] in ("http", "websocket") and not scope["path"].startswith(self.path_prefix):
-            return Match.NONE, {}
-        return super().matches(scope)
-
-
 DESCRIPTION = """
 The JSON API of Mekomot LMS, the learning management system of the national school for the senior
 officials of Israel's local authorities.
@@ -84,9 +67,9 @@ def create_app() -> FastAPI:
     # Outside the error handlers, so that an error page is in the request's language too.
     app.add_middleware(ChooseLanguage)
     install_assets(app)
-    # The API and the school's pages each under their prefix, so that a request elsewhere skips their routes at once;
-    # then the other pages, the most visited first.
-    api = Section("/api/")
+    # The API and the school's pages each in a group, which a request elsewhere skips at once (a `Router` answers only
+    # the paths its routes can match); then the other pages, the most visited first.
+    api = Router()
     for router in (
         accounts_router,
         authorities_router,
@@ -108,7 +91,7 @@ def create_app() -> FastAPI:
         knowledge_router,
     ):
         api.include_router(router)
-    school = Section("/admin")
+    school = Router()
     for router in (
         school_pages_router,
         cohorts_pages_router,
@@ -119,11 +102,6 @@ def create_app() -> FastAPI:
         audit_pages_router,
     ):
         school.include_router(router)
-    compliance = Section("/compliance")
-    compliance.include_router(compliance_pages_router)
-    # The surveys' pages: /surveys, /survey-series and the one-time links at /s/.
-    surveys = Section("/s")
-    surveys.include_router(surveys_pages_router)
     for router in (
         api,
         home_pages_router,
@@ -134,8 +112,9 @@ def create_app() -> FastAPI:
         surveys_outside_router,
         certificates_pages_router,
         school,
-        compliance,
-        surveys,
+        compliance_pages_router,
+        # The surveys' pages: /surveys, /survey-series and the one-time links at /s/.
+        surveys_pages_router,
         accounts_pages_router,
         # Mail: people's own page (/me/mail), the unsubscribe link, and the school's outbox (/admin/outbox).
         notifications_pages_router,

@@ -24,6 +24,8 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match
+from starlette.types import Scope
 
 from app.db import end_unit_of_work, get_sessionmaker
 
@@ -91,8 +93,35 @@ class Route(APIRoute):
 
 
 class Router(APIRouter):
-    """An `APIRouter` whose routes are `Route`s."""
+    """An `APIRouter` whose routes are `Route`s, and which answers "no match" at once for a path that none of its
+    routes can match. FastAPI asks each included router in turn, and each asks every route it holds (a regular
+    expression each, through FastAPI's context of an included route): the routers before the one a request is for
+    cost more than the route itself. A router answers only paths starting with one of its routes' fixed beginnings
+    (the path up to its first parameter), or any path when it holds a route without one."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("route_class", Route)
         super().__init__(**kwargs)
+        self._heads: tuple[str, ...] | None = None
+        self._heads_of = -1  # the number of routes the heads were found from
+
+    def path_heads(self) -> tuple[str, ...]:
+        """The fixed beginnings of the paths of the routes, those of included routers too; ("",) for any path."""
+        if self._heads is None or self._heads_of != len(self.routes):
+            heads: set[str] = set()
+            for route in self.routes:
+                path = getattr(route, "path", None)
+                included = getattr(route, "original_router", None)  # an included router (FastAPI's wrapper of it)
+                if isinstance(path, str):
+                    heads.add(path.split("{", 1)[0])
+                elif isinstance(included, Router):
+                    heads.update(included.path_heads())
+                else:
+                    heads.add("")
+            self._heads, self._heads_of = tuple(sorted(heads)), len(self.routes)
+        return self._heads
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and not scope["path"].startswith(self.path_heads()):
+            return Match.NONE, {}
+        return super().matches(scope)

@@ -15,7 +15,7 @@ from app.auth import Principal
 from app.clock import today
 from app.programmes.schemas import ProgrammeUpdate
 from app.programmes.service import update_programme
-from tests.factories import counting_statements, make_programme, make_user, request_queries, sign_in
+from tests.factories import counting_statements, make_programme, make_user, sign_in
 
 
 def _admin(db: Session, client: TestClient) -> Principal:
@@ -84,7 +84,6 @@ def test_a_records_history_shows_each_change_before_and_after(db: Session, clien
 def test_the_trail_answers_in_the_same_number_of_statements_for_1_or_10_events(db: Session, client: TestClient) -> None:
     actor = _admin(db, client)
     make_programme(db, code="AUD-3", kind="advanced")
-    assert client.get("/admin/audit?entity_type=programme").status_code == 200  # the caller is read, then kept
     with counting_statements(db) as one:
         assert client.get("/admin/audit?entity_type=programme").text.count("data-event=") == 1
     for i in range(9):
@@ -92,4 +91,4 @@ def test_the_trail_answers_in_the_same_number_of_statements_for_1_or_10_events(d
     db.flush()
     with counting_statements(db) as ten:
         assert client.get("/admin/audit?entity_type=programme").text.count("data-event=") == 10
-    assert len(request_queries(ten)) == len(request_queries(one))
+    assert len(ten) == len(one)

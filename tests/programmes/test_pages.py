@@ -18,7 +18,7 @@ from app.cohorts.service import create_cohort
 from app.errors import Invalid
 from app.programmes.models import Programme
 from app.programmes.selectors import get_programme
-from tests.factories import ACTOR, counting_statements, make_programme, make_user, request_queries, sign_in
+from tests.factories import ACTOR, counting_statements, make_programme, make_user, sign_in
 
 ORIGIN = {"Origin": "http://testserver"}
 
@@ -171,11 +171,10 @@ def test_the_catalogue_answers_in_the_same_number_of_statements_for_1_or_10_prog
 ) -> None:
     _admin(db, client)
     make_programme(db, kind="advanced")
-    assert client.get("/admin/programmes").status_code == 200  # the caller is read once, then kept a few seconds
     with counting_statements(db) as one:
         assert client.get("/admin/programmes").status_code == 200
     for _ in range(9):
         make_programme(db, kind="advanced")
     with counting_statements(db) as ten:
         assert client.get("/admin/programmes").status_code == 200
-    assert len(request_queries(ten)) == len(request_queries(one))
+    assert len(ten) == len(one)
