@@ -54,8 +54,10 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from app import jobs  # noqa: E402
 from app.auth import operator  # noqa: E402
+from app.config import get_settings  # noqa: E402
 from app.db import get_engine, read_db_opener  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.web import callers  # noqa: E402
 from app.web.routing import get_db, request_unit_of_work  # noqa: E402
 
 
@@ -105,13 +107,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
+def callers_read_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No caller kept between requests (LMS_CALLER_CACHE_SECONDS=0), for the tests that count the statements of a
+    page's requests: each then reads its caller, as the first request of a burst does."""
+    monkeypatch.setattr(get_settings(), "caller_cache_seconds", 0)
+
+
+@pytest.fixture
 def connection(database: str) -> Iterator[Connection]:
-    """A connection whose outer transaction is rolled back after the test."""
+    """A connection whose outer transaction is rolled back after the test; the callers the app kept
+    (app/web/callers.py) go with it, since a rolled-back account's id may be another account's in the next test."""
     with get_engine().connect() as conn:
         trans = conn.begin()
         yield conn
         if trans.is_active:
             trans.rollback()
+    callers.KEPT.forget()
 
 
 @pytest.fixture

@@ -226,12 +226,6 @@ def counting_statements(db: Session) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", _count)
 
 
-def request_queries(statements: list[str]) -> list[str]:
-    """The statements a request ran itself: those of `counting_statements` without the savepoints that the test's
-    transaction puts around each request."""
-    return [q for q in statements if not q.startswith(("SAVEPOINT", "RELEASE"))]
-
-
 # What an enrolment message is written from (templates/email/enrolment.*).
 ENROLMENT_MAIL = {
     "programme": "הכשרת גזברים",

@@ -148,7 +148,9 @@ def test_changing_a_role_and_what_the_rules_refuse(db: Session, client: TestClie
 
 
 def test_the_accounts_list_answers_in_the_same_number_of_statements_for_1_or_10(
-    db: Session, client: TestClient
+    db: Session,
+    client: TestClient,
+    callers_read_each_time,
 ) -> None:
     _admin(db, client)
     with counting_statements(db) as one:

@@ -290,7 +290,10 @@ def test_the_check_names_an_assessment_missing_or_failed(db: Session, client: Te
 
 
 def test_the_screen_runs_as_many_statements_for_thirty_officials_as_for_one(
-    db: Session, client: TestClient, admin_csrf: str
+    db: Session,
+    client: TestClient,
+    admin_csrf: str,
+    callers_read_each_time,
 ) -> None:
     counts = []
     for n, code, role in ((1, "ONE", "treasurer"), (30, "THIRTY", "city_engineer")):

@@ -81,7 +81,9 @@ def test_a_records_history_shows_each_change_before_and_after(db: Session, clien
     assert "אין ביומן שינויים" in client.get("/admin/audit/programme/999999?lang=he").text
 
 
-def test_the_trail_answers_in_the_same_number_of_statements_for_1_or_10_events(db: Session, client: TestClient) -> None:
+def test_the_trail_answers_in_the_same_number_of_statements_for_1_or_10_events(
+    db: Session, client: TestClient, callers_read_each_time
+) -> None:
     actor = _admin(db, client)
     make_programme(db, code="AUD-3", kind="advanced")
     with counting_statements(db) as one:

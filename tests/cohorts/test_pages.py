@@ -345,7 +345,9 @@ def test_editing_the_details_keeps_the_capacity_rule(db: Session, client: TestCl
     assert cohort.capacity == 6 and cohort.location == "חיפה"
 
 
-def test_the_cohort_page_runs_as_many_statements_for_ten_enrolments_as_for_one(db: Session, client: TestClient) -> None:
+def test_the_cohort_page_runs_as_many_statements_for_ten_enrolments_as_for_one(
+    db: Session, client: TestClient, callers_read_each_time
+) -> None:
     programme = make_programme(db, code="TREAS")
     counts = []
     _admin(db, client)

@@ -173,7 +173,9 @@ def test_a_member_sees_the_next_meeting_on_their_home_and_leaves(db: Session, cl
     assert "בקשה להצטרף לקהילה" in page.text  # the public part again, and the way back in
 
 
-def test_the_community_page_runs_as_many_statements_for_ten_members_as_for_one(db: Session, client: TestClient) -> None:
+def test_the_community_page_runs_as_many_statements_for_ten_members_as_for_one(
+    db: Session, client: TestClient, callers_read_each_time
+) -> None:
     s = seed_community(db, members=1)
     sign_in(db, client, make_user(db, "admin"))
     counts = []

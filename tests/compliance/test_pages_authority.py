@@ -294,7 +294,9 @@ def test_seat_demand_in_words_and_numbers(db: Session, client: TestClient) -> No
     assert mine["חוסר בשני הרבעונים הקרובים"] == "3" and mine["בשני הרבעונים הקרובים"] == "חסרים 3 מקומות"
 
 
-def test_the_pages_run_as_many_statements_for_ten_officials_as_for_one(db: Session, client: TestClient) -> None:
+def test_the_pages_run_as_many_statements_for_ten_officials_as_for_one(
+    db: Session, client: TestClient, callers_read_each_time
+) -> None:
     _auditor(db, client)
     make_programme(db, code="TRE-COUNT")
     paths = ("/compliance/authorities/0031", "/compliance/requirements?authority=0031", "/compliance/at-risk")

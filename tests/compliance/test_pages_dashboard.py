@@ -289,7 +289,9 @@ def test_a_date_that_cannot_be_read_is_named_at_its_field(db: Session, client: T
     assert client.get("/compliance/authorities.csv?as_of=nonsense").status_code == 422
 
 
-def test_the_page_runs_the_same_statements_for_1_or_10_authorities(db: Session, client: TestClient) -> None:
+def test_the_page_runs_the_same_statements_for_1_or_10_authorities(
+    db: Session, client: TestClient, callers_read_each_time
+) -> None:
     _auditor(db, client)
     make_programme(db, code="TREAS")
     from app.authorities.models import Authority

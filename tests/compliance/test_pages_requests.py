@@ -349,7 +349,9 @@ def test_the_history_is_in_date_order(db: Session, client: TestClient, programme
     assert "Appointment start" in english and "Training requirement" in english
 
 
-def test_the_biggest_pages_run_as_many_statements_for_1_or_10_rows(db: Session, client: TestClient, programme) -> None:
+def test_the_biggest_pages_run_as_many_statements_for_1_or_10_rows(
+    db: Session, client: TestClient, programme, callers_read_each_time
+) -> None:
     first = _person(db)
     _extension(db, first)
     _auditor(db, client)

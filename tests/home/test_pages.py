@@ -123,7 +123,9 @@ def test_another_officials_requirement_is_404_and_an_admin_is_refused_the_home(d
     assert client.get("/me").status_code == 403
 
 
-def test_the_home_page_runs_as_many_statements_for_ten_of_each_as_for_one(db: Session, client: TestClient) -> None:
+def test_the_home_page_runs_as_many_statements_for_ten_of_each_as_for_one(
+    db: Session, client: TestClient, callers_read_each_time
+) -> None:
     one, ten = _official_of_every_kind(db, ROLES[:1]), _official_of_every_kind(db, ROLES[1:])
     db.commit()  # the records above committed (and the data version bumped) before anything is counted
     counts = []

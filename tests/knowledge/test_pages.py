@@ -144,7 +144,9 @@ def test_a_meeting_page_files_products_and_minutes(db: Session, client: TestClie
     assert sorted((n.kind, n.is_minutes) for n in notes) == [("document", False), ("note", True)]
 
 
-def test_the_search_runs_as_many_statements_for_many_items_as_for_few(db: Session, client: TestClient) -> None:
+def test_the_search_runs_as_many_statements_for_many_items_as_for_few(
+    db: Session, client: TestClient, callers_read_each_time
+) -> None:
     lib = make_library(db)
     sign_in(db, client, lib.users["core"])
     counts = []

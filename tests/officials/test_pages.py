@@ -102,7 +102,10 @@ def test_a_persons_page_shows_appointments_requirements_enrolments_certificates_
 
 
 def test_a_persons_page_costs_the_same_statements_for_one_record_of_each_kind_as_for_ten(
-    db: Session, client: TestClient, csrf: str
+    db: Session,
+    client: TestClient,
+    csrf: str,
+    callers_read_each_time,
 ) -> None:
     one, ten = _official_of_every_kind(db, ROLES[:1]), _official_of_every_kind(db, ROLES[1:])
     client.get("/admin/officials")  # the test's own first savepoint released outside the count

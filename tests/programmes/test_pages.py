@@ -167,7 +167,9 @@ def test_a_mandatory_programme_that_roles_owe_is_not_retired(db: Session, client
 
 
 def test_the_catalogue_answers_in_the_same_number_of_statements_for_1_or_10_programmes(
-    db: Session, client: TestClient
+    db: Session,
+    client: TestClient,
+    callers_read_each_time,
 ) -> None:
     _admin(db, client)
     make_programme(db, kind="advanced")

@@ -138,7 +138,9 @@ def test_an_empty_home_says_so_in_words(db: Session, client: TestClient) -> None
     assert "אין מחזור שמחכה לסגירה." in html and "כל התעודות הופקו." in html
 
 
-def test_the_home_answers_in_the_same_number_of_statements_for_1_or_10_of_each(db: Session, client: TestClient) -> None:
+def test_the_home_answers_in_the_same_number_of_statements_for_1_or_10_of_each(
+    db: Session, client: TestClient, callers_read_each_time
+) -> None:
     _admin(db, client)
     _work(db, 1)
     with counting_statements(db) as one:

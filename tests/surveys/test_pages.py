@@ -167,7 +167,9 @@ def test_the_network_page_shows_names_only_to_those_who_run_it(db: Session, clie
     assert client.get(f"/surveys/{second.id}/network?compare=999999").status_code == 404
 
 
-def test_reports_and_networks_cost_the_same_queries_whatever_their_size(db: Session, client: TestClient) -> None:
+def test_reports_and_networks_cost_the_same_queries_whatever_their_size(
+    db: Session, client: TestClient, callers_read_each_time
+) -> None:
     """The series page and the network page read in a fixed number of statements: more waves, responses and
     members add none."""
     _as(db, client, ADMIN)
