@@ -3,8 +3,9 @@ transaction, answering a fault of the server as a browser would see it (a 500), 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import nullcontext
+from datetime import timedelta
 from typing import Annotated
 
 import pytest
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.db import read_db_opener
 from app.main import create_app
 from app.templating import environment
@@ -89,3 +91,15 @@ def web(db: Session) -> Iterator[TestClient]:
             yield c
     finally:
         env.loader = original
+
+
+@pytest.fixture
+def clock_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[timedelta], None]:
+    """The clock stopped at the test's start; clock_at(delta) moves it to that much later."""
+    start = clock.now_utc()
+
+    def move(delta: timedelta) -> None:
+        monkeypatch.setattr(clock, "now_utc", lambda: start + delta)
+
+    move(timedelta(0))
+    return move

@@ -7,10 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import anyio.to_thread
-import pytest
 from sqlalchemy import text, update
 
-from app import clock
 from app.accounts.models import User
 from app.accounts.service import deactivate_user
 from app.auth import operator
@@ -23,17 +21,6 @@ ORIGIN = {"Origin": "http://testserver"}
 
 def _reads_account(statements: list[str]) -> bool:
     return any("FROM users" in q or "JOIN users" in q for q in statements)
-
-
-@pytest.fixture
-def clock_at(monkeypatch):
-    start = clock.now_utc()
-
-    def move(delta: timedelta) -> None:
-        monkeypatch.setattr(clock, "now_utc", lambda: start + delta)
-
-    move(timedelta(0))
-    return move
 
 
 def test_a_callers_next_read_runs_no_query_for_them(client, db):

@@ -7,11 +7,10 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import delete, select, text
 from starlette.responses import Response
 
-from app import clock, jobs
+from app import jobs
 from app.accounts.models import User
 from app.config import get_settings
 from app.db import get_sessionmaker
@@ -20,18 +19,6 @@ from app.web.models import WebSession
 from tests.factories import headers, make_user, sign_in
 
 OWN = {"Origin": "http://testserver"}
-
-
-@pytest.fixture
-def clock_at(monkeypatch):
-    """The clock stopped at the test's start; clock_at(delta) moves it to that much later."""
-    start = clock.now_utc()
-
-    def move(delta: timedelta) -> None:
-        monkeypatch.setattr(clock, "now_utc", lambda: start + delta)
-
-    move(timedelta(0))
-    return move
 
 
 def _me(client, **kw):
