@@ -9,7 +9,9 @@ checked, the commit), each costing the event loop and the threads far more than 
   endpoint, then the commit, or the rollback if it raised; its answer is then checked in the event loop;
 - what is left of a unit of work after the route (an asynchronous endpoint's) is ended in a worker thread.
 
-Every router of the application is a `Router`, whose routes are `Route`s.
+The dependencies that find the caller are asynchronous (app/web/deps.py) and go to a worker thread only for a caller
+not read a moment ago (app/web/callers.py). Every router of the application is a `Router`, whose routes are `Route`s
+and which skips at once a path none of its routes can match.
 """
 
 from __future__ import annotations
