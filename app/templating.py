@@ -208,8 +208,8 @@ def translations(lang: str) -> gettext_module.NullTranslations:
     return gettext_module.translation("messages", localedir=LOCALE_DIR, languages=[lang], fallback=True)
 
 
-# Called by jinja2.ext.i18n's new-style wrappers through the template's context, so each render translates into
-# its own `lang` whatever the other threads render at the same time.
+# Called through the template's context, so each render translates into its own `lang` whatever the other threads
+# render at the same time. (jinja2.ext.i18n wraps `_gettext` too, but the templates' `_` and `gettext` are `_text_of`.)
 @pass_context
 def _gettext(context: Context, message: str) -> str:
     return translations(_language_of(context)).gettext(message)
