@@ -168,17 +168,6 @@ def end_unit_of_work(db: Session, error: BaseException | None = None) -> None:
         db.rollback()
 
 
-def unit_of_work(db: Session) -> Iterator[Session]:
-    """Commit when the handler succeeds, roll back when it raises (`end_unit_of_work`)."""
-    try:
-        yield db
-    except BaseException as exc:
-        end_unit_of_work(db, exc)
-        raise
-    else:
-        end_unit_of_work(db)
-
-
 @contextmanager
 def open_read_db() -> Iterator[Session]:
     """A read-only session of its own, for work that outlives the request's unit of work (streamed downloads)."""
