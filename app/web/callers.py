@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -29,8 +29,6 @@ from app.accounts.models import User
 from app.config import get_settings
 from app.db import ANY_TABLE, table_written
 from app.web.models import WebSession
-
-T = TypeVar("T")
 
 MAX_KEPT = 4096
 _TOUCHED = "callers_touched"
@@ -95,12 +93,18 @@ def session_key(token_hash: str) -> Hashable:
     return ("session", token_hash)
 
 
-async def found(
-    connection: HTTPConnection, key: Hashable, read: Callable[[], T | None], owner: Callable[[T], int]
-) -> T | None:
-    """What `read` (a synchronous read of the database) gives, run in a worker thread; on a GET or HEAD, what it gave
-    for this key within the last LMS_CALLER_CACHE_SECONDS instead, when there is one. Kept on behalf of the account
-    `owner` names, so that a change to the account forgets it."""
+class _Owned(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+Caller = TypeVar("Caller", bound=_Owned)
+
+
+async def found(connection: HTTPConnection, key: Hashable, read: Callable[[], Caller | None]) -> Caller | None:
+    """What `read` (a synchronous read of the database: an account, or a session's account) gives, run in a worker
+    thread; on a GET or HEAD, what it gave for this key within the last LMS_CALLER_CACHE_SECONDS instead, when there
+    is one. Kept on behalf of that account (its `id`), so that a change to the account forgets it."""
     seconds = get_settings().caller_cache_seconds
     cacheable = seconds > 0 and connection.scope.get("method") in ("GET", "HEAD")
     if cacheable:
@@ -110,7 +114,7 @@ async def found(
     generation = KEPT.generation
     value = await run_in_threadpool(read)
     if cacheable and value is not None:
-        KEPT.put(key, value, owner=owner(value), seconds=seconds, read_in=generation)
+        KEPT.put(key, value, owner=value.id, seconds=seconds, read_in=generation)
     return value
 
 

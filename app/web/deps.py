@@ -149,17 +149,11 @@ def _read_account(db: Session, user_id: int) -> Row[Any, *tuple[Any, ...]] | Non
     return db.connection().execute(_TOKEN_ACCOUNT, {"user_id": user_id}).first()
 
 
-def _owner(account: _Account | Row[Any, *tuple[Any, ...]]) -> int:
-    return account.id
-
-
 async def _token_account(request: Request, db: Session, token: str) -> Row[Any, *tuple[Any, ...]]:
     """The account of a bearer token: its signature and expiry checked, then the account read by primary key in one
     query (or as read a moment ago, `callers`), and its token version and key checked against the token's."""
     claims = decode_token(token)
-    user = await callers.found(
-        request, callers.account_key(claims.user_id), lambda: _read_account(db, claims.user_id), _owner
-    )
+    user = await callers.found(request, callers.account_key(claims.user_id), lambda: _read_account(db, claims.user_id))
     if user is None or not user.active or not token_matches(claims, version=user.token_version, key=user.token_key):
         # Deactivated, or its access ended since (a password or role change), or a different account now.
         raise Unauthorized("the token no longer holds for this account; log in again", code="invalid_token")
@@ -177,7 +171,6 @@ async def _session_user(request: Request, db: Session, sent: str | None) -> Sign
         request,
         callers.session_key(sessions.hash_token(token)),
         lambda: sessions.read_signed_in(db, token),
-        _owner,
     )
     if found is None or sessions.is_expired(found, clock.now_utc()):
         raise Unauthorized("the session has ended (signed out, idle or too long); sign in again", code="session_ended")
