@@ -45,7 +45,7 @@ from app.surveys.pages import router as surveys_pages_router
 from app.web.errors import install_error_handlers
 from app.web.homes import router as homes_router
 from app.web.language import ChooseLanguage
-from app.web.routing import Router
+from app.web.routing import add_routes
 from app.web.security import install_assets, install_security
 
 DESCRIPTION = """
@@ -67,61 +67,53 @@ def create_app() -> FastAPI:
     # Outside the error handlers, so that an error page is in the request's language too.
     app.add_middleware(ChooseLanguage)
     install_assets(app)
-    # The API and the school's pages each in a group, which a request elsewhere skips at once (a `Router` answers only
-    # the paths its routes can match); then the other pages, the most visited first.
-    api = Router()
-    for router in (
-        accounts_router,
-        authorities_router,
-        roles_router,
-        officials_router,
-        programmes_router,
-        cohorts_router,
-        attendance_router,
-        compliance_router,
-        home_router,
-        reports_router,
-        imports_router,
-        audit_router,
-        certificates_router,
-        notifications_router,
-        communities_router,
-        surveys_router,
-        graduates_router,
-        knowledge_router,
-    ):
-        api.include_router(router)
-    school = Router()
-    for router in (
-        school_pages_router,
-        cohorts_pages_router,
-        attendance_pages_router,
-        officials_pages_router,
-        imports_pages_router,
-        programmes_pages_router,
-        audit_pages_router,
-    ):
-        school.include_router(router)
-    for router in (
-        api,
-        home_pages_router,
-        communities_pages_router,
-        graduates_pages_router,
-        knowledge_pages_router,
-        # A community's surveys (/communities/{id}/surveys) and a member's own link (/me/surveys/{id}).
-        surveys_outside_router,
-        certificates_pages_router,
-        school,
-        compliance_pages_router,
-        # The surveys' pages: /surveys, /survey-series and the one-time links at /s/.
-        surveys_pages_router,
-        accounts_pages_router,
-        # Mail: people's own page (/me/mail), the unsubscribe link, and the school's outbox (/admin/outbox).
-        notifications_pages_router,
-        homes_router,
-        certificates_public_router,
-    ):
-        app.include_router(router)
+    # Every route on the application itself (add_routes): the API first, then the pages, the most visited first.
+    add_routes(
+        app,
+        (
+            accounts_router,
+            authorities_router,
+            roles_router,
+            officials_router,
+            programmes_router,
+            cohorts_router,
+            attendance_router,
+            compliance_router,
+            home_router,
+            reports_router,
+            imports_router,
+            audit_router,
+            certificates_router,
+            notifications_router,
+            communities_router,
+            surveys_router,
+            graduates_router,
+            knowledge_router,
+            home_pages_router,
+            communities_pages_router,
+            graduates_pages_router,
+            knowledge_pages_router,
+            # A community's surveys (/communities/{id}/surveys) and a member's own link (/me/surveys/{id}).
+            surveys_outside_router,
+            certificates_pages_router,
+            # The school's pages.
+            school_pages_router,
+            cohorts_pages_router,
+            attendance_pages_router,
+            officials_pages_router,
+            imports_pages_router,
+            programmes_pages_router,
+            audit_pages_router,
+            compliance_pages_router,
+            # The surveys' pages: /surveys, /survey-series and the one-time links at /s/.
+            surveys_pages_router,
+            accounts_pages_router,
+            # Mail: people's own page (/me/mail), the unsubscribe link, and the school's outbox (/admin/outbox).
+            notifications_pages_router,
+            homes_router,
+            certificates_public_router,
+        ),
+    )
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:
