@@ -9,8 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, Select, TextClause, bindparam, create_engine, event, func, select
-from sqlalchemy.engine import Result
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Result
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.sql import Executable
@@ -104,7 +103,9 @@ def _page_of(stmt: AnySelect) -> tuple[AnySelect, bool]:
     """The select with its total on every row, limited and offset by the parameters page_limit and page_offset; and
     whether it selects whole records (which the ORM must load), not only columns."""
     records = any(column["expr"] is column["entity"] for column in stmt.column_descriptions)
-    return stmt.add_columns(func.count().over()).limit(bindparam("page_limit")).offset(bindparam("page_offset")), records
+    return stmt.add_columns(func.count().over()).limit(bindparam("page_limit")).offset(
+        bindparam("page_offset")
+    ), records
 
 
 # No ping before each checkout (a round trip on every request): instead a connection is replaced after this many

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
 
 from app.auth import Principal
 from app.certificates import linked_data, rules
@@ -18,7 +19,7 @@ from app.certificates.schemas import CertificateItem, CertificateRead, VerifyRea
 from app.cohorts.models import Cohort, Enrolment
 from app.cohorts.rules import EnrolmentStatus
 from app.config import get_settings
-from app.db import AnySelect, count_of
+from app.db import AnySelect, count_of, read_rows
 from app.errors import Conflict, NotFound
 from app.officials.models import Official
 from app.officials.scoping import scope_officials
@@ -113,16 +114,25 @@ _VERIFIED = (
 )
 
 
+@lru_cache(maxsize=1)
+def _verified_query() -> AnySelect:
+    """What the verification reads of the certificate with the code `code` (built once: it keeps its cache key)."""
+    return select(*_VERIFIED).where(Certificate.verification_code == bindparam("code"))
+
+
 def verify_certificate(db: Session, *, code: str) -> VerifyRead:
     """What the public may know of the certificate with this verification code; 404 for an unknown code."""
-    cert = db.scalar(select(Certificate).options(load_only(*_VERIFIED)).where(Certificate.verification_code == code))
+    cert = read_rows(db, _verified_query(), {"code": code}).first()
     if cert is None:
         raise NotFound(
             "no certificate has this verification code: check the code, or the certificate is not genuine",
             code="unknown_certificate",
             valid=False,
         )
-    current = _current_of(db, cert) if cert.status == CertificateStatus.SUPERSEDED else None
+    current = None
+    if cert.status == CertificateStatus.SUPERSEDED and cert.superseded_by_id is not None:
+        successor = db.get(Certificate, cert.superseded_by_id)
+        current = _current_of(db, successor) if successor is not None else None
     base = get_settings().public_base_url
     return VerifyRead(
         valid=cert.status == CertificateStatus.VALID,

@@ -7,6 +7,7 @@ our own Origin, else 403.
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -160,7 +161,7 @@ async def _token_account(request: Request, db: Session, token: str) -> Row[Any, 
     return user
 
 
-async def _session_user(request: Request, db: Session, sent: str | None) -> SignedInAccount | None:
+async def _session_user(request: Request, db: Session) -> SignedInAccount | None:
     """The account of a signed-in browser: None without a session cookie; 401 when the session has ended; 403 for an
     unsafe request without the session's CSRF token from our own origin. Read in one query (or as read a moment
     ago, `callers`, and then checked against the clock again)."""
@@ -175,7 +176,7 @@ async def _session_user(request: Request, db: Session, sent: str | None) -> Sign
     if found is None or sessions.is_expired(found, clock.now_utc()):
         raise Unauthorized("the session has ended (signed out, idle or too long); sign in again", code="session_ended")
     if request.method not in SAFE_METHODS:
-        check_csrf(request, found.csrf_token, sent)
+        check_csrf(request, found.csrf_token, await csrf_sent(request))
     request.state.web_session = found  # pages put its CSRF token in their forms
     return found
 
@@ -187,12 +188,12 @@ def _password_change_required() -> Forbidden:
     )
 
 
-async def _api_user(request: Request, db: Session, token: str | None, csrf: str | None) -> _Account:
+async def _api_user(request: Request, db: Session, token: str | None) -> _Account:
     """The account calling the API: from the bearer token, or without one from the session cookie (with its CSRF
     token and our own Origin on an unsafe request, else 403); 401 without either."""
     if token:
         return await _token_account(request, db, token)
-    found = await _session_user(request, db, csrf)
+    found = await _session_user(request, db)
     if found is None:
         raise Unauthorized("log in first: this needs a bearer token", code="not_authenticated")
     return found
@@ -216,12 +217,11 @@ async def get_enrolling_principal(
     request: Request,
     db: SessionDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
-    csrf: CsrfSent,
 ) -> Principal:
     """The authenticated caller of the API: from the bearer token, or without one from the session cookie (with
     its CSRF token and our own Origin on an unsafe request, else 403); 401 without either. An account with a
     temporary password gets 403 `password_change_required` until it has chosen its own."""
-    user = await _api_user(request, db, token, csrf)
+    user = await _api_user(request, db, token)
     if user.must_change_password:
         raise _password_change_required()
     return _principal(user, request)
@@ -231,28 +231,26 @@ async def get_principal_with_temporary_password(
     request: Request,
     db: SessionDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
-    csrf: CsrfSent,
 ) -> Principal:
     """As get_principal, but an account with a temporary password passes too: for changing the password only."""
-    return _principal(await _api_user(request, db, token, csrf), request)
+    return _principal(await _api_user(request, db, token), request)
 
 
 async def get_principal(
     request: Request,
     db: SessionDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
-    csrf: CsrfSent,
 ) -> Principal:
     """The authenticated caller of the API (as `get_enrolling_principal`), once an admin or auditor has a second
     factor (else 403 `totp_enrolment_required`); from the same one query."""
-    user = await _api_user(request, db, token, csrf)
+    user = await _api_user(request, db, token)
     if user.must_change_password:
         raise _password_change_required()
     _refuse_without_second_factor(user)
     return _principal(user, request)
 
 
-async def get_optional_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal | None:
+async def get_optional_principal(request: Request, db: SessionDep) -> Principal | None:
     """The caller of an API route that anyone may call: None without a bearer token or a session cookie; with one,
     the caller as `get_principal` finds them (a bad or ended credential is still 401). The token is read from the
     header here, not by the OAuth2 scheme, so that the OpenAPI document lists these routes without security."""
@@ -260,13 +258,13 @@ async def get_optional_principal(request: Request, db: SessionDep, csrf: CsrfSen
     bearer = token.strip() if scheme.lower() == "bearer" else None
     if not bearer and sessions.session_token(request) is None:
         return None
-    return await get_principal(request, db, bearer or None, csrf)
+    return await get_principal(request, db, bearer or None)
 
 
-async def get_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
+async def get_page_principal(request: Request, db: SessionDep) -> Principal:
     """The signed-in caller of a page, from the session cookie only (a bearer token is never looked at); 401 (a page
     sends the browser to sign in) without a live session; 403 `password_change_required` with a temporary password."""
-    user = await _page_account_holder(request, db, csrf)
+    user = await _page_account_holder(request, db)
     if user.must_change_password:
         raise _password_change_required()
     _refuse_without_second_factor(user)
@@ -288,26 +286,26 @@ async def _with_preference(request: Request, db: Session, user: SignedInAccount)
     return user
 
 
-async def _page_account_holder(request: Request, db: Session, csrf: str | None) -> SignedInAccount:
+async def _page_account_holder(request: Request, db: Session) -> SignedInAccount:
     """The signed-in user of a page, their language preference applied (`language.apply_preference`); 401 without a
     live session. A temporary password or a missing second factor is for the caller to judge."""
-    user = await _session_user(request, db, csrf)
+    user = await _session_user(request, db)
     if user is None:
         raise Unauthorized("sign in first", code="not_authenticated")
     return await _with_preference(request, db, user)
 
 
-async def get_page_account_holder(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal:
+async def get_page_account_holder(request: Request, db: SessionDep) -> Principal:
     """The signed-in caller of the pages of their own account (changing the password, enrolling a second factor):
     an account with a temporary password or without the second factor its role needs passes too."""
-    return _principal(await _page_account_holder(request, db, csrf), request)
+    return _principal(await _page_account_holder(request, db), request)
 
 
-async def get_optional_page_principal(request: Request, db: SessionDep, csrf: CsrfSent) -> Principal | None:
+async def get_optional_page_principal(request: Request, db: SessionDep) -> Principal | None:
     """The signed-in caller of a page that anyone may see, or None (no session, one that has ended, or an account
     that must change its temporary password first)."""
     try:
-        user = await _session_user(request, db, csrf)
+        user = await _session_user(request, db)
     except Unauthorized:
         return None
     if user is None or user.must_change_password:
@@ -316,11 +314,14 @@ async def get_optional_page_principal(request: Request, db: SessionDep, csrf: Cs
 
 
 def _role_check(caller: Callable[..., Awaitable[Principal]], roles: tuple[str, ...], name: str, refusal: str) -> Any:
-    """A dependency taking the caller from `caller` and letting only the given roles through (403 for the others)."""
+    """A dependency finding the caller as `caller` does and letting only the given roles through (403 for the others).
 
-    # The dependency as a default: an annotation naming `caller` could not be resolved (annotations are strings).
-    # Asynchronous, as it waits on nothing: FastAPI runs it in the event loop instead of a worker thread.
-    async def check(principal: Principal = Depends(caller)) -> Principal:
+    It takes `caller`'s own parameters (`functools.wraps`: FastAPI reads the signature of the wrapped function), so
+    that FastAPI solves one dependency for the caller and the check, not two."""
+
+    @functools.wraps(caller)
+    async def check(**arguments: Any) -> Principal:
+        principal = await caller(**arguments)
         if principal.role not in roles:
             raise Forbidden(f"the {principal.role} role may not {refusal}")
         return principal

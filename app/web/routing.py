@@ -25,9 +25,11 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.orm import Session
+from starlette._utils import get_route_path  # the path as the routes see it (the root path taken off)
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Match, get_route_path
-from starlette.types import Scope
+from starlette.datastructures import URLPath
+from starlette.routing import BaseRoute, Match, NoMatchFound
+from starlette.types import Receive, Scope, Send
 
 from app.db import end_unit_of_work, get_sessionmaker
 
@@ -141,6 +143,63 @@ _DECLARED = (
 )
 
 
+def _first_segment(path: str) -> str | None:
+    """The first segment of the paths a route's path matches ("api" for "/api/v1/roles/{code}"); None when it may be
+    any (a parameter in it)."""
+    head = path.split("{", 1)[0]
+    end = head.find("/", 1)
+    if end != -1:
+        return head[1:end]
+    return head[1:] if head == path else None
+
+
+class RouteIndex(BaseRoute):
+    """The application's routes found by the first segment of the path, the first of the application's routes.
+
+    FastAPI asks every route in turn whether it matches; this one asks only the routes whose paths can begin with
+    the request's first segment, in their order, and answers for the first that matches fully. When none does (a
+    method the path does not allow, a path no route has), it answers "no match", and FastAPI asks every route as
+    it would have."""
+
+    def __init__(self, routes: list[BaseRoute]) -> None:
+        self.routes = routes  # the router's own list, which this one is the first of
+        self._indexed = -1  # the number of routes indexed
+        self._by_segment: dict[str, list[BaseRoute]] = {}
+        self._anywhere: list[BaseRoute] = []
+
+    def _candidates(self, segment: str) -> list[BaseRoute]:
+        if self._indexed != len(self.routes):
+            routes = [route for route in self.routes if route is not self]
+            segments = [_first_segment(getattr(route, "path", "/{any}")) for route in routes]
+            self._by_segment = {
+                segment: [route for route, s in zip(routes, segments, strict=True) if s in (segment, None)]
+                for segment in set(segments) - {None}
+                if segment is not None
+            }
+            self._anywhere = [route for route, s in zip(routes, segments, strict=True) if s is None]
+            self._indexed = len(self.routes)
+        return self._by_segment.get(segment, self._anywhere)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        segment = get_route_path(scope)[1:].split("/", 1)[0]
+        for route in self._candidates(segment):
+            match, child_scope = route.matches(scope)
+            if match == Match.FULL:
+                return match, {**child_scope, _CHOSEN: route}
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await scope.pop(_CHOSEN).handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        raise NoMatchFound(name, path_params)  # the routes themselves answer, after this one
+
+
+_CHOSEN = "lms.route"  # the scope's key for the route RouteIndex found
+
+
 def add_routes(app: FastAPI, routers: Iterable[APIRouter]) -> None:
     """Register the routes of `routers` (and of the routers they include) on the application itself, in order.
 
@@ -150,13 +209,15 @@ def add_routes(app: FastAPI, routers: Iterable[APIRouter]) -> None:
     starting with its fixed beginning (`Route.matches`), and run with the application's dependency overrides."""
     for router in routers:
         for context in iter_route_contexts(router.routes):
-            original = context.original_route
-            if not isinstance(original, APIRoute):
+            original, path, endpoint = context.original_route, context.path, context.endpoint
+            if not isinstance(original, APIRoute) or path is None or endpoint is None:
                 raise TypeError(f"{original!r}: only API routes are registered by add_routes")
             app.router.add_api_route(
-                context.path,
-                context.endpoint,
+                path,
+                endpoint,
                 route_class_override=Route,
                 form_limits=original.form_limits,
                 **{name: getattr(context, name) for name in _DECLARED},
             )
+    if not any(isinstance(route, RouteIndex) for route in app.router.routes):
+        app.router.routes.insert(0, RouteIndex(app.router.routes))
