@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import BindParameter, ScalarSelect, bindparam, case, func, select
 from sqlalchemy.orm import Session
@@ -11,7 +13,7 @@ from app.auth import Principal
 from app.cohorts.models import Cohort, CohortAssessment, CohortSession, Enrolment
 from app.cohorts.rules import ENROLLING_STATES, HOLDING_SEAT, CohortState, EnrolmentStatus
 from app.cohorts.schemas import CohortRead, EnrolmentRead, SessionRead
-from app.db import AnySelect, count_of
+from app.db import AnySelect, count_of, read_rows
 from app.errors import NotFound
 from app.officials.models import Official
 from app.officials.scoping import check_official_visible, scope_officials
@@ -40,17 +42,33 @@ def _enrolled_with(status: EnrolmentStatus) -> ScalarSelect[int]:
     )
 
 
+# What a cohort's reading shows of its own columns.
+_COHORT_COLUMNS = (
+    Cohort.id,
+    Cohort.code,
+    Cohort.start_date,
+    Cohort.end_date,
+    Cohort.capacity,
+    Cohort.state,
+    Cohort.location,
+    Cohort.online,
+    Cohort.coordinator_name,
+    Cohort.coordinator_email,
+    Cohort.min_attendance_pct,
+    Cohort.late_credit_pct,
+)
 # Built once, run with the ids as a parameter: each cohort with its programme's code, its scheduled hours and its
 # counts of enrolments by status in one statement, and the assessments it requires in a second.
 _COHORTS = (
     select(
-        Cohort,
-        Programme.code,
+        *_COHORT_COLUMNS,
+        Programme.code.label("programme_code"),
         select(func.coalesce(func.sum(CohortSession.hours), 0))
         .where(CohortSession.cohort_id == Cohort.id)
         .correlate(Cohort)
-        .scalar_subquery(),
-        *(_enrolled_with(status) for status in _COUNTED),
+        .scalar_subquery()
+        .label("scheduled_hours"),
+        *(_enrolled_with(status).label(status.value) for status in _COUNTED),
     )
     .join(Programme, Programme.id == Cohort.programme_id)
     .where(Cohort.id.in_(_IDS))
@@ -66,40 +84,24 @@ def read_cohorts(db: Session, ids: list[int]) -> list[CohortRead]:
     """The cohorts with these ids, in that order, with their programme, scheduled hours, counts and assessments."""
     if not ids:
         return []
-    found = {row[0].id: row for row in db.execute(_COHORTS, {"ids": ids}).tuples()}
+    found = {row.id: row._mapping for row in read_rows(db, _COHORTS, {"ids": ids})}
     assessments: dict[int, list[str]] = {i: [] for i in ids}
-    for cid, code in db.execute(_ASSESSMENTS, {"ids": ids}).tuples():
-        assessments[cid].append(code)
-    out = []
-    for i in ids:
-        if i not in found:
-            continue
-        c, programme_code, hours, *by_status = found[i]
-        counts = dict(zip(_COUNTED, by_status, strict=True))
-        out.append(
-            CohortRead(
-                id=c.id,
-                code=c.code,
-                programme_code=programme_code,
-                start_date=c.start_date,
-                end_date=c.end_date,
-                capacity=c.capacity,
-                state=c.state,
-                location=c.location,
-                online=c.online,
-                coordinator_name=c.coordinator_name,
-                coordinator_email=c.coordinator_email,
-                min_attendance_pct=c.min_attendance_pct,
-                late_credit_pct=c.late_credit_pct,
-                required_assessments=assessments[c.id],
-                scheduled_hours=float(hours or 0),
-                enrolled=counts[EnrolmentStatus.ENROLLED],
-                waitlisted=counts[EnrolmentStatus.WAITLISTED],
-                completed=counts[EnrolmentStatus.COMPLETED],
-                not_completed=counts[EnrolmentStatus.NOT_COMPLETED],
-            )
+    for row in read_rows(db, _ASSESSMENTS, {"ids": ids}):
+        assessments[row.cohort_id].append(row.code)
+    return [
+        CohortRead(
+            **{column.key: found[i][column.key] for column in _COHORT_COLUMNS},
+            programme_code=found[i]["programme_code"],
+            required_assessments=assessments[i],
+            scheduled_hours=float(found[i]["scheduled_hours"] or 0),
+            enrolled=found[i][EnrolmentStatus.ENROLLED.value],
+            waitlisted=found[i][EnrolmentStatus.WAITLISTED.value],
+            completed=found[i][EnrolmentStatus.COMPLETED.value],
+            not_completed=found[i][EnrolmentStatus.NOT_COMPLETED.value],
         )
-    return out
+        for i in ids
+        if i in found
+    ]
 
 
 def read_cohort(db: Session, *, cohort_id: int) -> CohortRead:
@@ -180,22 +182,38 @@ def read_session(db: Session, *, session_id: int) -> SessionRead:
 def _enrolment_query() -> AnySelect:
     """Enrolments with their cohort, programme and official name."""
     return (
-        select(Enrolment, Cohort.code, Programme.code, Official.first_name_he, Official.last_name_he)
+        select(
+            Enrolment.id,
+            Enrolment.cohort_id,
+            Cohort.code.label("cohort_code"),
+            Programme.code.label("programme_code"),
+            Enrolment.official_id,
+            Official.first_name_he,
+            Official.last_name_he,
+            Enrolment.status,
+            Enrolment.waitlist_position,
+            Enrolment.requirement_id,
+            Enrolment.enrolled_on,
+            Enrolment.ended_on,
+            Enrolment.attended_hours,
+            Enrolment.completed_on,
+            Enrolment.decision_reason,
+        )
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .join(Programme, Programme.id == Cohort.programme_id)
         .join(Official, Official.id == Enrolment.official_id)
     )
 
 
-def _enrolment_reads(db: Session, stmt: AnySelect) -> list[EnrolmentRead]:
+def _enrolment_reads(db: Session, stmt: AnySelect, parameters: dict[str, Any] | None = None) -> list[EnrolmentRead]:
     return [
         EnrolmentRead(
             id=e.id,
             cohort_id=e.cohort_id,
-            cohort_code=cohort_code,
-            programme_code=programme_code,
+            cohort_code=e.cohort_code,
+            programme_code=e.programme_code,
             official_id=e.official_id,
-            official_name_he=f"{first} {last}",
+            official_name_he=f"{e.first_name_he} {e.last_name_he}",
             status=e.status,
             waitlist_position=e.waitlist_position,
             requirement_id=e.requirement_id,
@@ -205,7 +223,7 @@ def _enrolment_reads(db: Session, stmt: AnySelect) -> list[EnrolmentRead]:
             completed_on=e.completed_on,
             decision_reason=e.decision_reason,
         )
-        for e, cohort_code, programme_code, first, last in db.execute(stmt)
+        for e in read_rows(db, stmt, parameters)
     ]
 
 
@@ -235,5 +253,12 @@ def cohort_enrolments(db: Session, *, cohort_id: int, actor: Principal) -> list[
 def official_enrolments(db: Session, *, official_id: int, actor: Principal) -> list[EnrolmentRead]:
     """An official's enrolments, newest cohort first; 404 when the official is not within the caller's scope."""
     check_official_visible(db, official_id=official_id, actor=actor)
-    stmt = _enrolment_query().where(Enrolment.official_id == official_id)
-    return _enrolment_reads(db, stmt.order_by(Cohort.start_date.desc(), Enrolment.id.desc()))
+    return _enrolment_reads(db, _official_enrolments_query(), {"official_id": official_id})
+
+
+@lru_cache(maxsize=1)
+def _official_enrolments_query() -> AnySelect:
+    """An official's enrolments (the parameter `official_id`), newest cohort first (built once: it keeps its cache
+    key)."""
+    stmt = _enrolment_query().where(Enrolment.official_id == bindparam("official_id"))
+    return stmt.order_by(Cohort.start_date.desc(), Enrolment.id.desc())
