@@ -29,13 +29,17 @@ def list_authorities(
         "district": district.strip().lower() if district else None,
     }
     rows, total = paged(db, stmt, limit=limit, offset=offset, parameters=parameters)
-    return Page(items=[AuthorityRead.model_validate(authority) for (authority,) in rows], total=total)
+    return Page(items=[AuthorityRead.model_validate(dict(zip(_SHOWN, row, strict=True))) for row in rows], total=total)
+
+
+# What a list shows of each authority: the columns of AuthorityRead's fields.
+_SHOWN = tuple(AuthorityRead.model_fields)
 
 
 @lru_cache(maxsize=8)
 def _authorities_query(by_name: bool, by_type: bool, by_district: bool) -> AnySelect:
     """Authorities by Hebrew name, filtered by the parameters asked for (built once for each combination)."""
-    stmt = select(Authority)
+    stmt = select(*(getattr(Authority, name) for name in _SHOWN))
     if by_name:
         stmt = stmt.where(Authority.search_text.like(bindparam("name_pattern"), escape="/"))
     if by_type:

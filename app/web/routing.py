@@ -143,48 +143,54 @@ _DECLARED = (
 )
 
 
-def _first_segment(path: str) -> str | None:
-    """The first segment of the paths a route's path matches ("api" for "/api/v1/roles/{code}"); None when it may be
-    any (a parameter in it)."""
-    head = path.split("{", 1)[0]
-    end = head.find("/", 1)
-    if end != -1:
-        return head[1:end]
-    return head[1:] if head == path else None
+_DEPTH = 3  # how many of a path's first segments find its routes ("api", "v1", "cohorts")
+
+
+def _fixed_segments(path: str) -> tuple[str, ...]:
+    """The whole segments a route's path begins with, before any parameter, up to _DEPTH of them:
+    ("api", "v1", "cohorts") for "/api/v1/cohorts/{id}/enrolments", ("me",) for "/me"."""
+    head, brace, _ = path.partition("{")
+    segments = head[1:].split("/")
+    if brace:
+        segments.pop()  # the segment the parameter is in
+    return tuple(segments[:_DEPTH])
 
 
 class RouteIndex(BaseRoute):
-    """The application's routes found by the first segment of the path, the first of the application's routes.
+    """The application's routes found by the first segments of the path, the first of the application's routes.
 
     FastAPI asks every route in turn whether it matches; this one asks only the routes whose paths can begin with
-    the request's first segment, in their order, and answers for the first that matches fully. When none does (a
+    the request's first segments, in their order, and answers for the first that matches fully. When none does (a
     method the path does not allow, a path no route has), it answers "no match", and FastAPI asks every route as
     it would have."""
 
     def __init__(self, routes: list[BaseRoute]) -> None:
         self.routes = routes  # the router's own list, which this one is the first of
         self._indexed = -1  # the number of routes indexed
-        self._by_segment: dict[str, list[BaseRoute]] = {}
-        self._anywhere: list[BaseRoute] = []
+        self._by_segments: dict[tuple[str, ...], list[BaseRoute]] = {}
 
-    def _candidates(self, segment: str) -> list[BaseRoute]:
+    def _candidates(self, path: str) -> list[BaseRoute]:
+        """The routes that may match the path, in order: those whose fixed segments begin the path's."""
         if self._indexed != len(self.routes):
-            routes = [route for route in self.routes if route is not self]
-            segments = [_first_segment(getattr(route, "path", "/{any}")) for route in routes]
-            self._by_segment = {
-                segment: [route for route, s in zip(routes, segments, strict=True) if s in (segment, None)]
-                for segment in set(segments) - {None}
-                if segment is not None
+            keyed = [
+                (route, _fixed_segments(getattr(route, "path", "/{any}"))) for route in self.routes if route is not self
+            ]
+            self._by_segments = {
+                key: [route for route, fixed in keyed if key[: len(fixed)] == fixed]
+                for key in {fixed for _, fixed in keyed} | {()}
             }
-            self._anywhere = [route for route, s in zip(routes, segments, strict=True) if s is None]
             self._indexed = len(self.routes)
-        return self._by_segment.get(segment, self._anywhere)
+        segments = tuple(path[1:].split("/", _DEPTH)[:_DEPTH])
+        for n in range(len(segments), 0, -1):  # the longest beginning of the path that some route's path has
+            found = self._by_segments.get(segments[:n])
+            if found is not None:
+                return found
+        return self._by_segments[()]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
             return Match.NONE, {}
-        segment = get_route_path(scope)[1:].split("/", 1)[0]
-        for route in self._candidates(segment):
+        for route in self._candidates(get_route_path(scope)):
             match, child_scope = route.matches(scope)
             if match == Match.FULL:
                 return match, {**child_scope, _CHOSEN: route}

@@ -1,4 +1,4 @@
-"""The application's routes are found by the first segment of the path (RouteIndex): for every route, a request to
+"""The application's routes are found by the first segments of the path (RouteIndex): for every route, a request to
 its path reaches the route a walk through all the routes in order reaches, and a path none has is still a 404."""
 
 from __future__ import annotations
