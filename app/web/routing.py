@@ -149,6 +149,8 @@ _DEPTH = 3  # how many of a path's first segments find its routes ("api", "v1", 
 def _fixed_segments(path: str) -> tuple[str, ...]:
     """The whole segments a route's path begins with, before any parameter, up to _DEPTH of them:
     ("api", "v1", "cohorts") for "/api/v1/cohorts/{id}/enrolments", ("me",) for "/me"."""
+    if not path.startswith("/"):
+        return ()  # a mount at the root ("") may match any path
     head, brace, _ = path.partition("{")
     segments = head[1:].split("/")
     if brace:

@@ -38,3 +38,15 @@ def test_a_method_the_path_does_not_allow_and_an_unknown_path_are_answered_as_be
     assert client.get("/api/v1/no-such-thing").status_code == 404
     assert client.get("/no-such-page").status_code == 404
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_a_route_is_indexed_by_the_whole_segments_before_its_first_parameter() -> None:
+    from app.web.routing import _fixed_segments
+
+    assert _fixed_segments("/api/v1/cohorts/{id}/enrolments") == ("api", "v1", "cohorts")
+    assert _fixed_segments("/api/v1/roles") == ("api", "v1", "roles")
+    assert _fixed_segments("/verify/{code}") == ("verify",)
+    assert _fixed_segments("/me") == ("me",)
+    assert _fixed_segments("/") == ("",)
+    assert _fixed_segments("/ab{x}") == ()  # a parameter in the first segment: any path
+    assert _fixed_segments("") == ()  # a mount at the root
