@@ -103,9 +103,8 @@ def _page_of(stmt: AnySelect) -> tuple[AnySelect, bool]:
     """The select with its total on every row, limited and offset by the parameters page_limit and page_offset; and
     whether it selects whole records (which the ORM must load), not only columns."""
     records = any(column["expr"] is column["entity"] for column in stmt.column_descriptions)
-    return stmt.add_columns(func.count().over()).limit(bindparam("page_limit")).offset(
-        bindparam("page_offset")
-    ), records
+    page = stmt.add_columns(func.count().over()).limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+    return page, records
 
 
 # No ping before each checkout (a round trip on every request): instead a connection is replaced after this many

@@ -15,6 +15,9 @@ from app.errors import NotFound
 from app.schemas import Page
 from app.text import search_key
 
+# What a list shows of each authority: the columns of AuthorityRead's fields.
+_SHOWN = tuple(AuthorityRead.model_fields)
+
 
 def list_authorities(
     db: Session, *, q: str | None, type: str | None, district: str | None, limit: int, offset: int
@@ -30,10 +33,6 @@ def list_authorities(
     }
     rows, total = paged(db, stmt, limit=limit, offset=offset, parameters=parameters)
     return Page(items=[AuthorityRead.model_validate(dict(zip(_SHOWN, row, strict=True))) for row in rows], total=total)
-
-
-# What a list shows of each authority: the columns of AuthorityRead's fields.
-_SHOWN = tuple(AuthorityRead.model_fields)
 
 
 @lru_cache(maxsize=8)
