@@ -17,8 +17,8 @@ never be mistaken for a later one that reaches the same number, so a cache entry
 state of the data. A session with writes not yet committed reads past the cache (`cached`).
 
 A write made beside the session (`Session.connection().execute`, an engine's own connection) is not seen: the
-code makes none to a counted table (the one `connection().execute` reads a user), and one that would must call
-`touch(db)`.
+code makes none to a counted table (its `connection().execute` calls read: `db.read_rows`, the caller's account,
+the version itself), and one that would must call `touch(db)`.
 """
 
 from __future__ import annotations

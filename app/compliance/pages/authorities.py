@@ -39,6 +39,7 @@ from app.compliance import selectors
 from app.compliance.dashboard import authority_view
 from app.compliance.rules import DUE_SOON_DAYS, RequirementStatus
 from app.compliance.schemas import AtRiskRow, SeatDemandRow
+from app.data_version import cached
 from app.db import read_db_opener
 from app.errors import Invalid, NotFound
 from app.programmes.rules import ProgrammeKind
@@ -85,6 +86,12 @@ class Names:
 
 
 def _names(db: Session) -> Names:
+    """The names of the codes, kept with the data version (a name changed is a write of report data): one query for
+    the version where reading them takes five. Shared between requests: read-only."""
+    return cached(db, "compliance pages: the names of codes", lambda: _read_names(db))
+
+
+def _read_names(db: Session) -> Names:
     programmes = programme_titles(db)
     mandatory = {code for code, _he, _en in programme_titles(db, kind=ProgrammeKind.MANDATORY)}
     return Names(
