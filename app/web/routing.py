@@ -84,9 +84,7 @@ def in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 class Route(APIRoute):
     """A route whose synchronous endpoint runs in one worker thread with the end of its unit of work
-    (`in_one_thread`), and which tells at once a path it cannot match: one not starting with the route's fixed
-    beginning (its path up to the first parameter). Asynchronous endpoints and streaming (generator) endpoints are
-    left as they are."""
+    (`in_one_thread`). Asynchronous endpoints and streaming (generator) endpoints are left as they are."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not (
@@ -96,12 +94,6 @@ class Route(APIRoute):
         ):
             endpoint = in_one_thread(endpoint)
         super().__init__(path, endpoint, **kwargs)
-        self.head = path.split("{", 1)[0]
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http" and not get_route_path(scope).startswith(self.head):
-            return Match.NONE, {}
-        return super().matches(scope)
 
 
 class Router(APIRouter):
@@ -213,8 +205,8 @@ def add_routes(app: FastAPI, routers: Iterable[APIRouter]) -> None:
 
     `include_router` would keep each router as a branch that FastAPI walks on every request, asking each of its
     routes in turn and recomputing on the way whether the routes changed (100 to 300 µs a request before its route
-    is reached); registered on the application, the routes are asked in one list, each refusing at once a path not
-    starting with its fixed beginning (`Route.matches`), and run with the application's dependency overrides."""
+    is reached); registered on the application, the routes are found through `RouteIndex` (the first route, added
+    here) and run with the application's dependency overrides."""
     for router in routers:
         for context in iter_route_contexts(router.routes):
             original, path, endpoint = context.original_route, context.path, context.endpoint
