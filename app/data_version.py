@@ -170,18 +170,26 @@ class VersionedCache:
 CACHE = VersionedCache()
 
 
-def cached(db: Session, key: Hashable, compute: Callable[[], T], *, version: tuple[int, str] | None = None) -> T:
+def cached(
+    db: Session,
+    key: Hashable,
+    compute: Callable[[], T],
+    *,
+    version: tuple[int, str] | None = None,
+    cache: VersionedCache = CACHE,
+) -> T:
     """What `compute()` answers for `key` (which must say everything the answer depends on but the data: the
     dates, the filters, the caller's role and scope), computed once for each version of the data. A session with
     uncommitted writes of report data computes afresh and keeps nothing, since no one else sees its data. A caller
     asking for many keys at once may read the version first (`current`) and pass it. What is returned is shared:
-    treat it as read-only (tuples and frozen dataclasses)."""
+    treat it as read-only (tuples and frozen dataclasses). `cache` is the one it is kept in (the figures' by
+    default)."""
     if written(db):
         return compute()
     full_key = (version or current(db), key)
-    hit, value = CACHE.get(full_key)
+    hit, value = cache.get(full_key)
     if hit:
         return value  # type: ignore[no-any-return]
     value = compute()
-    CACHE.put(full_key, value)
+    cache.put(full_key, value)
     return value

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.config import PROJECT_ROOT
 from app.hebrew_dates import gregorian_date_he, hebrew_date, hebrew_year
-from app.templating import DESIGNS_DIR, FONT_STACK, TEMPLATES_DIR, environment, ltr, number, percent
+from app.templating import DEFAULT_LANGUAGE, DESIGNS_DIR, FONT_STACK, TEMPLATES_DIR, environment, ltr, number, percent
 
 if TYPE_CHECKING:
     from weasyprint import CSS
@@ -137,7 +137,7 @@ def file_stylesheet(path: Path) -> CSS:
 
 def render_html(template_name: str, context: Mapping[str, Any]) -> str:
     """The template rendered to HTML (what render_pdf lays out; handy to look at in a browser)."""
-    return environment().get_template(template_name).render(**context)
+    return environment(context.get("lang", DEFAULT_LANGUAGE)).get_template(template_name).render(**context)
 
 
 def render_pdf(

@@ -21,7 +21,7 @@ msgid); the catalogues are app/locale/<lang>/LC_MESSAGES/messages.po, compiled t
 from __future__ import annotations
 
 import gettext as gettext_module
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -39,6 +39,8 @@ from jinja2 import (
     pass_context,
     select_autoescape,
 )
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -56,6 +58,7 @@ __all__ = [
     "date_short",
     "direction",
     "environment",
+    "environments",
     "ltr",
     "month_name",
     "number",
@@ -215,24 +218,12 @@ def _gettext(context: Context, message: str) -> str:
     return translations(_language_of(context)).gettext(message)
 
 
-# A message without variables, as jinja2.ext.i18n's new-style `gettext` answers it (escaped for HTML, a format
-# string always: "%%" is "%"), by language and escaping: a page's fixed text is translated once per process.
-_FIXED_TEXT: dict[tuple[str, bool, str], str] = {}
-
-
 @pass_context
 def _text_of(context: Context, message: str, /, **variables: Any) -> str:
-    """`_()` and `{% trans %}` in a template, as jinja2.ext.i18n's new-style gettext does it, without its two calls
-    through the context per message: its fixed text kept once translated, text with variables formatted each time."""
-    escape = bool(context.eval_ctx.autoescape)
-    lang = _language_of(context)
-    if not variables:
-        key = (lang, escape, message)
-        fixed = _FIXED_TEXT.get(key)
-        if fixed is None:
-            fixed = _FIXED_TEXT[key] = _translated(lang, escape, message) % {}
-        return fixed
-    return _translated(lang, escape, message) % variables
+    """`_()` in a template, as jinja2.ext.i18n's new-style gettext does it (escaped for HTML, a format string always:
+    "%%" is "%"), without its two calls through the context per message. A message without variables never comes
+    here: it is translated when the template is compiled (`FixedText`)."""
+    return _translated(_language_of(context), bool(context.eval_ctx.autoescape), message) % variables
 
 
 def _translated(lang: str, escape: bool, message: str) -> str:
@@ -258,25 +249,66 @@ def _npgettext(context: Context, msgctxt: str, singular: str, plural: str, n: in
 # --- the environment -------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """The process-wide Jinja2 environment (see the module's docstring)."""
-    loader = ChoiceLoader(
-        [
-            FileSystemLoader(TEMPLATES_DIR),
-            PrefixLoader({"certificates": FileSystemLoader(DESIGNS_DIR)}),
-        ]
-    )
+class FixedText(Extension):
+    """A page's fixed text, `_("...")` with no variables, translated when the template is compiled: each language
+    has its own environment (`environment(lang)`), whose compiled templates hold their text in that language, so a
+    render makes no call for it. The text is what `_text_of` would answer: the catalogue's, formatted once ("%%" is
+    "%"), marked safe where the template is escaped."""
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        language = getattr(self.environment, "language", DEFAULT_LANGUAGE)
+        autoescape = self.environment.autoescape
+        escape = bool(autoescape(stream.name) if callable(autoescape) else autoescape)
+        tokens = list(stream)
+        i = 0
+        while i < len(tokens):
+            name, *call = tokens[i : i + 4]
+            if (
+                name.type == "name"
+                and name.value in ("_", "gettext")
+                and [t.type for t in call] == ["lparen", "string", "rparen"]
+                and (i == 0 or tokens[i - 1].type != "dot")
+            ):
+                line = name.lineno
+                yield Token(line, "lparen", "(")
+                yield Token(line, "string", _translated(language, escape, call[1].value) % {})
+                if escape:
+                    yield Token(line, "pipe", "|")
+                    yield Token(line, "name", "safe")
+                yield Token(line, "rparen", ")")
+                i += 4
+            else:
+                yield name
+                i += 1
+
+
+_LOADER = ChoiceLoader(
+    [
+        FileSystemLoader(TEMPLATES_DIR),
+        PrefixLoader({"certificates": FileSystemLoader(DESIGNS_DIR)}),
+    ]
+)
+
+
+def environment(lang: str = DEFAULT_LANGUAGE) -> Environment:
+    """The process-wide Jinja2 environment of a language (see the module's docstring); a language it does not know
+    is Hebrew's."""
+    return _environment(lang if lang in _DIRECTIONS else DEFAULT_LANGUAGE)
+
+
+@cache
+def _environment(lang: str) -> Environment:
     env = Environment(
-        loader=loader,
+        loader=_LOADER,
         # HTML, CSS and any other template escaped; a plain-text email (.txt) is not HTML and is not.
         autoescape=select_autoescape(disabled_extensions=("txt",), default_for_string=True, default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", FixedText],
     )
+    env.extend(language=lang)
     env.policies["ext.i18n.trimmed"] = True  # {% trans %} text is one line in the catalogue, whatever its layout
     # The i18n extension adds install_gettext_callables to the environment.
     env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -303,6 +335,11 @@ def environment() -> Environment:
     return env
 
 
+def environments() -> tuple[Environment, ...]:
+    """The environments of every language."""
+    return tuple(environment(lang) for lang in LANGUAGES)
+
+
 def render(template_name: str, context: dict[str, Any], *, lang: str = DEFAULT_LANGUAGE) -> str:
     """The template rendered in a language (its `lang` and `dir` variables set), e.g. an email's body."""
-    return environment().get_template(template_name).render({**context, "lang": lang, "dir": direction(lang)})
+    return environment(lang).get_template(template_name).render({**context, "lang": lang, "dir": direction(lang)})

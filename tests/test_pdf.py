@@ -9,11 +9,11 @@ from datetime import date
 from typing import Any
 
 import pytest
-from jinja2 import ChoiceLoader, DictLoader
 from pypdf import PdfReader
 
 from app import pdf
 from app.hebrew_dates import gregorian_date_he, hebrew_date, hebrew_year
+from tests.templates import added_templates
 
 SAMPLE = """<!doctype html>
 <html lang="he" dir="rtl">
@@ -31,11 +31,8 @@ SAMPLE = """<!doctype html>
 @pytest.fixture
 def sample() -> Iterator[str]:
     """A tiny Hebrew template, served by the PDF environment beside the real ones."""
-    env = pdf.environment()
-    original = env.loader
-    env.loader = ChoiceLoader([DictLoader({"test/sample.html": SAMPLE}), original])  # type: ignore[list-item]
-    yield "test/sample.html"
-    env.loader = original
+    with added_templates({"test/sample.html": SAMPLE}):
+        yield "test/sample.html"
 
 
 def _context(**kw: Any) -> dict[str, Any]:

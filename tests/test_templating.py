@@ -8,20 +8,23 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-from jinja2 import ChoiceLoader, DictLoader, UndefinedError
+from jinja2 import UndefinedError
 
 from app import pdf, templating
 from app.templating import bdi, environment, ltr, render
 from app.web.pages import templates
+from tests.templates import added_templates
 
 
 def _render(source: str, **context: object) -> str:
-    return environment().from_string(source).render(**context)
+    return environment(str(context.get("lang", "he"))).from_string(source).render(**context)
 
 
-def test_pages_and_pdfs_share_one_environment():
-    assert templates.env is environment() is pdf.environment()
-    assert "jinja2.ext.InternationalizationExtension" in environment().extensions
+def test_pages_and_pdfs_share_the_environment_of_each_language():
+    for lang in ("he", "en"):
+        assert templates.of[lang].env is environment(lang) is pdf.environment(lang)
+        assert "jinja2.ext.InternationalizationExtension" in environment(lang).extensions
+    assert environment("fr") is environment() is environment("he")
 
 
 def test_bidi_isolation_escapes_and_isolates():
@@ -86,15 +89,12 @@ def test_each_render_translates_into_its_own_language(english):
 
 @pytest.fixture
 def mail_templates() -> Iterator[None]:
-    env = environment()
-    original = env.loader
     sources = {
         "test/mail.txt": "{{ lang }} {{ dir }}: {{ name }} <{{ email }}>",
         "test/mail.html": '<p dir="{{ dir }}">{{ name }}</p>',
     }
-    env.loader = ChoiceLoader([DictLoader(sources), original])  # type: ignore[list-item]
-    yield
-    env.loader = original
+    with added_templates(sources):
+        yield
 
 
 def test_plain_text_is_not_escaped_html_is_and_render_sets_the_language(mail_templates):

@@ -14,16 +14,20 @@ page gets whatever its route gives:
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import escape
 from starlette.requests import Request
+from starlette.responses import HTMLResponse
 
 from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL
 from app.config import get_settings
+from app.data_version import VersionedCache
 from app.templating import DEFAULT_LANGUAGE, LANGUAGES, direction, environment
-from app.web.language import QUERY
+from app.web.language import QUERY, SignedIn
 from app.web.security import asset_url
 
 # Each role's home: where `/` and a sign-in without `next` lead.
@@ -155,4 +159,55 @@ def page_variables(request: Request) -> dict[str, Any]:
     }
 
 
-templates = Jinja2Templates(env=environment(), context_processors=[page_variables])
+class PageTemplates:
+    """The pages' templates: a page is rendered by the environment of its language (`app.templating.environment`),
+    whose compiled templates hold their fixed text in that language, with the variables every page gets."""
+
+    def __init__(self) -> None:
+        self.of: dict[str, Jinja2Templates] = {
+            lang: Jinja2Templates(env=environment(lang), context_processors=[page_variables]) for lang in LANGUAGES
+        }
+
+    def TemplateResponse(self, request: Request, name: str, *args: Any, **kwargs: Any) -> HTMLResponse:
+        """The page rendered in the request's language (Jinja2Templates.TemplateResponse)."""
+        return self.of[page_language(request)].TemplateResponse(request, name, *args, **kwargs)
+
+
+templates = PageTemplates()
+
+
+# --- pages kept with the data version --------------------------------------------------------------------------
+
+# A report's page is the same for every caller of one role and scope until the data changes: it is rendered once for
+# each version of the data (`app.data_version.cached`) and kept whole, with stand-ins where the layout shows the
+# caller (their email, their session's token), which each request replaces with its own.
+KEPT_PAGES = VersionedCache(maxsize=64)
+_EMAIL = "\ue000email\ue000"
+_CSRF = "\ue000csrf\ue000"
+
+
+def kept_key(request: Request, *key: Hashable) -> tuple[Hashable, ...]:
+    """The key a kept page is filed under: its address as asked (the language switch and the links keep the query),
+    language and the caller's role (the navigation), with `key`: whatever else the page depends on but the data (the
+    dates that "today" resolved to, the caller's scope)."""
+    user = request.state.page_user
+    return (request.url.path, request.url.query, page_language(request), user.role, *key)
+
+
+def render_kept(request: Request, name: str, context: dict[str, Any]) -> bytes:
+    """The page as `templates.TemplateResponse` renders it, with stand-ins for the caller's email and token: to be
+    kept (`kept_page` puts the caller's in). The template sees nothing else of the caller's."""
+    user = request.state.page_user
+    request.state.page_user = SignedIn(email=_EMAIL, role=user.role, csrf_token=_CSRF)
+    try:
+        variables = {"request": request, **context, **page_variables(request)}
+    finally:
+        request.state.page_user = user
+    return templates.of[page_language(request)].get_template(name).render(variables).encode()
+
+
+def kept_page(request: Request, body: bytes) -> HTMLResponse:
+    """A kept page's answer: its body (`render_kept`) with the caller's email and token in place of the stand-ins."""
+    user = request.state.page_user
+    body = body.replace(_EMAIL.encode(), escape(user.email).encode())
+    return HTMLResponse(body.replace(_CSRF.encode(), escape(user.csrf_token or "").encode()))

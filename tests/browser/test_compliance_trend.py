@@ -33,7 +33,7 @@ def blank(browser) -> Iterator[object]:
 
 @pytest.mark.parametrize("lang", ["he", "en"])
 def test_the_trend_reads_in_both_languages_and_at_both_widths(blank, lang):
-    html = environment().from_string(PAGE).render(lang=lang, dir=direction(lang), css=CSS, trend=sample())
+    html = environment(lang).from_string(PAGE).render(lang=lang, dir=direction(lang), css=CSS, trend=sample())
     blank.set_content(html)
     chart = blank.locator("svg.trend__chart")
     assert chart.get_attribute("role") == "img"

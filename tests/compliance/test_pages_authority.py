@@ -337,3 +337,20 @@ def test_the_lists_and_their_files_are_written_to_the_access_log(db: Session, cl
     (export,) = [r for r in logged if r.subject == "/compliance/requirements.csv"]
     assert export.kind == "export" and export.detail is not None
     assert export.detail["authority"] == "0031" and export.detail["status"] == "overdue"
+
+
+def test_a_kept_page_is_written_to_the_access_log_at_each_reading(db: Session, client: TestClient) -> None:
+    from app.audit.models import AccessRecord
+    from app.web.pages import KEPT_PAGES
+
+    s = seed(db)
+    _auditor(db, client)
+    first = client.get("/compliance/authorities/0031?status=overdue")
+    hits = KEPT_PAGES.hits
+    sign_in(db, client, make_user(db, "auditor", email="another@authority.example"))
+    again = client.get("/compliance/authorities/0031?status=overdue")
+    assert KEPT_PAGES.hits == hits + 1 and "another@authority.example" in again.text
+    assert _rows(again.text) == _rows(first.text) != []
+    logged = db.scalars(select(AccessRecord).where(AccessRecord.subject == "/compliance/authorities/0031")).all()
+    assert [r.official_id for r in logged] == [s.overdue[0].id] * 2
+    assert len({r.actor_user_id for r in logged}) == 2  # each reader, though the page was rendered once

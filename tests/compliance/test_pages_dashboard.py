@@ -350,3 +350,43 @@ def test_a_past_date_gives_the_same_answer_after_a_later_decision(db: Session, c
         assert _figure(after, key) == _figure(before, key), key
     now = client.get(f"/compliance?as_of={today().isoformat()}").text
     assert _figure(now, "exempt")[0] == "1"
+
+
+def _token(text: str) -> str:
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)">', text)
+    assert found, text[:500]
+    return found.group(1)
+
+
+def test_the_page_is_kept_until_the_data_changes_each_caller_seeing_their_own_name_and_token(
+    db: Session, client: TestClient, world
+) -> None:
+    from app.web.pages import KEPT_PAGES
+
+    first = sign_in(db, client, make_user(db, "auditor", email="first@dash.example"))
+    mine = _page(client)
+    assert "first@dash.example" in mine and _token(mine) == first.csrf_token
+    second = sign_in(db, client, make_user(db, "auditor", email="second@dash.example"))
+    hits = KEPT_PAGES.hits
+    theirs = _page(client)
+    assert KEPT_PAGES.hits == hits + 1  # the same page, not rendered again
+    assert "second@dash.example" in theirs and "first@dash.example" not in theirs
+    assert _token(theirs) == second.csrf_token != first.csrf_token
+    assert f'name="csrf_token" value="{second.csrf_token}"' in theirs  # the sign-out form posts the caller's token
+    assert theirs.replace("second@", "first@").replace(second.csrf_token, first.csrf_token) == mine
+    # In English it is another page (the language chosen stays with the browser).
+    assert '<html lang="en"' in _page(client, "&lang=en") and '<html lang="en"' in _page(client)
+    assert '<html lang="he"' in _page(client, "&lang=he")
+    # A change to the data is on the next answer.
+    assert _figure(theirs, "required") == ("7", "1")
+    make_appointment(db, make_official(db), authority="31", start=date(2024, 6, 1))
+    assert _figure(_page(client), "required") == ("8", "1")
+
+
+def test_a_kept_page_is_one_of_its_role_and_scope(db: Session, client: TestClient, world) -> None:
+    _auditor(db, client)
+    assert _ranked(_page(client)) != ["31"]
+    sign_in(db, client, make_user(db, "liaison", authority="31"))
+    assert _ranked(_page(client)) == ["31"]  # not the auditor's page, kept under the same address
+    sign_in(db, client, make_user(db, "liaison", authority="7500"))
+    assert _ranked(_page(client)) == ["7500"]

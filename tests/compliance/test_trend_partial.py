@@ -11,12 +11,11 @@ import pytest
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
-from jinja2 import ChoiceLoader, DictLoader
 
 from app.compliance.trend import TrendPoint, trend_dates
 from app.main import create_app
-from app.templating import environment
 from app.web.pages import templates
+from tests.templates import added_templates
 
 PAGE = """{% extends "base.html" %}{% block title %}מגמה{% endblock %}{% block content %}
 {% include "compliance/_trend.html" %}{% endblock %}"""
@@ -50,14 +49,8 @@ def empty_trend_page(request: Request) -> HTMLResponse:
 def site(database: str) -> Iterator[TestClient]:
     app = create_app()
     app.include_router(router)
-    env = environment()
-    original = env.loader
-    env.loader = ChoiceLoader([DictLoader({"test/trend.html": PAGE}), original])  # type: ignore[list-item]
-    try:
-        with TestClient(app) as c:
-            yield c
-    finally:
-        env.loader = original
+    with added_templates({"test/trend.html": PAGE}), TestClient(app) as c:
+        yield c
 
 
 def _text(html: str) -> str:

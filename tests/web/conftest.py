@@ -12,16 +12,15 @@ import pytest
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.testclient import TestClient
-from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.db import read_db_opener
 from app.main import create_app
-from app.templating import environment
 from app.web.deps import MaybePageUser, PageAdmin, PageUser
 from app.web.pages import templates
 from app.web.routing import get_db, request_unit_of_work
+from tests.templates import added_templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,14 +82,8 @@ def web(db: Session) -> Iterator[TestClient]:
 
     app.dependency_overrides[get_db] = _session
     app.dependency_overrides[read_db_opener] = lambda: lambda: nullcontext(db)
-    env = environment()
-    original = env.loader
-    env.loader = ChoiceLoader([DictLoader({"test/form.html": FORM}), original])  # type: ignore[list-item]
-    try:
-        with TestClient(app, raise_server_exceptions=False) as c:
-            yield c
-    finally:
-        env.loader = original
+    with added_templates({"test/form.html": FORM}), TestClient(app, raise_server_exceptions=False) as c:
+        yield c
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from app.audit.rules import AccessKind
 from app.audit.service import record_access, record_list
 from app.auth import AUDITOR, LIAISON, Principal
-from app.authorities.selectors import authority_names, authority_profile, district_names
+from app.authorities.selectors import AuthorityProfile, authority_names, authority_profile, district_names
 from app.clock import today
 from app.compliance import selectors
 from app.compliance.dashboard import authority_view
@@ -49,7 +49,7 @@ from app.schemas import PlanDate
 from app.templating import environment
 from app.web.deps import SessionDep, page_allow
 from app.web.exports import Column, export_response, streamed_export
-from app.web.pages import page_language, templates
+from app.web.pages import KEPT_PAGES, kept_key, kept_page, page_language, render_kept, templates
 from app.web.pagination import Offset
 from app.web.routing import Router
 
@@ -275,7 +275,7 @@ class Words:
 
 @lru_cache(maxsize=2)
 def _words(lang: str) -> Words:
-    module = environment().get_template("compliance/_authority_words.html").make_module({"lang": lang})
+    module = environment(lang).get_template("compliance/_authority_words.html").make_module({"lang": lang})
     return Words(lang, module)
 
 
@@ -424,6 +424,17 @@ def authority(
     profile = authority_profile(db, code=cbs_code)
     if profile is None:
         raise NotFound(f"no authority has the CBS code {cbs_code!r}")
+    key = kept_key(request, listed.as_of)
+    body, shown = cached(db, key, lambda: _authority_page(request, db, actor, profile, listed), cache=KEPT_PAGES)
+    record_list(db, actor=actor, subject=f"/compliance/authorities/{cbs_code}", official_ids=shown)
+    return kept_page(request, body)
+
+
+def _authority_page(
+    request: Request, db: Session, actor: Principal, profile: AuthorityProfile, listed: ListQuery
+) -> tuple[bytes, list[int]]:
+    """An authority's page, rendered to be kept (`app.web.pages.render_kept`), with the officials it lists."""
+    cbs_code = profile.code
     lang = _lang(request)
     # The officials' list takes only the status and role of the page's filters; the figures take none.
     query = replace(
@@ -444,7 +455,6 @@ def authority(
     )
     page, requests = view.rows, view.requests
     subject = f"/compliance/authorities/{cbs_code}"
-    record_list(db, actor=actor, subject=subject, official_ids=[r.official_id for r in page.items])
     names = _names(db)
     day = query.as_of.isoformat()
     list_values = {"as_of": query.values["as_of"], "authority": cbs_code, "status": query.values["status"]}
@@ -471,7 +481,7 @@ def authority(
         "pdf": _url("/compliance/report.pdf", {"authority": cbs_code, "as_of": day}),
         "liaison": actor.role == LIAISON,
     }
-    return templates.TemplateResponse(request, "compliance/authority.html", context)
+    return render_kept(request, "compliance/authority.html", context), [r.official_id for r in page.items]
 
 
 # --- at risk --------------------------------------------------------------------------------------------------------

@@ -27,11 +27,12 @@ from app.compliance import dashboard as figures
 from app.compliance import report_pdf, trend
 from app.compliance.exports import AUTHORITY_RANKING_COLUMNS, HEATMAP_COLUMNS, heatmap_rows, ranking_rows
 from app.compliance.selectors import Filters
+from app.data_version import cached
 from app.errors import Invalid
 from app.schemas import plan_date_problem
 from app.web.deps import SessionDep, page_allow
 from app.web.exports import export_response
-from app.web.pages import page_language, templates
+from app.web.pages import KEPT_PAGES, kept_key, kept_page, page_language, render_kept, templates
 from app.web.routing import Router
 
 router = Router(include_in_schema=False)
@@ -157,8 +158,8 @@ def compliance_dashboard(
     asked: AskedQuery,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
-    """The dashboard as of the date (default today), compared with the earlier date (default a year before)."""
-    lang = page_language(request)
+    """The dashboard as of the date (default today), compared with the earlier date (default a year before); kept
+    with the data version for each query, language, role and scope (`app.web.pages.kept_page`)."""
     context: dict[str, Any] = {
         "asked": asked,
         "values": asked.values,
@@ -171,6 +172,18 @@ def compliance_dashboard(
         context.update(ref=ref, mine=ref.authorities.get(actor.authority_code or "") if actor.role == LIAISON else None)
         return templates.TemplateResponse(request, "compliance/dashboard.html", context, status_code=422)
     assert asked.as_of is not None and asked.compare_to is not None
+    scope = actor.authority_code if actor.role == LIAISON else None
+    key = kept_key(request, asked.as_of, asked.compare_to, scope)
+    body = cached(db, key, lambda: _dashboard_page(request, db, actor, asked, offset, context), cache=KEPT_PAGES)
+    return kept_page(request, body)
+
+
+def _dashboard_page(
+    request: Request, db: Session, actor: Principal, asked: Asked, offset: int, context: dict[str, Any]
+) -> bytes:
+    """The dashboard's page, rendered to be kept (`app.web.pages.render_kept`)."""
+    assert asked.as_of is not None and asked.compare_to is not None
+    lang = page_language(request)
     dash = figures.dashboard(db, as_of=asked.as_of, compare_to=asked.compare_to, filters=asked.filters, actor=actor)
     ranked = figures.rank(dash.authorities, sort=asked.sort, direction=asked.direction, q=asked.values["q"], lang=lang)
     # The date as the page was asked for it (today filled in), so that every link gives the same answer tomorrow.
@@ -212,7 +225,7 @@ def compliance_dashboard(
         sort=asked.sort,
         direction=asked.direction,
     )
-    return templates.TemplateResponse(request, "compliance/dashboard.html", context)
+    return render_kept(request, "compliance/dashboard.html", context)
 
 
 def _refuse_unread(asked: Asked) -> Asked:
