@@ -95,9 +95,12 @@ def bump(db: Session) -> None:
     )
 
 
+_CURRENT = select(DataVersion.version, DataVersion.stamp).where(DataVersion.id == 1)
+
+
 def current(db: Session) -> tuple[int, str]:
     """The version and stamp in force for the session."""
-    row = db.connection().execute(select(DataVersion.version, DataVersion.stamp).where(DataVersion.id == 1)).first()
+    row = db.connection().execute(_CURRENT).first()
     return (int(row[0]), str(row[1])) if row is not None else (0, "")
 
 

@@ -1441,7 +1441,7 @@ def _demo_graduates(db: Session, today: date, *, featured: int) -> None:
         )
         if on < today:
             update_meeting(db, meeting_id=meeting.id, data=MeetingUpdate(minutes=MINUTES), actor=ACTOR)
-    emails = dict(db.execute(select(Official.id, Official.email).where(Official.id.in_(chosen))).tuples().all())
+    emails = dict(db.execute(select(Official.id, Official.email).where(Official.id.in_(chosen))).all())
     for official_id in chosen:
         mobile = f"05{rng.choice('0234')}-{rng.randrange(2_000_000, 9_999_999)}"
         phone = normalise_phone(mobile) if rng.random() < 0.35 else None
@@ -1552,7 +1552,7 @@ def _demo_knowledge(db: Session) -> None:
         CommunityMeeting.minutes.is_not(None)
     )
     filed: dict[int, list[int]] = {}
-    for meeting_id, community_id in db.execute(with_minutes.order_by(CommunityMeeting.date)).tuples():
+    for meeting_id, community_id in db.execute(with_minutes.order_by(CommunityMeeting.date)):
         file_minutes(db, meeting_id=meeting_id, actor=ACTOR)
         filed.setdefault(community_id, []).append(meeting_id)
     codes = [c[0] for c in COMMUNITIES]

@@ -1,6 +1,6 @@
-"""PDF rendering shared by certificates and reports: templates of the application's one Jinja2 environment
-(`app.templating`) turned into PDF by WeasyPrint, with the project's own fonts (certificates/fonts) so that a
-document comes out the same on every machine.
+"""PDF rendering shared by certificates and reports: templates of the application's Jinja2 environment of their
+language (`app.templating`) turned into PDF by WeasyPrint, with the project's own fonts (certificates/fonts) so that
+a document comes out the same on every machine.
 
 Three traps of WeasyPrint are handled here once:
 - a FontConfiguration per render leaks about 0.3 MiB each time, so one is made per process, lazily, and reused;

@@ -1,6 +1,7 @@
-"""The one Jinja2 environment of the application: web pages, PDFs (certificates, reports) and emails render from it.
+"""The Jinja2 environment of each language (`environment(lang)`): web pages, PDFs (certificates, reports) and
+emails render from the one of their language. The environments are alike but for their language.
 
-It loads the top-level templates/ folder, and the certificate designs under certificates/ by names starting with
+Each loads the top-level templates/ folder, and the certificate designs under certificates/ by names starting with
 "certificates/" (a name found in templates/ wins). Templates are autoescaped (plain-text `.txt` ones, for
 emails, are not) and an undefined name fails instead of printing nothing.
 
@@ -13,7 +14,9 @@ Filters for text in Hebrew, right to left:
 - `number` ("1,234") and `percent` ("75.0%").
 
 Text goes through gettext (jinja2.ext.i18n, new style: `{{ _("...%(name)s", name=x) }}` and `{% trans %}`), in
-the language named by the template's `lang` variable ("he" when there is none). The Hebrew text is the source (the
+the language named by the template's `lang` variable ("he" when there is none), which is the environment's: a
+fixed text, `_("...")` without variables, is translated when the template is compiled (`FixedText`), so a render
+makes no call for it. The Hebrew text is the source (the
 msgid); the catalogues are app/locale/<lang>/LC_MESSAGES/messages.po, compiled to .mo beside them by
 `make messages` (which also extracts the text, babel.cfg), and the compiled files are committed.
 """
@@ -42,7 +45,7 @@ from jinja2 import (
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.config import PROJECT_ROOT, get_settings
 from app.hebrew_dates import datetime_he, gregorian_date_he, hebrew_date, hebrew_year
@@ -100,12 +103,12 @@ def _text(value: Any) -> Any:
 
 def ltr(value: Any) -> Markup:
     """The value (escaped) in `<span dir="ltr">`, so that ids, dates and numbers keep their order in Hebrew (PDFs)."""
-    return Markup('<span dir="ltr">{}</span>').format(_text(value))
+    return Markup(f'<span dir="ltr">{escape(_text(value))}</span>')
 
 
 def bdi(value: Any) -> Markup:
     """The value (escaped) in `<bdi>`: isolated from the Hebrew around it, in its own direction (web pages)."""
-    return Markup("<bdi>{}</bdi>").format(_text(value))
+    return Markup(f"<bdi>{escape(_text(value))}</bdi>")
 
 
 # --- dates -----------------------------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def _the_demo_knowledge_centre_holds_the_communities_work(db: Session) -> None:
     with_minutes = select(func.count()).where(CommunityMeeting.minutes.is_not(None))
     minutes = select(func.count()).where(KnowledgeItem.is_minutes)
     assert (db.scalar(minutes) or 0) == (db.scalar(with_minutes) or 0) > 0
-    kinds = set(db.execute(select(KnowledgeItem.kind, KnowledgeItem.visibility)).tuples())
+    kinds = set(db.execute(select(KnowledgeItem.kind, KnowledgeItem.visibility)))
     assert {k for k, _ in kinds} == {"document", "link", "note"}
     assert {v for _, v in kinds} == {"public", "wider", "core"}
 

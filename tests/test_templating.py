@@ -1,5 +1,6 @@
-"""The one Jinja2 environment: shared by pages and PDFs, bidi isolation, both calendars and both languages' dates,
-numbers, gettext in the template's language, autoescaping (not for plain-text emails), undefined names failing."""
+"""The Jinja2 environment of each language: shared by pages and PDFs, bidi isolation, both calendars and both
+languages' dates, numbers, gettext in the template's language (fixed text translated when compiled), autoescaping
+(not for plain-text emails), undefined names failing."""
 
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ def cohort_attendance(db: Session, *, cohort_id: int) -> dict[int, list[rules.At
         .join(CohortSession, CohortSession.id == AttendanceRecord.session_id)
         .where(CohortSession.cohort_id == cohort_id)
     )
-    for official_id, hours, status, minutes_late in db.execute(stmt).tuples():
+    for official_id, hours, status, minutes_late in db.execute(stmt):
         out[official_id].append((hours, status, minutes_late))
     return out
 
@@ -100,7 +100,7 @@ def _results(db: Session, cohort_of: dict[int, int]) -> dict[int, list[Assessmen
     )
     assessments: dict[int, list[CohortAssessment]] = defaultdict(list)
     found: dict[tuple[int, int], AssessmentResult] = {}
-    for a, r in db.execute(stmt).tuples():
+    for a, r in db.execute(stmt):
         if not assessments[a.cohort_id] or assessments[a.cohort_id][-1].id != a.id:
             assessments[a.cohort_id].append(a)
         if r is not None:
@@ -133,7 +133,7 @@ def _passed_by_enrolment(db: Session, cohort_id: int) -> dict[int, dict[str, boo
         .join(CohortAssessment, CohortAssessment.id == AssessmentResult.assessment_id)
         .where(CohortAssessment.cohort_id == cohort_id)
     )
-    for enrolment_id, code, passed in db.execute(stmt).tuples():
+    for enrolment_id, code, passed in db.execute(stmt):
         out[enrolment_id][code] = passed
     return out
 
@@ -157,7 +157,7 @@ def progress_of(db: Session, enrolments: list[EnrolmentRead]) -> list[ProgressRe
         cid: (min_pct, late_pct)
         for cid, min_pct, late_pct in db.execute(
             select(Cohort.id, Cohort.min_attendance_pct, Cohort.late_credit_pct).where(Cohort.id.in_(cohort_ids))
-        ).tuples()
+        )
     }
     # Every session of these cohorts with each of these officials' record at it, if any (one per session and
     # official); sessions without any of their records come once, with no official.
@@ -181,7 +181,7 @@ def progress_of(db: Session, enrolments: list[EnrolmentRead]) -> list[ProgressRe
     )
     sessions: dict[int, list[tuple[int, dt.date, float]]] = defaultdict(list)
     records: dict[tuple[int, int], tuple[str | None, str | None, int | None]] = {}
-    for cid, sid, day, hours, official_id, status, note, minutes_late in db.execute(stmt).tuples():
+    for cid, sid, day, hours, official_id, status, note, minutes_late in db.execute(stmt):
         if not sessions[cid] or sessions[cid][-1][0] != sid:
             sessions[cid].append((sid, day, hours))
         if official_id is not None:
@@ -250,7 +250,7 @@ def closing_basis(db: Session, *, cohort_id: int) -> ClosingBasis:
         select(Enrolment.id, Official.first_name_he, Official.last_name_he)
         .join(Official, Official.id == Enrolment.official_id)
         .where(Enrolment.cohort_id == cohort_id)
-    ).tuples()
+    )
     return ClosingBasis(
         sessions=[SessionRead.model_validate(s) for s in sessions],
         required=assessment_codes(db, cohort_id=cohort_id),

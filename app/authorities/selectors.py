@@ -59,7 +59,7 @@ def get_authority(db: Session, *, code: str) -> AuthorityRead:
 def authority_names(db: Session) -> list[tuple[str, str, str]]:
     """Every authority as (code, Hebrew name, English name), by Hebrew name: for choosing one in a form."""
     stmt = select(Authority.code, Authority.name_he, Authority.name_en).order_by(Authority.name_he, Authority.code)
-    return [(code, he, en) for code, he, en in db.execute(stmt).tuples()]
+    return [(code, he, en) for code, he, en in db.execute(stmt)]
 
 
 @dataclass(frozen=True)
@@ -87,4 +87,4 @@ def authority_profile(db: Session, *, code: str) -> AuthorityProfile | None:
 def district_names(db: Session) -> list[tuple[str, str]]:
     """Every district as (its English name, the key reports use; its Hebrew name), by Hebrew name."""
     stmt = select(Authority.district, Authority.district_he).distinct().order_by(Authority.district_he)
-    return [(en, he) for en, he in db.execute(stmt).tuples()]
+    return [(en, he) for en, he in db.execute(stmt)]

@@ -150,7 +150,7 @@ def other_cohorts(db: Session, *, cohort_id: int) -> list[tuple[int, str, date]]
         .where(Cohort.programme_id == programme_id, Cohort.id != cohort_id, Cohort.state.in_(ENROLLING_STATES))
         .order_by(Cohort.start_date, Cohort.id)
     )
-    return [(i, code, start) for i, code, start in db.execute(stmt).tuples()]
+    return [(i, code, start) for i, code, start in db.execute(stmt)]
 
 
 def _require_cohort(db: Session, cohort_id: int) -> None:

@@ -60,9 +60,9 @@ def _counts(db: Session, community_ids: Collection[int] | None = None) -> dict[i
         members = members.where(CommunityMember.community_id.in_(list(community_ids)))
         authorities = authorities.where(CommunityAuthority.community_id.in_(list(community_ids)))
     out: dict[int, tuple[int, int, int]] = {}
-    for cid, core, wider in db.execute(members.group_by(CommunityMember.community_id)).tuples():
+    for cid, core, wider in db.execute(members.group_by(CommunityMember.community_id)):
         out[cid] = (int(core or 0), int(wider or 0), 0)
-    for cid, n in db.execute(authorities.group_by(CommunityAuthority.community_id)).tuples():
+    for cid, n in db.execute(authorities.group_by(CommunityAuthority.community_id)):
         core, wider, _ = out.get(cid, (0, 0, 0))
         out[cid] = (core, wider, int(n))
     return out
@@ -75,7 +75,7 @@ def _my_roles(db: Session, actor: Principal) -> dict[int, str]:
     stmt = select(CommunityMember.community_id, CommunityMember.role).where(
         CommunityMember.official_id == actor.official_id, CommunityMember.left_on.is_(None)
     )
-    return dict(db.execute(stmt).tuples().all())
+    return dict(db.execute(stmt).all())
 
 
 def _read(community: Community, counts: tuple[int, int, int], my_role: str | None) -> CommunityRead:
@@ -131,7 +131,7 @@ def _authorities_of(db: Session, official_ids: Collection[int], on: date) -> dic
         .order_by(Appointment.start_date.desc(), Appointment.id.desc())
     )
     out: dict[int, tuple[str, str, str]] = {}
-    for official_id, code, he, en in db.execute(stmt).tuples():
+    for official_id, code, he, en in db.execute(stmt):
         out.setdefault(official_id, (code, he, en))
     return out
 
@@ -141,11 +141,11 @@ def _authority_names(db: Session, codes: Iterable[str]) -> dict[str, tuple[str, 
     if not wanted:
         return {}
     stmt = select(Authority.code, Authority.name_he, Authority.name_en).where(Authority.code.in_(wanted))
-    return {code: (he, en) for code, he, en in db.execute(stmt).tuples()}
+    return {code: (he, en) for code, he, en in db.execute(stmt)}
 
 
 def _member_rows(db: Session, stmt: object, *, with_ids: bool, on: date) -> list[MemberRead]:
-    rows = list(db.execute(stmt).tuples())  # type: ignore[call-overload]
+    rows = list(db.execute(stmt))  # type: ignore[call-overload]
     serving = _authorities_of(db, {m.official_id for m, _ in rows}, on)
     names = _authority_names(db, (m.authority_code for m, _ in rows if m.authority_code))
     out = []
@@ -234,7 +234,7 @@ def list_authorities(db: Session, *, community_id: int) -> list[AuthorityLinkRea
             joined_on=link.joined_on,
             left_on=link.left_on,
         )
-        for link, he, en in db.execute(stmt).tuples()
+        for link, he, en in db.execute(stmt)
     ]
 
 
@@ -253,7 +253,7 @@ def find_officials(db: Session, *, community_id: int, q: str, actor: Principal, 
 
 def _request_rows(db: Session, stmt: object) -> list[JoinRequestRead]:
     out = []
-    for r, o in db.execute(stmt).tuples():  # type: ignore[call-overload]
+    for r, o in db.execute(stmt):  # type: ignore[call-overload]
         out.append(
             JoinRequestRead(
                 id=r.id,
@@ -371,7 +371,7 @@ def _roll(db: Session, meeting: CommunityMeeting, *, with_ids: bool) -> list[Rol
     )
     chosen: dict[int, tuple[CommunityMember, Official]] = {}
     held: set[int] = set()
-    for m, o in db.execute(stmt).tuples():
+    for m, o in db.execute(stmt):
         if holds_on(m.joined_on, m.left_on, meeting.date) and o.id not in held:
             chosen[o.id] = (m, o)
             held.add(o.id)
@@ -527,7 +527,7 @@ def upcoming_meetings_of(db: Session, *, official_id: int, today: date, limit: i
         UpcomingMeeting(
             meeting=MeetingRead.model_validate(m), community_id=m.community_id, community_he=he, community_en=en
         )
-        for m, he, en in db.execute(stmt).tuples()
+        for m, he, en in db.execute(stmt)
     ]
 
 
@@ -569,4 +569,4 @@ def circles_of(db: Session, *, official_id: int) -> dict[int, tuple[str, str]]:
     stmt = select(CommunityMember.community_id, CommunityMember.circle, CommunityMember.role).where(
         CommunityMember.official_id == official_id, CommunityMember.left_on.is_(None)
     )
-    return {cid: (circle, role) for cid, circle, role in db.execute(stmt).tuples()}
+    return {cid: (circle, role) for cid, circle, role in db.execute(stmt)}

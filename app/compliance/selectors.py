@@ -702,18 +702,18 @@ def _names(db: Session, group_by: list[str], keys: dict[str, set[Any]] | None = 
             out[g] = {}
             continue
         stmt = select(key, name).distinct()
-        out[g] = dict(db.execute(stmt if wanted is None else stmt.where(key.in_(wanted))).tuples().all())
+        out[g] = dict(db.execute(stmt if wanted is None else stmt.where(key.in_(wanted))).all())
     return out
 
 
 def role_names(db: Session) -> dict[str, str]:
     """Each role's Hebrew name by its code."""
-    return dict(db.execute(select(Role.code, Role.name_he)).tuples().all())
+    return dict(db.execute(select(Role.code, Role.name_he)).all())
 
 
 def authority_districts(db: Session) -> dict[str, str]:
     """Each authority's district (its English name, as summaries key it) by CBS code."""
-    return dict(db.execute(select(Authority.code, Authority.district)).tuples().all())
+    return dict(db.execute(select(Authority.code, Authority.district)).all())
 
 
 @dataclass(frozen=True)

@@ -248,7 +248,7 @@ def compute(db: Session, *, days: list[date], filters: Filters, actor: Principal
     if days != sorted(days):
         raise ValueError("the trend's dates must be in order")
     parameters = {**_parameters(filters, actor), **{f"d{i}": day for i, day in enumerate(days)}}
-    rows = db.execute(_trend_query(len(days), filters, actor), parameters).tuples().all()
+    rows = db.execute(_trend_query(len(days), filters, actor), parameters).all()
     by_day = dict(zip(days, _add_bands((r[1:] for r in rows if r[0] is None), len(days)), strict=True))
     for d, *figures in rows:
         if d is not None:  # a date and its four figures from the extended requirements

@@ -83,7 +83,7 @@ def programmes_of(db: Session, *, official_ids: Collection[int]) -> dict[int, li
         .where(Completion.official_id.in_(list(out)))
         .order_by(Completion.completed_on, Completion.id)
     )
-    for official_id, code, he, en, cohort, on in db.execute(stmt).tuples():
+    for official_id, code, he, en, cohort, on in db.execute(stmt):
         out[official_id].append(
             GraduateProgramme(
                 programme_code=code, title_he=he, title_en=en, cohort_code=cohort, completed_on=on, year=on.year
@@ -116,7 +116,7 @@ def posts_of(db: Session, *, official_ids: Collection[int], on: date) -> dict[in
         .where(Appointment.official_id.in_(list(out)), _current(on))  # type: ignore[arg-type]
         .order_by(Appointment.start_date.desc(), Appointment.id.desc())
     )
-    for official_id, role, role_he, role_en, code, he, en in db.execute(stmt).tuples():
+    for official_id, role, role_he, role_en, code, he, en in db.execute(stmt):
         out[official_id].append(
             GraduatePost(
                 role_code=role, role_he=role_he, role_en=role_en, authority_code=code, authority_he=he, authority_en=en
@@ -175,7 +175,7 @@ def search_directory(
     require_directory(db, actor=actor)
     stmt = _directory(query, on)
     total = count_of(db, stmt)
-    rows = list(db.execute(stmt.limit(limit).offset(offset)).tuples())
+    rows = list(db.execute(stmt.limit(limit).offset(offset)))
     ids = [o.id for _, o in rows]
     programmes = programmes_of(db, official_ids=ids)
     posts = posts_of(db, official_ids=ids, on=on)
@@ -211,7 +211,7 @@ def directory_choices(db: Session) -> Choices:
     )
     dates = select(Completion.completed_on).distinct()
     years = sorted({d.year for d in db.scalars(dates)}, reverse=True)
-    return Choices(programmes=list(db.execute(programmes.order_by(Programme.title_he)).tuples()), years=years)
+    return Choices(programmes=list(db.execute(programmes.order_by(Programme.title_he))), years=years)
 
 
 # --- the caller's own profile --------------------------------------------------------------------------------------

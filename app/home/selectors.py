@@ -144,7 +144,7 @@ def _open_cohorts(db: Session, programme_codes: set[str], today: date) -> dict[s
         .order_by(Cohort.start_date, Cohort.id)
     )
     out: dict[str, rules.OpenCohort] = {}
-    for programme_code, cohort_id, cohort_code, start in db.execute(stmt).tuples():
+    for programme_code, cohort_id, cohort_code, start in db.execute(stmt):
         out.setdefault(programme_code, rules.OpenCohort(cohort_id=cohort_id, cohort_code=cohort_code, start_date=start))
     return out
 
@@ -167,11 +167,11 @@ def _programme_names(db: Session, codes: set[str]) -> dict[str, Names]:
     if not codes:
         return {}
     stmt = select(Programme.code, Programme.title_he, Programme.title_en).where(Programme.code.in_(codes))
-    return {code: Names(he=he, en=en) for code, he, en in db.execute(stmt).tuples()}
+    return {code: Names(he=he, en=en) for code, he, en in db.execute(stmt)}
 
 
 def _names(db: Session, model: type[Role] | type[Authority], codes: set[str]) -> dict[str, Names]:
     if not codes:
         return {}
     stmt = select(model.code, model.name_he, model.name_en).where(model.code.in_(codes))
-    return {code: Names(he=he, en=en) for code, he, en in db.execute(stmt).tuples()}
+    return {code: Names(he=he, en=en) for code, he, en in db.execute(stmt)}

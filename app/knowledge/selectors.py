@@ -103,7 +103,7 @@ def _conditions(filters: Filters, standing: Standing) -> list[ColumnElement[bool
 
 def _rows(db: Session, stmt: object, standing: Standing) -> list[ItemRead]:
     out = []
-    for item, he, en, meeting in db.execute(stmt).tuples():  # type: ignore[call-overload]
+    for item, he, en, meeting in db.execute(stmt):  # type: ignore[call-overload]
         read = ItemRead.model_validate(item, from_attributes=True)
         out.append(
             read.model_copy(
@@ -193,7 +193,7 @@ def _communities(db: Session, where: ColumnElement[bool] | None = None) -> list[
     stmt = select(Community.id, Community.name_he, Community.name_en).order_by(Community.name_he, Community.id)
     if where is not None:
         stmt = stmt.where(where)
-    return [CommunityChoice(id=i, name_he=he, name_en=en) for i, he, en in db.execute(stmt).tuples()]
+    return [CommunityChoice(id=i, name_he=he, name_en=en) for i, he, en in db.execute(stmt)]
 
 
 def communities_with_items(db: Session) -> list[CommunityChoice]:

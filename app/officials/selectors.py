@@ -124,7 +124,7 @@ def national_ids_of(db: Session, *, official_ids: Collection[int]) -> list[str]:
     if not official_ids:
         return []
     stmt = select(Official.id, Official.national_id).where(Official.id.in_(list(official_ids)))
-    found = dict(db.execute(stmt).tuples().all())
+    found = dict(db.execute(stmt).all())
     return [found[i] for i in official_ids if i in found]
 
 
@@ -135,7 +135,7 @@ def names_by_national_id(db: Session, *, national_ids: Collection[str]) -> dict[
     stmt = select(Official.national_id, Official.first_name_he, Official.last_name_he).where(
         Official.national_id.in_(list(national_ids))
     )
-    return {nid: f"{first} {last}" for nid, first, last in db.execute(stmt).tuples()}
+    return {nid: f"{first} {last}" for nid, first, last in db.execute(stmt)}
 
 
 def appointments_of(

@@ -142,4 +142,4 @@ def programme_titles(db: Session, *, kind: ProgrammeKind | None = None) -> list[
     stmt = select(Programme.code, Programme.title_he, Programme.title_en).order_by(Programme.title_he, Programme.code)
     if kind is not None:
         stmt = stmt.where(Programme.kind == kind)
-    return [(code, he, en) for code, he, en in db.execute(stmt).tuples()]
+    return [(code, he, en) for code, he, en in db.execute(stmt)]

@@ -139,7 +139,7 @@ def attendance_matrix(db: Session, *, cohort_id: int, actor: Principal) -> Atten
                 AttendanceRecord.session_id.in_([s.id for s in sessions]),
                 AttendanceRecord.official_id.in_([e.official_id for e, _, _ in enrolments]),
             )
-        ).tuples()
+        )
         for official_id, session_id, status, minutes_late in records:
             marks[(official_id, session_id)] = status
             minutes[(official_id, session_id)] = minutes_late

@@ -19,4 +19,4 @@ def existing_role_codes(db: Session, codes: Iterable[str]) -> set[str]:
 def role_names(db: Session) -> list[tuple[str, str, str]]:
     """Every role as (code, Hebrew name, English name), by Hebrew name: for choosing one in a form."""
     stmt = select(Role.code, Role.name_he, Role.name_en).order_by(Role.name_he, Role.code)
-    return [(code, he, en) for code, he, en in db.execute(stmt).tuples()]
+    return [(code, he, en) for code, he, en in db.execute(stmt)]

@@ -1,5 +1,5 @@
-"""What every web page is rendered with: the shared Jinja2 environment (`app.templating`) and the variables each
-page gets whatever its route gives:
+"""What every web page is rendered with: the Jinja2 environment of its language (`app.templating`) and the
+variables each page gets whatever its route gives:
 
 - `lang` and `dir` of the page, `school_name` in its language;
 - `user`, the signed-in account (`app.web.language.SignedIn`: email and role; None for no one, and on pages that do

@@ -98,7 +98,7 @@ def read_session(db: Session, token: str | None) -> tuple[WebSession, User] | No
     ).first()
     if found is None:
         return None
-    record, user = found.tuple()
+    record, user = found
     now = clock.now_utc()
     if is_expired(record, now) or not user.active or record.token_version != user.token_version:
         return None

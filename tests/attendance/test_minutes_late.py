@@ -38,7 +38,7 @@ def _stored(db: Session, session_id: int) -> dict[int, tuple[str, int | None]]:
             AttendanceRecord.session_id == session_id
         )
     )
-    return {oid: (status, minutes) for oid, status, minutes in rows.tuples()}
+    return {oid: (status, minutes) for oid, status, minutes in rows}
 
 
 def _running(client, db, admin, people=2, dates=THREE, **programme):

@@ -108,7 +108,7 @@ def _records(db: Session, session_id: int) -> dict[int, str]:
     rows = db.execute(
         select(AttendanceRecord.official_id, AttendanceRecord.status).where(AttendanceRecord.session_id == session_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def test_the_screen_lists_every_seat_with_one_click_per_status_in_both_languages(

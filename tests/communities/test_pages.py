@@ -131,7 +131,7 @@ def test_a_coordinator_adds_members_schedules_a_meeting_and_takes_attendance(db:
     )
     assert saved.status_code == 303
     stmt = select(CommunityAttendance.official_id, CommunityAttendance.status)
-    statuses = dict(db.execute(stmt.where(CommunityAttendance.meeting_id == meeting.id)).tuples().all())
+    statuses = dict(db.execute(stmt.where(CommunityAttendance.meeting_id == meeting.id)).all())
     assert statuses == {
         s.members[0].id: "excused",
         s.members[1].id: "present",

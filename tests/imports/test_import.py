@@ -276,7 +276,7 @@ def test_ambiguous_cbs_code_is_resolved_by_the_authority_name(client, db, admin)
     r = upload(client, admin, csv_bytes(named, header=header), dry_run=False)
     assert r.status_code == 200, r.text
     stmt = select(Official.national_id, Appointment.authority_code).join(Appointment)
-    held = dict(db.execute(stmt.where(Official.national_id.in_([b, c]))).tuples().all())
+    held = dict(db.execute(stmt.where(Official.national_id.in_([b, c]))).all())
     assert held == {b: "31", c: "0031"}
 
 
