@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.attendance.selectors import progress_of
@@ -22,6 +23,7 @@ from app.compliance.models import RequirementRequest
 from app.compliance.rules import SETTLED, RequestState
 from app.compliance.schemas import RequestRead
 from app.compliance.selectors import official_requirements
+from app.db import read_rows
 from app.home import rules
 from app.home.schemas import Home, HomeCohort, HomeRequirement, Names, NextStepRead
 from app.officials.scoping import visible_official
@@ -100,17 +102,30 @@ def official_home(db: Session, *, official_id: int, actor: Principal, today: dat
     )
 
 
+# The home's reads of columns, each built once (it keeps its compiled form): the codes or ids as the parameter `keys`.
+_KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
+_SESSIONS = (
+    select(*(getattr(CohortSession, name) for name in SessionRead.model_fields))
+    .where(CohortSession.cohort_id.in_(_KEYS))
+    .order_by(CohortSession.date, CohortSession.id)
+)
+_REQUESTS = (
+    select(*(getattr(RequirementRequest, name) for name in RequestRead.model_fields))
+    .where(RequirementRequest.requirement_id.in_(_KEYS))
+    .order_by(RequirementRequest.requested_at.desc(), RequirementRequest.id.desc())
+)
+_PROGRAMME_NAMES = select(Programme.code, Programme.title_he, Programme.title_en).where(Programme.code.in_(_KEYS))
+_NAMES = {
+    model: select(model.code, model.name_he, model.name_en).where(model.code.in_(_KEYS)) for model in (Role, Authority)
+}
+
+
 def _sessions(db: Session, cohort_ids: list[int]) -> dict[int, list[SessionRead]]:
     """The sessions of these cohorts, in date order, by cohort."""
     out: dict[int, list[SessionRead]] = defaultdict(list)
     if cohort_ids:
-        stmt = (
-            select(CohortSession)
-            .where(CohortSession.cohort_id.in_(cohort_ids))
-            .order_by(CohortSession.date, CohortSession.id)
-        )
-        for s in db.scalars(stmt):
-            out[s.cohort_id].append(SessionRead.model_validate(s))
+        for row in read_rows(db, _SESSIONS, {"keys": cohort_ids}):
+            out[row.cohort_id].append(SessionRead.model_validate(row))
     return out
 
 
@@ -153,25 +168,21 @@ def _requests(db: Session, requirement_ids: list[int]) -> dict[int, list[Request
     """The requests on these requirements, newest first, by requirement."""
     out: dict[int, list[RequestRead]] = defaultdict(list)
     if requirement_ids:
-        stmt = (
-            select(RequirementRequest)
-            .where(RequirementRequest.requirement_id.in_(requirement_ids))
-            .order_by(RequirementRequest.requested_at.desc(), RequirementRequest.id.desc())
-        )
-        for q in db.scalars(stmt):
-            out[q.requirement_id].append(RequestRead.model_validate(q))
+        for row in read_rows(db, _REQUESTS, {"keys": requirement_ids}):
+            out[row.requirement_id].append(RequestRead.model_validate(row))
     return out
 
 
 def _programme_names(db: Session, codes: set[str]) -> dict[str, Names]:
     if not codes:
         return {}
-    stmt = select(Programme.code, Programme.title_he, Programme.title_en).where(Programme.code.in_(codes))
-    return {code: Names(he=he, en=en) for code, he, en in db.execute(stmt)}
+    rows = read_rows(db, _PROGRAMME_NAMES, {"keys": list(codes)})
+    return {row.code: Names(he=row.title_he, en=row.title_en) for row in rows}
 
 
 def _names(db: Session, model: type[Role] | type[Authority], codes: set[str]) -> dict[str, Names]:
     if not codes:
         return {}
-    stmt = select(model.code, model.name_he, model.name_en).where(model.code.in_(codes))
-    return {code: Names(he=he, en=en) for code, he, en in db.execute(stmt)}
+    return {
+        row.code: Names(he=row.name_he, en=row.name_en) for row in read_rows(db, _NAMES[model], {"keys": list(codes)})
+    }
