@@ -53,4 +53,5 @@ class AccessRecord(Base):
     subject: Mapped[str] = mapped_column(String(200))  # the route read, e.g. "/api/v1/officials/7/transcript"
     # Whose data: the official, when the read is of one person (an export of many names none; see detail).
     official_id: Mapped[int | None]
-    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the filters of a search or an export
+    # The filters of a search or an export; none is NULL (not the JSON text "null", which each row would encode).
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))

@@ -6,6 +6,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import BindParameter, ScalarSelect, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
@@ -179,8 +180,9 @@ def read_session(db: Session, *, session_id: int) -> SessionRead:
 # --- enrolments ----------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
 def _enrolment_query() -> AnySelect:
-    """Enrolments with their cohort, programme and official name."""
+    """Enrolments with their cohort, programme and official name: the columns of `EnrolmentRead`, in its order."""
     return (
         select(
             Enrolment.id,
@@ -188,8 +190,7 @@ def _enrolment_query() -> AnySelect:
             Cohort.code.label("cohort_code"),
             Programme.code.label("programme_code"),
             Enrolment.official_id,
-            Official.first_name_he,
-            Official.last_name_he,
+            (Official.first_name_he + " " + Official.last_name_he).label("official_name_he"),
             Enrolment.status,
             Enrolment.waitlist_position,
             Enrolment.requirement_id,
@@ -205,26 +206,12 @@ def _enrolment_query() -> AnySelect:
     )
 
 
+_ENROLMENT_READS = TypeAdapter(list[EnrolmentRead])
+
+
 def _enrolment_reads(db: Session, stmt: AnySelect, parameters: dict[str, Any] | None = None) -> list[EnrolmentRead]:
-    return [
-        EnrolmentRead(
-            id=e.id,
-            cohort_id=e.cohort_id,
-            cohort_code=e.cohort_code,
-            programme_code=e.programme_code,
-            official_id=e.official_id,
-            official_name_he=f"{e.first_name_he} {e.last_name_he}",
-            status=e.status,
-            waitlist_position=e.waitlist_position,
-            requirement_id=e.requirement_id,
-            enrolled_on=e.enrolled_on,
-            ended_on=e.ended_on,
-            attended_hours=e.attended_hours,
-            completed_on=e.completed_on,
-            decision_reason=e.decision_reason,
-        )
-        for e in read_rows(db, stmt, parameters)
-    ]
+    """The rows of a select of `_enrolment_query`'s columns, checked as `EnrolmentRead`s in one call."""
+    return _ENROLMENT_READS.validate_python(read_rows(db, stmt, parameters).all(), from_attributes=True)
 
 
 def read_enrolment(db: Session, *, enrolment_id: int, actor: Principal) -> EnrolmentRead:
@@ -245,9 +232,14 @@ _STATUS_ORDER = case(
 def cohort_enrolments(db: Session, *, cohort_id: int, actor: Principal) -> list[EnrolmentRead]:
     """A cohort's enrolments the caller may see: seats first, then the waitlist in order, then withdrawn."""
     _require_cohort(db, cohort_id)
-    stmt = scope_officials(_enrolment_query().where(Enrolment.cohort_id == cohort_id), actor)
-    stmt = stmt.order_by(_STATUS_ORDER, Enrolment.waitlist_position, Official.last_name_he, Enrolment.id)
-    return _enrolment_reads(db, stmt)
+    return _enrolment_reads(db, scope_officials(_cohort_enrolments_query(), actor), {"cohort_id": cohort_id})
+
+
+@lru_cache(maxsize=1)
+def _cohort_enrolments_query() -> AnySelect:
+    """A cohort's enrolments (the parameter `cohort_id`) in the order of its roster (built once)."""
+    stmt = _enrolment_query().where(Enrolment.cohort_id == bindparam("cohort_id"))
+    return stmt.order_by(_STATUS_ORDER, Enrolment.waitlist_position, Official.last_name_he, Enrolment.id)
 
 
 def official_enrolments(db: Session, *, official_id: int, actor: Principal) -> list[EnrolmentRead]:
