@@ -71,7 +71,9 @@ def test_gettext_is_installed_with_the_source_text_and_escapes():
 
 class _English(gettext.NullTranslations):
     def gettext(self, message: str) -> str:
-        return {"שלום %(name)s": "Hello %(name)s"}.get(message, message)
+        return {"שלום %(name)s": "Hello %(name)s", "שלום": "Hello", "<b>חדש</b> 100%%": "<b>New</b> 100%%"}.get(
+            message, message
+        )
 
 
 @pytest.fixture
@@ -86,6 +88,20 @@ def test_each_render_translates_into_its_own_language(english):
     assert _render(source, lang="en") == "Hello Dana"
     assert _render(source, lang="he") == "שלום Dana"
     assert _render(source) == "שלום Dana"  # no lang: Hebrew
+
+
+def test_fixed_text_is_translated_when_compiled_as_gettext_translates_it_at_render(english):
+    # In the template's language, marked safe where the page is escaped, "%%" formatted once, in any expression.
+    source = '{{ _("<b>חדש</b> 100%%") }}|{{ _("שלום")|upper }}|{{ [_("שלום"), x]|join(" ") }}|{{ d._("שלום") }}'
+    d = {"_": lambda text: "kept: " + text}  # an attribute named "_" is not gettext
+    assert _render(source, lang="en", x="<i>", d=d) == "<b>New</b> 100%|HELLO|Hello &lt;i&gt;|kept: שלום"
+    assert _render(source, lang="he", x="<i>", d=d) == "<b>חדש</b> 100%|שלום|שלום &lt;i&gt;|kept: שלום"
+    # A compiled template holds its text: no call is made for it when rendering.
+    code = environment("en").compile('{{ _("שלום") }}', raw=True)
+    assert "Hello" in code and "_text_of" not in code and "context.call" not in code
+    # Plain text (an email) is not HTML: the text is not marked safe, so what is joined to it is not escaped.
+    with added_templates({"test/fixed.txt": '{{ _("שלום") ~ " " ~ name }}'}):
+        assert render("test/fixed.txt", {"name": "<Dana>"}, lang="en") == "Hello <Dana>"
 
 
 @pytest.fixture
