@@ -259,3 +259,22 @@ def make_message(
         row.state, row.attempts, row.last_error = "failed", 8, MAIL_ERROR
     db.flush()
     return row
+
+
+@contextmanager
+def trail_removed() -> Iterator[None]:
+    """The audit trail written while the block runs, deleted after it: for a test that commits records on
+    connections of its own and deletes them after. A deleted record's id is given again, and its trail must not
+    follow the next record that gets it. (Each parallel worker has a database of its own.)"""
+    from sqlalchemy import delete, func
+
+    from app.audit.models import AuditEvent
+    from app.db import get_sessionmaker
+
+    with get_sessionmaker().begin() as s:
+        before = s.scalar(select(func.max(AuditEvent.id))) or 0
+    try:
+        yield
+    finally:
+        with get_sessionmaker().begin() as s:
+            s.execute(delete(AuditEvent).where(AuditEvent.id > before))

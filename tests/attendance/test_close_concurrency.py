@@ -28,7 +28,7 @@ from app.officials.service import create_official
 from app.programmes.models import Programme, ProgrammeRole
 from app.programmes.schemas import ProgrammeCreate
 from app.programmes.service import create_programme
-from tests.factories import national_id
+from tests.factories import national_id, trail_removed
 
 # Its own label, so that the clean-up removes exactly the audit events these tests made (SQLite reuses the ids
 # of deleted rows, and a stale event would show in the trail of a later record).
@@ -40,55 +40,58 @@ PEOPLE = 4
 @pytest.fixture
 def committed_cohort(database: str) -> Iterator[tuple[int, list[int]]]:
     """A cohort with two sessions and four officials who attended, committed so other connections see it."""
-    tag = uuid.uuid4().hex[:8]
-    with get_sessionmaker().begin() as s:
-        programme = create_programme(
-            s,
-            data=ProgrammeCreate(
-                code=f"CLOSE-{tag}", kind="advanced", title_he="ניהול תקציב", title_en="Budgeting", hours=6
-            ),
-            actor=ACTOR,
-        )
-        cohort = create_cohort(
-            s,
-            data=CohortCreate(
-                programme_code=programme.code,
-                code=f"CL-{tag}",
-                start_date=date(2025, 1, 1),
-                end_date=date(2025, 2, 28),
-                capacity=PEOPLE,
-            ),
-            actor=ACTOR,
-        )
-        sessions = [
-            add_session(s, cohort_id=cohort.id, data=SessionCreate(date=d, hours=3), actor=ACTOR).id
-            for d in (date(2025, 1, 5), date(2025, 2, 5))
-        ]
-        officials = [
-            create_official(
-                s, data=OfficialCreate(national_id=national_id(), first_name_he="רון", last_name_he="לוי"), actor=ACTOR
-            ).id
-            for _ in range(PEOPLE)
-        ]
-        for official_id in officials:
-            enrol_official(s, cohort_id=cohort.id, official_id=official_id, actor=ACTOR)
-        for sid in sessions:
-            records = [AttendanceIn(official_id=o, status="present") for o in officials]
-            record_attendance(s, session_id=sid, records=records, actor=ACTOR)
-        ids = (programme.id, cohort.id)
-    yield ids[1], officials
-    with get_sessionmaker().begin() as s:
-        enrolments = select(Enrolment.id).where(Enrolment.cohort_id == ids[1])
-        s.execute(delete(Completion).where(Completion.enrolment_id.in_(enrolments)))
-        s.execute(delete(AttendanceRecord).where(AttendanceRecord.session_id.in_(sessions)))
-        s.execute(delete(Enrolment).where(Enrolment.cohort_id == ids[1]))
-        s.execute(delete(CohortSession).where(CohortSession.cohort_id == ids[1]))
-        s.execute(delete(CohortAssessment).where(CohortAssessment.cohort_id == ids[1]))
-        s.execute(delete(Cohort).where(Cohort.id == ids[1]))
-        s.execute(delete(ProgrammeRole).where(ProgrammeRole.programme_id == ids[0]))
-        s.execute(delete(Programme).where(Programme.id == ids[0]))
-        s.execute(delete(Official).where(Official.id.in_(officials)))
-        s.execute(delete(AuditEvent).where(AuditEvent.actor_label == ACTOR.label))
+    with trail_removed():
+        tag = uuid.uuid4().hex[:8]
+        with get_sessionmaker().begin() as s:
+            programme = create_programme(
+                s,
+                data=ProgrammeCreate(
+                    code=f"CLOSE-{tag}", kind="advanced", title_he="ניהול תקציב", title_en="Budgeting", hours=6
+                ),
+                actor=ACTOR,
+            )
+            cohort = create_cohort(
+                s,
+                data=CohortCreate(
+                    programme_code=programme.code,
+                    code=f"CL-{tag}",
+                    start_date=date(2025, 1, 1),
+                    end_date=date(2025, 2, 28),
+                    capacity=PEOPLE,
+                ),
+                actor=ACTOR,
+            )
+            sessions = [
+                add_session(s, cohort_id=cohort.id, data=SessionCreate(date=d, hours=3), actor=ACTOR).id
+                for d in (date(2025, 1, 5), date(2025, 2, 5))
+            ]
+            officials = [
+                create_official(
+                    s,
+                    data=OfficialCreate(national_id=national_id(), first_name_he="רון", last_name_he="לוי"),
+                    actor=ACTOR,
+                ).id
+                for _ in range(PEOPLE)
+            ]
+            for official_id in officials:
+                enrol_official(s, cohort_id=cohort.id, official_id=official_id, actor=ACTOR)
+            for sid in sessions:
+                records = [AttendanceIn(official_id=o, status="present") for o in officials]
+                record_attendance(s, session_id=sid, records=records, actor=ACTOR)
+            ids = (programme.id, cohort.id)
+        yield ids[1], officials
+        with get_sessionmaker().begin() as s:
+            enrolments = select(Enrolment.id).where(Enrolment.cohort_id == ids[1])
+            s.execute(delete(Completion).where(Completion.enrolment_id.in_(enrolments)))
+            s.execute(delete(AttendanceRecord).where(AttendanceRecord.session_id.in_(sessions)))
+            s.execute(delete(Enrolment).where(Enrolment.cohort_id == ids[1]))
+            s.execute(delete(CohortSession).where(CohortSession.cohort_id == ids[1]))
+            s.execute(delete(CohortAssessment).where(CohortAssessment.cohort_id == ids[1]))
+            s.execute(delete(Cohort).where(Cohort.id == ids[1]))
+            s.execute(delete(ProgrammeRole).where(ProgrammeRole.programme_id == ids[0]))
+            s.execute(delete(Programme).where(Programme.id == ids[0]))
+            s.execute(delete(Official).where(Official.id.in_(officials)))
+            s.execute(delete(AuditEvent).where(AuditEvent.actor_label == ACTOR.label))
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from app.cohorts.service import create_cohort, enrol_official, withdraw_enrolmen
 from app.db import get_engine, get_sessionmaker, make_engine
 from app.officials.models import Official
 from app.programmes.models import Programme, ProgrammeRole
-from tests.factories import make_official, make_programme
+from tests.factories import make_official, make_programme, trail_removed
 
 # Each test opens dozens of connections at once (pyproject.toml, markers).
 pytestmark = pytest.mark.many_connections
@@ -30,31 +30,33 @@ SEATS = 10
 
 @pytest.fixture
 def committed_cohort(database: str) -> Iterator[tuple[int, list[int]]]:
-    """A cohort with 10 seats and 50 officials, committed so that other connections see them; removed after."""
-    tag = uuid.uuid4().hex[:8]
-    with get_sessionmaker().begin() as s:
-        programme = make_programme(s, code=f"CONC-{tag}", kind="advanced")
-        cohort = create_cohort(
-            s,
-            data=CohortCreate(
-                programme_code=programme.code,
-                code=f"C-{tag}",
-                start_date=today(),
-                end_date=today() + timedelta(days=60),
-                capacity=SEATS,
-            ),
-            actor=operator("test"),
-        )
-        officials = [make_official(s).id for _ in range(PARALLEL)]
-        ids = (programme.id, cohort.id)
-    yield ids[1], officials
-    with get_sessionmaker().begin() as s:
-        s.execute(delete(Enrolment).where(Enrolment.cohort_id == ids[1]))
-        s.execute(delete(CohortAssessment).where(CohortAssessment.cohort_id == ids[1]))
-        s.execute(delete(Cohort).where(Cohort.id == ids[1]))
-        s.execute(delete(ProgrammeRole).where(ProgrammeRole.programme_id == ids[0]))
-        s.execute(delete(Programme).where(Programme.id == ids[0]))
-        s.execute(delete(Official).where(Official.id.in_(officials)))
+    """A cohort with 10 seats and 50 officials, committed so that other connections see them; removed after, with
+    the trail of their changes."""
+    with trail_removed():
+        tag = uuid.uuid4().hex[:8]
+        with get_sessionmaker().begin() as s:
+            programme = make_programme(s, code=f"CONC-{tag}", kind="advanced")
+            cohort = create_cohort(
+                s,
+                data=CohortCreate(
+                    programme_code=programme.code,
+                    code=f"C-{tag}",
+                    start_date=today(),
+                    end_date=today() + timedelta(days=60),
+                    capacity=SEATS,
+                ),
+                actor=operator("test"),
+            )
+            officials = [make_official(s).id for _ in range(PARALLEL)]
+            ids = (programme.id, cohort.id)
+        yield ids[1], officials
+        with get_sessionmaker().begin() as s:
+            s.execute(delete(Enrolment).where(Enrolment.cohort_id == ids[1]))
+            s.execute(delete(CohortAssessment).where(CohortAssessment.cohort_id == ids[1]))
+            s.execute(delete(Cohort).where(Cohort.id == ids[1]))
+            s.execute(delete(ProgrammeRole).where(ProgrammeRole.programme_id == ids[0]))
+            s.execute(delete(Programme).where(Programme.id == ids[0]))
+            s.execute(delete(Official).where(Official.id.in_(officials)))
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from app.db import get_engine, get_sessionmaker, make_engine
 from app.officials.models import Appointment, Official, Requirement
 from app.officials.rules import add_months
 from app.programmes.models import Programme, ProgrammeRole
-from tests.factories import headers, make_appointment, make_official, make_programme, make_user
+from tests.factories import headers, make_appointment, make_official, make_programme, make_user, trail_removed
 
 
 @pytest.fixture
@@ -199,67 +199,68 @@ def test_completed_requirement_takes_no_requests(client, world):
 @pytest.mark.many_connections
 def test_one_decision_per_request_under_concurrency(database):
     """Ten auditors decide the same request at once, each on its own connection: exactly one succeeds."""
-    tag = uuid.uuid4().hex[:8]
-    with get_sessionmaker().begin() as s:
-        programme = make_programme(s, code=f"DEC-{tag}", roles=["hr_manager"])
-        official = make_official(s)
-        appointment = make_appointment(s, official, role="hr_manager", start=today() - timedelta(days=30))
-        requirement = s.scalar(select(Requirement).where(Requirement.appointment_id == appointment.id))
-        request = RequirementRequest(
-            requirement_id=requirement.id,
-            kind="exemption",
-            reason_code="other",
-            reason="x",
-            state="pending",
-            requested_by_label="t",
-            requested_at=now_utc(),
-        )
-        s.add(request)
-        s.flush()
-        ids = {
-            "programme": programme.id,
-            "official": official.id,
-            "appointment": appointment.id,
-            "requirement": requirement.id,
-            "request": request.id,
-        }
-    engine = make_engine(get_engine().url.render_as_string(hide_password=False), pool_size=12, max_overflow=0)
-    factory = sessionmaker(bind=engine)
-    barrier = threading.Barrier(10)
-    outcomes: list[str] = []
-
-    def decide(i: int) -> None:
-        barrier.wait()
-        try:
-            with factory.begin() as s:
-                decide_request(
-                    s,
-                    request_id=ids["request"],
-                    approve=i % 2 == 0,
-                    note=f"auditor {i}",
-                    decided_on=None,
-                    actor=operator(f"auditor-{i}"),
-                )
-            outcomes.append("ok")
-        except Exception as exc:
-            outcomes.append(getattr(exc, "code", repr(exc)))
-
-    threads = [threading.Thread(target=decide, args=(i,)) for i in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    engine.dispose()
-    try:
-        assert sorted(outcomes) == ["already_decided"] * 9 + ["ok"]
-    finally:
+    with trail_removed():
+        tag = uuid.uuid4().hex[:8]
         with get_sessionmaker().begin() as s:
-            s.execute(delete(RequirementRequest).where(RequirementRequest.id == ids["request"]))
-            s.execute(delete(Requirement).where(Requirement.id == ids["requirement"]))
-            s.execute(delete(Appointment).where(Appointment.id == ids["appointment"]))
-            s.execute(delete(Official).where(Official.id == ids["official"]))
-            s.execute(delete(ProgrammeRole).where(ProgrammeRole.programme_id == ids["programme"]))
-            s.execute(delete(Programme).where(Programme.id == ids["programme"]))
+            programme = make_programme(s, code=f"DEC-{tag}", roles=["hr_manager"])
+            official = make_official(s)
+            appointment = make_appointment(s, official, role="hr_manager", start=today() - timedelta(days=30))
+            requirement = s.scalar(select(Requirement).where(Requirement.appointment_id == appointment.id))
+            request = RequirementRequest(
+                requirement_id=requirement.id,
+                kind="exemption",
+                reason_code="other",
+                reason="x",
+                state="pending",
+                requested_by_label="t",
+                requested_at=now_utc(),
+            )
+            s.add(request)
+            s.flush()
+            ids = {
+                "programme": programme.id,
+                "official": official.id,
+                "appointment": appointment.id,
+                "requirement": requirement.id,
+                "request": request.id,
+            }
+        engine = make_engine(get_engine().url.render_as_string(hide_password=False), pool_size=12, max_overflow=0)
+        factory = sessionmaker(bind=engine)
+        barrier = threading.Barrier(10)
+        outcomes: list[str] = []
+
+        def decide(i: int) -> None:
+            barrier.wait()
+            try:
+                with factory.begin() as s:
+                    decide_request(
+                        s,
+                        request_id=ids["request"],
+                        approve=i % 2 == 0,
+                        note=f"auditor {i}",
+                        decided_on=None,
+                        actor=operator(f"auditor-{i}"),
+                    )
+                outcomes.append("ok")
+            except Exception as exc:
+                outcomes.append(getattr(exc, "code", repr(exc)))
+
+        threads = [threading.Thread(target=decide, args=(i,)) for i in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        engine.dispose()
+        try:
+            assert sorted(outcomes) == ["already_decided"] * 9 + ["ok"]
+        finally:
+            with get_sessionmaker().begin() as s:
+                s.execute(delete(RequirementRequest).where(RequirementRequest.id == ids["request"]))
+                s.execute(delete(Requirement).where(Requirement.id == ids["requirement"]))
+                s.execute(delete(Appointment).where(Appointment.id == ids["appointment"]))
+                s.execute(delete(Official).where(Official.id == ids["official"]))
+                s.execute(delete(ProgrammeRole).where(ProgrammeRole.programme_id == ids["programme"]))
+                s.execute(delete(Programme).where(Programme.id == ids["programme"]))
 
 
 def test_an_auditor_made_or_promoted_by_the_filer_does_not_decide(client, db, world):

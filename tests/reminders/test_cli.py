@@ -17,33 +17,34 @@ from app.db import get_sessionmaker
 from app.notifications.models import OutboxMessage
 from app.officials.models import Appointment, Official, Requirement
 from app.programmes.models import Programme, ProgrammeRole
-from tests.factories import make_appointment, make_official, make_programme
+from tests.factories import make_appointment, make_official, make_programme, trail_removed
 
 
 @pytest.fixture
 def committed(database: str) -> Iterator[dict[str, int]]:
     """An official with an email address who owes a programme due on 1 January 2026, committed."""
-    tag = uuid.uuid4().hex[:8]
-    with get_sessionmaker().begin() as s:
-        programme = make_programme(s, code=f"CLI-{tag}", roles=["hr_manager"])
-        official = make_official(s, email=f"cli-{tag}@example.org")
-        appointment = make_appointment(s, official, role="hr_manager", start=date(2024, 1, 1))
-        requirement = s.scalar(select(Requirement).where(Requirement.appointment_id == appointment.id))
-        assert requirement is not None
-        ids = {
-            "programme": programme.id,
-            "official": official.id,
-            "appointment": appointment.id,
-            "requirement": requirement.id,
-        }
-    yield ids
-    with get_sessionmaker().begin() as s:
-        s.execute(delete(OutboxMessage).where(OutboxMessage.official_id == ids["official"]))
-        s.execute(delete(Requirement).where(Requirement.id == ids["requirement"]))
-        s.execute(delete(Appointment).where(Appointment.id == ids["appointment"]))
-        s.execute(delete(Official).where(Official.id == ids["official"]))
-        s.execute(delete(ProgrammeRole).where(ProgrammeRole.programme_id == ids["programme"]))
-        s.execute(delete(Programme).where(Programme.id == ids["programme"]))
+    with trail_removed():
+        tag = uuid.uuid4().hex[:8]
+        with get_sessionmaker().begin() as s:
+            programme = make_programme(s, code=f"CLI-{tag}", roles=["hr_manager"])
+            official = make_official(s, email=f"cli-{tag}@example.org")
+            appointment = make_appointment(s, official, role="hr_manager", start=date(2024, 1, 1))
+            requirement = s.scalar(select(Requirement).where(Requirement.appointment_id == appointment.id))
+            assert requirement is not None
+            ids = {
+                "programme": programme.id,
+                "official": official.id,
+                "appointment": appointment.id,
+                "requirement": requirement.id,
+            }
+        yield ids
+        with get_sessionmaker().begin() as s:
+            s.execute(delete(OutboxMessage).where(OutboxMessage.official_id == ids["official"]))
+            s.execute(delete(Requirement).where(Requirement.id == ids["requirement"]))
+            s.execute(delete(Appointment).where(Appointment.id == ids["appointment"]))
+            s.execute(delete(Official).where(Official.id == ids["official"]))
+            s.execute(delete(ProgrammeRole).where(ProgrammeRole.programme_id == ids["programme"]))
+            s.execute(delete(Programme).where(Programme.id == ids["programme"]))
 
 
 def test_run_as_of_a_date_then_again(committed: dict[str, int]) -> None:
