@@ -196,7 +196,7 @@ def kept_key(request: Request, *key: Hashable) -> tuple[Hashable, ...]:
 
 def render_kept(request: Request, name: str, context: dict[str, Any]) -> bytes:
     """The page as `templates.TemplateResponse` renders it, with stand-ins for the caller's email and token: to be
-    kept (`kept_page` puts the caller's in). The template sees nothing else of the caller's."""
+    kept (`kept_page` puts the caller's in). Of the caller, the page may show only these and their role."""
     user = request.state.page_user
     request.state.page_user = SignedIn(email=_EMAIL, role=user.role, csrf_token=_CSRF)
     try:
