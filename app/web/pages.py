@@ -23,7 +23,7 @@ from markupsafe import escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL
+from app.auth import ADMIN, AUDITOR, LIAISON, OFFICIAL, Principal
 from app.config import get_settings
 from app.data_version import VersionedCache
 from app.templating import DEFAULT_LANGUAGE, LANGUAGES, direction, environment
@@ -186,12 +186,12 @@ _EMAIL = "\ue000email\ue000"
 _CSRF = "\ue000csrf\ue000"
 
 
-def kept_key(request: Request, *key: Hashable) -> tuple[Hashable, ...]:
+def kept_key(request: Request, caller: Principal, *key: Hashable) -> tuple[Hashable, ...]:
     """The key a kept page is filed under: its address as asked (the language switch and the links keep the query),
-    language and the caller's role (the navigation), with `key`: whatever else the page depends on but the data (the
-    dates that "today" resolved to, the caller's scope)."""
-    user = request.state.page_user
-    return (request.url.path, request.url.query, page_language(request), user.role, *key)
+    language, the caller's role (the navigation) and scope (a liaison's authority, an official's own records), with
+    `key`: whatever else the page depends on but the data (the dates that "today" resolved to)."""
+    scope = (caller.role, caller.authority_code, caller.official_id)
+    return (request.url.path, request.url.query, page_language(request), scope, *key)
 
 
 def render_kept(request: Request, name: str, context: dict[str, Any]) -> bytes:

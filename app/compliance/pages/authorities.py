@@ -424,7 +424,7 @@ def authority(
     profile = authority_profile(db, code=cbs_code)
     if profile is None:
         raise NotFound(f"no authority has the CBS code {cbs_code!r}")
-    key = kept_key(request, listed.as_of)
+    key = kept_key(request, actor, listed.as_of)
     body, shown = cached(db, key, lambda: _authority_page(request, db, actor, profile, listed), cache=KEPT_PAGES)
     record_list(db, actor=actor, subject=f"/compliance/authorities/{cbs_code}", official_ids=shown)
     return kept_page(request, body)

@@ -172,8 +172,7 @@ def compliance_dashboard(
         context.update(ref=ref, mine=ref.authorities.get(actor.authority_code or "") if actor.role == LIAISON else None)
         return templates.TemplateResponse(request, "compliance/dashboard.html", context, status_code=422)
     assert asked.as_of is not None and asked.compare_to is not None
-    scope = actor.authority_code if actor.role == LIAISON else None
-    key = kept_key(request, asked.as_of, asked.compare_to, scope)
+    key = kept_key(request, actor, asked.as_of, asked.compare_to)
     body = cached(db, key, lambda: _dashboard_page(request, db, actor, asked, offset, context), cache=KEPT_PAGES)
     return kept_page(request, body)
 
